@@ -1,0 +1,81 @@
+/* mbr_buf.c: see mbr_buf.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbr_buf.h"
+#include "mbr_err.h"
+
+void
+mbr_buf_init(mbr_buf *b)
+{
+	b->cap = 64;
+	b->p = mbr_xmalloc(b->cap);
+	b->n = 0;
+	b->p[0] = '\0';
+}
+
+void
+mbr_buf_release(mbr_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->n = b->cap = 0;
+}
+
+void
+mbr_buf_grow(mbr_buf *b, size_t n)
+{
+	size_t want = b->n + n + 1;
+
+	if (want <= b->cap)
+		return;
+	while (b->cap < want)
+		b->cap = b->cap < 64 ? 64 : b->cap * 2;
+	b->p = mbr_xrealloc(b->p, b->cap);
+}
+
+void
+mbr_buf_add(mbr_buf *b, const void *p, size_t n)
+{
+	mbr_buf_grow(b, n);
+	if (n > 0)
+		memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+void
+mbr_buf_addc(mbr_buf *b, int c)
+{
+	mbr_buf_grow(b, 1);
+	b->p[b->n++] = (char)c;
+	b->p[b->n] = '\0';
+}
+
+void
+mbr_buf_adds(mbr_buf *b, const char *s)
+{
+	mbr_buf_add(b, s, strlen(s));
+}
+
+void
+mbr_buf_addf(mbr_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	if ((size_t)len >= b->cap - b->n) {
+		mbr_buf_grow(b, (size_t)len);
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+		va_end(ap);
+	}
+	b->n += (size_t)len;
+}

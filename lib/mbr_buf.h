@@ -1,0 +1,30 @@
+/* mbr_buf.h: a growable byte buffer.
+ *
+ * Invariant (as git's strbuf): p is never NULL after init and is always
+ * NUL-terminated at p[n], so it can be handed to C string functions. */
+#ifndef MBR_BUF_H
+#define MBR_BUF_H
+#include <stddef.h>
+
+typedef struct {
+	char	*p;
+	size_t	 n;	/* bytes used, not counting the NUL */
+	size_t	 cap;	/* bytes allocated */
+} mbr_buf;
+
+void	mbr_buf_init(mbr_buf *b);
+void	mbr_buf_release(mbr_buf *b);
+/* Makes room for n more bytes (plus the NUL). */
+void	mbr_buf_grow(mbr_buf *b, size_t n);
+void	mbr_buf_add(mbr_buf *b, const void *p, size_t n);
+void	mbr_buf_addc(mbr_buf *b, int c);
+void	mbr_buf_adds(mbr_buf *b, const char *s);
+void	mbr_buf_addf(mbr_buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+static inline void
+mbr_buf_reset(mbr_buf *b)
+{
+	b->n = 0;
+	b->p[0] = '\0';
+}
+#endif

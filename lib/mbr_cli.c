@@ -1,0 +1,209 @@
+/* mbr_cli.c: see mbr_cli.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbr.h"
+#include "mbr_cli.h"
+
+void
+mbr_usage_error(const mbr_cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", mbr_progname());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c != NULL && c->usage != NULL)
+		fputs(c->usage, stderr);
+	exit(MBR_EUSAGE);
+}
+
+long long
+mbr_opt_int(const char *opt, const char *s, long long min, long long max)
+{
+	long long v = 0;
+	const char *p = s;
+	int neg = 0;
+
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (*p == '\0')
+		goto bad;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (max > 0 ? max : -min))
+			goto bad;
+		v = v * 10 + (*p - '0');
+	}
+	if (neg)
+		v = -v;
+	if (v < min || v > max) {
+		fprintf(stderr, "%s: %s: \"%s\" is not between %lld and "
+		    "%lld\n", mbr_progname(), opt, s, min, max);
+		exit(MBR_EUSAGE);
+	}
+	return v;
+bad:
+	fprintf(stderr, "%s: %s: \"%s\" is not a whole number\n",
+	    mbr_progname(), opt, s);
+	exit(MBR_EUSAGE);
+}
+
+void
+mbr_opt_limit(mbr_limit *l, const char *opt, const char *s)
+{
+	size_t n = strlen(s);
+	uint64_t v = 0, frac = 0, scale = 10000;
+	const char *p = s;
+
+	memset(l, 0, sizeof(*l));
+	l->set = 1;
+	snprintf(l->text, sizeof(l->text), "%s", s);
+	if (n > 1 && s[n - 1] == '%') {
+		/* P%, with up to four decimals: parts per million */
+		l->pct = 1;
+		for (; *p >= '0' && *p <= '9' && v < 1000; p++)
+			v = v * 10 + (uint64_t)(*p - '0');
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9' && scale > 1; p++) {
+				scale /= 10;
+				frac += (uint64_t)(*p - '0') * scale;
+			}
+		if (p != s + n - 1 || v > 100 || p == s)
+			goto bad;
+		l->ppm = v * 10000 + frac;
+		if (l->ppm > 1000000)
+			goto bad;
+		return;
+	}
+	l->n = (uint64_t)mbr_opt_int(opt, s, 0, (long long)1 << 62);
+	return;
+bad:
+	fprintf(stderr, "%s: %s: \"%s\" is not a count or a percentage\n",
+	    mbr_progname(), opt, s);
+	exit(MBR_EUSAGE);
+}
+
+int
+mbr_cli_opt(mbr_cli *c, int ch, const char *arg)
+{
+	switch (ch) {
+	case MBR_OPT_AS_OF:
+		c->as_of = arg;
+		break;
+	case MBR_OPT_TZ:
+		c->tz = arg;
+		break;
+	case MBR_OPT_REJECTS:
+		c->rejects = arg;
+		break;
+	case MBR_OPT_MAX_REJECTS:
+		mbr_opt_limit(&c->max_rejects, "--max-rejects", arg);
+		break;
+	case MBR_OPT_INPUT_FORMAT:
+		if ((c->ro.format = mbr_format_parse(arg)) < 0)
+			mbr_usage_error(c, "--input-format: \"%s\" is not "
+			    "csv, ndjson or auto", arg);
+		break;
+	case MBR_OPT_OUTPUT_FORMAT:
+		if ((c->out_format = mbr_format_parse(arg)) < 0)
+			mbr_usage_error(c, "--output-format: \"%s\" is not "
+			    "csv or ndjson", arg);
+		break;
+	case MBR_OPT_ENCODING:
+		c->ro.encoding = arg;
+		break;
+	case 'd':
+		if (strcmp(arg, "\\t") == 0 || strcmp(arg, "tab") == 0)
+			c->ro.delim = '\t';
+		else if (strlen(arg) == 1 && arg[0] != '"' &&
+		    arg[0] != '\n' && arg[0] != '\r')
+			c->ro.delim = (unsigned char)arg[0];
+		else
+			mbr_usage_error(c, "-d: \"%s\" is not a one-character "
+			    "delimiter", arg);
+		break;
+	case 'q':
+		c->quiet = 1;
+		break;
+	case 'z':
+		c->gzip = 1;
+		break;
+	case 'o':
+		c->output = arg;
+		break;
+	case MBR_OPT_DECIMAL_COMMA:
+		c->decimal_comma = 1;
+		break;
+	case 'h':
+		fputs(c->usage, stdout);
+		exit(0);
+	case 'V':
+		printf("%s %s\n", mbr_progname(), MBR_VERSION);
+		exit(0);
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+int
+mbr_run_open(mbr_run *r, const mbr_cli *c, int nfiles, char *const files[],
+    int want_writer, mbr_err *err)
+{
+	mbr_reader_opts ro = c->ro;
+	int rc, fmt;
+
+	memset(r, 0, sizeof(*r));
+	ro.progress = !c->quiet;
+	if ((rc = mbr_reader_open(&r->rd, &ro, nfiles, files, err)) != MBR_OK)
+		return rc;
+	if (want_writer) {
+		/* The output follows the first input's format unless
+		 * --output-format says. */
+		fmt = c->out_format;
+		if (fmt == MBR_FMT_AUTO) {
+			if ((rc = mbr_reader_start(r->rd, err)) != MBR_OK)
+				return rc;
+			fmt = mbr_reader_format(r->rd);
+		}
+		if ((rc = mbr_writer_open(&r->w, c->output, fmt, c->gzip, 0,
+		    err)) != MBR_OK)
+			return rc;
+	}
+	return mbr_rejects_open(&r->rj, c->rejects, c->quiet, err);
+}
+
+int
+mbr_run_close(mbr_run *r, const mbr_cli *c, mbr_err *err)
+{
+	mbr_err e2 = { 0 };
+	int rc = err->code, rc2;
+
+	rc2 = mbr_rejects_close(r->rj, r->rd ? mbr_reader_count(r->rd) : 0,
+	    &c->max_rejects, &e2);
+	if (rc == MBR_OK && rc2 != MBR_OK) {
+		*err = e2;
+		rc = rc2;
+	}
+	e2.code = 0;
+	rc2 = mbr_writer_close(r->w, &e2);
+	if (rc2 != MBR_OK && (rc == MBR_OK || rc2 == MBR_EIO)) {
+		*err = e2;
+		rc = rc2;
+	}
+	mbr_reader_free(r->rd);
+	memset(r, 0, sizeof(*r));
+	return rc;
+}
+
+int
+mbr_exit(const mbr_err *err)
+{
+	if (err->code == MBR_OK)
+		return 0;
+	return mbr_err_print(err);
+}

@@ -1,0 +1,96 @@
+/* mbr_cli.h: the options every program shares, and the opening and
+ * closing of a run that every program does the same way.
+ *
+ * Only cmd/ calls this: the mbr_opt_* parsers print and exit 2 on a bad
+ * value ("mbr-rfm: --scores: \"12\" is not between 3 and 10"). */
+#ifndef MBR_CLI_H
+#define MBR_CLI_H
+#include <getopt.h>
+#include <stdint.h>
+#include "mbr_reader.h"
+#include "mbr_reject.h"
+#include "mbr_writer.h"
+
+enum {
+	MBR_OPT_AS_OF = 256,
+	MBR_OPT_TZ,
+	MBR_OPT_REJECTS,
+	MBR_OPT_MAX_REJECTS,
+	MBR_OPT_INPUT_FORMAT,
+	MBR_OPT_OUTPUT_FORMAT,
+	MBR_OPT_ENCODING,
+	MBR_OPT_DELIM,
+	MBR_OPT_QUIET,
+	MBR_OPT_GZIP,
+	MBR_OPT_OUTPUT,
+	MBR_OPT_DECIMAL_COMMA,
+	MBR_OPT_HELP,
+	MBR_OPT_VERSION,
+	MBR_OPT_FIRST_OWN	/* a program's own options start here */
+};
+
+/* getopt_long entries for the shared options; a program's table lists
+ * its own and then MBR_CLI_LONGOPTS. */
+#define MBR_CLI_LONGOPTS						\
+	{ "as-of",		required_argument, NULL, MBR_OPT_AS_OF }, \
+	{ "decimal-comma",	no_argument,	   NULL, MBR_OPT_DECIMAL_COMMA }, \
+	{ "delimiter",		required_argument, NULL, 'd' },		\
+	{ "encoding",		required_argument, NULL, MBR_OPT_ENCODING }, \
+	{ "gzip",		no_argument,	   NULL, 'z' },		\
+	{ "help",		no_argument,	   NULL, 'h' },		\
+	{ "input-format",	required_argument, NULL, MBR_OPT_INPUT_FORMAT }, \
+	{ "max-rejects",	required_argument, NULL, MBR_OPT_MAX_REJECTS }, \
+	{ "output",		required_argument, NULL, 'o' },		\
+	{ "output-format",	required_argument, NULL, MBR_OPT_OUTPUT_FORMAT }, \
+	{ "quiet",		no_argument,	   NULL, 'q' },		\
+	{ "rejects",		required_argument, NULL, MBR_OPT_REJECTS }, \
+	{ "tz",			required_argument, NULL, MBR_OPT_TZ },	\
+	{ "version",		no_argument,	   NULL, 'V' },		\
+	{ NULL, 0, NULL, 0 }
+/* The short options they bring. */
+#define MBR_CLI_SHORTOPTS "d:hno:qVz"
+
+typedef struct {
+	mbr_reader_opts	 ro;
+	int		 out_format;	/* MBR_FMT_AUTO: as the input */
+	int		 gzip;		/* -z */
+	const char	*output;	/* -o; NULL: stdout */
+	const char	*rejects;
+	mbr_limit	 max_rejects;
+	const char	*as_of;
+	const char	*tz;
+	int		 quiet;
+	int		 decimal_comma;
+	const char	*usage;		/* the program's usage text */
+} mbr_cli;
+
+/* Handles a shared option; returns 1 if ch was one.  -h and -V print
+ * and exit 0. */
+int	mbr_cli_opt(mbr_cli *c, int ch, const char *arg);
+
+/* Option value parsers: exit 2 with a message naming the option. */
+long long mbr_opt_int(const char *opt, const char *s, long long min,
+	    long long max);
+void	mbr_opt_limit(mbr_limit *l, const char *opt, const char *s);
+/* Prints "prog: msg" and the usage to stderr, exits 2. */
+void	mbr_usage_error(const mbr_cli *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+
+/* A run's streams: opened in this order, so that an unreadable input
+ * exits 3 before a byte is written. */
+typedef struct {
+	mbr_reader	*rd;
+	mbr_writer	*w;	/* NULL if the program opens none */
+	mbr_rejects	*rj;
+} mbr_run;
+
+/* Opens the inputs, then (if want_writer) the output in the input's
+ * format unless --output-format says, then the rejects. */
+int	mbr_run_open(mbr_run *r, const mbr_cli *c, int nfiles,
+	    char *const files[], int want_writer, mbr_err *err);
+/* Closes all; the rejects summary and limit are judged against the
+ * records read.  Returns the first error's code (err filled). */
+int	mbr_run_close(mbr_run *r, const mbr_cli *c, mbr_err *err);
+/* For cmd/: prints err if set, returns the exit status. */
+int	mbr_exit(const mbr_err *err);
+#endif

@@ -1,0 +1,32 @@
+/* mbr_ident.h: member identifiers: normalising phones, e-mails and
+ * platform ids into the typed form every program keys on
+ * ("phone:+8613800138000", "email:a@b.cn", "nick:tmall:小王").
+ *
+ * Kept apart from any one export so that cross-channel unification
+ * (an identity map of links) can grow here. */
+#ifndef MBR_IDENT_H
+#define MBR_IDENT_H
+#include <stddef.h>
+#include "mbr_buf.h"
+#include "mbr_err.h"
+
+/* Appends "+<cc><national>" for a phone number written as exports write
+ * them: "13800138000", "138 0013 8000", "+86 138-0013-8000",
+ * "0086 13800138000", "(415) 555-0100" with cc 1, "'13800138000" and
+ * "=\"13800138000\"" (spreadsheet guards; see mbr_ident_unguard).
+ * cc is the default country calling code for numbers without one.
+ * Masked numbers ("138****8000") and fewer than 7 or more than 15
+ * digits are MBR_EDATA (phone "138****8000" is not a usable number). */
+int	mbr_phone_norm(mbr_buf *out, const char *s, size_t n, unsigned cc,
+	    mbr_err *err);
+/* Appends the trimmed, lower-cased address; one without exactly one '@'
+ * and a dot in the domain is MBR_EDATA. */
+int	mbr_email_norm(mbr_buf *out, const char *s, size_t n, mbr_err *err);
+/* Removes the guards that exports put around values so a spreadsheet
+ * keeps them as text: ="...", a leading ', and surrounding blanks.
+ * Returns the inner slice (a view of s; nothing is copied). */
+void	mbr_ident_unguard(const char **s, size_t *n);
+/* Trims ASCII blanks (space, tab, CR) at both ends, in place of the
+ * view. */
+void	mbr_trim(const char **s, size_t *n);
+#endif

@@ -1,0 +1,40 @@
+/* mbr_money.h: money as integer minor units.
+ *
+ * Money never passes through a double: reports must add up to the cent.
+ * "129.00" in CNY is minor=12900 with exp=2; JPY has exp=0. */
+#ifndef MBR_MONEY_H
+#define MBR_MONEY_H
+#include <stddef.h>
+#include <stdint.h>
+#include "mbr_err.h"
+
+enum {
+	MBR_MONEY_DECIMAL_COMMA = 1	/* "1.234,56": comma is the point */
+};
+
+/* Parses an amount into minor units for a currency with exp decimals.
+ * Accepted: optional sign (- or +, before or after a currency mark, or
+ * parentheses for a negative as accountants write it), currency marks
+ * ¥ ￥ $ € £ and codes CNY RMB USD EUR GBP JPY HKD ... before or after
+ * the number with optional blanks, thousands separators (',' or with
+ * MBR_MONEY_DECIMAL_COMMA '.', and also blanks and apostrophes) in
+ * groups of three, an optional fraction.
+ * Errors (MBR_EDATA), with the value quoted as written:
+ *   amount "12,3x" is not a number
+ *   amount "1.005" has more than 2 decimals
+ *   amount "99999999999999999999" is out of range
+ * An empty string is an error ("amount is empty"). */
+int	mbr_money_parse(int64_t *minor, const char *s, size_t n,
+	    unsigned exp, int flags, mbr_err *err);
+/* Writes minor as a decimal with exp places ("-12.30", "1290", "0.05");
+ * buf holds MBR_MONEY_LEN bytes; returns the length. */
+#define MBR_MONEY_LEN 32
+size_t	mbr_money_fmt(char *buf, int64_t minor, unsigned exp);
+/* Decimals of an ISO 4217 code (CNY 2, JPY 0, KRW 0, BHD 3, ...), -1 if
+ * unknown; the code is matched case-insensitively. */
+int	mbr_currency_exp(const char *code, size_t n);
+/* Overflow-checked a += b and a = q * p (quantity times unit price);
+ * return MBR_EDATA with a message on overflow, leaving *a unchanged. */
+int	mbr_money_add(int64_t *a, int64_t b, mbr_err *err);
+int	mbr_money_mul(int64_t *a, int64_t q, int64_t p, mbr_err *err);
+#endif

@@ -1,0 +1,641 @@
+/* mbr_reader.c: see mbr_reader.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mbr_csv.h"
+#include "mbr_io.h"
+#include "mbr_ndjson.h"
+#include "mbr_reader.h"
+#include "mbr_tab.h"
+#include "mbr_utf8.h"
+
+#define BLOCK		(1u << 20)
+/* A record this long is taken for an unterminated quote running away
+ * with the rest of the file, not for data. */
+#define MAXREC		(256u << 20)
+
+struct mbr_reader {
+	mbr_reader_opts	 o;
+	int		 nin;
+	mbr_input	**in;
+	unsigned long long *count_in;
+	int		 cur;		/* current input */
+	int		 started;	/* 1: begun, 2: MBR_READ_FILE returned */
+	int		 fmt;		/* its format */
+	int		 delim;
+	unsigned long	 line;		/* next line to read */
+
+	char		*buf;		/* the block; text in [beg, end) */
+	size_t		 cap, beg, end;
+	int		 ieof;		/* the input has no more bytes */
+
+	/* columns */
+	mbr_tab		*cols;		/* name -> int */
+	mbr_slice	*name;
+	int		 ncol, capcol;
+	mbr_slice	*f;
+	uint8_t		*type;
+	int		*order;		/* NDJSON: this record's columns */
+	size_t		 norder, caporder;
+	int		*hdr;		/* CSV: header position -> column */
+	size_t		 nhdr;
+	unsigned char	*seen;		/* NDJSON: columns ever seen */
+
+	mbr_csvrec	 crec;
+	mbr_jrec	 jrec;
+	int		*kcache;	/* previous record's key columns */
+	size_t		 nkcache, capkcache;
+
+	unsigned long long count, bytes;
+	char		 why[512];
+	/* progress */
+	int		 tty;
+	struct timespec	 t0, tlast;
+	int		 shown;
+};
+
+int
+mbr_format_parse(const char *s)
+{
+	if (strcmp(s, "csv") == 0)
+		return MBR_FMT_CSV;
+	if (strcmp(s, "ndjson") == 0 || strcmp(s, "jsonl") == 0 ||
+	    strcmp(s, "json") == 0)
+		return MBR_FMT_NDJSON;
+	if (strcmp(s, "auto") == 0)
+		return MBR_FMT_AUTO;
+	return -1;
+}
+
+int
+mbr_reader_col(mbr_reader *rd, const char *s, size_t n)
+{
+	int isnew, *v = mbr_tab_upsert(rd->cols, s, n, &isnew);
+
+	if (!isnew)
+		return *v;
+	if (rd->ncol == rd->capcol) {
+		rd->capcol = rd->capcol ? rd->capcol * 2 : 64;
+		rd->name = mbr_xrealloc(rd->name,
+		    rd->capcol * sizeof(*rd->name));
+		rd->f = mbr_xrealloc(rd->f, rd->capcol * sizeof(*rd->f));
+		rd->type = mbr_xrealloc(rd->type, rd->capcol);
+		rd->seen = mbr_xrealloc(rd->seen, rd->capcol);
+	}
+	*v = rd->ncol;
+	rd->name[*v] = mbr_tab_key(rd->cols, mbr_tab_index(rd->cols, v));
+	rd->f[*v] = (mbr_slice){ NULL, 0 };
+	rd->type[*v] = MBR_V_ABSENT;
+	rd->seen[*v] = 0;
+	return rd->ncol++;
+}
+
+int
+mbr_reader_has(const mbr_reader *rd, int col)
+{
+	size_t i;
+
+	if (col < 0 || col >= rd->ncol)
+		return 0;
+	if (rd->fmt == MBR_FMT_NDJSON)
+		return rd->seen[col];
+	for (i = 0; i < rd->nhdr; i++)
+		if (rd->hdr[i] == col)
+			return 1;
+	return 0;
+}
+
+mbr_slice
+mbr_reader_colname(const mbr_reader *rd, int col)
+{
+	return rd->name[col];
+}
+
+int
+mbr_reader_ncols(const mbr_reader *rd)
+{
+	return rd->ncol;
+}
+
+int
+mbr_reader_format(const mbr_reader *rd)
+{
+	return rd->fmt;
+}
+
+int
+mbr_reader_delim(const mbr_reader *rd)
+{
+	return rd->delim;
+}
+
+const int *
+mbr_reader_header(const mbr_reader *rd, size_t *n)
+{
+	*n = rd->nhdr;
+	return rd->hdr;
+}
+
+unsigned long long
+mbr_reader_count(const mbr_reader *rd)
+{
+	return rd->count;
+}
+
+unsigned long long
+mbr_reader_bytes(const mbr_reader *rd)
+{
+	return rd->bytes;
+}
+
+unsigned long long
+mbr_reader_count_in(const mbr_reader *rd, int i)
+{
+	return rd->count_in[i];
+}
+
+const char *
+mbr_reader_filename(const mbr_reader *rd, int i)
+{
+	return mbr_input_name(rd->in[i]);
+}
+
+int
+mbr_reader_nfiles(const mbr_reader *rd)
+{
+	return rd->nin;
+}
+
+/* Reads more of the current input behind the unconsumed text.
+ * Returns 0, or an error code. */
+static int
+refill(mbr_reader *rd, mbr_err *err)
+{
+	long r;
+
+	if (rd->beg > 0) {
+		memmove(rd->buf, rd->buf + rd->beg, rd->end - rd->beg);
+		rd->end -= rd->beg;
+		rd->beg = 0;
+	}
+	if (rd->end == rd->cap) {
+		if (rd->cap >= MAXREC) {
+			mbr_err_set(err, MBR_EDATA, "record longer than %u MiB "
+			    "(an unterminated quote?)", MAXREC >> 20);
+			mbr_err_at(err, mbr_input_name(rd->in[rd->cur]),
+			    rd->line);
+			return MBR_EDATA;
+		}
+		rd->cap *= 2;
+		rd->buf = mbr_xrealloc(rd->buf, rd->cap);
+	}
+	r = mbr_input_read(rd->in[rd->cur], rd->buf + rd->end,
+	    rd->cap - rd->end, err);
+	if (r < 0) {
+		mbr_err_at(err, mbr_input_name(rd->in[rd->cur]), 0);
+		return err->code;
+	}
+	if (r == 0)
+		rd->ieof = 1;
+	rd->end += (size_t)r;
+	rd->bytes += (unsigned long long)r;
+	return MBR_OK;
+}
+
+static void
+clear_fields(mbr_reader *rd)
+{
+	int i;
+
+	for (i = 0; i < rd->ncol; i++) {
+		rd->f[i] = (mbr_slice){ NULL, 0 };
+		rd->type[i] = MBR_V_ABSENT;
+	}
+	rd->norder = 0;
+}
+
+/* Starts input cur: first bytes, BOM, format.  For CSV, reads the
+ * header.  Returns 0 or an error code. */
+static int
+start_input(mbr_reader *rd, mbr_err *err)
+{
+	const char *name = mbr_input_name(rd->in[rd->cur]);
+	size_t i;
+	long r;
+	int rc;
+
+	rd->beg = rd->end = 0;
+	rd->ieof = 0;
+	rd->line = 1;
+	rd->nhdr = 0;
+	rd->nkcache = 0;
+	clear_fields(rd);
+	while (rd->end < 4 && !rd->ieof)
+		if ((rc = refill(rd, err)) != MBR_OK)
+			return rc;
+	if (rd->end >= 3 && memcmp(rd->buf, "\xef\xbb\xbf", 3) == 0)
+		rd->beg = 3;	/* Excel's UTF-8 byte-order mark */
+	rd->fmt = rd->o.format;
+	if (rd->fmt == MBR_FMT_AUTO) {
+		/* The first byte that is not blank decides. */
+		for (;;) {
+			for (i = rd->beg; i < rd->end; i++)
+				if (rd->buf[i] != ' ' && rd->buf[i] != '\t' &&
+				    rd->buf[i] != '\r' && rd->buf[i] != '\n')
+					break;
+			if (i < rd->end || rd->ieof)
+				break;
+			if ((rc = refill(rd, err)) != MBR_OK)
+				return rc;
+		}
+		rd->fmt = i < rd->end && rd->buf[i] == '{' ?
+		    MBR_FMT_NDJSON : MBR_FMT_CSV;
+	}
+	if (rd->fmt == MBR_FMT_NDJSON)
+		return MBR_OK;
+
+	/* The header: the first record. */
+	for (;;) {
+		char *p = rd->buf + rd->beg;
+		size_t n = rd->end - rd->beg, lend;
+		int delim = rd->o.delim;
+
+		if (delim == 0) {
+			char *nl = memchr(p, '\n', n);
+
+			if (nl == NULL && !rd->ieof) {
+				if ((rc = refill(rd, err)) != MBR_OK)
+					return rc;
+				continue;
+			}
+			lend = nl ? (size_t)(nl - p) : n;
+			delim = mbr_csv_sniff(p, lend);
+		}
+		r = mbr_csv_next(p, n, rd->ieof, delim, &rd->crec, err);
+		if (r == 0 && !rd->ieof) {
+			if ((rc = refill(rd, err)) != MBR_OK)
+				return rc;
+			continue;
+		}
+		rd->delim = delim;
+		if (r == 0)
+			return MBR_OK;	/* empty input: no header */
+		if (r < 0) {
+			mbr_err_at(err, name, rd->line);
+			return err->code;
+		}
+		rd->line += rd->crec.skipped;
+		if (mbr_utf8_check(rd->crec.raw, rd->crec.rawn) !=
+		    rd->crec.rawn) {
+			mbr_err_set(err, MBR_EDATA, "header is not valid "
+			    "UTF-8 (a GB18030 export? try --encoding "
+			    "gb18030)");
+			mbr_err_at(err, name, rd->line);
+			return MBR_EDATA;
+		}
+		rd->line += rd->crec.nlines;
+		rd->beg += (size_t)r;
+		break;
+	}
+	rd->hdr = mbr_xrealloc(rd->hdr, (rd->crec.nf + 1) * sizeof(int));
+	for (i = 0; i < rd->crec.nf; i++) {
+		const char *s = rd->crec.f[i].p;
+		size_t n = rd->crec.f[i].n, j;
+		int col;
+
+		while (n > 0 && (*s == ' ' || *s == '\t'))
+			s++, n--;
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		col = mbr_reader_col(rd, s, n);
+		for (j = 0; j < i; j++)
+			if (rd->hdr[j] == col)
+				break;
+		if (j < i) {
+			/* A repeated name: the second is name_2, so
+			 * that neither is lost. */
+			char tmp[512];
+			int k = 2;
+
+			do
+				snprintf(tmp, sizeof(tmp), "%.*s_%d",
+				    (int)(n > 400 ? 400 : n), s, k++);
+			while (mbr_reader_has(rd, mbr_reader_col(rd, tmp,
+			    strlen(tmp))));
+			col = mbr_reader_col(rd, tmp, strlen(tmp));
+		}
+		rd->hdr[i] = col;
+		rd->nhdr = i + 1;
+	}
+	return MBR_OK;
+}
+
+static void
+progress(mbr_reader *rd, int done)
+{
+	struct timespec now;
+	double dt, el;
+
+	if (!rd->tty)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (done) {
+		if (rd->shown)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	dt = (double)(now.tv_sec - rd->tlast.tv_sec) +
+	    (double)(now.tv_nsec - rd->tlast.tv_nsec) / 1e9;
+	if (dt < 1.0)
+		return;
+	el = (double)(now.tv_sec - rd->t0.tv_sec) +
+	    (double)(now.tv_nsec - rd->t0.tv_nsec) / 1e9;
+	fprintf(stderr, "\r%s: %llu records, %.0f records/s, %.0f MB/s\033[K",
+	    mbr_progname(), rd->count, (double)rd->count / el,
+	    (double)rd->bytes / el / 1e6);
+	rd->tlast = now;
+	rd->shown = 1;
+}
+
+static int
+bad(mbr_reader *rd, mbr_rec *rec, const char *reason)
+{
+	rec->bad = reason;
+	rec->why = rd->why;
+	rec->n = 0;
+	return MBR_READ_REC;
+}
+
+/* Checks a parsed record's text: NUL bytes and UTF-8. */
+static const char *
+check_text(mbr_reader *rd, const char *p, size_t n)
+{
+	const char *z = memchr(p, '\0', n);
+	size_t off;
+
+	if (z != NULL) {
+		snprintf(rd->why, sizeof(rd->why), "NUL byte at column %zu",
+		    (size_t)(z - p) + 1);
+		return "NUL byte";
+	}
+	if ((off = mbr_utf8_check(p, n)) != n) {
+		snprintf(rd->why, sizeof(rd->why), "invalid UTF-8 at column "
+		    "%zu", off + 1);
+		return "invalid UTF-8";
+	}
+	return NULL;
+}
+
+static int
+next_csv(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
+{
+	long r;
+	size_t i;
+	const char *why;
+	int rc;
+
+	for (;;) {
+		r = mbr_csv_next(rd->buf + rd->beg, rd->end - rd->beg,
+		    rd->ieof, rd->delim, &rd->crec, err);
+		if (r != 0)
+			break;
+		if (rd->ieof)
+			return MBR_READ_END;
+		if ((rc = refill(rd, err)) != MBR_OK)
+			return MBR_READ_END;
+	}
+	rec->line = rd->line + rd->crec.skipped;
+	rd->line = rec->line + rd->crec.nlines;
+	rec->raw = (mbr_slice){ rd->crec.raw, rd->crec.rawn };
+	if (r < 0) {
+		rd->beg += (size_t)-r;
+		err->code = MBR_OK;
+		snprintf(rd->why, sizeof(rd->why), "unterminated quoted field "
+		    "(%lu lines to the end of the input)", rd->crec.nlines);
+		return bad(rd, rec, "malformed CSV");
+	}
+	rd->beg += (size_t)r;
+	if ((why = check_text(rd, rd->crec.raw, rd->crec.rawn)) != NULL)
+		return bad(rd, rec, why);
+	if (rd->crec.nf != rd->nhdr) {
+		snprintf(rd->why, sizeof(rd->why), "row has %zu field%s, "
+		    "header has %zu", rd->crec.nf, rd->crec.nf == 1 ? "" : "s",
+		    rd->nhdr);
+		return bad(rd, rec, "wrong field count");
+	}
+	for (i = 0; i < rd->nhdr; i++) {
+		rd->f[rd->hdr[i]] = rd->crec.f[i];
+		rd->type[rd->hdr[i]] = MBR_V_STR;
+	}
+	rec->order = rd->hdr;
+	rec->n = rd->nhdr;
+	return MBR_READ_REC;
+}
+
+static int
+key_col(mbr_reader *rd, size_t k, mbr_slice key)
+{
+	int col;
+
+	if (k < rd->nkcache) {
+		mbr_slice nm = rd->name[rd->kcache[k]];
+		if (nm.n == key.n && memcmp(nm.p, key.p, key.n) == 0)
+			return rd->kcache[k];
+	}
+	col = mbr_reader_col(rd, key.p, key.n);
+	if (k >= rd->capkcache) {
+		rd->capkcache = k + 16;
+		rd->kcache = mbr_xrealloc(rd->kcache,
+		    rd->capkcache * sizeof(int));
+	}
+	rd->kcache[k] = col;
+	if (k >= rd->nkcache)
+		rd->nkcache = k + 1;
+	return col;
+}
+
+static int
+next_ndjson(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
+{
+	char *p, *nl;
+	size_t n, adv, i, k;
+	mbr_err perr = { 0 };
+	int rc;
+
+	/* Forget the previous record's fields. */
+	for (i = 0; i < rd->norder; i++) {
+		rd->f[rd->order[i]] = (mbr_slice){ NULL, 0 };
+		rd->type[rd->order[i]] = MBR_V_ABSENT;
+	}
+	rd->norder = 0;
+	for (;;) {
+		p = rd->buf + rd->beg;
+		n = rd->end - rd->beg;
+		nl = memchr(p, '\n', n);
+		if (nl == NULL && !rd->ieof) {
+			if ((rc = refill(rd, err)) != MBR_OK)
+				return MBR_READ_END;
+			continue;
+		}
+		if (nl == NULL && n == 0)
+			return MBR_READ_END;
+		adv = nl ? (size_t)(nl - p) + 1 : n;
+		n = nl ? (size_t)(nl - p) : n;
+		rd->beg += adv;
+		rec->line = rd->line++;
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		for (i = 0; i < n; i++)
+			if (p[i] != ' ' && p[i] != '\t')
+				break;
+		if (i < n)
+			break;	/* not a blank line */
+	}
+	rec->raw = (mbr_slice){ p, n };
+	if (mbr_ndjson_parse(p, n, &rd->jrec, &perr) != MBR_OK) {
+		snprintf(rd->why, sizeof(rd->why), "%s", perr.msg);
+		return bad(rd, rec, "invalid JSON");
+	}
+	if (rd->jrec.nkv > rd->caporder) {
+		rd->caporder = rd->jrec.nkv + 16;
+		rd->order = mbr_xrealloc(rd->order,
+		    rd->caporder * sizeof(int));
+	}
+	for (k = 0; k < rd->jrec.nkv; k++) {
+		mbr_kv *kv = &rd->jrec.kv[k];
+		int col = key_col(rd, k, kv->key);
+
+		if (rd->f[col].p == NULL)
+			rd->order[rd->norder++] = col;
+		/* A value is never NULL-pointed, so that "present" and
+		 * "absent" differ even for "" and null. */
+		rd->f[col] = kv->val.p != NULL ? kv->val :
+		    (mbr_slice){ "", 0 };
+		rd->type[col] = (uint8_t)kv->type;
+		rd->seen[col] = 1;
+	}
+	rec->order = rd->order;
+	rec->n = rd->norder;
+	return MBR_READ_REC;
+}
+
+int
+mbr_reader_next(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
+{
+	int r;
+
+	for (;;) {
+		if (rd->cur >= rd->nin) {
+			progress(rd, 1);
+			return MBR_READ_END;
+		}
+		if (rd->started < 2) {
+			if (rd->started == 0 &&
+			    start_input(rd, err) != MBR_OK)
+				return MBR_READ_END;
+			rd->started = 2;
+			return MBR_READ_FILE;
+		}
+		rec->bad = NULL;
+		rec->why = NULL;
+		rec->file = mbr_input_name(rd->in[rd->cur]);
+		rec->fileno = rd->cur;
+		if (rd->fmt == MBR_FMT_CSV && rd->nhdr == 0 && rd->ieof &&
+		    rd->beg == rd->end)
+			r = MBR_READ_END;	/* empty: nothing after it */
+		else if (rd->fmt == MBR_FMT_CSV)
+			r = next_csv(rd, rec, err);
+		else
+			r = next_ndjson(rd, rec, err);
+		if (err->code != MBR_OK)
+			return MBR_READ_END;
+		if (r == MBR_READ_REC) {
+			rec->f = rd->f;
+			rec->type = rd->type;
+			rd->count++;
+			rd->count_in[rd->cur]++;
+			if ((rd->count & 0xffff) == 0)
+				progress(rd, 0);
+			return r;
+		}
+		rd->cur++;
+		rd->started = 0;
+	}
+}
+
+int
+mbr_reader_start(mbr_reader *rd, mbr_err *err)
+{
+	if (rd->started != 0 || rd->cur >= rd->nin)
+		return MBR_OK;
+	if (start_input(rd, err) != MBR_OK)
+		return err->code;
+	rd->started = 1;
+	return MBR_OK;
+}
+
+int
+mbr_reader_open(mbr_reader **rdp, const mbr_reader_opts *o, int nfiles,
+    char *const files[], mbr_err *err)
+{
+	static char *const stdin_only[] = { "-" };
+	mbr_reader *rd;
+	int i, rc;
+
+	*rdp = NULL;
+	if (nfiles == 0) {
+		nfiles = 1;
+		files = stdin_only;
+	}
+	rd = mbr_xcalloc(1, sizeof(*rd));
+	rd->o = *o;
+	rd->nin = nfiles;
+	rd->in = mbr_xcalloc((size_t)nfiles, sizeof(*rd->in));
+	rd->count_in = mbr_xcalloc((size_t)nfiles, sizeof(*rd->count_in));
+	for (i = 0; i < nfiles; i++)
+		if ((rc = mbr_input_open(&rd->in[i], files[i], o->encoding,
+		    err)) != MBR_OK) {
+			mbr_reader_free(rd);
+			return rc;
+		}
+	rd->cols = mbr_tab_new(sizeof(int));
+	rd->cap = BLOCK;
+	rd->buf = mbr_xmalloc(rd->cap);
+	mbr_csvrec_init(&rd->crec);
+	mbr_jrec_init(&rd->jrec);
+	rd->tty = o->progress && isatty(2);
+	clock_gettime(CLOCK_MONOTONIC, &rd->t0);
+	rd->tlast = rd->t0;
+	*rdp = rd;
+	return MBR_OK;
+}
+
+void
+mbr_reader_free(mbr_reader *rd)
+{
+	int i;
+
+	if (rd == NULL)
+		return;
+	for (i = 0; i < rd->nin; i++)
+		mbr_input_close(rd->in[i]);
+	free(rd->in);
+	free(rd->count_in);
+	if (rd->cols != NULL) {
+		mbr_csvrec_release(&rd->crec);
+		mbr_jrec_release(&rd->jrec);
+	}
+	mbr_tab_free(rd->cols);
+	free(rd->buf);
+	free(rd->name);
+	free(rd->f);
+	free(rd->type);
+	free(rd->seen);
+	free(rd->order);
+	free(rd->hdr);
+	free(rd->kcache);
+	free(rd);
+}

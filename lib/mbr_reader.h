@@ -1,0 +1,93 @@
+/* mbr_reader.h: reading records from CSV or NDJSON inputs.
+ *
+ * Every program reads through this.  Inputs are read in large blocks
+ * and parsed in place; a record is an array of field slices indexed by
+ * column number.  Column numbers are shared by all inputs of a run
+ * (a name means one column, whichever file it came from), resolved
+ * against each CSV header once and per NDJSON record through a cache
+ * of the previous record's keys, so programs look fields up by index:
+ *
+ *	int ix = mbr_reader_col(rd, "amount");	   once, before the loop
+ *	while ((r = mbr_reader_next(rd, &rec, &err)) > 0) {
+ *		if (r == MBR_READ_FILE) continue;  a new input began
+ *		if (rec.bad != NULL) { reject it; continue; }
+ *		mbr_slice a = rec.f[ix];	   p NULL: absent
+ *	}
+ *	if (err.code != MBR_OK) fail;
+ *
+ * A record that cannot be parsed (wrong field count, invalid UTF-8, a
+ * NUL byte, invalid JSON) is still returned, with bad and why set and
+ * no fields, so that the program can reject it: nothing is dropped
+ * unseen. */
+#ifndef MBR_READER_H
+#define MBR_READER_H
+#include <stddef.h>
+#include <stdint.h>
+#include "mbr.h"
+#include "mbr_err.h"
+
+enum { MBR_FMT_AUTO, MBR_FMT_CSV, MBR_FMT_NDJSON };
+
+typedef struct {
+	int		 format;	/* MBR_FMT_*; AUTO detects per input */
+	int		 delim;		/* CSV separator; 0 sniffs the header */
+	const char	*encoding;	/* NULL: UTF-8 */
+	int		 progress;	/* show a progress line on stderr */
+} mbr_reader_opts;
+
+typedef struct {
+	const mbr_slice	*f;	/* f[col]; f[col].p NULL when absent */
+	const uint8_t	*type;	/* type[col]: MBR_V_* */
+	const int	*order;	/* the columns present, in input order */
+	size_t		 n;	/* entries in order */
+	const char	*file;	/* input name, "stdin" for - */
+	int		 fileno;	/* 0-based index of the input */
+	unsigned long	 line;	/* the record's first line */
+	mbr_slice	 raw;	/* its text as read (without line end) */
+	const char	*bad;	/* NULL, or the reason class of a bad record */
+	const char	*why;	/* the message for a bad record */
+} mbr_rec;
+
+typedef struct mbr_reader mbr_reader;
+
+enum { MBR_READ_END = 0, MBR_READ_REC = 1, MBR_READ_FILE = 2 };
+
+/* Opens every input (an unreadable one is MBR_EIO before anything is
+ * read).  nfiles 0 reads stdin. */
+int	mbr_reader_open(mbr_reader **rd, const mbr_reader_opts *o,
+	    int nfiles, char *const files[], mbr_err *err);
+/* Begins the first input (its format, its CSV header) so that
+ * mbr_reader_format can be asked before the first mbr_reader_next,
+ * which still returns MBR_READ_FILE for it. */
+int	mbr_reader_start(mbr_reader *rd, mbr_err *err);
+void	mbr_reader_free(mbr_reader *rd);
+/* MBR_READ_REC: rec holds the next record, valid until the next call.
+ * MBR_READ_FILE: an input begins; for CSV its header has been read, so
+ *   mbr_reader_has tells which columns it has.
+ * MBR_READ_END (0): no more input, or an error (err->code set: MBR_EIO
+ *   for read errors, MBR_EDATA for a header that cannot be read). */
+int	mbr_reader_next(mbr_reader *rd, mbr_rec *rec, mbr_err *err);
+/* The column number for a name, created if no input has had it. */
+int	mbr_reader_col(mbr_reader *rd, const char *name, size_t n);
+/* 1 if the current CSV input's header has the column (for NDJSON: if
+ * any record so far had it). */
+int	mbr_reader_has(const mbr_reader *rd, int col);
+mbr_slice mbr_reader_colname(const mbr_reader *rd, int col);
+int	mbr_reader_ncols(const mbr_reader *rd);
+/* The current input's format (MBR_FMT_CSV or _NDJSON) and, for CSV,
+ * its separator. */
+int	mbr_reader_format(const mbr_reader *rd);
+int	mbr_reader_delim(const mbr_reader *rd);
+/* The current CSV input's header as column numbers, in file order. */
+const int *mbr_reader_header(const mbr_reader *rd, size_t *n);
+/* Records returned so far (good and bad), and input bytes. */
+unsigned long long mbr_reader_count(const mbr_reader *rd);
+unsigned long long mbr_reader_bytes(const mbr_reader *rd);
+/* Records returned from input i. */
+unsigned long long mbr_reader_count_in(const mbr_reader *rd, int i);
+const char *mbr_reader_filename(const mbr_reader *rd, int i);
+int	mbr_reader_nfiles(const mbr_reader *rd);
+
+/* Parses a --input-format / --output-format name; -1 if unknown. */
+int	mbr_format_parse(const char *s);
+#endif

@@ -1,0 +1,245 @@
+/* mbr_reject.c: see mbr_reject.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbr_buf.h"
+#include "mbr_csv.h"
+#include "mbr_io.h"
+#include "mbr_ndjson.h"
+#include "mbr_reject.h"
+#include "mbr_utf8.h"
+#include "mbr_writer.h"
+
+struct reason {
+	char		*name;
+	uint64_t	 n;
+};
+
+struct mbr_rejects {
+	mbr_output	*out;		/* NULL: stderr preview */
+	int		 csv;
+	int		 quiet;
+	uint64_t	 n;
+	struct reason	*r;
+	size_t		 nr;
+	mbr_buf		 line;
+	mbr_buf		 tmp;
+};
+
+int
+mbr_rejects_open(mbr_rejects **rjp, const char *path, int quiet,
+    mbr_err *err)
+{
+	mbr_rejects *rj = mbr_xcalloc(1, sizeof(*rj));
+	size_t n;
+	int rc;
+
+	*rjp = NULL;
+	if (path != NULL) {
+		if ((rc = mbr_output_open(&rj->out, path, 0, err)) != MBR_OK) {
+			free(rj);
+			return rc;
+		}
+		n = strlen(path);
+		rj->csv = n >= 4 && strcmp(path + n - 4, ".csv") == 0;
+	}
+	rj->quiet = quiet;
+	mbr_buf_init(&rj->line);
+	mbr_buf_init(&rj->tmp);
+	if (rj->csv)
+		mbr_output_write(rj->out, "reject_reason,reject_source,raw\n",
+		    32);
+	*rjp = rj;
+	return MBR_OK;
+}
+
+/* Replaces bytes that are not UTF-8 by the text \xNN, so that the raw
+ * record can be shown and still be valid JSON or CSV. */
+static void
+lossy(mbr_buf *out, const char *s, size_t n)
+{
+	size_t ok;
+
+	while (n > 0) {
+		ok = mbr_utf8_check(s, n);
+		mbr_buf_add(out, s, ok);
+		if (ok == n)
+			break;
+		if (s[ok] == '\0')
+			mbr_buf_adds(out, "\\x00");
+		else
+			mbr_buf_addf(out, "\\x%02X", (unsigned char)s[ok]);
+		s += ok + 1;
+		n -= ok + 1;
+	}
+}
+
+static void
+count(mbr_rejects *rj, const char *reason)
+{
+	size_t i;
+
+	rj->n++;
+	for (i = 0; i < rj->nr; i++)
+		if (strcmp(rj->r[i].name, reason) == 0) {
+			rj->r[i].n++;
+			return;
+		}
+	rj->r = mbr_xrealloc(rj->r, (rj->nr + 1) * sizeof(*rj->r));
+	rj->r[rj->nr].name = mbr_xstrdup(reason);
+	rj->r[rj->nr].n = 1;
+	rj->nr++;
+}
+
+static int
+preview(mbr_rejects *rj, const char *file, unsigned long line,
+    const char *msg)
+{
+	if (rj->out != NULL)
+		return 0;
+	if (rj->n <= MBR_REJECTS_SHOWN && !rj->quiet)
+		fprintf(stderr, "%s: %s:%lu: %s\n", mbr_progname(), file, line,
+		    msg);
+	return 1;
+}
+
+static void
+head(mbr_rejects *rj, const char *file, unsigned long line,
+    const char *msg)
+{
+	mbr_buf *b = &rj->line;
+
+	mbr_buf_reset(b);
+	mbr_buf_reset(&rj->tmp);
+	mbr_buf_addf(&rj->tmp, "%s:%lu", file, line);
+	if (rj->csv) {
+		mbr_csv_quote(b, msg, strlen(msg), ',');
+		mbr_buf_addc(b, ',');
+		mbr_csv_quote(b, rj->tmp.p, rj->tmp.n, ',');
+		mbr_buf_addc(b, ',');
+		return;
+	}
+	mbr_buf_adds(b, "{\"reject_reason\":");
+	mbr_json_quote(b, msg, strlen(msg));
+	mbr_buf_adds(b, ",\"reject_source\":");
+	mbr_json_quote(b, rj->tmp.p, rj->tmp.n);
+}
+
+static void
+put_raw(mbr_rejects *rj, const char *raw, size_t rawn)
+{
+	mbr_buf_reset(&rj->tmp);
+	lossy(&rj->tmp, raw, rawn);
+	if (rj->csv) {
+		mbr_csv_quote(&rj->line, rj->tmp.p, rj->tmp.n, ',');
+		mbr_buf_addc(&rj->line, '\n');
+	} else {
+		mbr_buf_adds(&rj->line, ",\"raw\":");
+		mbr_json_quote(&rj->line, rj->tmp.p, rj->tmp.n);
+		mbr_buf_adds(&rj->line, "}\n");
+	}
+	mbr_output_write(rj->out, rj->line.p, rj->line.n);
+}
+
+void
+mbr_reject_raw(mbr_rejects *rj, const char *file, unsigned long line,
+    const char *raw, size_t rawn, const char *reason, const char *msg)
+{
+	count(rj, reason);
+	if (preview(rj, file, line, msg))
+		return;
+	head(rj, file, line, msg);
+	put_raw(rj, raw, rawn);
+}
+
+void
+mbr_reject(mbr_rejects *rj, const mbr_reader *rd, const mbr_rec *rec,
+    const char *reason, const char *msg)
+{
+	size_t i;
+
+	count(rj, reason);
+	if (preview(rj, rec->file, rec->line, msg))
+		return;
+	head(rj, rec->file, rec->line, msg);
+	if (rj->csv || rec->bad != NULL || rec->n == 0) {
+		put_raw(rj, rec->raw.p, rec->raw.n);
+		return;
+	}
+	for (i = 0; i < rec->n; i++) {
+		int col = rec->order[i];
+		mbr_slice nm = mbr_reader_colname(rd, col);
+		mbr_slice v = rec->f[col];
+
+		mbr_buf_addc(&rj->line, ',');
+		mbr_json_quote(&rj->line, nm.p, nm.n);
+		mbr_buf_addc(&rj->line, ':');
+		switch (rec->type[col]) {
+		case MBR_V_STR:
+			mbr_json_quote(&rj->line, v.p, v.n);
+			break;
+		case MBR_V_NULL:
+			mbr_buf_adds(&rj->line, "null");
+			break;
+		default:
+			mbr_buf_add(&rj->line, v.p, v.n);
+			break;
+		}
+	}
+	mbr_buf_adds(&rj->line, "}\n");
+	mbr_output_write(rj->out, rj->line.p, rj->line.n);
+}
+
+uint64_t
+mbr_rejects_count(const mbr_rejects *rj)
+{
+	return rj->n;
+}
+
+int
+mbr_limit_over(const mbr_limit *l, uint64_t rejects, uint64_t records)
+{
+	if (l == NULL || !l->set)
+		return 0;
+	if (!l->pct)
+		return rejects > l->n;
+	/* rejects / records > ppm / 1e6, in integers */
+	return (unsigned __int128)rejects * 1000000u >
+	    (unsigned __int128)l->ppm * records;
+}
+
+int
+mbr_rejects_close(mbr_rejects *rj, uint64_t records, const mbr_limit *max,
+    mbr_err *err)
+{
+	size_t i;
+	int rc = MBR_OK;
+
+	if (rj == NULL)
+		return MBR_OK;
+	if (!rj->quiet) {
+		if (rj->out == NULL && rj->n > MBR_REJECTS_SHOWN)
+			fprintf(stderr, "%s: ... %llu more not shown (keep "
+			    "them all with --rejects FILE)\n", mbr_progname(),
+			    (unsigned long long)(rj->n - MBR_REJECTS_SHOWN));
+		for (i = 0; i < rj->nr; i++)
+			fprintf(stderr, "%s: %llu rejected: %s\n",
+			    mbr_progname(), (unsigned long long)rj->r[i].n,
+			    rj->r[i].name);
+	}
+	if (rj->out != NULL)
+		rc = mbr_output_close(rj->out, err);
+	if (rc == MBR_OK && mbr_limit_over(max, rj->n, records))
+		rc = mbr_err_set(err, MBR_EDATA, "%llu of %llu records "
+		    "rejected, over --max-rejects %s",
+		    (unsigned long long)rj->n, (unsigned long long)records,
+		    max->text);
+	for (i = 0; i < rj->nr; i++)
+		free(rj->r[i].name);
+	free(rj->r);
+	mbr_buf_release(&rj->line);
+	mbr_buf_release(&rj->tmp);
+	free(rj);
+	return rc;
+}

@@ -1,0 +1,309 @@
+/* mbr_tab.c: see mbr_tab.h.
+ *
+ * Linear probing over a power-of-two array of 64-bit slots, each the
+ * entry number plus one in the low half and 32 bits of the hash in the
+ * high half: a probe compares hashes without touching the entry, so a
+ * miss costs one cache line.  Entries live in chunks of 2^16 that never
+ * move. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbr_err.h"
+#include "mbr_tab.h"
+
+#define ARENA_BLOCK	(1u << 20)
+#define CHUNK_BITS	16
+#define CHUNK		(1u << CHUNK_BITS)
+
+struct ablock {
+	struct ablock	*next;
+	size_t		 used, cap;
+	char		 mem[];
+};
+
+struct mbr_arena {
+	struct ablock	*head;
+	size_t		 bytes;
+};
+
+mbr_arena *
+mbr_arena_new(void)
+{
+	return mbr_xcalloc(1, sizeof(mbr_arena));
+}
+
+void
+mbr_arena_free(mbr_arena *a)
+{
+	struct ablock *b, *next;
+
+	if (a == NULL)
+		return;
+	for (b = a->head; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
+void *
+mbr_arena_alloc(mbr_arena *a, size_t n)
+{
+	struct ablock *b = a->head;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (b == NULL || b->cap - b->used < n) {
+		size_t cap = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+
+		b = mbr_xmalloc(sizeof(*b) + cap);
+		b->used = 0;
+		b->cap = cap;
+		a->bytes += sizeof(*b) + cap;
+		if (cap == ARENA_BLOCK || a->head == NULL) {
+			b->next = a->head;
+			a->head = b;
+		} else {
+			/* A big one-off block goes behind the current one,
+			 * which keeps serving small requests. */
+			b->next = a->head->next;
+			a->head->next = b;
+		}
+	}
+	p = b->mem + b->used;
+	b->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *
+mbr_arena_strndup(mbr_arena *a, const char *s, size_t n)
+{
+	char *p = mbr_arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	return p;
+}
+
+size_t
+mbr_arena_bytes(const mbr_arena *a)
+{
+	return a->bytes;
+}
+
+struct entry {
+	const char	*key;
+	uint32_t	 n;
+	uint32_t	 hash;
+	/* the value follows, 8-byte aligned */
+};
+
+struct mbr_tab {
+	uint64_t	*slot;
+	size_t		 mask;		/* slots - 1 */
+	size_t		 count;
+	size_t		 esize;		/* entry header + value, rounded */
+	size_t		 valsize;
+	char		**chunk;
+	size_t		 nchunk;
+	mbr_arena	*keys;
+};
+
+uint64_t
+mbr_hash(const char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+	uint64_t w;
+
+	while (n >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+		p += 8;
+		n -= 8;
+	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+	}
+	/* murmur3's finaliser, so that the low bits (the slot) depend on
+	 * every byte */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+mbr_tab *
+mbr_tab_new(size_t valsize)
+{
+	mbr_tab *t = mbr_xcalloc(1, sizeof(*t));
+
+	t->valsize = valsize;
+	t->esize = (sizeof(struct entry) + valsize + 7) & ~(size_t)7;
+	t->mask = 1023;
+	t->slot = mbr_xcalloc(t->mask + 1, sizeof(uint64_t));
+	t->keys = mbr_arena_new();
+	return t;
+}
+
+void
+mbr_tab_free(mbr_tab *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nchunk; i++)
+		free(t->chunk[i]);
+	free(t->chunk);
+	free(t->slot);
+	mbr_arena_free(t->keys);
+	free(t);
+}
+
+static struct entry *
+entry_at(const mbr_tab *t, size_t i)
+{
+	return (struct entry *)(t->chunk[i >> CHUNK_BITS] +
+	    (i & (CHUNK - 1)) * t->esize);
+}
+
+static void
+grow(mbr_tab *t)
+{
+	size_t nmask = t->mask * 2 + 1, i, j;
+	uint64_t *ns = mbr_xcalloc(nmask + 1, sizeof(uint64_t));
+
+	for (i = 0; i <= t->mask; i++) {
+		uint64_t s = t->slot[i];
+		if (s == 0)
+			continue;
+		j = entry_at(t, (s & 0xffffffffu) - 1)->hash & nmask;
+		while (ns[j] != 0)
+			j = (j + 1) & nmask;
+		ns[j] = s;
+	}
+	free(t->slot);
+	t->slot = ns;
+	t->mask = nmask;
+}
+
+static size_t
+find(const mbr_tab *t, const char *key, size_t n, uint32_t h, int *found)
+{
+	size_t j = h & t->mask;
+
+	for (;; j = (j + 1) & t->mask) {
+		uint64_t s = t->slot[j];
+		struct entry *e;
+
+		if (s == 0) {
+			*found = 0;
+			return j;
+		}
+		if ((uint32_t)(s >> 32) != h)
+			continue;
+		e = entry_at(t, (s & 0xffffffffu) - 1);
+		if (e->n == n && memcmp(e->key, key, n) == 0) {
+			*found = 1;
+			return j;
+		}
+	}
+}
+
+void *
+mbr_tab_upsert(mbr_tab *t, const char *key, size_t n, int *isnew)
+{
+	uint32_t h = (uint32_t)mbr_hash(key, n);
+	struct entry *e;
+	int found;
+	size_t j = find(t, key, n, h, &found);
+
+	if (found) {
+		if (isnew != NULL)
+			*isnew = 0;
+		return (char *)entry_at(t, (t->slot[j] & 0xffffffffu) - 1) +
+		    sizeof(struct entry);
+	}
+	if ((t->count + 1) * 4 > (t->mask + 1) * 3) {
+		grow(t);
+		j = find(t, key, n, h, &found);
+	}
+	if ((t->count & (CHUNK - 1)) == 0) {
+		t->chunk = mbr_xrealloc(t->chunk,
+		    (t->nchunk + 1) * sizeof(char *));
+		t->chunk[t->nchunk++] = mbr_xmalloc(CHUNK * t->esize);
+	}
+	e = entry_at(t, t->count);
+	memset(e, 0, t->esize);
+	e->key = mbr_arena_strndup(t->keys, key, n);
+	e->n = (uint32_t)n;
+	e->hash = h;
+	t->count++;
+	t->slot[j] = ((uint64_t)h << 32) | t->count;
+	if (isnew != NULL)
+		*isnew = 1;
+	return (char *)e + sizeof(struct entry);
+}
+
+void *
+mbr_tab_get(const mbr_tab *t, const char *key, size_t n)
+{
+	uint32_t h = (uint32_t)mbr_hash(key, n);
+	int found;
+	size_t j = find(t, key, n, h, &found);
+
+	if (!found)
+		return NULL;
+	return (char *)entry_at(t, (t->slot[j] & 0xffffffffu) - 1) +
+	    sizeof(struct entry);
+}
+
+size_t
+mbr_tab_count(const mbr_tab *t)
+{
+	return t->count;
+}
+
+void *
+mbr_tab_val(const mbr_tab *t, size_t i)
+{
+	return (char *)entry_at(t, i) + sizeof(struct entry);
+}
+
+mbr_slice
+mbr_tab_key(const mbr_tab *t, size_t i)
+{
+	struct entry *e = entry_at(t, i);
+
+	return (mbr_slice){ e->key, e->n };
+}
+
+size_t
+mbr_tab_index(const mbr_tab *t, const void *v)
+{
+	const struct entry *e = (const struct entry *)
+	    ((const char *)v - sizeof(struct entry));
+	size_t c;
+
+	/* Entries never move, so the chunk holding e names the entry. */
+	for (c = 0; c < t->nchunk; c++) {
+		const char *base = t->chunk[c];
+		if ((const char *)e >= base &&
+		    (const char *)e < base + CHUNK * t->esize)
+			return (c << CHUNK_BITS) +
+			    (size_t)((const char *)e - base) / t->esize;
+	}
+	abort();
+}
+
+size_t
+mbr_tab_bytes(const mbr_tab *t)
+{
+	return (t->mask + 1) * sizeof(uint64_t) +
+	    t->nchunk * CHUNK * t->esize + mbr_arena_bytes(t->keys);
+}

@@ -1,0 +1,46 @@
+/* mbr_tab.h: a string-keyed hash table of fixed-size values, and the
+ * arena that holds its keys.
+ *
+ * Per-member state (DESIGN.md) lives here: one open-addressing table
+ * keyed by the member_id, each key copied once into an arena.  Entries
+ * stay in insertion order and never move, so a value pointer stays
+ * valid for the table's life and iteration is deterministic (nothing in
+ * hash order reaches output).  Memory per entry: the key bytes, 16
+ * bytes of entry header, the value, and 8 bytes a slot at a load of at
+ * most 3/4. */
+#ifndef MBR_TAB_H
+#define MBR_TAB_H
+#include <stddef.h>
+#include <stdint.h>
+#include "mbr.h"
+
+typedef struct mbr_arena mbr_arena;
+
+mbr_arena	*mbr_arena_new(void);
+void		 mbr_arena_free(mbr_arena *a);
+/* 8-byte aligned, zeroed, valid until mbr_arena_free. */
+void		*mbr_arena_alloc(mbr_arena *a, size_t n);
+char		*mbr_arena_strndup(mbr_arena *a, const char *s, size_t n);
+size_t		 mbr_arena_bytes(const mbr_arena *a);
+
+typedef struct mbr_tab mbr_tab;
+
+/* valsize: bytes of each value, zeroed when the entry is created. */
+mbr_tab	*mbr_tab_new(size_t valsize);
+void	 mbr_tab_free(mbr_tab *t);
+/* The value for key, created if absent (*isnew set to 1, else 0;
+ * isnew may be NULL). */
+void	*mbr_tab_upsert(mbr_tab *t, const char *key, size_t n, int *isnew);
+/* The value for key, or NULL. */
+void	*mbr_tab_get(const mbr_tab *t, const char *key, size_t n);
+/* Entries are numbered 0..count-1 in insertion order. */
+size_t	 mbr_tab_count(const mbr_tab *t);
+void	*mbr_tab_val(const mbr_tab *t, size_t i);
+mbr_slice mbr_tab_key(const mbr_tab *t, size_t i);
+/* The number of the entry whose value is v. */
+size_t	 mbr_tab_index(const mbr_tab *t, const void *v);
+/* Bytes held: slots, entries and keys. */
+size_t	 mbr_tab_bytes(const mbr_tab *t);
+
+uint64_t mbr_hash(const char *p, size_t n);
+#endif

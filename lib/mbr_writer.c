@@ -1,0 +1,321 @@
+/* mbr_writer.c: see mbr_writer.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbr_buf.h"
+#include "mbr_csv.h"
+#include "mbr_io.h"
+#include "mbr_ndjson.h"
+#include "mbr_writer.h"
+
+struct slot {
+	mbr_slice	 name;
+	mbr_slice	 val;
+	int		 type;
+};
+
+struct mbr_writer {
+	mbr_output	*out;
+	int		 fmt;
+	int		 delim;
+	struct slot	*s;		/* the current record's fields */
+	size_t		 ns, caps;
+	/* CSV header, or the names the NDJSON keys were quoted for */
+	mbr_buf		*hname;		/* copies of the names */
+	mbr_buf		*qname;		/* "name": quoted, for NDJSON */
+	size_t		 nh, caph;
+	int		 header_done;	/* CSV header written */
+	struct slot	**pos;		/* CSV: header position -> slot */
+	mbr_buf		 line;
+	char		 num[256][24];	/* formatted integers this record */
+	int		 nnum;
+	unsigned long long count;
+};
+
+int
+mbr_writer_open(mbr_writer **wp, const char *path, int format, int gzip,
+    int delim, mbr_err *err)
+{
+	mbr_writer *w;
+	int rc;
+
+	*wp = NULL;
+	w = mbr_xcalloc(1, sizeof(*w));
+	if ((rc = mbr_output_open(&w->out, path, gzip, err)) != MBR_OK) {
+		free(w);
+		return rc;
+	}
+	w->fmt = format == MBR_FMT_NDJSON ? MBR_FMT_NDJSON : MBR_FMT_CSV;
+	w->delim = delim ? delim : ',';
+	mbr_buf_init(&w->line);
+	*wp = w;
+	return MBR_OK;
+}
+
+int
+mbr_writer_format(const mbr_writer *w)
+{
+	return w->fmt;
+}
+
+unsigned long long
+mbr_writer_count(const mbr_writer *w)
+{
+	return w->count;
+}
+
+static void
+add_name(mbr_writer *w, mbr_slice name)
+{
+	if (w->nh == w->caph) {
+		size_t i, nc = w->caph ? w->caph * 2 : 32;
+
+		w->hname = mbr_xrealloc(w->hname, nc * sizeof(mbr_buf));
+		w->qname = mbr_xrealloc(w->qname, nc * sizeof(mbr_buf));
+		w->pos = mbr_xrealloc(w->pos, nc * sizeof(struct slot *));
+		for (i = w->caph; i < nc; i++) {
+			mbr_buf_init(&w->hname[i]);
+			mbr_buf_init(&w->qname[i]);
+		}
+		w->caph = nc;
+	}
+	mbr_buf_reset(&w->hname[w->nh]);
+	mbr_buf_add(&w->hname[w->nh], name.p, name.n);
+	mbr_buf_reset(&w->qname[w->nh]);
+	mbr_json_quote(&w->qname[w->nh], name.p, name.n);
+	mbr_buf_addc(&w->qname[w->nh], ':');
+	w->nh++;
+}
+
+void
+mbr_writer_header(mbr_writer *w, const mbr_slice *names, size_t n)
+{
+	size_t i;
+
+	if (w->fmt != MBR_FMT_CSV || w->header_done || w->nh > 0)
+		return;
+	for (i = 0; i < n; i++)
+		add_name(w, names[i]);
+}
+
+void
+mbr_writer_field(mbr_writer *w, mbr_slice name, mbr_slice val, int type)
+{
+	if (w->ns == w->caps) {
+		w->caps = w->caps ? w->caps * 2 : 32;
+		w->s = mbr_xrealloc(w->s, w->caps * sizeof(*w->s));
+	}
+	w->s[w->ns].name = name;
+	w->s[w->ns].val = val;
+	w->s[w->ns].type = type;
+	w->ns++;
+}
+
+void
+mbr_writer_str(mbr_writer *w, const char *name, const char *v, size_t n)
+{
+	mbr_writer_field(w, (mbr_slice){ name, strlen(name) },
+	    (mbr_slice){ v, n }, MBR_V_STR);
+}
+
+void
+mbr_writer_cstr(mbr_writer *w, const char *name, const char *v)
+{
+	mbr_writer_str(w, name, v, strlen(v));
+}
+
+void
+mbr_writer_int(mbr_writer *w, const char *name, int64_t v)
+{
+	char *p;
+	int n;
+
+	if (w->nnum == 256)
+		abort();	/* no program writes that many numbers */
+	p = w->num[w->nnum++];
+	n = snprintf(p, 24, "%lld", (long long)v);
+	mbr_writer_field(w, (mbr_slice){ name, strlen(name) },
+	    (mbr_slice){ p, (size_t)n }, MBR_V_NUM);
+}
+
+void
+mbr_writer_null(mbr_writer *w, const char *name)
+{
+	mbr_writer_field(w, (mbr_slice){ name, strlen(name) },
+	    (mbr_slice){ "null", 4 }, MBR_V_NULL);
+}
+
+void
+mbr_writer_rec(mbr_writer *w, const mbr_reader *rd, const mbr_rec *rec,
+    const unsigned char *skip)
+{
+	size_t i;
+
+	for (i = 0; i < rec->n; i++) {
+		int col = rec->order[i];
+
+		if (skip != NULL && skip[col])
+			continue;
+		mbr_writer_field(w, mbr_reader_colname(rd, col), rec->f[col],
+		    rec->type[col]);
+	}
+}
+
+static int
+same(mbr_slice a, const mbr_buf *b)
+{
+	return a.n == b->n && memcmp(a.p, b->p, a.n) == 0;
+}
+
+static void
+put_csv_val(mbr_writer *w, const struct slot *s)
+{
+	if (s == NULL || s->type == MBR_V_ABSENT || s->type == MBR_V_NULL)
+		return;
+	mbr_csv_quote(&w->line, s->val.p, s->val.n, w->delim);
+}
+
+static int
+end_csv(mbr_writer *w, mbr_err *err)
+{
+	size_t i, j;
+
+	if (!w->header_done && w->nh == 0)
+		for (i = 0; i < w->ns; i++)
+			add_name(w, w->s[i].name);
+	if (!w->header_done) {
+		for (i = 0; i < w->nh; i++) {
+			if (i > 0)
+				mbr_buf_addc(&w->line, w->delim);
+			mbr_csv_quote(&w->line, w->hname[i].p,
+			    w->hname[i].n, w->delim);
+		}
+		mbr_buf_addc(&w->line, '\n');
+		w->header_done = 1;
+	}
+	for (i = 0; i < w->nh; i++)
+		w->pos[i] = NULL;
+	for (i = 0; i < w->ns; i++) {
+		struct slot *s = &w->s[i];
+
+		/* Fields usually come in header order. */
+		if (i < w->nh && same(s->name, &w->hname[i])) {
+			w->pos[i] = s;
+			continue;
+		}
+		for (j = 0; j < w->nh; j++)
+			if (same(s->name, &w->hname[j]))
+				break;
+		if (j == w->nh)
+			return mbr_err_set(err, MBR_EDATA, "field \"%.*s\" is "
+			    "not in the CSV header (records differ in their "
+			    "fields: use --output-format ndjson)",
+			    (int)s->name.n, s->name.p);
+		w->pos[j] = s;
+	}
+	for (i = 0; i < w->nh; i++) {
+		if (i > 0)
+			mbr_buf_addc(&w->line, w->delim);
+		put_csv_val(w, w->pos[i]);
+	}
+	mbr_buf_addc(&w->line, '\n');
+	return MBR_OK;
+}
+
+static void
+end_ndjson(mbr_writer *w)
+{
+	size_t i;
+
+	mbr_buf_addc(&w->line, '{');
+	for (i = 0; i < w->ns; i++) {
+		struct slot *s = &w->s[i];
+
+		if (s->type == MBR_V_ABSENT)
+			continue;
+		if (w->line.n > 1)
+			mbr_buf_addc(&w->line, ',');
+		/* Keys repeat record after record: quote each once. */
+		if (i >= w->nh || !same(s->name, &w->hname[i])) {
+			if (i >= w->nh) {
+				while (w->nh < i)
+					add_name(w, (mbr_slice){ "", 0 });
+				add_name(w, s->name);
+			} else {
+				mbr_buf_reset(&w->hname[i]);
+				mbr_buf_add(&w->hname[i], s->name.p,
+				    s->name.n);
+				mbr_buf_reset(&w->qname[i]);
+				mbr_json_quote(&w->qname[i], s->name.p,
+				    s->name.n);
+				mbr_buf_addc(&w->qname[i], ':');
+			}
+		}
+		mbr_buf_add(&w->line, w->qname[i].p, w->qname[i].n);
+		switch (s->type) {
+		case MBR_V_STR:
+			mbr_json_quote(&w->line, s->val.p, s->val.n);
+			break;
+		case MBR_V_NULL:
+			mbr_buf_add(&w->line, "null", 4);
+			break;
+		default:
+			mbr_buf_add(&w->line, s->val.p, s->val.n);
+			break;
+		}
+	}
+	mbr_buf_add(&w->line, "}\n", 2);
+}
+
+int
+mbr_writer_end(mbr_writer *w, mbr_err *err)
+{
+	int rc = MBR_OK;
+
+	mbr_buf_reset(&w->line);
+	if (w->fmt == MBR_FMT_CSV)
+		rc = end_csv(w, err);
+	else
+		end_ndjson(w);
+	if (rc == MBR_OK) {
+		mbr_output_write(w->out, w->line.p, w->line.n);
+		w->count++;
+	}
+	w->ns = 0;
+	w->nnum = 0;
+	return rc;
+}
+
+int
+mbr_writer_close(mbr_writer *w, mbr_err *err)
+{
+	size_t i;
+	int rc;
+
+	if (w == NULL)
+		return MBR_OK;
+	if (w->fmt == MBR_FMT_CSV && !w->header_done && w->nh > 0) {
+		mbr_buf_reset(&w->line);
+		for (i = 0; i < w->nh; i++) {
+			if (i > 0)
+				mbr_buf_addc(&w->line, w->delim);
+			mbr_csv_quote(&w->line, w->hname[i].p,
+			    w->hname[i].n, w->delim);
+		}
+		mbr_buf_addc(&w->line, '\n');
+		mbr_output_write(w->out, w->line.p, w->line.n);
+	}
+	rc = mbr_output_close(w->out, err);
+	for (i = 0; i < w->caph; i++) {
+		mbr_buf_release(&w->hname[i]);
+		mbr_buf_release(&w->qname[i]);
+	}
+	free(w->hname);
+	free(w->qname);
+	free(w->pos);
+	free(w->s);
+	mbr_buf_release(&w->line);
+	free(w);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/* mbr_writer.h: writing records as CSV or NDJSON.
+ *
+ * A program adds a record's fields one by one and ends the record; the
+ * writer quotes (RFC 4180 or JSON) and buffers.  For CSV the header is
+ * the first record's field names, or what mbr_writer_header declares;
+ * a later record may omit fields (written empty) and may give them in
+ * another order, but may not bring a field the header lacks: that is an
+ * error, since CSV cannot hold it and a dropped field is data lost. */
+#ifndef MBR_WRITER_H
+#define MBR_WRITER_H
+#include <stddef.h>
+#include <stdint.h>
+#include "mbr.h"
+#include "mbr_err.h"
+#include "mbr_reader.h"
+
+typedef struct mbr_writer mbr_writer;
+
+/* path NULL or "-": stdout.  format MBR_FMT_CSV or _NDJSON.  delim is
+ * the CSV separator (0 for ','). */
+int	mbr_writer_open(mbr_writer **w, const char *path, int format,
+	    int gzip, int delim, mbr_err *err);
+/* Declares the CSV header (ignored for NDJSON); before the first
+ * record only.  The names are copied. */
+void	mbr_writer_header(mbr_writer *w, const mbr_slice *names, size_t n);
+/* Adds a field to the current record.  The slices must stay valid
+ * until mbr_writer_end. */
+void	mbr_writer_field(mbr_writer *w, mbr_slice name, mbr_slice val,
+	    int type);
+/* Conveniences: a string, a C string, an integer, a null. */
+void	mbr_writer_str(mbr_writer *w, const char *name, const char *v,
+	    size_t n);
+void	mbr_writer_cstr(mbr_writer *w, const char *name, const char *v);
+void	mbr_writer_int(mbr_writer *w, const char *name, int64_t v);
+void	mbr_writer_null(mbr_writer *w, const char *name);
+/* Every present field of an input record, in input order, except the
+ * columns for which skip[col] is set (skip may be NULL; it must have
+ * mbr_reader_ncols entries). */
+void	mbr_writer_rec(mbr_writer *w, const mbr_reader *rd,
+	    const mbr_rec *rec, const unsigned char *skip);
+/* Writes the record.  MBR_EDATA for a field missing from the CSV
+ * header. */
+int	mbr_writer_end(mbr_writer *w, mbr_err *err);
+/* Writes the CSV header if no record was written (so that an empty
+ * result is still a valid CSV), flushes, closes; MBR_EIO on a write
+ * error.  Frees w. */
+int	mbr_writer_close(mbr_writer *w, mbr_err *err);
+int	mbr_writer_format(const mbr_writer *w);
+unsigned long long mbr_writer_count(const mbr_writer *w);
+#endif
