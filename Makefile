@@ -17,7 +17,7 @@ DEB_BUILD = gcc make libcsv-dev libjansson-dev libpcre2-dev zlib1g-dev \
 	    tzdata
 DEB_CHECK = mandoc
 
-PROGS = mbr-ingest
+PROGS = $(sort $(notdir $(basename $(wildcard cmd/mbr-*.c))))
 LIB_SRC = $(sort $(wildcard lib/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 

@@ -164,6 +164,12 @@ mbr_reader_filename(const mbr_reader *rd, int i)
 }
 
 int
+mbr_reader_current(const mbr_reader *rd)
+{
+	return rd->cur;
+}
+
+int
 mbr_reader_nfiles(const mbr_reader *rd)
 {
 	return rd->nin;

@@ -87,6 +87,8 @@ unsigned long long mbr_reader_bytes(const mbr_reader *rd);
 unsigned long long mbr_reader_count_in(const mbr_reader *rd, int i);
 const char *mbr_reader_filename(const mbr_reader *rd, int i);
 int	mbr_reader_nfiles(const mbr_reader *rd);
+/* The index of the input being read. */
+int	mbr_reader_current(const mbr_reader *rd);
 
 /* Parses a --input-format / --output-format name; -1 if unknown. */
 int	mbr_format_parse(const char *s);

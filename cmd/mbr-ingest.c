@@ -1,0 +1,81 @@
+/* mbr-ingest: turn raw order exports into canonical order records. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbr_cli.h"
+#include "mbr_ingest.h"
+#include "mbr_preset.h"
+
+static const char usage_text[] =
+    "usage: mbr-ingest [-qz] [--check] [--preset name | --map file.json]\n"
+    "                  [--default-country cc] [--currency code] [--tz zone]\n"
+    "                  [--encoding enc] [-d delim] [--decimal-comma]\n"
+    "                  [--input-format fmt] [--output-format fmt] [-o file]\n"
+    "                  [--rejects file] [--max-rejects n|n%]\n"
+    "                  [--show-preset name] [file ...]\n";
+
+enum {
+	OPT_CHECK = MBR_OPT_FIRST_OWN,
+	OPT_CURRENCY,
+	OPT_DEFAULT_COUNTRY,
+	OPT_MAP,
+	OPT_PRESET,
+	OPT_SHOW_PRESET
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option lopts[] = {
+		{ "check",		no_argument,	   NULL, OPT_CHECK },
+		{ "currency",		required_argument, NULL, OPT_CURRENCY },
+		{ "default-country",	required_argument, NULL,
+		    OPT_DEFAULT_COUNTRY },
+		{ "map",		required_argument, NULL, OPT_MAP },
+		{ "preset",		required_argument, NULL, OPT_PRESET },
+		{ "show-preset",	required_argument, NULL, OPT_SHOW_PRESET },
+		MBR_CLI_LONGOPTS
+	};
+	mbr_cli c = { .usage = usage_text };
+	mbr_ingest_opts o = { .cc = 86, .currency = "CNY" };
+	mbr_err err = { 0 };
+	const char *text;
+	int ch;
+
+	mbr_setprogname("mbr-ingest");
+	while ((ch = getopt_long(argc, argv, MBR_CLI_SHORTOPTS, lopts,
+	    NULL)) != -1) {
+		if (mbr_cli_opt(&c, ch, optarg))
+			continue;
+		switch (ch) {
+		case OPT_CHECK:
+			o.check = 1;
+			break;
+		case OPT_CURRENCY:
+			o.currency = optarg;
+			break;
+		case OPT_DEFAULT_COUNTRY:
+			o.cc = (unsigned)mbr_opt_int("--default-country",
+			    optarg, 1, 999);
+			break;
+		case OPT_MAP:
+			o.map = optarg;
+			break;
+		case OPT_PRESET:
+			o.preset = optarg;
+			break;
+		case OPT_SHOW_PRESET:
+			if ((text = mbr_preset_text(optarg)) == NULL)
+				mbr_usage_error(&c, "--show-preset: unknown "
+				    "preset \"%s\"", optarg);
+			fputs(text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return MBR_EUSAGE;
+		}
+	}
+	mbr_ingest_run(&c, &o, argc - optind, argv + optind, &err);
+	return mbr_exit(&err);
+}

@@ -1,0 +1,180 @@
+/* mbr-rfm: score members by recency, frequency and monetary value. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbr_cli.h"
+#include "mbr_rfm.h"
+
+static const char usage_text[] =
+    "usage: mbr-rfm [-qz] [--as-of time] [--tz zone] [--window Nd]\n"
+    "               [--also Nd,...] [--frequency orders|days]\n"
+    "               [--members file] [--scoring quantile|rank] [--scores k]\n"
+    "               [--bins spec] [--model rfm11|rfm8] [--split mean|median]\n"
+    "               [--segments file] [--lang en|zh] [--new-days n]\n"
+    "               [--sleeping-days n] [--churned-days n] [--summary]\n"
+    "               [--thresholds file] [--currency code]\n"
+    "               [--input-format fmt] [--output-format fmt] [-o file]\n"
+    "               [--rejects file] [--max-rejects n|n%] [file ...]\n";
+
+enum {
+	OPT_ALSO = MBR_OPT_FIRST_OWN,
+	OPT_BINS,
+	OPT_CHURNED,
+	OPT_CURRENCY,
+	OPT_FREQUENCY,
+	OPT_LANG,
+	OPT_MEMBERS,
+	OPT_MODEL,
+	OPT_NEW,
+	OPT_SCORES,
+	OPT_SCORING,
+	OPT_SEGMENTS,
+	OPT_SLEEPING,
+	OPT_SPLIT,
+	OPT_SUMMARY,
+	OPT_THRESHOLDS,
+	OPT_WINDOW
+};
+
+/* "365d" or "365": a number of days. */
+static int
+days(const mbr_cli *c, const char *opt, const char *s)
+{
+	char buf[32];
+	size_t n = strlen(s);
+
+	if (n > 0 && n < sizeof(buf) && s[n - 1] == 'd') {
+		memcpy(buf, s, n - 1);
+		buf[n - 1] = '\0';
+		s = buf;
+	}
+	return (int)mbr_opt_int(opt, s, 1, 100000);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option lopts[] = {
+		{ "also",		required_argument, NULL, OPT_ALSO },
+		{ "bins",		required_argument, NULL, OPT_BINS },
+		{ "churned-days",	required_argument, NULL, OPT_CHURNED },
+		{ "currency",		required_argument, NULL, OPT_CURRENCY },
+		{ "frequency",		required_argument, NULL, OPT_FREQUENCY },
+		{ "lang",		required_argument, NULL, OPT_LANG },
+		{ "members",		required_argument, NULL, OPT_MEMBERS },
+		{ "model",		required_argument, NULL, OPT_MODEL },
+		{ "new-days",		required_argument, NULL, OPT_NEW },
+		{ "scores",		required_argument, NULL, OPT_SCORES },
+		{ "scoring",		required_argument, NULL, OPT_SCORING },
+		{ "segments",		required_argument, NULL, OPT_SEGMENTS },
+		{ "sleeping-days",	required_argument, NULL, OPT_SLEEPING },
+		{ "split",		required_argument, NULL, OPT_SPLIT },
+		{ "summary",		no_argument,	   NULL, OPT_SUMMARY },
+		{ "thresholds",		required_argument, NULL, OPT_THRESHOLDS },
+		{ "window",		required_argument, NULL, OPT_WINDOW },
+		MBR_CLI_LONGOPTS
+	};
+	mbr_cli c = { .usage = usage_text };
+	mbr_rfm_opts o = MBR_RFM_OPTS_DEFAULT;
+	mbr_err err = { 0 };
+	char *s, *tok, *save;
+	int ch;
+
+	mbr_setprogname("mbr-rfm");
+	while ((ch = getopt_long(argc, argv, MBR_CLI_SHORTOPTS, lopts,
+	    NULL)) != -1) {
+		if (mbr_cli_opt(&c, ch, optarg))
+			continue;
+		switch (ch) {
+		case OPT_ALSO:
+			s = mbr_xstrdup(optarg);
+			for (tok = strtok_r(s, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				if (o.nalso == MBR_RFM_MAXALSO)
+					mbr_usage_error(&c, "--also: at most "
+					    "%d windows", MBR_RFM_MAXALSO);
+				o.also[o.nalso++] = days(&c, "--also", tok);
+			}
+			free(s);
+			break;
+		case OPT_BINS:
+			o.bins = optarg;
+			o.scoring = MBR_SCORE_BINS;
+			break;
+		case OPT_CHURNED:
+			o.churned_days = days(&c, "--churned-days", optarg);
+			break;
+		case OPT_CURRENCY:
+			o.currency = optarg;
+			break;
+		case OPT_FREQUENCY:
+			if (strcmp(optarg, "days") == 0)
+				o.freq_days = 1;
+			else if (strcmp(optarg, "orders") != 0)
+				mbr_usage_error(&c, "--frequency: \"%s\" is "
+				    "not orders or days", optarg);
+			break;
+		case OPT_LANG:
+			if (strcmp(optarg, "zh") == 0)
+				o.zh = 1;
+			else if (strcmp(optarg, "en") != 0)
+				mbr_usage_error(&c, "--lang: \"%s\" is not en "
+				    "or zh", optarg);
+			break;
+		case OPT_MEMBERS:
+			o.members = optarg;
+			break;
+		case OPT_MODEL:
+			if (strcmp(optarg, "rfm8") == 0)
+				o.model = MBR_MODEL_RFM8;
+			else if (strcmp(optarg, "rfm11") != 0)
+				mbr_usage_error(&c, "--model: \"%s\" is not "
+				    "rfm11 or rfm8", optarg);
+			break;
+		case OPT_NEW:
+			o.new_days = days(&c, "--new-days", optarg);
+			break;
+		case OPT_SCORES:
+			o.k = (int)mbr_opt_int("--scores", optarg, 3, 10);
+			break;
+		case OPT_SCORING:
+			if (strcmp(optarg, "rank") == 0)
+				o.scoring = MBR_SCORE_RANK;
+			else if (strcmp(optarg, "quantile") != 0)
+				mbr_usage_error(&c, "--scoring: \"%s\" is not "
+				    "quantile or rank", optarg);
+			break;
+		case OPT_SEGMENTS:
+			o.segments = optarg;
+			break;
+		case OPT_SLEEPING:
+			o.sleeping_days = days(&c, "--sleeping-days", optarg);
+			break;
+		case OPT_SPLIT:
+			if (strcmp(optarg, "median") == 0)
+				o.split_median = 1;
+			else if (strcmp(optarg, "mean") != 0)
+				mbr_usage_error(&c, "--split: \"%s\" is not "
+				    "mean or median", optarg);
+			break;
+		case OPT_SUMMARY:
+			o.summary = 1;
+			break;
+		case OPT_THRESHOLDS:
+			o.thresholds = optarg;
+			break;
+		case OPT_WINDOW:
+			o.window = days(&c, "--window", optarg);
+			break;
+		default:
+			fputs(usage_text, stderr);
+			return MBR_EUSAGE;
+		}
+	}
+	if (o.sleeping_days > o.churned_days)
+		mbr_usage_error(&c, "--sleeping-days %d is more than "
+		    "--churned-days %d", o.sleeping_days, o.churned_days);
+	mbr_rfm_run(&c, &o, argc - optind, argv + optind, &err);
+	return mbr_exit(&err);
+}

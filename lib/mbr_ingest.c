@@ -1,0 +1,1151 @@
+/* mbr_ingest.c: see mbr_ingest.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mbr_buf.h"
+#include "mbr_ident.h"
+#include "mbr_ingest.h"
+#include "mbr_money.h"
+#include "mbr_preset.h"
+#include "mbr_tab.h"
+#include "mbr_time.h"
+
+#define MAXCAND	8
+
+/* Columns of one input, resolved against its header once. */
+struct cols {
+	int	f[MBR_F_N][MAXCAND];
+	int	nf[MBR_F_N];
+	int	id[16][MAXCAND];
+	int	nid[16];
+};
+
+/* The order-id set: 64-bit hashes of the ids, not the ids, so that
+ * tens of millions of orders cost 24 bytes each.  Two ids sharing a
+ * hash (odds near 1e-6 at 10M orders) would show as a conflict reject,
+ * never as a silent drop. */
+struct oid {
+	uint64_t	h;	/* 0: empty slot */
+	uint64_t	fp;	/* fingerprint of everything but the status */
+	uint32_t	line;	/* where the order was first seen */
+	uint16_t	file;
+	uint8_t		st0;	/* its status there */
+	uint8_t		st;	/* its last status (the plan's answer) */
+};
+
+struct oidset {
+	struct oid	*s;
+	size_t		 mask, n;
+};
+
+/* A canonical order under construction. */
+struct order {
+	mbr_slice	 id;
+	mbr_time	 ts;
+	int64_t		 amount;
+	int		 exp;
+	char		 currency[8];
+	int		 status;
+	mbr_slice	 channel, store, items, skus, categories;
+	mbr_buf		 member;
+};
+
+/* A line-item order gathered from its rows. */
+struct lirow {
+	struct lirow	*next;
+	unsigned long	 line;
+	char		*raw;
+	size_t		 rawn;
+};
+
+struct liorder {
+	int		 file;
+	unsigned long	 line;		/* first row */
+	struct lirow	*rows, *last;
+	size_t		 nrows;
+	char		*id, *member, *currency, *channel, *store;
+	char		*total;		/* the order total as written */
+	int64_t		 sum;		/* of quantity x price */
+	int		 sum_ok;	/* every row had both */
+	mbr_time	 ts;
+	int		 has_ts;
+	int		 ts_ci;		/* the ts candidate it came from */
+	int		 status;		/* -1 unknown */
+	mbr_buf		*items, *skus, *cats;
+	char		*bad_reason, *bad_msg;
+	unsigned long	 bad_line;
+};
+
+struct filestat {
+	const char	*preset;
+	uint64_t	 orders, dups, updates, rejects;
+};
+
+struct ing {
+	const mbr_cli		*c;
+	const mbr_ingest_opts	*o;
+	mbr_run			 run;
+	mbr_tz			*tz;
+	mbr_preset		*forced;	/* --preset or --map */
+	mbr_preset		*builtin[8];
+	int			 nbuiltin;
+	mbr_preset		*p;		/* the current input's */
+	struct cols		 cols;
+	int			 is_csv;
+	int			 plan;		/* this is the first pass */
+	int			 planned;	/* a first pass was made */
+	struct oidset		 ids;
+	mbr_tab			*li;		/* "file\037id" -> liorder */
+	mbr_arena		*arena;		/* line-item rows */
+	struct filestat		*fs;
+	int			 nfiles;
+	unsigned char		*skip;		/* columns not passed on */
+	int			 nskip;
+	mbr_buf			 fpbuf, key, tmp, msg;
+	char			 amtbuf[MBR_MONEY_LEN], tsbuf[MBR_TIME_LEN + 1];
+	uint64_t		 written;
+};
+
+/* --- the order-id set --- */
+
+static struct oid *
+oid_find(struct oidset *s, uint64_t h)
+{
+	size_t j;
+
+	if (h == 0)
+		h = 1;
+	if (s->s == NULL) {
+		s->mask = (1u << 16) - 1;
+		s->s = mbr_xcalloc(s->mask + 1, sizeof(*s->s));
+	}
+	for (j = h & s->mask; s->s[j].h != 0; j = (j + 1) & s->mask)
+		if (s->s[j].h == h)
+			return &s->s[j];
+	return &s->s[j];
+}
+
+static struct oid *
+oid_add(struct oidset *s, uint64_t h)
+{
+	struct oid *e;
+
+	if ((s->n + 1) * 5 > (s->mask + 1) * 4) {
+		struct oidset ns = { NULL, s->mask * 2 + 1, 0 };
+		size_t i;
+
+		ns.s = mbr_xcalloc(ns.mask + 1, sizeof(*ns.s));
+		for (i = 0; i <= s->mask; i++)
+			if (s->s[i].h != 0)
+				*oid_find(&ns, s->s[i].h) = s->s[i];
+		ns.n = s->n;
+		free(s->s);
+		*s = ns;
+	}
+	e = oid_find(s, h);
+	if (e->h == 0) {
+		e->h = h == 0 ? 1 : h;
+		s->n++;
+	}
+	return e;
+}
+
+/* --- columns and values --- */
+
+static void
+resolve(struct ing *g, mbr_preset *p)
+{
+	mbr_reader *rd = g->run.rd;
+	size_t i, k;
+
+	memset(&g->cols, 0, sizeof(g->cols));
+	for (i = 0; i < MBR_F_N; i++)
+		for (k = 0; k < p->cols[i].n && k < MAXCAND; k++)
+			g->cols.f[i][g->cols.nf[i]++] = mbr_reader_col(rd,
+			    p->cols[i].v[k], strlen(p->cols[i].v[k]));
+	for (i = 0; i < p->nident && i < 16; i++)
+		for (k = 0; k < p->ident[i].cols.n && k < MAXCAND; k++)
+			g->cols.id[i][g->cols.nid[i]++] = mbr_reader_col(rd,
+			    p->ident[i].cols.v[k],
+			    strlen(p->ident[i].cols.v[k]));
+	/* The columns that the canonical fields replace are not passed
+	 * on again under their own names. */
+	g->nskip = mbr_reader_ncols(rd);
+	g->skip = mbr_xrealloc(g->skip, (size_t)g->nskip + 1);
+	memset(g->skip, 0, (size_t)g->nskip + 1);
+	for (i = 0; i < MBR_F_N; i++)
+		for (k = 0; k < (size_t)g->cols.nf[i]; k++)
+			g->skip[g->cols.f[i][k]] = 1;
+	for (i = 0; i < p->nident && i < 16; i++)
+		for (k = 0; k < (size_t)g->cols.nid[i]; k++)
+			g->skip[g->cols.id[i][k]] = 1;
+	g->skip[mbr_reader_col(rd, "member_id", 9)] = 1;
+}
+
+/* The first non-empty candidate, unguarded and trimmed; *which is
+ * set to its index. */
+static mbr_slice
+get_which(const mbr_rec *rec, const int *cand, int n, int *which)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		mbr_slice v = rec->f[cand[i]];
+
+		if (v.p == NULL || rec->type[cand[i]] == MBR_V_NULL)
+			continue;
+		mbr_ident_unguard(&v.p, &v.n);
+		if (v.n > 0) {
+			*which = i;
+			return v;
+		}
+	}
+	return (mbr_slice){ NULL, 0 };
+}
+
+static mbr_slice
+get(const mbr_rec *rec, const int *cand, int n)
+{
+	int which;
+
+	return get_which(rec, cand, n, &which);
+}
+
+static mbr_slice
+field(struct ing *g, const mbr_rec *rec, int f)
+{
+	mbr_slice v = get(rec, g->cols.f[f], g->cols.nf[f]);
+
+	if (v.p == NULL && g->p->constant[f] != NULL)
+		v = (mbr_slice){ g->p->constant[f], strlen(g->p->constant[f]) };
+	return v;
+}
+
+/* "17850.0" -> "17850": ids that a spreadsheet turned into numbers. */
+static void
+strip_point_zero(mbr_slice *v)
+{
+	size_t i;
+
+	if (v->n < 3 || v->p[v->n - 2] != '.' || v->p[v->n - 1] != '0')
+		return;
+	for (i = 0; i + 2 < v->n; i++)
+		if (v->p[i] < '0' || v->p[i] > '9')
+			return;
+	v->n -= 2;
+}
+
+/* Fills o->member from the preset's identity rules: the first usable
+ * identifier.  Returns 0, or 1 with g->msg saying why none was. */
+static int
+identity(struct ing *g, const mbr_rec *rec, mbr_buf *out)
+{
+	size_t i;
+	mbr_err e = { 0 };
+
+	mbr_buf_reset(out);
+	mbr_buf_reset(&g->msg);
+	for (i = 0; i < g->p->nident && i < 16; i++) {
+		const mbr_ident_rule *r = &g->p->ident[i];
+		mbr_slice v = get(rec, g->cols.id[i], g->cols.nid[i]);
+
+		if (v.p == NULL)
+			continue;
+		switch (r->type) {
+		case MBR_ID_MEMBER:
+			mbr_buf_add(out, v.p, v.n);
+			return 0;
+		case MBR_ID_PHONE:
+			mbr_buf_adds(out, "phone:");
+			if (mbr_phone_norm(out, v.p, v.n, g->o->cc, &e) ==
+			    MBR_OK)
+				return 0;
+			break;
+		case MBR_ID_EMAIL:
+			mbr_buf_adds(out, "email:");
+			if (mbr_email_norm(out, v.p, v.n, &e) == MBR_OK)
+				return 0;
+			break;
+		case MBR_ID_NICK:
+			mbr_buf_addf(out, "nick:%s:", r->platform);
+			mbr_buf_add(out, v.p, v.n);
+			return 0;
+		case MBR_ID_CUSTOMER:
+			strip_point_zero(&v);
+			mbr_buf_adds(out, "customer:");
+			mbr_buf_add(out, v.p, v.n);
+			return 0;
+		case MBR_ID_OPENID:
+			mbr_buf_adds(out, "openid:");
+			mbr_buf_add(out, v.p, v.n);
+			return 0;
+		}
+		/* Unusable (a masked phone): remember why, try the next. */
+		if (g->msg.n > 0)
+			mbr_buf_adds(&g->msg, "; ");
+		mbr_buf_adds(&g->msg, e.msg);
+		mbr_buf_reset(out);
+	}
+	return 1;
+}
+
+static int
+status_from(struct ing *g, mbr_slice id, mbr_slice s, const char **why)
+{
+	const mbr_status_rule *r;
+	size_t i;
+
+	for (i = 0; i < g->p->nprefix; i++) {
+		size_t n = strlen(g->p->prefix[i].from);
+		if (id.n >= n && memcmp(id.p, g->p->prefix[i].from, n) == 0) {
+			*why = g->p->prefix[i].why;
+			return g->p->prefix[i].to;
+		}
+	}
+	if (s.p == NULL) {
+		*why = NULL;
+		return g->p->default_status;	/* -1: missing */
+	}
+	if ((r = mbr_preset_status(g->p, s.p, s.n)) == NULL)
+		return -2;
+	*why = r->why;
+	return r->to;
+}
+
+static int
+currency_exp(struct ing *g, mbr_slice cur, char out[8], mbr_err *e)
+{
+	int exp;
+
+	if (cur.p == NULL)
+		cur = (mbr_slice){ g->o->currency, strlen(g->o->currency) };
+	if (cur.n >= 8 || (exp = mbr_currency_exp(cur.p, cur.n)) < 0) {
+		mbr_err_set(e, MBR_EDATA, "currency \"%.*s\" is unknown",
+		    (int)cur.n, cur.p);
+		return -1;
+	}
+	for (size_t i = 0; i < cur.n; i++)
+		out[i] = cur.p[i] >= 'a' && cur.p[i] <= 'z' ?
+		    (char)(cur.p[i] - 32) : cur.p[i];
+	out[cur.n] = '\0';
+	return exp;
+}
+
+/* Converts an order-level row.  Returns NULL, or the reject reason
+ * class with e->msg set. */
+static const char *
+convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e)
+{
+	mbr_slice v;
+	const char *why;
+	int exp;
+
+	o->id = field(g, rec, MBR_F_ORDER_ID);
+	if (o->id.p == NULL) {
+		mbr_err_set(e, MBR_EDATA, "order_id is missing");
+		return "missing order_id";
+	}
+	v = field(g, rec, MBR_F_STATUS);
+	o->status = status_from(g, o->id, v, &why);
+	if (o->status == MBR_ST_REJECT) {
+		mbr_err_set(e, MBR_EDATA, "order \"%.*s\": %s", (int)o->id.n,
+		    o->id.p, why);
+		return why;
+	}
+	if (o->status == -1) {
+		mbr_err_set(e, MBR_EDATA, "status is missing");
+		return "missing status";
+	}
+	if (o->status == -2) {
+		mbr_err_set(e, MBR_EDATA, "status \"%.*s\" is unknown (map it "
+		    "with --map)", (int)v.n, v.p);
+		return "unknown status";
+	}
+	v = field(g, rec, MBR_F_TS);
+	if (v.p == NULL) {
+		mbr_err_set(e, MBR_EDATA, "ts is missing");
+		return "missing ts";
+	}
+	if (mbr_time_parse(&o->ts, v.p, v.n, g->tz, e) != MBR_OK)
+		return "bad ts";
+	if ((exp = currency_exp(g, field(g, rec, MBR_F_CURRENCY),
+	    o->currency, e)) < 0)
+		return "unknown currency";
+	o->exp = exp;
+	v = field(g, rec, MBR_F_AMOUNT);
+	if (v.p == NULL) {
+		mbr_err_set(e, MBR_EDATA, "amount is missing");
+		return "missing amount";
+	}
+	if (mbr_money_parse(&o->amount, v.p, v.n, (unsigned)exp,
+	    g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0, e) != MBR_OK)
+		return "bad amount";
+	if (identity(g, rec, &o->member) != 0) {
+		mbr_err_set(e, MBR_EDATA, "no member identity%s%s",
+		    g->msg.n ? ": " : "", g->msg.p);
+		return "no member identity";
+	}
+	o->channel = field(g, rec, MBR_F_CHANNEL);
+	o->store = field(g, rec, MBR_F_STORE);
+	o->items = field(g, rec, MBR_F_ITEMS);
+	o->skus = field(g, rec, MBR_F_SKUS);
+	o->categories = field(g, rec, MBR_F_CATEGORIES);
+	return NULL;
+}
+
+static void
+fp_add(mbr_buf *b, mbr_slice s)
+{
+	if (s.p != NULL)
+		mbr_buf_add(b, s.p, s.n);
+	mbr_buf_addc(b, '\037');
+}
+
+static uint64_t
+fingerprint(struct ing *g, const struct order *o)
+{
+	mbr_buf *b = &g->fpbuf;
+
+	mbr_buf_reset(b);
+	fp_add(b, (mbr_slice){ o->member.p, o->member.n });
+	mbr_buf_addf(b, "%lld\037%lld\037%s\037", (long long)o->ts.t,
+	    (long long)o->amount, o->currency);
+	fp_add(b, o->channel);
+	fp_add(b, o->store);
+	fp_add(b, o->items);
+	fp_add(b, o->skus);
+	fp_add(b, o->categories);
+	return mbr_hash(b->p, b->n);
+}
+
+static void
+put(mbr_writer *w, const char *name, mbr_slice v)
+{
+	if (v.p == NULL)
+		mbr_writer_null(w, name);
+	else
+		mbr_writer_str(w, name, v.p, v.n);
+}
+
+static int
+emit(struct ing *g, const struct order *o, int status, const mbr_rec *rec,
+    mbr_err *err)
+{
+	mbr_writer *w = g->run.w;
+	size_t n;
+
+	g->written++;
+	if (w == NULL)
+		return MBR_OK;
+	put(w, "order_id", o->id);
+	put(w, "member_id", (mbr_slice){ o->member.p, o->member.n });
+	n = mbr_time_fmt(g->tsbuf, o->ts);
+	put(w, "ts", (mbr_slice){ g->tsbuf, n });
+	n = mbr_money_fmt(g->amtbuf, o->amount, (unsigned)o->exp);
+	put(w, "amount", (mbr_slice){ g->amtbuf, n });
+	put(w, "currency", (mbr_slice){ o->currency, strlen(o->currency) });
+	mbr_writer_cstr(w, "status", mbr_status_names[status]);
+	put(w, "channel", o->channel);
+	put(w, "store", o->store);
+	put(w, "items", o->items);
+	put(w, "skus", o->skus);
+	put(w, "categories", o->categories);
+	if (rec != NULL && g->p->keep) {
+		if (g->nskip < mbr_reader_ncols(g->run.rd)) {
+			int k = mbr_reader_ncols(g->run.rd);
+			g->skip = mbr_xrealloc(g->skip, (size_t)k);
+			memset(g->skip + g->nskip, 0, (size_t)(k - g->nskip));
+			g->nskip = k;
+		}
+		mbr_writer_rec(w, g->run.rd, rec, g->skip);
+	}
+	return mbr_writer_end(w, err);
+}
+
+static void
+reject(struct ing *g, const mbr_rec *rec, const char *reason,
+    const char *msg)
+{
+	if (g->plan)
+		return;
+	g->fs[rec->fileno].rejects++;
+	mbr_reject(g->run.rj, g->run.rd, rec, reason, msg);
+}
+
+/* Decides what becomes of an order seen at (file, line): written,
+ * counted as a duplicate or update, or rejected as a conflict. */
+static int
+settle(struct ing *g, struct order *o, int file, unsigned long line,
+    const mbr_rec *rec, mbr_err *err)
+{
+	uint64_t h = mbr_hash(o->id.p, o->id.n), fp = fingerprint(g, o);
+	struct oid *e = oid_find(&g->ids, h);
+	char place[300];
+
+	if (g->plan) {
+		if (e->h == 0) {
+			e = oid_add(&g->ids, h);
+			e->fp = fp;
+			e->file = (uint16_t)file;
+			e->line = (uint32_t)line;
+			e->st0 = e->st = (uint8_t)o->status;
+		} else if (e->fp == fp)
+			e->st = (uint8_t)o->status;	/* a later export */
+		return MBR_OK;
+	}
+	if (e->h == 0) {
+		e = oid_add(&g->ids, h);
+		e->fp = fp;
+		e->file = (uint16_t)file;
+		e->line = (uint32_t)line;
+		e->st0 = e->st = (uint8_t)o->status;
+		g->fs[file].orders++;
+		return emit(g, o, o->status, rec, err);
+	}
+	if (g->planned && e->file == file && e->line == line) {
+		g->fs[file].orders++;
+		return emit(g, o, e->st, rec, err);
+	}
+	snprintf(place, sizeof(place), "%s:%lu",
+	    mbr_reader_filename(g->run.rd, e->file), (unsigned long)e->line);
+	if (e->fp == fp && o->status == e->st0) {
+		g->fs[file].dups++;
+		return MBR_OK;
+	}
+	if (e->fp == fp && g->planned) {
+		g->fs[file].updates++;
+		return MBR_OK;
+	}
+	mbr_buf_reset(&g->msg);
+	if (e->fp == fp)
+		mbr_buf_addf(&g->msg, "order_id \"%.*s\" has status %s here "
+		    "but %s at %s, already written (give the exports as files "
+		    "so that the later status can be applied)", (int)o->id.n,
+		    o->id.p, mbr_status_names[o->status],
+		    mbr_status_names[e->st0], place);
+	else
+		mbr_buf_addf(&g->msg, "order_id \"%.*s\" conflicts with the "
+		    "order at %s", (int)o->id.n, o->id.p, place);
+	if (rec != NULL)
+		reject(g, rec, "conflicting order_id", g->msg.p);
+	return -1;
+}
+
+/* --- line items --- */
+
+static void
+li_bad(struct liorder *lo, unsigned long line, const char *reason,
+    const char *msg)
+{
+	if (lo->bad_reason != NULL)
+		return;
+	lo->bad_reason = mbr_xstrdup(reason);
+	lo->bad_msg = mbr_xstrdup(msg);
+	lo->bad_line = line;
+}
+
+/* An order-level value on one of its rows: the first one given wins;
+ * a different one later is a conflict. */
+static void
+li_same(struct ing *g, struct liorder *lo, char **have, mbr_slice v,
+    const char *what, unsigned long line)
+{
+	if (v.p == NULL)
+		return;
+	if (*have == NULL) {
+		*have = mbr_arena_strndup(g->arena, v.p, v.n);
+		return;
+	}
+	if (strlen(*have) != v.n || memcmp(*have, v.p, v.n) != 0) {
+		mbr_buf_reset(&g->msg);
+		mbr_buf_addf(&g->msg, "order \"%s\" has two values of %s: "
+		    "\"%s\" and \"%.*s\"", lo->id, what, *have, (int)v.n, v.p);
+		li_bad(lo, line, "conflicting line items", g->msg.p);
+	}
+}
+
+static void
+li_join(mbr_buf **b, mbr_slice v, int unique)
+{
+	size_t i, start;
+
+	if (v.p == NULL)
+		return;
+	if (*b == NULL) {
+		*b = mbr_xmalloc(sizeof(mbr_buf));
+		mbr_buf_init(*b);
+	} else if (unique) {
+		/* categories: each once */
+		const char *p = (*b)->p, *end = p + (*b)->n;
+		while (p < end) {
+			const char *bar = memchr(p, '|', (size_t)(end - p));
+			size_t n = bar ? (size_t)(bar - p) : (size_t)(end - p);
+			if (n == v.n && memcmp(p, v.p, n) == 0)
+				return;
+			p += n + 1;
+		}
+	}
+	if ((*b)->n > 0)
+		mbr_buf_addc(*b, '|');
+	/* A '|' inside a value would split it: it becomes '/'. */
+	start = (*b)->n;
+	mbr_buf_add(*b, v.p, v.n);
+	for (i = start; i < (*b)->n; i++)
+		if ((*b)->p[i] == '|')
+			(*b)->p[i] = '/';
+}
+
+static void
+li_row(struct ing *g, const mbr_rec *rec)
+{
+	mbr_slice id = field(g, rec, MBR_F_ORDER_ID), v;
+	struct liorder *lo;
+	struct lirow *row;
+	mbr_err e = { 0 };
+	int isnew, st, exp, ci;
+	const char *why;
+	char cur[8];
+
+	if (id.p == NULL) {
+		reject(g, rec, "missing order_id", "order_id is missing");
+		return;
+	}
+	mbr_buf_reset(&g->key);
+	mbr_buf_addf(&g->key, "%d\037", rec->fileno);
+	mbr_buf_add(&g->key, id.p, id.n);
+	lo = mbr_tab_upsert(g->li, g->key.p, g->key.n, &isnew);
+	if (isnew) {
+		lo->file = rec->fileno;
+		lo->line = rec->line;
+		lo->id = mbr_arena_strndup(g->arena, id.p, id.n);
+		lo->status = -1;
+		lo->sum_ok = 1;
+	}
+	row = mbr_arena_alloc(g->arena, sizeof(*row));
+	row->line = rec->line;
+	row->raw = mbr_arena_strndup(g->arena, rec->raw.p, rec->raw.n);
+	row->rawn = rec->raw.n;
+	if (lo->last != NULL)
+		lo->last->next = row;
+	else
+		lo->rows = row;
+	lo->last = row;
+	lo->nrows++;
+	if (lo->bad_reason != NULL)
+		return;
+
+	v = field(g, rec, MBR_F_STATUS);
+	st = status_from(g, id, v, &why);
+	if (st == MBR_ST_REJECT) {
+		mbr_buf_reset(&g->msg);
+		mbr_buf_addf(&g->msg, "order \"%s\": %s", lo->id, why);
+		li_bad(lo, rec->line, why, g->msg.p);
+		return;
+	}
+	if (st == -2) {
+		mbr_buf_reset(&g->msg);
+		mbr_buf_addf(&g->msg, "status \"%.*s\" is unknown (map it with "
+		    "--map)", (int)v.n, v.p);
+		li_bad(lo, rec->line, "unknown status", g->msg.p);
+		return;
+	}
+	if (st >= 0 && v.p != NULL) {
+		if (lo->status >= 0 && lo->status != st) {
+			mbr_buf_reset(&g->msg);
+			mbr_buf_addf(&g->msg, "order \"%s\" has two statuses: "
+			    "%s and %s", lo->id, mbr_status_names[lo->status],
+			    mbr_status_names[st]);
+			li_bad(lo, rec->line, "conflicting line items",
+			    g->msg.p);
+			return;
+		}
+		lo->status = st;
+	} else if (st >= 0 && lo->status < 0)
+		lo->status = st;	/* from the prefix or the default */
+
+	/* Exports repeat some time columns on every row and others on the
+	 * first only (Shopify: "Created at" and "Paid at"): the order's
+	 * time comes from the best candidate any of its rows has. */
+	v = get_which(rec, g->cols.f[MBR_F_TS], g->cols.nf[MBR_F_TS], &ci);
+	if (v.p != NULL) {
+		mbr_time t;
+		if (mbr_time_parse(&t, v.p, v.n, g->tz, &e) != MBR_OK) {
+			li_bad(lo, rec->line, "bad ts", e.msg);
+			return;
+		}
+		if (lo->has_ts && ci == lo->ts_ci && t.t != lo->ts.t) {
+			mbr_buf_reset(&g->msg);
+			mbr_buf_addf(&g->msg, "order \"%s\" has two values of "
+			    "ts", lo->id);
+			li_bad(lo, rec->line, "conflicting line items",
+			    g->msg.p);
+			return;
+		}
+		if (!lo->has_ts || ci < lo->ts_ci) {
+			lo->ts = t;
+			lo->ts_ci = ci;
+			lo->has_ts = 1;
+		}
+	} else if (g->p->constant[MBR_F_TS] != NULL && !lo->has_ts) {
+		mbr_slice k = field(g, rec, MBR_F_TS);
+		if (mbr_time_parse(&lo->ts, k.p, k.n, g->tz, &e) != MBR_OK) {
+			li_bad(lo, rec->line, "bad ts", e.msg);
+			return;
+		}
+		lo->has_ts = 1;
+	}
+	li_same(g, lo, &lo->currency, field(g, rec, MBR_F_CURRENCY),
+	    "currency", rec->line);
+	if ((exp = currency_exp(g, lo->currency ? (mbr_slice){ lo->currency,
+	    strlen(lo->currency) } : (mbr_slice){ NULL, 0 }, cur, &e)) < 0) {
+		li_bad(lo, rec->line, "unknown currency", e.msg);
+		return;
+	}
+	v = field(g, rec, MBR_F_AMOUNT);
+	if (v.p != NULL) {
+		int64_t a;
+		if (mbr_money_parse(&a, v.p, v.n, (unsigned)exp,
+		    g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0, &e) !=
+		    MBR_OK) {
+			li_bad(lo, rec->line, "bad amount", e.msg);
+			return;
+		}
+		li_same(g, lo, &lo->total, v, "the order total", rec->line);
+	}
+	if (g->cols.nf[MBR_F_QUANTITY] > 0 && g->cols.nf[MBR_F_PRICE] > 0) {
+		mbr_slice q = field(g, rec, MBR_F_QUANTITY);
+		mbr_slice pr = field(g, rec, MBR_F_PRICE);
+		int64_t qi, pi, line_amt;
+
+		if (q.p == NULL || pr.p == NULL)
+			lo->sum_ok = 0;
+		else if (mbr_money_parse(&qi, q.p, q.n, 0, 0, &e) != MBR_OK) {
+			mbr_buf_reset(&g->msg);
+			mbr_buf_addf(&g->msg, "quantity \"%.*s\" is not a "
+			    "whole number", (int)q.n, q.p);
+			li_bad(lo, rec->line, "bad quantity", g->msg.p);
+			return;
+		} else if (mbr_money_parse(&pi, pr.p, pr.n, (unsigned)exp,
+		    g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0, &e) !=
+		    MBR_OK) {
+			/* the message says amount; it is the price */
+			li_bad(lo, rec->line, "bad price", e.msg);
+			return;
+		} else if (mbr_money_mul(&line_amt, qi, pi, &e) != MBR_OK ||
+		    mbr_money_add(&lo->sum, line_amt, &e) != MBR_OK) {
+			li_bad(lo, rec->line, "bad amount", e.msg);
+			return;
+		}
+	} else
+		lo->sum_ok = 0;
+	if (identity(g, rec, &g->tmp) == 0)
+		li_same(g, lo, &lo->member, (mbr_slice){ g->tmp.p, g->tmp.n },
+		    "member identity", rec->line);
+	else if (g->msg.n > 0) {
+		mbr_buf_reset(&g->key);
+		mbr_buf_addf(&g->key, "no member identity: %s", g->msg.p);
+		li_bad(lo, rec->line, "no member identity", g->key.p);
+		return;
+	}
+	li_same(g, lo, &lo->channel, field(g, rec, MBR_F_CHANNEL), "channel",
+	    rec->line);
+	li_same(g, lo, &lo->store, field(g, rec, MBR_F_STORE), "store",
+	    rec->line);
+	li_join(&lo->items, field(g, rec, MBR_F_ITEMS), 0);
+	li_join(&lo->skus, field(g, rec, MBR_F_SKUS), 0);
+	li_join(&lo->cats, field(g, rec, MBR_F_CATEGORIES), 1);
+}
+
+static void
+li_reject_all(struct ing *g, struct liorder *lo)
+{
+	const char *file = mbr_reader_filename(g->run.rd, lo->file);
+	struct lirow *r;
+
+	for (r = lo->rows; r != NULL; r = r->next) {
+		g->fs[lo->file].rejects++;
+		if (r->line == lo->bad_line)
+			mbr_reject_raw(g->run.rj, file, r->line, r->raw,
+			    r->rawn, lo->bad_reason, lo->bad_msg);
+		else {
+			mbr_buf_reset(&g->msg);
+			mbr_buf_addf(&g->msg, "order \"%s\" rejected for its "
+			    "row at line %lu: %s", lo->id, lo->bad_line,
+			    lo->bad_msg);
+			mbr_reject_raw(g->run.rj, file, r->line, r->raw,
+			    r->rawn, lo->bad_reason, g->msg.p);
+		}
+	}
+}
+
+static mbr_slice
+bufslice(mbr_buf *b)
+{
+	return b == NULL ? (mbr_slice){ NULL, 0 } :
+	    (mbr_slice){ b->p, b->n };
+}
+
+static int
+li_finish(struct ing *g, mbr_err *err)
+{
+	size_t i, n = g->li ? mbr_tab_count(g->li) : 0;
+	struct order o;
+	mbr_err e = { 0 };
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	mbr_buf_init(&o.member);
+	for (i = 0; i < n; i++) {
+		struct liorder *lo = mbr_tab_val(g->li, i);
+		int exp;
+
+		if (lo->bad_reason == NULL && lo->member == NULL)
+			li_bad(lo, lo->line, "no member identity",
+			    "no member identity");
+		if (lo->bad_reason == NULL && !lo->has_ts)
+			li_bad(lo, lo->line, "missing ts", "ts is missing");
+		if (lo->bad_reason == NULL && lo->status < 0)
+			li_bad(lo, lo->line, "missing status",
+			    "status is missing");
+		if (lo->bad_reason == NULL && lo->total == NULL && !lo->sum_ok)
+			li_bad(lo, lo->line, "missing amount", "amount is "
+			    "missing, and quantity and price are not on every "
+			    "row");
+		if (lo->bad_reason != NULL) {
+			li_reject_all(g, lo);
+			continue;
+		}
+		o.id = (mbr_slice){ lo->id, strlen(lo->id) };
+		o.ts = lo->ts;
+		o.status = lo->status;
+		exp = currency_exp(g, lo->currency ? (mbr_slice){ lo->currency,
+		    strlen(lo->currency) } : (mbr_slice){ NULL, 0 },
+		    o.currency, &e);
+		o.exp = exp;
+		o.amount = lo->sum;
+		if (lo->total != NULL)
+			mbr_money_parse(&o.amount, lo->total, strlen(lo->total),
+			    (unsigned)exp, g->c->decimal_comma ?
+			    MBR_MONEY_DECIMAL_COMMA : 0, &e);
+		mbr_buf_reset(&o.member);
+		mbr_buf_adds(&o.member, lo->member);
+		o.channel = lo->channel ? (mbr_slice){ lo->channel,
+		    strlen(lo->channel) } : (mbr_slice){ NULL, 0 };
+		o.store = lo->store ? (mbr_slice){ lo->store,
+		    strlen(lo->store) } : (mbr_slice){ NULL, 0 };
+		o.items = bufslice(lo->items);
+		o.skus = bufslice(lo->skus);
+		o.categories = bufslice(lo->cats);
+		rc = settle(g, &o, lo->file, lo->line, NULL, err);
+		if (rc == -1) {
+			/* a conflict: every row of it is rejected */
+			lo->bad_reason = mbr_xstrdup("conflicting order_id");
+			lo->bad_msg = mbr_xstrdup(g->msg.p);
+			lo->bad_line = lo->line;
+			li_reject_all(g, lo);
+		} else if (rc != MBR_OK) {
+			mbr_buf_release(&o.member);
+			return rc;
+		}
+	}
+	mbr_buf_release(&o.member);
+	return MBR_OK;
+}
+
+static void
+li_free(struct ing *g)
+{
+	size_t i, n = g->li ? mbr_tab_count(g->li) : 0;
+
+	for (i = 0; i < n; i++) {
+		struct liorder *lo = mbr_tab_val(g->li, i);
+		mbr_buf *b[3] = { lo->items, lo->skus, lo->cats };
+		for (int k = 0; k < 3; k++)
+			if (b[k] != NULL) {
+				mbr_buf_release(b[k]);
+				free(b[k]);
+			}
+		free(lo->bad_reason);
+		free(lo->bad_msg);
+	}
+	mbr_tab_free(g->li);
+	mbr_arena_free(g->arena);
+	g->li = NULL;
+	g->arena = NULL;
+}
+
+/* --- the run --- */
+
+static mbr_preset *
+detect(struct ing *g)
+{
+	mbr_reader *rd = g->run.rd;
+	int i;
+	size_t k;
+
+	for (i = 0; i < g->nbuiltin; i++) {
+		mbr_preset *p = g->builtin[i];
+		for (k = 0; k < p->detect.n; k++)
+			if (!mbr_reader_has(rd, mbr_reader_col(rd,
+			    p->detect.v[k], strlen(p->detect.v[k]))))
+				break;
+		if (k == p->detect.n)
+			return p;
+	}
+	return NULL;
+}
+
+/* A CSV input must have the columns the preset needs: a usage error
+ * naming the first one missing. */
+static int
+check_columns(struct ing *g, const char *file, mbr_err *err)
+{
+	static const int need[] = { MBR_F_ORDER_ID, MBR_F_TS };
+	mbr_reader *rd = g->run.rd;
+	mbr_preset *p = g->p;
+	size_t i, k;
+	int any;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]) + 2; i++) {
+		int f = i < 2 ? need[i] : i == 2 ? MBR_F_AMOUNT : MBR_F_STATUS;
+
+		if (p->constant[f] != NULL)
+			continue;
+		if (f == MBR_F_STATUS && p->default_status >= 0)
+			continue;
+		if (f == MBR_F_AMOUNT && g->cols.nf[MBR_F_AMOUNT] == 0)
+			continue;
+		if (f == MBR_F_AMOUNT && p->line_items) {
+			/* a total, or quantity and price */
+			int has_q = 0, has_p = 0;
+			for (k = 0; k < (size_t)g->cols.nf[MBR_F_QUANTITY]; k++)
+				has_q |= mbr_reader_has(rd,
+				    g->cols.f[MBR_F_QUANTITY][k]);
+			for (k = 0; k < (size_t)g->cols.nf[MBR_F_PRICE]; k++)
+				has_p |= mbr_reader_has(rd,
+				    g->cols.f[MBR_F_PRICE][k]);
+			if (has_q && has_p)
+				continue;
+		}
+		any = 0;
+		for (k = 0; k < (size_t)g->cols.nf[f]; k++)
+			any |= mbr_reader_has(rd, g->cols.f[f][k]);
+		if (!any) {
+			mbr_err_set(err, MBR_EUSAGE, "missing column \"%s\" "
+			    "(preset %s)", p->cols[f].n ? p->cols[f].v[0] :
+			    mbr_field_names[f], p->name);
+			mbr_err_at(err, file, 0);
+			return MBR_EUSAGE;
+		}
+	}
+	any = 0;
+	for (i = 0; i < p->nident && i < 16; i++)
+		for (k = 0; k < (size_t)g->cols.nid[i]; k++)
+			any |= mbr_reader_has(rd, g->cols.id[i][k]);
+	if (!any) {
+		mbr_err_set(err, MBR_EUSAGE, "missing column \"%s\" (preset "
+		    "%s: no member identity column)", p->ident[0].cols.v[0],
+		    p->name);
+		mbr_err_at(err, file, 0);
+		return MBR_EUSAGE;
+	}
+	return MBR_OK;
+}
+
+static int
+begin_file(struct ing *g, mbr_err *err)
+{
+	mbr_reader *rd = g->run.rd;
+	size_t nh;
+	int fileno = mbr_reader_current(rd);
+	const char *file;
+
+	file = mbr_reader_filename(rd, fileno);
+	g->is_csv = mbr_reader_format(rd) == MBR_FMT_CSV;
+	mbr_reader_header(rd, &nh);
+	if (g->is_csv && nh == 0) {
+		if (!g->plan && !g->c->quiet)
+			mbr_warn("%s: empty input (no header)", file);
+		g->p = g->builtin[g->nbuiltin - 1];
+		g->fs[fileno].preset = g->p->name;
+		return MBR_OK;
+	}
+	if (g->forced != NULL)
+		g->p = g->forced;
+	else if (!g->is_csv)
+		g->p = g->builtin[g->nbuiltin - 1];	/* canonical */
+	else if ((g->p = detect(g)) == NULL) {
+		mbr_err_set(err, MBR_EUSAGE, "cannot tell which export this "
+		    "is from its header (name one with --preset, or describe "
+		    "it with --map)");
+		mbr_err_at(err, file, 1);
+		return MBR_EUSAGE;
+	}
+	g->fs[fileno].preset = g->p->name;
+	resolve(g, g->p);
+	if (g->is_csv)
+		return check_columns(g, file, err);
+	return MBR_OK;
+}
+
+static int
+pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
+{
+	mbr_rec rec;
+	struct order o;
+	mbr_err e;
+	const char *why;
+	int r, rc = MBR_OK;
+
+	memset(&o, 0, sizeof(o));
+	mbr_buf_init(&o.member);
+	while ((r = mbr_reader_next(g->run.rd, &rec, err)) != MBR_READ_END) {
+		if (r == MBR_READ_FILE) {
+			if ((rc = begin_file(g, err)) != MBR_OK)
+				break;
+			continue;
+		}
+		if (rec.bad != NULL) {
+			reject(g, &rec, rec.bad, rec.why);
+			continue;
+		}
+		if (g->p->line_items) {
+			if (!g->plan)
+				li_row(g, &rec);
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		if ((why = convert(g, &rec, &o, &e)) != NULL) {
+			reject(g, &rec, why, e.msg);
+			continue;
+		}
+		rc = settle(g, &o, rec.fileno, rec.line, &rec, err);
+		if (rc == -1)
+			rc = MBR_OK;
+		if (rc != MBR_OK)
+			break;
+	}
+	mbr_buf_release(&o.member);
+	if (rc == MBR_OK)
+		rc = err->code;
+	return rc;
+}
+
+/* A first pass is possible when every input can be read again. */
+static int
+rereadable(int nfiles, char *const files[])
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) != 0 ||
+		    !S_ISREG(st.st_mode))
+			return 0;
+	return 1;
+}
+
+static void
+summary(struct ing *g)
+{
+	int i;
+	uint64_t rows;
+
+	if (g->c->quiet)
+		return;
+	for (i = 0; i < g->nfiles; i++) {
+		struct filestat *f = &g->fs[i];
+
+		rows = mbr_reader_count_in(g->run.rd, i);
+		fprintf(stderr, "%s: %s: %llu rows (%s): %llu orders, "
+		    "%llu duplicates, %llu status updates, %llu rejected\n",
+		    mbr_progname(), mbr_reader_filename(g->run.rd, i),
+		    (unsigned long long)rows, f->preset ? f->preset : "empty",
+		    (unsigned long long)f->orders, (unsigned long long)f->dups,
+		    (unsigned long long)f->updates,
+		    (unsigned long long)f->rejects);
+	}
+}
+
+int
+mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
+    char *const files[], mbr_err *err)
+{
+	struct ing g;
+	mbr_cli cc = *c;
+	mbr_reader_opts ro = c->ro;
+	int i, rc;
+
+	memset(&g, 0, sizeof(g));
+	g.o = o;
+	g.c = &cc;
+	g.nfiles = nfiles > 0 ? nfiles : 1;
+	if (o->check && !cc.max_rejects.set) {
+		cc.max_rejects.set = 1;	/* --check: no reject is fine */
+		snprintf(cc.max_rejects.text, sizeof(cc.max_rejects.text),
+		    "0");
+	}
+	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
+		return rc;
+	for (i = 0; mbr_preset_names[i] != NULL; i++)
+		if ((rc = mbr_preset_builtin(&g.builtin[g.nbuiltin++],
+		    mbr_preset_names[i], err)) != MBR_OK)
+			goto out;
+	if (o->map != NULL && (rc = mbr_preset_load(&g.forced, o->map,
+	    err)) != MBR_OK)
+		goto out;
+	if (o->map == NULL && o->preset != NULL &&
+	    (rc = mbr_preset_builtin(&g.forced, o->preset, err)) != MBR_OK)
+		goto out;
+	g.fs = mbr_xcalloc((size_t)g.nfiles, sizeof(*g.fs));
+	g.li = mbr_tab_new(sizeof(struct liorder));
+	g.arena = mbr_arena_new();
+	mbr_buf_init(&g.fpbuf);
+	mbr_buf_init(&g.key);
+	mbr_buf_init(&g.tmp);
+	mbr_buf_init(&g.msg);
+
+	if (nfiles > 1 && rereadable(nfiles, files)) {
+		/* The plan: which row of each order is written, with which
+		 * status.  Nothing is written or rejected in it. */
+		ro.progress = 0;
+		if ((rc = mbr_reader_open(&g.run.rd, &ro, nfiles, files,
+		    err)) != MBR_OK)
+			goto out;
+		g.plan = 1;
+		rc = pass(&g, nfiles, files, err);
+		mbr_reader_free(g.run.rd);
+		g.run.rd = NULL;
+		if (rc != MBR_OK)
+			goto out;
+		g.plan = 0;
+		g.planned = 1;
+	}
+	if ((rc = mbr_run_open(&g.run, &cc, nfiles, files, !o->check,
+	    err)) != MBR_OK)
+		goto out;
+	rc = pass(&g, nfiles, files, err);
+	if (rc == MBR_OK)
+		rc = li_finish(&g, err);
+	if (rc == MBR_OK)
+		summary(&g);
+	rc = mbr_run_close(&g.run, &cc, err);
+out:
+	if (g.run.rd != NULL)
+		mbr_run_close(&g.run, &cc, &(mbr_err){ 0 });
+	li_free(&g);
+	free(g.ids.s);
+	free(g.fs);
+	free(g.skip);
+	mbr_buf_release(&g.fpbuf);
+	mbr_buf_release(&g.key);
+	mbr_buf_release(&g.tmp);
+	mbr_buf_release(&g.msg);
+	for (i = 0; i < g.nbuiltin; i++)
+		mbr_preset_free(g.builtin[i]);
+	mbr_preset_free(g.forced);
+	mbr_tz_free(g.tz);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/* mbr_ingest.h: raw order exports to canonical order records.
+ *
+ * Each input is matched to a preset (mbr_preset.h) by its header, or
+ * takes the one named.  Order-level exports stream: a row in, an order
+ * out.  Line-item exports (one row per item) are gathered per order
+ * until the end of input, since the rows of an order may be anywhere
+ * in the file; their memory grows with the orders of those files.
+ *
+ * Every row ends up in an order, among the duplicates counted, or in
+ * the rejects.  An order_id seen again is an exact duplicate (dropped
+ * and counted), a status update from a later export (applied: when all
+ * inputs are files, a first pass learns each order's last status before
+ * anything is written), or a conflict (rejected, naming both places). */
+#ifndef MBR_INGEST_H
+#define MBR_INGEST_H
+#include "mbr_cli.h"
+
+typedef struct {
+	const char	*preset;	/* --preset; NULL: detect per input */
+	const char	*map;		/* --map FILE */
+	unsigned	 cc;		/* --default-country, 86 */
+	const char	*currency;	/* --currency when the export has none */
+	int		 check;		/* --check: validate, write nothing */
+} mbr_ingest_opts;
+
+int	mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o,
+	    int nfiles, char *const files[], mbr_err *err);
+#endif

@@ -1,0 +1,95 @@
+/* mbr_preset.h: how an export's columns map to the canonical order.
+ *
+ * A preset is the same JSON a user writes for --map, so every built-in
+ * export (Tmall, JD, Shopify, ...) is an example of the format and
+ * nothing about one platform hides in code.  The format (mbr-ingest(1)
+ * MAP FILES):
+ *
+ *   { "name": "tmall",
+ *     "detect": ["订单编号", "买家实际支付金额"],   header columns that
+ *                                                    identify the export
+ *     "line_items": false,          one row per order, or per line item
+ *     "fields": { "order_id": "订单编号",
+ *                 "ts": ["订单付款时间", "订单创建时间"], ... },
+ *     "identity": [ {"type": "phone", "column": "联系手机"},
+ *                   {"type": "nick", "platform": "tmall",
+ *                    "column": "买家会员名"} ],
+ *     "constants": { "channel": "tmall", "currency": "CNY" },
+ *     "status": { "交易成功": "paid", ... },
+ *     "default_status": "paid",
+ *     "id_prefix": { "C": "cancelled", "A": "reject:adjustment" },
+ *     "keep": false }               pass unmapped columns through
+ *
+ * A field maps to one column or a list of candidates: the first
+ * non-empty one in the row is used. */
+#ifndef MBR_PRESET_H
+#define MBR_PRESET_H
+#include <stddef.h>
+#include "mbr_err.h"
+
+/* Canonical order fields, and the line-item inputs to them. */
+enum {
+	MBR_F_ORDER_ID, MBR_F_TS, MBR_F_AMOUNT, MBR_F_CURRENCY, MBR_F_STATUS,
+	MBR_F_CHANNEL, MBR_F_STORE, MBR_F_ITEMS, MBR_F_SKUS,
+	MBR_F_CATEGORIES, MBR_F_QUANTITY, MBR_F_PRICE, MBR_F_MEMBER_ID,
+	MBR_F_N
+};
+extern const char *const mbr_field_names[MBR_F_N];
+
+enum { MBR_ST_PAID, MBR_ST_REFUNDED, MBR_ST_CANCELLED, MBR_ST_PENDING,
+	MBR_ST_N, MBR_ST_REJECT = 100 };
+extern const char *const mbr_status_names[MBR_ST_N];
+
+/* Identity types, in the typed member_id they produce. */
+enum { MBR_ID_MEMBER, MBR_ID_PHONE, MBR_ID_EMAIL, MBR_ID_NICK,
+	MBR_ID_CUSTOMER, MBR_ID_OPENID };
+
+typedef struct {
+	char	**v;
+	size_t	  n;
+} mbr_strv;
+
+typedef struct {
+	int		 type;		/* MBR_ID_* */
+	char		*platform;	/* for nick: "tmall" */
+	mbr_strv	 cols;
+} mbr_ident_rule;
+
+typedef struct {
+	char		*from;
+	int		 to;		/* MBR_ST_*, or MBR_ST_REJECT */
+	char		*why;		/* for MBR_ST_REJECT */
+} mbr_status_rule;
+
+typedef struct {
+	char		*name;
+	mbr_strv	 detect;
+	int		 line_items;
+	int		 keep;
+	mbr_strv	 cols[MBR_F_N];
+	char		*constant[MBR_F_N];
+	mbr_ident_rule	*ident;
+	size_t		 nident;
+	mbr_status_rule	*status;	/* value -> status */
+	size_t		 nstatus;
+	int		 default_status;	/* -1: a status column is needed */
+	mbr_status_rule	*prefix;	/* order_id prefix -> status */
+	size_t		 nprefix;
+} mbr_preset;
+
+/* Parses a map (JSON text); name is for messages (the file).
+ * Errors are MBR_EUSAGE: "map.json: line 3: status \"paid\" ...". */
+int	mbr_preset_parse(mbr_preset **p, const char *json, size_t n,
+	    const char *name, mbr_err *err);
+int	mbr_preset_load(mbr_preset **p, const char *path, mbr_err *err);
+void	mbr_preset_free(mbr_preset *p);
+/* The built-in presets, in detection order; NULL-terminated names. */
+extern const char *const mbr_preset_names[];
+int	mbr_preset_builtin(mbr_preset **p, const char *name, mbr_err *err);
+/* The JSON text of a built-in (for --show-preset). */
+const char *mbr_preset_text(const char *name);
+/* Looks up a status value (trimmed, ASCII case-insensitive); -1 if the
+ * table does not have it. */
+const mbr_status_rule *mbr_preset_status(const mbr_preset *p,
+	    const char *s, size_t n);
+#endif

@@ -1,0 +1,1101 @@
+/* mbr_rfm.c: see mbr_rfm.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbr_buf.h"
+#include "mbr_csv.h"
+#include "mbr_money.h"
+#include "mbr_rfm.h"
+#include "mbr_tab.h"
+#include "mbr_time.h"
+
+/* --- scoring --- */
+
+void
+mbr_rfm_breaks(mbr_breaks *br, const int64_t *v, size_t n, int k,
+    int64_t unit)
+{
+	int i;
+
+	br->nb = k + 1;
+	br->b[0] = (mbr_frac){ (__int128)v[0], 1 };
+	for (i = 1; i < k; i++)
+		br->b[i] = mbr_frac_add(mbr_quantile7(v, n, (unsigned)i,
+		    (unsigned)k), unit);
+	br->b[k] = (mbr_frac){ (__int128)v[n - 1] + unit, 1 };
+}
+
+int
+mbr_rfm_score(const mbr_breaks *br, int64_t x)
+{
+	int i, s = 1;
+
+	/* Bins are [b[i-1], b[i]); coinciding breaks leave a bin empty,
+	 * as R's rfm does. */
+	for (i = 1; i < br->nb - 1; i++)
+		if (mbr_frac_cmp(x, br->b[i]) >= 0)
+			s = i + 1;
+	return s;
+}
+
+int
+mbr_rfm_rank_score(const int64_t *v, size_t n, int k, int64_t x)
+{
+	size_t r = mbr_lower_bound(v, n, x);	/* rank_min - 1 */
+
+	return 1 + (int)((r * (size_t)k) / n);
+}
+
+static int
+parse_int(const char **p, int64_t *out, unsigned exp)
+{
+	int64_t v = 0;
+	unsigned d = 0, frac = 0;
+	const char *s = *p;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	while (*s >= '0' && *s <= '9') {
+		if (v > INT64_MAX / 100)
+			return -1;
+		v = v * 10 + (*s++ - '0');
+	}
+	if (*s == '.' && exp > 0) {
+		s++;
+		while (*s >= '0' && *s <= '9' && frac < exp) {
+			v = v * 10 + (*s++ - '0');
+			frac++;
+		}
+		if (*s >= '0' && *s <= '9')
+			return -1;
+	}
+	for (d = frac; d < exp; d++)
+		v *= 10;
+	*out = v;
+	*p = s;
+	return 0;
+}
+
+int
+mbr_rfm_parse_bins(const char *spec, unsigned exp,
+    int64_t v[3][MBR_RFM_MAXBINS], int n[3], mbr_err *err)
+{
+	const char *s = spec;
+	int d;
+
+	n[0] = n[1] = n[2] = 0;
+	while (*s != '\0') {
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			break;
+		if ((*s != 'r' && *s != 'f' && *s != 'm') || s[1] != '=')
+			goto bad;
+		d = *s == 'r' ? 0 : *s == 'f' ? 1 : 2;
+		s += 2;
+		for (;;) {
+			if (n[d] == MBR_RFM_MAXBINS - 1 ||
+			    parse_int(&s, &v[d][n[d]], d == 2 ? exp : 0) != 0)
+				goto bad;
+			if (n[d] > 0 && v[d][n[d]] <= v[d][n[d] - 1])
+				goto bad;
+			n[d]++;
+			if (*s != ',')
+				break;
+			s++;
+		}
+		if (*s != ' ' && *s != '\0')
+			goto bad;
+	}
+	for (d = 0; d < 3; d++)
+		if (n[d] == 0)
+			return mbr_err_set(err, MBR_EUSAGE, "--bins: \"%s\" "
+			    "gives no thresholds for %c", spec, "rfm"[d]);
+	return MBR_OK;
+bad:
+	return mbr_err_set(err, MBR_EUSAGE, "--bins: \"%s\" is not like "
+	    "'r=30,60,90 f=1,2,3 m=100,500,1000' (ascending numbers, at most "
+	    "%d per letter)", spec, MBR_RFM_MAXBINS - 1);
+}
+
+/* --- segments --- */
+
+/* The rules are R rfm's ten segments (its vignette's table), reordered
+ * and completed so that with "first match wins" each is reachable and
+ * every score combination has a segment (R's own table leaves 36 of
+ * the 125 as "Others" and never reaches three of its segments). */
+static const mbr_segrule rfm11[] = {
+	{ "champions",		"重要价值客户",	{ 4, 4, 4 }, { 5, 5, 5 } },
+	{ "loyal",		"忠诚客户",	{ 2, 3, 3 }, { 5, 5, 5 } },
+	{ "new",		"新客户",	{ 4, 1, 1 }, { 5, 1, 5 } },
+	{ "promising",		"有潜力新客户",	{ 3, 1, 1 }, { 3, 1, 5 } },
+	{ "need_attention",	"需要关注客户",	{ 2, 2, 2 }, { 3, 3, 3 } },
+	{ "potential_loyalist",	"潜力客户",	{ 3, 1, 1 }, { 5, 5, 5 } },
+	{ "cannot_lose",	"不能失去客户",	{ 1, 4, 4 }, { 1, 5, 5 } },
+	{ "at_risk",		"流失风险客户",	{ 1, 2, 2 }, { 2, 5, 5 } },
+	{ "about_to_sleep",	"即将沉睡客户",	{ 2, 1, 1 }, { 2, 2, 2 } },
+	{ "lost",		"已流失客户",	{ 1, 1, 1 }, { 1, 2, 2 } },
+	{ "hibernating",	"沉睡客户",	{ 1, 1, 1 }, { 2, 5, 5 } },
+};
+
+const mbr_segrule *
+mbr_rfm11(size_t *n)
+{
+	*n = sizeof(rfm11) / sizeof(rfm11[0]);
+	return rfm11;
+}
+
+const mbr_segrule *
+mbr_rfm_segment(const mbr_segrule *rules, size_t n, int r, int f, int m)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (r >= rules[i].lo[0] && r <= rules[i].hi[0] &&
+		    f >= rules[i].lo[1] && f <= rules[i].hi[1] &&
+		    m >= rules[i].lo[2] && m <= rules[i].hi[2])
+			return &rules[i];
+	return NULL;
+}
+
+/* "4-5", "3", "1-5" */
+static int
+range(const char *s, size_t n, int *lo, int *hi)
+{
+	if (n == 1 && s[0] >= '1' && s[0] <= '9') {
+		*lo = *hi = s[0] - '0';
+		return 0;
+	}
+	if (n == 3 && s[1] == '-' && s[0] >= '1' && s[0] <= '9' &&
+	    s[2] >= '1' && s[2] <= '9' && s[0] <= s[2]) {
+		*lo = s[0] - '0';
+		*hi = s[2] - '0';
+		return 0;
+	}
+	if (n == 2 && s[0] == '1' && s[1] == '0') {
+		*lo = *hi = 10;
+		return 0;
+	}
+	return -1;
+}
+
+int
+mbr_rfm_load_segments(mbr_segrule **rules, size_t *nrules, const char *path,
+    mbr_err *err)
+{
+	mbr_reader_opts ro = { 0 };
+	mbr_reader *rd;
+	mbr_rec rec;
+	int r, ix[4], i, rc;
+	static const char *const col[] = { "segment", "r", "f", "m" };
+	char *files[1] = { (char *)path };
+	size_t n = 0;
+	mbr_segrule *v = NULL;
+
+	*rules = NULL;
+	*nrules = 0;
+	if ((rc = mbr_reader_open(&rd, &ro, 1, files, err)) != MBR_OK)
+		return rc;
+	for (i = 0; i < 4; i++)
+		ix[i] = mbr_reader_col(rd, col[i], strlen(col[i]));
+	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		if (r == MBR_READ_FILE) {
+			for (i = 0; i < 4; i++)
+				if (!mbr_reader_has(rd, ix[i])) {
+					rc = mbr_err_set(err, MBR_EUSAGE,
+					    "missing column \"%s\" (a segments "
+					    "file has segment,r,f,m)", col[i]);
+					mbr_err_at(err, path, 1);
+					goto fail;
+				}
+			continue;
+		}
+		if (rec.bad != NULL) {
+			rc = mbr_err_set(err, MBR_EUSAGE, "%s", rec.why);
+			mbr_err_at(err, path, rec.line);
+			goto fail;
+		}
+		v = mbr_xrealloc(v, (n + 1) * sizeof(*v));
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].name = mbr_xstrndup(rec.f[ix[0]].p, rec.f[ix[0]].n);
+		v[n].name_zh = NULL;
+		n++;
+		for (i = 0; i < 3; i++) {
+			mbr_slice s = rec.f[ix[i + 1]];
+			if (range(s.p, s.n, &v[n - 1].lo[i], &v[n - 1].hi[i])) {
+				rc = mbr_err_set(err, MBR_EUSAGE, "%s \"%.*s\" "
+				    "is not a score or a range like 4-5",
+				    col[i + 1], (int)s.n, s.p);
+				mbr_err_at(err, path, rec.line);
+				goto fail;
+			}
+		}
+	}
+	if (err->code != MBR_OK) {
+		rc = err->code;
+		goto fail;
+	}
+	mbr_reader_free(rd);
+	*rules = v;
+	*nrules = n;
+	return MBR_OK;
+fail:
+	mbr_reader_free(rd);
+	for (size_t k = 0; k < n; k++)
+		free(v[k].name);
+	free(v);
+	return rc;
+}
+
+/* --- the run --- */
+
+enum { HAS_PAID = 1, EMITTED = 2 };
+
+struct mem {
+	int64_t		first_t, last_t;
+	int64_t		monetary;
+	uint32_t	freq;
+	uint32_t	flags;
+	/* then, for each --also window: uint32 freq, int64 monetary, in
+	 * two arrays (see ALSO_F, ALSO_M) */
+};
+#define ALSO_M(m, i)	(((int64_t *)((struct mem *)(m) + 1))[i])
+#define ALSO_F(m, n, i)	(((uint32_t *)(&ALSO_M(m, n)))[i])
+
+/* (member, day) pairs for --frequency days. */
+struct dayset {
+	uint64_t	*s;
+	size_t		 mask, n;
+};
+
+static int
+dayset_add(struct dayset *d, uint64_t key)
+{
+	size_t j;
+
+	key++;	/* 0 marks an empty slot */
+	if (d->s == NULL || (d->n + 1) * 4 > (d->mask + 1) * 3) {
+		struct dayset nd;
+		size_t i;
+
+		nd.mask = d->s ? d->mask * 2 + 1 : 4095;
+		nd.s = mbr_xcalloc(nd.mask + 1, sizeof(uint64_t));
+		nd.n = d->n;
+		for (i = 0; d->s && i <= d->mask; i++) {
+			uint64_t k = d->s[i];
+			if (k == 0)
+				continue;
+			for (j = (k * 0x9e3779b97f4a7c15ULL) >> 20 & nd.mask;
+			    nd.s[j] != 0; j = (j + 1) & nd.mask)
+				;
+			nd.s[j] = k;
+		}
+		free(d->s);
+		*d = nd;
+	}
+	for (j = (key * 0x9e3779b97f4a7c15ULL) >> 20 & d->mask; d->s[j] != 0;
+	    j = (j + 1) & d->mask)
+		if (d->s[j] == key)
+			return 0;
+	d->s[j] = key;
+	d->n++;
+	return 1;
+}
+
+struct rfm {
+	const mbr_cli		*c;
+	const mbr_rfm_opts	*o;
+	mbr_run			 run;
+	mbr_tz			*tz;
+	mbr_time		 asof;
+	int64_t			 asof_day;
+	mbr_tab			*m;
+	struct dayset		 days;
+	int			 ix_id, ix_ts, ix_amt, ix_st, ix_cur;
+	char			 cur[8];
+	int			 exp;		/* -1 until known */
+	uint64_t		 n_paid, n_other, n_future;
+	/* scoring */
+	size_t			 nscored;
+	int64_t			*sv[3];		/* sorted r, f, m */
+	mbr_breaks		 br[3];
+	int			 k[3];		/* bins per dimension */
+	mbr_frac		 split[3];	/* rfm8 */
+	const mbr_segrule	*rules;
+	size_t			 nrules;
+	mbr_segrule		*own;
+	/* output */
+	char			 aname[MBR_RFM_MAXALSO][2][32];
+	char			 abuf[MBR_RFM_MAXALSO][2][32];
+	char			 buf[12][64];
+	mbr_buf			 tmp;
+	/* summary */
+	struct segsum {
+		const char	*name;
+		uint64_t	 members;
+		int64_t		 monetary, rsum;
+		uint64_t	 fsum;
+	}			*sum;
+	size_t			 nsum;
+};
+
+static int64_t
+local_day(struct rfm *g, int64_t t)
+{
+	mbr_time tm = { t, mbr_tz_offset_at(g->tz, t) };
+
+	return mbr_time_day(tm);
+}
+
+static int
+begin_orders(struct rfm *g, const char *file, mbr_err *err)
+{
+	static const char *const need[] = { "member_id", "ts", "amount",
+	    "status" };
+	int ix[4] = { g->ix_id, g->ix_ts, g->ix_amt, g->ix_st }, i;
+	size_t nh;
+
+	if (mbr_reader_format(g->run.rd) != MBR_FMT_CSV)
+		return MBR_OK;
+	mbr_reader_header(g->run.rd, &nh);
+	if (nh == 0)
+		return MBR_OK;	/* empty */
+	for (i = 0; i < 4; i++)
+		if (!mbr_reader_has(g->run.rd, ix[i])) {
+			mbr_err_set(err, MBR_EUSAGE, "missing column \"%s\" "
+			    "(orders need member_id, ts, amount, status)",
+			    need[i]);
+			mbr_err_at(err, file, 1);
+			return MBR_EUSAGE;
+		}
+	return MBR_OK;
+}
+
+static void
+order(struct rfm *g, const mbr_rec *rec)
+{
+	const mbr_rfm_opts *o = g->o;
+	mbr_slice id = rec->f[g->ix_id], ts = rec->f[g->ix_ts];
+	mbr_slice amt = rec->f[g->ix_amt], st = rec->f[g->ix_st];
+	mbr_slice cur = rec->f[g->ix_cur];
+	mbr_err e = { 0 };
+	mbr_time t;
+	int64_t a, day, age;
+	struct mem *m;
+	int i, newday = 1;
+
+	if (st.p == NULL || st.n == 0) {
+		mbr_reject(g->run.rj, g->run.rd, rec, "missing status",
+		    "status is missing");
+		return;
+	}
+	if (!mbr_slice_eq(st, "paid", 4)) {
+		if (mbr_slice_eq(st, "refunded", 8) ||
+		    mbr_slice_eq(st, "cancelled", 9) ||
+		    mbr_slice_eq(st, "pending", 7)) {
+			g->n_other++;
+			return;
+		}
+		mbr_buf_reset(&g->tmp);
+		mbr_buf_addf(&g->tmp, "status \"%.*s\" is not paid, refunded, "
+		    "cancelled or pending", (int)st.n, st.p);
+		mbr_reject(g->run.rj, g->run.rd, rec, "unknown status",
+		    g->tmp.p);
+		return;
+	}
+	if (id.p == NULL || id.n == 0) {
+		mbr_reject(g->run.rj, g->run.rd, rec, "missing member_id",
+		    "member_id is missing");
+		return;
+	}
+	if (ts.p == NULL || mbr_time_parse(&t, ts.p, ts.n, g->tz, &e) !=
+	    MBR_OK) {
+		mbr_reject(g->run.rj, g->run.rd, rec, "bad ts", ts.p ? e.msg :
+		    "ts is missing");
+		return;
+	}
+	if (cur.p != NULL && cur.n > 0) {
+		if (g->exp < 0) {
+			int x = mbr_currency_exp(cur.p, cur.n);
+			if (x < 0 || cur.n >= sizeof(g->cur)) {
+				mbr_buf_reset(&g->tmp);
+				mbr_buf_addf(&g->tmp, "currency \"%.*s\" is "
+				    "unknown", (int)cur.n, cur.p);
+				mbr_reject(g->run.rj, g->run.rd, rec,
+				    "unknown currency", g->tmp.p);
+				return;
+			}
+			memcpy(g->cur, cur.p, cur.n);
+			g->cur[cur.n] = '\0';
+			g->exp = x;
+		} else if (strlen(g->cur) != cur.n ||
+		    memcmp(g->cur, cur.p, cur.n) != 0) {
+			mbr_buf_reset(&g->tmp);
+			mbr_buf_addf(&g->tmp, "currency \"%.*s\" differs from "
+			    "%s, the currency of the run (sums of two "
+			    "currencies mean nothing)", (int)cur.n, cur.p,
+			    g->cur);
+			mbr_reject(g->run.rj, g->run.rd, rec, "other currency",
+			    g->tmp.p);
+			return;
+		}
+	}
+	if (g->exp < 0) {
+		g->exp = mbr_currency_exp(g->cur, strlen(g->cur));
+		if (g->exp < 0)
+			g->exp = 2;
+	}
+	if (amt.p == NULL || mbr_money_parse(&a, amt.p, amt.n,
+	    (unsigned)g->exp, g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA :
+	    0, &e) != MBR_OK) {
+		mbr_reject(g->run.rj, g->run.rd, rec, "bad amount", amt.p ?
+		    e.msg : "amount is missing");
+		return;
+	}
+	if (t.t > g->asof.t) {
+		g->n_future++;	/* after --as-of: not yet happened */
+		return;
+	}
+	g->n_paid++;
+	m = mbr_tab_upsert(g->m, id.p, id.n, NULL);
+	day = local_day(g, t.t);
+	age = g->asof_day - day;
+	if (!(m->flags & HAS_PAID)) {
+		m->flags |= HAS_PAID;
+		m->first_t = m->last_t = t.t;
+	} else {
+		if (t.t < m->first_t)
+			m->first_t = t.t;
+		if (t.t > m->last_t)
+			m->last_t = t.t;
+	}
+	/* A paid order with a negative amount is a return booked as an
+	 * order of its own: it lowers monetary and is not a purchase. */
+	if (o->freq_days && a >= 0)
+		newday = dayset_add(&g->days, ((uint64_t)mbr_tab_index(g->m,
+		    m) << 24) | (uint64_t)(day & 0xffffff));
+	if (o->window == 0 || age < o->window) {
+		m->monetary += a;
+		if (a >= 0 && newday)
+			m->freq++;
+	}
+	for (i = 0; i < o->nalso; i++)
+		if (age < o->also[i]) {
+			ALSO_M(m, i) += a;
+			if (a >= 0 && newday)
+				ALSO_F(m, o->nalso, i)++;
+		}
+}
+
+static void
+score_prepare(struct rfm *g)
+{
+	const mbr_rfm_opts *o = g->o;
+	size_t i, n = mbr_tab_count(g->m), k = 0;
+	int d;
+	int64_t bins[3][MBR_RFM_MAXBINS];
+	int nb[3];
+	mbr_err e = { 0 };
+
+	for (d = 0; d < 3; d++)
+		g->sv[d] = mbr_xmalloc((n ? n : 1) * sizeof(int64_t));
+	for (i = 0; i < n; i++) {
+		struct mem *m = mbr_tab_val(g->m, i);
+		if (!(m->flags & HAS_PAID))
+			continue;
+		g->sv[0][k] = g->asof_day - local_day(g, m->last_t);
+		g->sv[1][k] = m->freq;
+		g->sv[2][k] = m->monetary;
+		k++;
+	}
+	g->nscored = k;
+	if (k == 0)
+		return;
+	for (d = 0; d < 3; d++)
+		mbr_sort_i64(g->sv[d], k);
+	if (o->scoring == MBR_SCORE_BINS) {
+		/* validated in mbr_rfm_run */
+		mbr_rfm_parse_bins(o->bins, (unsigned)g->exp, bins, nb, &e);
+		for (d = 0; d < 3; d++) {
+			int j;
+			g->k[d] = nb[d] + 1;
+			g->br[d].nb = nb[d] + 2;
+			g->br[d].b[0] = (mbr_frac){ g->sv[d][0], 1 };
+			for (j = 0; j < nb[d]; j++)
+				g->br[d].b[j + 1] = (mbr_frac){ bins[d][j], 1 };
+			g->br[d].b[nb[d] + 1] = (mbr_frac){
+			    (__int128)g->sv[d][k - 1] + 1, 1 };
+		}
+	} else {
+		int64_t unit[3] = { 1, 1, 1 };
+		for (d = 0; d < g->exp; d++)
+			unit[2] *= 10;	/* one major unit */
+		for (d = 0; d < 3; d++) {
+			g->k[d] = o->k;
+			mbr_rfm_breaks(&g->br[d], g->sv[d], k, o->k, unit[d]);
+		}
+	}
+	for (d = 0; d < 3; d++)
+		g->split[d] = o->split_median ?
+		    mbr_quantile7(g->sv[d], k, 1, 2) : mbr_mean(g->sv[d], k);
+}
+
+static int
+score(struct rfm *g, int d, int64_t x)
+{
+	int s;
+
+	if (g->o->scoring == MBR_SCORE_RANK) {
+		if (d == 0) {
+			/* fewer days is better: rank by -recency, i.e.
+			 * count the members with more days */
+			size_t above = g->nscored - mbr_lower_bound(g->sv[0],
+			    g->nscored, x + 1);
+			return 1 + (int)(above * (size_t)g->k[0] /
+			    g->nscored);
+		}
+		return mbr_rfm_rank_score(g->sv[d], g->nscored, g->k[d], x);
+	}
+	s = mbr_rfm_score(&g->br[d], x);
+	return d == 0 ? g->k[0] + 1 - s : s;
+}
+
+/* rfm11's ranges are for five scores; other K are mapped onto 1..5. */
+static int
+five(int s, int k)
+{
+	return k == 5 ? s : 1 + (s - 1) * 5 / k;
+}
+
+static const char *const rfm8_en[8] = {
+	"general_winback", "important_winback", "general_retention",
+	"important_retention", "general_development",
+	"important_development", "general_value", "important_value"
+};
+static const char *const rfm8_zh[8] = {
+	"一般挽留客户", "重要挽留客户", "一般保持客户", "重要保持客户",
+	"一般发展客户", "重要发展客户", "一般价值客户", "重要价值客户"
+};
+
+static const char *
+segment(struct rfm *g, int64_t rv, int64_t fv, int64_t mv, int r, int f,
+    int m)
+{
+	const mbr_segrule *s;
+
+	if (g->o->model == MBR_MODEL_RFM8) {
+		/* high R is a recency below the split */
+		int hr = mbr_frac_cmp(rv, g->split[0]) < 0;
+		int hf = mbr_frac_cmp(fv, g->split[1]) > 0;
+		int hm = mbr_frac_cmp(mv, g->split[2]) > 0;
+		int i = hr * 4 + hf * 2 + hm;
+		return g->o->zh ? rfm8_zh[i] : rfm8_en[i];
+	}
+	s = mbr_rfm_segment(g->rules, g->nrules, five(r, g->k[0]),
+	    five(f, g->k[1]), five(m, g->k[2]));
+	if (s == NULL)
+		return g->o->zh ? "其他" : "others";
+	return g->o->zh && s->name_zh ? s->name_zh : s->name;
+}
+
+static const char *
+lifecycle(struct rfm *g, const struct mem *m, int64_t rec, int64_t tenure)
+{
+	static const char *const en[] = { "prospect", "new", "active",
+	    "sleeping", "churned" };
+	static const char *const zh[] = { "潜在客户", "新客户", "活跃客户",
+	    "沉睡客户", "流失客户" };
+	const char *const *t = g->o->zh ? zh : en;
+
+	if (m == NULL || !(m->flags & HAS_PAID))
+		return t[0];
+	if (tenure <= g->o->new_days)
+		return t[1];
+	if (rec <= g->o->sleeping_days)
+		return t[2];
+	if (rec <= g->o->churned_days)
+		return t[3];
+	return t[4];
+}
+
+static void
+tally(struct rfm *g, const char *seg, const struct mem *m, int64_t rec)
+{
+	size_t i;
+
+	for (i = 0; i < g->nsum; i++)
+		if (strcmp(g->sum[i].name, seg) == 0)
+			break;
+	if (i == g->nsum) {
+		g->sum = mbr_xrealloc(g->sum, (g->nsum + 1) * sizeof(*g->sum));
+		memset(&g->sum[i], 0, sizeof(g->sum[i]));
+		g->sum[i].name = seg;
+		g->nsum++;
+	}
+	g->sum[i].members++;
+	if (m != NULL && (m->flags & HAS_PAID)) {
+		g->sum[i].monetary += m->monetary;
+		g->sum[i].rsum += rec;
+		g->sum[i].fsum += m->freq;
+	}
+}
+
+static mbr_slice
+num(struct rfm *g, int slot, int64_t v)
+{
+	int n = snprintf(g->buf[slot], sizeof(g->buf[slot]), "%lld",
+	    (long long)v);
+	return (mbr_slice){ g->buf[slot], (size_t)n };
+}
+
+static mbr_slice
+money(struct rfm *g, int slot, int64_t v)
+{
+	size_t n = mbr_money_fmt(g->buf[slot], v, (unsigned)g->exp);
+	return (mbr_slice){ g->buf[slot], n };
+}
+
+static void
+field(mbr_writer *w, const char *name, mbr_slice v, int type)
+{
+	mbr_writer_field(w, (mbr_slice){ name, strlen(name) }, v, type);
+}
+
+/* Writes the metrics of member m (NULL or without a paid order: a
+ * prospect, with nulls), or in --summary only counts them. */
+static int
+put_metrics(struct rfm *g, const struct mem *m)
+{
+	const mbr_rfm_opts *o = g->o;
+	mbr_writer *w = o->summary ? NULL : g->run.w;
+	int64_t rec = 0, tenure = 0;
+	int i, r, f, mm, paid = m != NULL && (m->flags & HAS_PAID);
+	const char *seg = NULL, *life;
+	size_t n;
+
+	if (paid) {
+		mbr_time t1 = { m->first_t, mbr_tz_offset_at(g->tz,
+		    m->first_t) };
+		mbr_time t2 = { m->last_t, mbr_tz_offset_at(g->tz,
+		    m->last_t) };
+
+		rec = g->asof_day - mbr_time_day(t2);
+		tenure = g->asof_day - mbr_time_day(t1);
+		r = score(g, 0, rec);
+		f = score(g, 1, m->freq);
+		mm = score(g, 2, m->monetary);
+		seg = segment(g, rec, m->freq, m->monetary, r, f, mm);
+	}
+	life = lifecycle(g, m, rec, tenure);
+	if (w == NULL) {
+		tally(g, seg ? seg : life, m, rec);
+		return MBR_OK;
+	}
+	if (!paid) {
+		static const char *const nulls[] = { "first_order_ts",
+		    "last_order_ts", "recency_days", "frequency", "monetary",
+		    "aov", "tenure_days" };
+		for (i = 0; i < 7; i++)
+			mbr_writer_null(w, nulls[i]);
+		for (i = 0; i < o->nalso; i++) {
+			mbr_writer_null(w, g->aname[i][0]);
+			mbr_writer_null(w, g->aname[i][1]);
+		}
+		mbr_writer_null(w, "r_score");
+		mbr_writer_null(w, "f_score");
+		mbr_writer_null(w, "m_score");
+		mbr_writer_null(w, "rfm");
+		mbr_writer_null(w, "rfm_segment");
+		mbr_writer_cstr(w, "lifecycle", life);
+		return MBR_OK;
+	}
+	n = mbr_time_fmt(g->buf[0], (mbr_time){ m->first_t,
+	    mbr_tz_offset_at(g->tz, m->first_t) });
+	field(w, "first_order_ts", (mbr_slice){ g->buf[0], n }, MBR_V_STR);
+	n = mbr_time_fmt(g->buf[1], (mbr_time){ m->last_t,
+	    mbr_tz_offset_at(g->tz, m->last_t) });
+	field(w, "last_order_ts", (mbr_slice){ g->buf[1], n }, MBR_V_STR);
+	field(w, "recency_days", num(g, 2, rec), MBR_V_NUM);
+	field(w, "frequency", num(g, 3, m->freq), MBR_V_NUM);
+	field(w, "monetary", money(g, 4, m->monetary), MBR_V_STR);
+	if (m->freq > 0) {
+		/* aov rounds half away from zero to the minor unit */
+		int64_t q = m->monetary / (int64_t)m->freq;
+		int64_t rm = m->monetary % (int64_t)m->freq;
+		if (2 * (rm < 0 ? -rm : rm) >= (int64_t)m->freq)
+			q += m->monetary < 0 ? -1 : 1;
+		field(w, "aov", money(g, 5, q), MBR_V_STR);
+	} else
+		mbr_writer_null(w, "aov");
+	field(w, "tenure_days", num(g, 6, tenure), MBR_V_NUM);
+	for (i = 0; i < o->nalso; i++) {
+		int k = snprintf(g->abuf[i][0], sizeof(g->abuf[i][0]), "%lu",
+		    (unsigned long)ALSO_F(m, o->nalso, i));
+		field(w, g->aname[i][0], (mbr_slice){ g->abuf[i][0],
+		    (size_t)k }, MBR_V_NUM);
+		n = mbr_money_fmt(g->abuf[i][1], ALSO_M(m, i),
+		    (unsigned)g->exp);
+		field(w, g->aname[i][1], (mbr_slice){ g->abuf[i][1], n },
+		    MBR_V_STR);
+	}
+	field(w, "r_score", num(g, 7, r), MBR_V_NUM);
+	field(w, "f_score", num(g, 8, f), MBR_V_NUM);
+	field(w, "m_score", num(g, 9, mm), MBR_V_NUM);
+	snprintf(g->buf[10], sizeof(g->buf[10]), "%d%d%d", r, f, mm);
+	field(w, "rfm", (mbr_slice){ g->buf[10], strlen(g->buf[10]) },
+	    MBR_V_STR);
+	mbr_writer_cstr(w, "rfm_segment", seg);
+	mbr_writer_cstr(w, "lifecycle", life);
+	return MBR_OK;
+}
+
+static int
+put_member(struct rfm *g, mbr_slice id, const struct mem *m, mbr_err *err)
+{
+	if (g->o->summary)
+		return put_metrics(g, m);
+	mbr_writer_field(g->run.w, MBR_SLICE("member_id"), id, MBR_V_STR);
+	put_metrics(g, m);
+	return mbr_writer_end(g->run.w, err);
+}
+
+/* The metric names, which a profile's own columns do not repeat. */
+static int
+is_metric(struct rfm *g, mbr_slice name)
+{
+	static const char *const names[] = { "member_id", "first_order_ts",
+	    "last_order_ts", "recency_days", "frequency", "monetary", "aov",
+	    "tenure_days", "r_score", "f_score", "m_score", "rfm",
+	    "rfm_segment", "lifecycle", NULL };
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (mbr_slice_eq(name, names[i], strlen(names[i])))
+			return 1;
+	for (i = 0; i < g->o->nalso; i++)
+		if (mbr_slice_eq(name, g->aname[i][0],
+		    strlen(g->aname[i][0])) ||
+		    mbr_slice_eq(name, g->aname[i][1],
+		    strlen(g->aname[i][1])))
+			return 1;
+	return 0;
+}
+
+/* --members: each profile in its file's order, with its metrics. */
+static int
+profiles(struct rfm *g, mbr_err *err)
+{
+	mbr_reader_opts ro = g->c->ro;
+	mbr_reader *rd;
+	mbr_rec rec;
+	char *files[1] = { (char *)g->o->members };
+	unsigned char *skip = NULL;
+	int r, ix, rc = MBR_OK, i;
+	size_t k;
+	mbr_tab *seen = mbr_tab_new(sizeof(unsigned long));
+
+	ro.progress = 0;
+	if ((rc = mbr_reader_open(&rd, &ro, 1, files, err)) != MBR_OK) {
+		mbr_tab_free(seen);
+		return rc;
+	}
+	ix = mbr_reader_col(rd, "member_id", 9);
+	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		mbr_slice id;
+		struct mem *m;
+		unsigned long *at;
+		int isnew;
+
+		if (r == MBR_READ_FILE) {
+			size_t nh;
+			mbr_reader_header(rd, &nh);
+			if (mbr_reader_format(rd) == MBR_FMT_CSV && nh > 0 &&
+			    !mbr_reader_has(rd, ix)) {
+				rc = mbr_err_set(err, MBR_EUSAGE, "missing "
+				    "column \"member_id\"");
+				mbr_err_at(err, g->o->members, 1);
+				break;
+			}
+			continue;
+		}
+		if (rec.bad != NULL) {
+			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		id = rec.f[ix];
+		if (id.p == NULL || id.n == 0) {
+			mbr_reject(g->run.rj, rd, &rec, "missing member_id",
+			    "member_id is missing");
+			continue;
+		}
+		at = mbr_tab_upsert(seen, id.p, id.n, &isnew);
+		if (!isnew) {
+			mbr_buf_reset(&g->tmp);
+			mbr_buf_addf(&g->tmp, "member_id \"%.*s\" is already "
+			    "at line %lu", (int)id.n, id.p, *at);
+			mbr_reject(g->run.rj, rd, &rec, "duplicate member",
+			    g->tmp.p);
+			continue;
+		}
+		*at = rec.line;
+		m = mbr_tab_get(g->m, id.p, id.n);
+		if (m != NULL)
+			m->flags |= EMITTED;
+		if (g->o->summary) {
+			put_metrics(g, m);
+			continue;
+		}
+		k = (size_t)mbr_reader_ncols(rd);
+		skip = mbr_xrealloc(skip, k + 1);
+		for (i = 0; i < (int)k; i++)
+			skip[i] = (unsigned char)is_metric(g,
+			    mbr_reader_colname(rd, i));
+		mbr_writer_field(g->run.w, MBR_SLICE("member_id"), id,
+		    MBR_V_STR);
+		mbr_writer_rec(g->run.w, rd, &rec, skip);
+		put_metrics(g, m);
+		if ((rc = mbr_writer_end(g->run.w, err)) != MBR_OK)
+			break;
+	}
+	if (rc == MBR_OK)
+		rc = err->code;
+	free(skip);
+	mbr_tab_free(seen);
+	mbr_reader_free(rd);
+	return rc;
+}
+
+static int
+write_thresholds(struct rfm *g, mbr_err *err)
+{
+	static const char *const dim[] = { "recency_days", "frequency",
+	    "monetary" };
+	mbr_writer *w;
+	int d, i, rc;
+	char lo[64], hi[64];
+
+	if ((rc = mbr_writer_open(&w, g->o->thresholds,
+	    mbr_writer_format(g->run.w), 0, 0, err)) != MBR_OK)
+		return rc;
+	for (d = 0; d < 3 && g->nscored > 0; d++)
+		for (i = 0; i < g->br[d].nb - 1; i++) {
+			int64_t sc = d == 2 ? 1 : 1;
+			int s = d == 0 ? g->k[0] - i : i + 1;
+
+			for (int e = 0; d == 2 && e < g->exp; e++)
+				sc *= 10;
+			mbr_frac_fmt(lo, g->br[d].b[i], sc, 4);
+			mbr_frac_fmt(hi, g->br[d].b[i + 1], sc, 4);
+			mbr_writer_cstr(w, "metric", dim[d]);
+			mbr_writer_int(w, "score", s);
+			mbr_writer_cstr(w, "from", lo);
+			mbr_writer_cstr(w, "below", hi);
+			if ((rc = mbr_writer_end(w, err)) != MBR_OK) {
+				mbr_writer_close(w, &(mbr_err){ 0 });
+				return rc;
+			}
+		}
+	return mbr_writer_close(w, err);
+}
+
+static void
+show_breaks(struct rfm *g)
+{
+	static const char *const dim[] = { "recency_days", "frequency",
+	    "monetary" };
+	int d, i;
+	char v[64];
+
+	if (g->c->quiet || g->nscored == 0)
+		return;
+	for (d = 0; d < 3; d++) {
+		int64_t sc = 1;
+
+		for (i = 0; d == 2 && i < g->exp; i++)
+			sc *= 10;
+		fprintf(stderr, "%s: %s breaks:", mbr_progname(), dim[d]);
+		for (i = 0; i < g->br[d].nb; i++) {
+			mbr_frac_fmt(v, g->br[d].b[i], sc, 4);
+			fprintf(stderr, " %s", v);
+		}
+		fputc('\n', stderr);
+	}
+}
+
+static int
+write_summary(struct rfm *g, mbr_err *err)
+{
+	mbr_writer *w = g->run.w;
+	uint64_t members = 0;
+	int64_t money = 0;
+	size_t i;
+	char b[6][64];
+	int rc;
+
+	for (i = 0; i < g->nsum; i++) {
+		members += g->sum[i].members;
+		money += g->sum[i].monetary;
+	}
+	for (i = 0; i < g->nsum; i++) {
+		struct segsum *s = &g->sum[i];
+		uint64_t paid = s->members;
+		mbr_frac f;
+
+		mbr_writer_cstr(w, "segment", s->name);
+		mbr_writer_int(w, "members", (int64_t)s->members);
+		f = (mbr_frac){ (__int128)s->members * 100,
+		    (int64_t)(members ? members : 1) };
+		mbr_frac_fmt(b[0], f, 1, 1);
+		mbr_writer_cstr(w, "share_pct", b[0]);
+		mbr_money_fmt(b[1], s->monetary, (unsigned)g->exp);
+		mbr_writer_cstr(w, "monetary", b[1]);
+		f = (mbr_frac){ (__int128)s->monetary * 100,
+		    money != 0 ? money : 1 };
+		mbr_frac_fmt(b[2], f, 1, 1);
+		mbr_writer_cstr(w, "monetary_share_pct", b[2]);
+		if (s->fsum > 0 || s->rsum > 0) {
+			f = (mbr_frac){ s->rsum, (int64_t)paid };
+			mbr_frac_fmt(b[3], f, 1, 1);
+			mbr_writer_cstr(w, "avg_recency_days", b[3]);
+			f = (mbr_frac){ (__int128)s->fsum, (int64_t)paid };
+			mbr_frac_fmt(b[4], f, 1, 2);
+			mbr_writer_cstr(w, "avg_frequency", b[4]);
+		} else {
+			mbr_writer_null(w, "avg_recency_days");
+			mbr_writer_null(w, "avg_frequency");
+		}
+		if ((rc = mbr_writer_end(w, err)) != MBR_OK)
+			return rc;
+	}
+	return MBR_OK;
+}
+
+int
+mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
+    char *const files[], mbr_err *err)
+{
+	struct rfm g;
+	mbr_rec rec;
+	int r, rc, i;
+	size_t n;
+	int64_t tb[3][MBR_RFM_MAXBINS];
+	int tn[3];
+
+	memset(&g, 0, sizeof(g));
+	g.c = c;
+	g.o = o;
+	g.exp = -1;
+	mbr_buf_init(&g.tmp);
+	if (o->currency != NULL) {
+		if (strlen(o->currency) >= sizeof(g.cur) ||
+		    (g.exp = mbr_currency_exp(o->currency,
+		    strlen(o->currency))) < 0) {
+			rc = mbr_err_set(err, MBR_EUSAGE, "--currency: \"%s\" "
+			    "is not a currency code", o->currency);
+			goto out;
+		}
+		snprintf(g.cur, sizeof(g.cur), "%s", o->currency);
+	} else
+		snprintf(g.cur, sizeof(g.cur), "CNY");
+	if (o->bins != NULL && (rc = mbr_rfm_parse_bins(o->bins, 2, tb, tn,
+	    err)) != MBR_OK)
+		goto out;
+	for (i = 0; i < o->nalso; i++) {
+		snprintf(g.aname[i][0], sizeof(g.aname[i][0]),
+		    "frequency_%dd", o->also[i]);
+		snprintf(g.aname[i][1], sizeof(g.aname[i][1]),
+		    "monetary_%dd", o->also[i]);
+	}
+	if (o->segments != NULL) {
+		if ((rc = mbr_rfm_load_segments(&g.own, &g.nrules,
+		    o->segments, err)) != MBR_OK)
+			goto out;
+		g.rules = g.own;
+	} else
+		g.rules = mbr_rfm11(&g.nrules);
+	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
+		goto out;
+	if ((rc = mbr_time_now(&g.asof, c->as_of, g.tz, err)) != MBR_OK) {
+		if (rc == MBR_EDATA)
+			rc = err->code = MBR_EUSAGE;
+		goto out;
+	}
+	g.asof_day = local_day(&g, g.asof.t);
+	g.m = mbr_tab_new(sizeof(struct mem) +
+	    (size_t)o->nalso * (sizeof(int64_t) + sizeof(uint32_t)));
+	if ((rc = mbr_run_open(&g.run, c, nfiles, files, 1, err)) != MBR_OK)
+		goto out;
+	g.ix_id = mbr_reader_col(g.run.rd, "member_id", 9);
+	g.ix_ts = mbr_reader_col(g.run.rd, "ts", 2);
+	g.ix_amt = mbr_reader_col(g.run.rd, "amount", 6);
+	g.ix_st = mbr_reader_col(g.run.rd, "status", 6);
+	g.ix_cur = mbr_reader_col(g.run.rd, "currency", 8);
+	rc = MBR_OK;
+	while ((r = mbr_reader_next(g.run.rd, &rec, err)) != MBR_READ_END) {
+		if (r == MBR_READ_FILE) {
+			if ((rc = begin_orders(&g, rec.file ? rec.file :
+			    mbr_reader_filename(g.run.rd,
+			    mbr_reader_current(g.run.rd)), err)) != MBR_OK)
+				break;
+			continue;
+		}
+		if (rec.bad != NULL) {
+			mbr_reject(g.run.rj, g.run.rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		order(&g, &rec);
+	}
+	if (rc == MBR_OK)
+		rc = err->code;
+	if (rc != MBR_OK)
+		goto close;
+	if (g.exp < 0)
+		g.exp = 2;
+	score_prepare(&g);
+	if (o->members != NULL && (rc = profiles(&g, err)) != MBR_OK)
+		goto close;
+	n = mbr_tab_count(g.m);
+	for (size_t i2 = 0; i2 < n; i2++) {
+		struct mem *m = mbr_tab_val(g.m, i2);
+
+		if (m->flags & EMITTED)
+			continue;
+		if ((rc = put_member(&g, mbr_tab_key(g.m, i2), m, err)) !=
+		    MBR_OK)
+			goto close;
+	}
+	if (o->summary) {
+		show_breaks(&g);
+		if ((rc = write_summary(&g, err)) != MBR_OK)
+			goto close;
+	}
+	if (o->thresholds != NULL &&
+	    (rc = write_thresholds(&g, err)) != MBR_OK)
+		goto close;
+	if (!c->quiet)
+		fprintf(stderr, "%s: %llu orders: %llu paid, %llu refunded, "
+		    "cancelled or pending, %llu after --as-of, %llu "
+		    "rejected; %zu members with paid orders\n",
+		    mbr_progname(), mbr_reader_count(g.run.rd),
+		    (unsigned long long)g.n_paid, (unsigned long long)g.n_other,
+		    (unsigned long long)g.n_future,
+		    (unsigned long long)mbr_rejects_count(g.run.rj),
+		    g.nscored);
+close:
+	rc = mbr_run_close(&g.run, c, err);
+out:
+	for (i = 0; i < 3; i++)
+		free(g.sv[i]);
+	if (g.own != NULL) {
+		for (n = 0; n < g.nrules; n++)
+			free(g.own[n].name);
+		free(g.own);
+	}
+	free(g.sum);
+	free(g.days.s);
+	mbr_tab_free(g.m);
+	mbr_tz_free(g.tz);
+	mbr_buf_release(&g.tmp);
+	return rc;
+}
