@@ -730,8 +730,13 @@ li_row(struct ing *g, const mbr_rec *rec)
 		} else if (mbr_money_parse(&pi, pr.p, pr.n, (unsigned)exp,
 		    g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0, &e) !=
 		    MBR_OK) {
-			/* the message says amount; it is the price */
-			li_bad(lo, rec->line, "bad price", e.msg);
+			/* mbr_money_parse says "amount": here it is the
+			 * price */
+			mbr_buf_reset(&g->msg);
+			mbr_buf_addf(&g->msg, "price%s",
+			    strncmp(e.msg, "amount", 6) == 0 ? e.msg + 6 :
+			    e.msg);
+			li_bad(lo, rec->line, "bad price", g->msg.p);
 			return;
 		} else if (mbr_money_mul(&line_amt, qi, pi, &e) != MBR_OK ||
 		    mbr_money_add(&lo->sum, line_amt, &e) != MBR_OK) {

@@ -28,8 +28,11 @@ void	mbr_tz_free(mbr_tz *tz);
 /* Offset east of UTC at instant t. */
 int32_t	mbr_tz_offset_at(mbr_tz *tz, int64_t t);
 /* Offset for a local wall-clock time given as seconds since the epoch
- * as if the wall clock were UTC.  A time in a DST gap or fold resolves
- * as mktime(3) with tm_isdst = -1 does. */
+ * as if the wall clock were UTC.  A time in a DST gap or fold is read
+ * with the offset in force before the change: a fold gives the earlier
+ * instant, and 02:30 in a 02:00->03:00 gap is 03:30 daylight time (as
+ * Python's zoneinfo with fold=0; glibc's mktime(3) with tm_isdst = -1
+ * answers folds by its previous call, so it is not used). */
 int32_t	mbr_tz_offset_local(mbr_tz *tz, int64_t local);
 
 /* Parses one timestamp.  Accepted forms:

@@ -1,0 +1,660 @@
+/* mbr_ndjson.c: see mbr_ndjson.h.
+ *
+ * The scanner reads RFC 8259 JSON in one pass over the line and knows
+ * one shape: an object whose values are scalars.  A nested object or
+ * array is walked by a small state machine that only validates and
+ * then kept as its text, so a record never costs more than a look at
+ * each byte, and nothing is allocated per field.
+ *
+ * Where bytes go.  A string without a backslash is a slice of the
+ * line.  One with a backslash is unescaped into r->scratch; no escape
+ * is shorter than what it stands for (\n is one byte, \uXXXX at most
+ * three, a surrogate pair four), so n bytes of scratch hold every
+ * string of the line, and reserving them first means no slice moves.
+ *
+ * UTF-8 is checked once, over the whole line, after the grammar: in a
+ * line the grammar accepts, a byte above 0x7f can only be in a string,
+ * so that one call checks every string (escapes are ASCII, and what
+ * \u produces is well formed by construction), and a syntax error is
+ * reported where it is rather than after a bad byte further on.
+ *
+ * Where we differ from jansson (the reference, mbr_ndjson_ref_parse),
+ * on purpose:
+ *   - numbers stay text: 1e400 is valid JSON, and is kept as written;
+ *     jansson converts to double and fails with "real number overflow";
+ *   - duplicate keys are all kept, in order; jansson keeps one, at the
+ *     first key's place, with the last value (the reader does the same
+ *     with ours).
+ * Nesting follows jansson's limit: a value may sit inside at most 2047
+ * objects and arrays, the record's own included, so that the two agree
+ * on what is valid. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mbr_ndjson.h"
+#include "mbr_utf8.h"
+
+/* jansson's JSON_PARSER_MAX_DEPTH: the record is depth 1, its values
+ * depth 2, and so on. */
+#define MAXDEPTH	2048
+
+/* Bytes that end a run of plain string text: '"', '\\' and the control
+ * characters, which JSON requires escaped.  Bytes above 0x7f are plain
+ * here; UTF-8 is checked afterwards (see above). */
+static const unsigned char strstop[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x00 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x10 */
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x20 '"' */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,	/* 0x50 '\\' */
+};
+
+struct scan {
+	const unsigned char	*s;	/* the line */
+	size_t			 n;
+	char			*out;	/* next free byte of r->scratch */
+	mbr_err			*err;
+};
+
+void
+mbr_jrec_init(mbr_jrec *r)
+{
+	r->cap = 16;
+	r->kv = mbr_xmalloc(r->cap * sizeof(r->kv[0]));
+	r->nkv = 0;
+	mbr_buf_init(&r->scratch);
+}
+
+void
+mbr_jrec_release(mbr_jrec *r)
+{
+	free(r->kv);
+	r->kv = NULL;
+	r->nkv = r->cap = 0;
+	mbr_buf_release(&r->scratch);
+}
+
+static mbr_kv *
+addkv(mbr_jrec *r)
+{
+	if (r->nkv == r->cap) {
+		r->cap *= 2;
+		r->kv = mbr_xrealloc(r->kv, r->cap * sizeof(r->kv[0]));
+	}
+	return &r->kv[r->nkv++];
+}
+
+/* The message names the byte at s[i], 1-based. */
+static int
+bad(struct scan *sc, size_t i, const char *what)
+{
+	return mbr_err_set(sc->err, MBR_EDATA,
+	    "invalid JSON at column %zu: %s", i + 1, what);
+}
+
+static inline int
+isdig(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline size_t
+skipws(const unsigned char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+	    s[i] == '\r'))
+		i++;
+	return i;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* The four hex digits at s[i..i+4) as a number, or -1. */
+static long
+hex4(const unsigned char *s, size_t n, size_t i)
+{
+	long v = 0;
+	int k, d;
+
+	if (i > n || n - i < 4)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		if ((d = hexval(s[i + k])) < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+static size_t
+utf8put(char *o, unsigned long cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Decodes the escape at s[*ip] (a backslash) into o, which may be NULL
+ * when only checking; advances *ip past it.  Returns the bytes written,
+ * or -1 with the error set.  q is the opening quote, for "unterminated". */
+static int
+unescape(struct scan *sc, size_t *ip, size_t q, char *o)
+{
+	const unsigned char *s = sc->s;
+	size_t i = *ip, n = sc->n;
+	char tmp[4];
+	long cp, lo;
+	int c;
+
+	if (i + 1 >= n)
+		return bad(sc, q, "unterminated string"), -1;
+	if (o == NULL)
+		o = tmp;
+	switch (c = s[i + 1]) {
+	case '"':
+	case '\\':
+	case '/':
+		break;
+	case 'b':
+		c = '\b';
+		break;
+	case 'f':
+		c = '\f';
+		break;
+	case 'n':
+		c = '\n';
+		break;
+	case 'r':
+		c = '\r';
+		break;
+	case 't':
+		c = '\t';
+		break;
+	case 'u':
+		if ((cp = hex4(s, n, i + 2)) < 0)
+			return bad(sc, i,
+			    "bad escape \"\\u\": expected four hex digits"), -1;
+		if (cp == 0)
+			return bad(sc, i, "\\u0000 is not allowed"), -1;
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			goto lone;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			/* Only a low surrogate right after makes a pair. */
+			if (n - i < 12 || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+			    (lo = hex4(s, n, i + 8)) < 0xdc00 || lo > 0xdfff)
+				goto lone;
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			*ip = i + 12;
+		} else
+			*ip = i + 6;
+		return (int)utf8put(o, (unsigned long)cp);
+	default:
+		if (c > ' ' && c < 0x7f)
+			mbr_err_set(sc->err, MBR_EDATA, "invalid JSON at column "
+			    "%zu: bad escape \"\\%c\"", i + 1, c);
+		else
+			mbr_err_set(sc->err, MBR_EDATA, "invalid JSON at column "
+			    "%zu: bad escape: byte 0x%02x after \"\\\"", i + 1,
+			    (unsigned)c);
+		return -1;
+	}
+	*o = (char)c;
+	*ip = i + 2;
+	return 1;
+lone:
+	mbr_err_set(sc->err, MBR_EDATA, "invalid JSON at column %zu: lone "
+	    "surrogate \"\\u%.4s\"", i + 1, (const char *)s + i + 2);
+	return -1;
+}
+
+/* Scans the string whose opening quote is at s[*ip] and advances *ip
+ * past its closing quote.  v NULL: only check it (inside nested
+ * values); else set v to its unescaped bytes. */
+static int
+string(struct scan *sc, size_t *ip, mbr_slice *v)
+{
+	const unsigned char *s = sc->s;
+	size_t q = *ip, i = q + 1, beg = i, run = i, n = sc->n;
+	char *o = NULL;	/* writing into scratch once an escape is seen */
+	int k;
+
+	for (;;) {
+		while (i < n && !strstop[s[i]])
+			i++;
+		if (i == n)
+			return bad(sc, q, "unterminated string");
+		if (s[i] == '"')
+			break;
+		if (s[i] != '\\')
+			return bad(sc, i, "control character in string");
+		if (v != NULL && o == NULL)
+			o = sc->out;
+		if (o != NULL) {
+			memcpy(o, s + run, i - run);
+			o += i - run;
+		}
+		if ((k = unescape(sc, &i, q, o)) < 0)
+			return MBR_EDATA;
+		if (o != NULL)
+			o += k;
+		run = i;
+	}
+	if (v == NULL)
+		;
+	else if (o == NULL) {
+		v->p = (const char *)s + beg;
+		v->n = i - beg;
+	} else {
+		memcpy(o, s + run, i - run);
+		o += i - run;
+		v->p = sc->out;
+		v->n = (size_t)(o - sc->out);
+		sc->out = o;
+	}
+	*ip = i + 1;
+	return MBR_OK;
+}
+
+/* A number by the JSON grammar, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?
+ * [0-9]+)?, at s[*ip]; the error names the first byte that cannot go
+ * on.  What follows a complete number is the caller's business. */
+static int
+number(struct scan *sc, size_t *ip)
+{
+	const unsigned char *s = sc->s;
+	size_t i = *ip, n = sc->n;
+
+	if (s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0') {
+		if (++i < n && isdig(s[i]))
+			return bad(sc, i, "bad number");
+	} else if (i < n && isdig(s[i])) {
+		while (i < n && isdig(s[i]))
+			i++;
+	} else
+		return bad(sc, i, "bad number");
+	if (i < n && s[i] == '.') {
+		if (++i == n || !isdig(s[i]))
+			return bad(sc, i, "bad number");
+		while (i < n && isdig(s[i]))
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		if (++i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i == n || !isdig(s[i]))
+			return bad(sc, i, "bad number");
+		while (i < n && isdig(s[i]))
+			i++;
+	}
+	*ip = i;
+	return MBR_OK;
+}
+
+/* A scalar other than a string at s[*ip]: its type, or 0 with the
+ * error set. */
+static int
+scalar(struct scan *sc, size_t *ip)
+{
+	const unsigned char *s = sc->s;
+	size_t i = *ip, left = sc->n - i;
+
+	switch (i < sc->n ? s[i] : -1) {
+	case 't':
+		if (left >= 4 && memcmp(s + i, "true", 4) == 0) {
+			*ip = i + 4;
+			return MBR_V_BOOL;
+		}
+		break;
+	case 'f':
+		if (left >= 5 && memcmp(s + i, "false", 5) == 0) {
+			*ip = i + 5;
+			return MBR_V_BOOL;
+		}
+		break;
+	case 'n':
+		if (left >= 4 && memcmp(s + i, "null", 4) == 0) {
+			*ip = i + 4;
+			return MBR_V_NULL;
+		}
+		break;
+	case '-':
+	case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		return number(sc, ip) == MBR_OK ? MBR_V_NUM : 0;
+	}
+	bad(sc, i, "expected a value");
+	return 0;
+}
+
+/* Checks the object or array at s[*ip], a value of the record (depth
+ * 2), and advances *ip past it.  An explicit stack of one bit per
+ * level (object or array) instead of recursion: depth costs 256 bytes,
+ * never the C stack. */
+static int
+nested(struct scan *sc, size_t *ip)
+{
+	enum { VALUE, KEY, AFTER } st = VALUE;
+	unsigned char isobj[MAXDEPTH / 8];
+	const unsigned char *s = sc->s;
+	size_t i = *ip, n = sc->n;
+	size_t d = 1;	/* objects and arrays open, the record's included */
+	int c, obj;
+
+	for (;;) {
+		switch (st) {
+		case VALUE:
+			/* A value here has depth d + 1. */
+			if (d + 1 > MAXDEPTH)
+				return bad(sc, i, "nested deeper than 2048 "
+				    "levels");
+			c = i < n ? s[i] : -1;
+			if (c == '{' || c == '[') {
+				/* The new level's bit is d - 1. */
+				if (c == '{')
+					isobj[(d - 1) / 8] |= 1u << (d - 1) % 8;
+				else
+					isobj[(d - 1) / 8] &= ~(1u << (d - 1) % 8);
+				d++;
+				i = skipws(s, n, i + 1);
+				if (i < n && s[i] == (c == '{' ? '}' : ']')) {
+					i++;
+					d--;
+					st = AFTER;
+				} else
+					st = c == '{' ? KEY : VALUE;
+				break;
+			}
+			if (c == '"') {
+				if (string(sc, &i, NULL) != MBR_OK)
+					return MBR_EDATA;
+			} else if (scalar(sc, &i) == 0)
+				return MBR_EDATA;
+			st = AFTER;
+			break;
+		case KEY:
+			if (i == n || s[i] != '"')
+				return bad(sc, i, "expected '\"'");
+			if (string(sc, &i, NULL) != MBR_OK)
+				return MBR_EDATA;
+			i = skipws(s, n, i);
+			if (i == n || s[i] != ':')
+				return bad(sc, i, "expected ':'");
+			i = skipws(s, n, i + 1);
+			st = VALUE;
+			break;
+		case AFTER:
+			if (d == 1) {
+				*ip = i;
+				return MBR_OK;
+			}
+			obj = isobj[(d - 2) / 8] >> (d - 2) % 8 & 1;
+			i = skipws(s, n, i);
+			if (i < n && s[i] == ',') {
+				i = skipws(s, n, i + 1);
+				st = obj ? KEY : VALUE;
+			} else if (i < n && s[i] == (obj ? '}' : ']')) {
+				i++;
+				d--;
+			} else
+				return bad(sc, i, obj ? "expected ',' or '}'" :
+				    "expected ',' or ']'");
+			break;
+		}
+	}
+}
+
+static int
+value(struct scan *sc, size_t *ip, mbr_kv *kv)
+{
+	const unsigned char *s = sc->s;
+	size_t i = *ip;
+	int t;
+
+	if (i < sc->n && s[i] == '"') {
+		kv->type = MBR_V_STR;
+		return string(sc, ip, &kv->val);
+	}
+	if (i < sc->n && (s[i] == '{' || s[i] == '[')) {
+		if (nested(sc, ip) != MBR_OK)
+			return MBR_EDATA;
+		t = MBR_V_RAW;
+	} else if ((t = scalar(sc, ip)) == 0)
+		return MBR_EDATA;
+	kv->type = t;
+	kv->val.p = (const char *)s + i;
+	kv->val.n = *ip - i;
+	return MBR_OK;
+}
+
+static int
+parse(struct scan *sc, mbr_jrec *r)
+{
+	const unsigned char *s = sc->s;
+	size_t i, n = sc->n, k;
+	mbr_kv *kv;
+
+	i = skipws(s, n, 0);
+	if (i == n || s[i] != '{')
+		return mbr_err_set(sc->err, MBR_EDATA, "not a JSON object");
+	i = skipws(s, n, i + 1);
+	if (i < n && s[i] == '}')
+		i++;
+	else {
+		for (;;) {
+			if (i == n || s[i] != '"')
+				return bad(sc, i, r->nkv == 0 ?
+				    "expected '\"' or '}'" : "expected '\"'");
+			kv = addkv(r);
+			if (string(sc, &i, &kv->key) != MBR_OK)
+				return MBR_EDATA;
+			i = skipws(s, n, i);
+			if (i == n || s[i] != ':')
+				return bad(sc, i, "expected ':'");
+			i = skipws(s, n, i + 1);
+			if (value(sc, &i, kv) != MBR_OK)
+				return MBR_EDATA;
+			i = skipws(s, n, i);
+			if (i < n && s[i] == ',') {
+				i = skipws(s, n, i + 1);
+				continue;
+			}
+			if (i < n && s[i] == '}') {
+				i++;
+				break;
+			}
+			return bad(sc, i, "expected ',' or '}'");
+		}
+	}
+	i = skipws(s, n, i);
+	if (i != n)
+		return bad(sc, i, "trailing characters after the object");
+	if ((k = mbr_utf8_check((const char *)s, n)) != n)
+		return mbr_err_set(sc->err, MBR_EDATA,
+		    "invalid UTF-8 at column %zu", k + 1);
+	return MBR_OK;
+}
+
+int
+mbr_ndjson_parse(const char *line, size_t n, mbr_jrec *r, mbr_err *err)
+{
+	struct scan sc;
+	int rc;
+
+	r->nkv = 0;
+	mbr_buf_reset(&r->scratch);
+	mbr_buf_grow(&r->scratch, n);
+	sc.s = (const unsigned char *)line;
+	sc.n = n;
+	sc.out = r->scratch.p;
+	sc.err = err;
+	if ((rc = parse(&sc, r)) != MBR_OK)
+		r->nkv = 0;
+	r->scratch.n = (size_t)(sc.out - r->scratch.p);
+	r->scratch.p[r->scratch.n] = '\0';
+	return rc;
+}
+
+/* Appends the text of v for the reference: a string's bytes, jansson's
+ * rendering of anything else (a number as the double it became, an
+ * object or array compact, keys in their order).  Returns the type. */
+static int
+refval(mbr_buf *b, json_t *v)
+{
+	size_t flags, k;
+	int t;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		mbr_buf_add(b, json_string_value(v), json_string_length(v));
+		return MBR_V_STR;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		t = MBR_V_BOOL;
+		break;
+	case JSON_NULL:
+		t = MBR_V_NULL;
+		break;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		t = MBR_V_NUM;
+		break;
+	default:
+		t = MBR_V_RAW;
+		break;
+	}
+	/* json_dumpb writes no NUL and says how much it needs. */
+	flags = JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER;
+	k = json_dumpb(v, NULL, 0, flags);
+	mbr_buf_grow(b, k);
+	b->n += json_dumpb(v, b->p + b->n, k, flags);
+	b->p[b->n] = '\0';
+	return t;
+}
+
+/* JSON_DECODE_INT_AS_REAL: without it jansson rejects an integer
+ * beyond int64 ("too big integer"), which is valid JSON; as a double
+ * only true overflow (1e400) is left to differ.  No JSON_DECODE_ANY,
+ * no JSON_DISABLE_EOF_CHECK: the line holds one object or array and
+ * nothing after it but blanks; we reject the array.  No
+ * JSON_ALLOW_NUL: \u0000 is an error, as in the scanner. */
+int
+mbr_ndjson_ref_parse(const char *line, size_t n, mbr_jrec *r, mbr_err *err)
+{
+	json_error_t je;
+	json_t *o, *v;
+	const char *key;
+	size_t klen, i, off;
+
+	r->nkv = 0;
+	mbr_buf_reset(&r->scratch);
+	if ((o = json_loadb(line, n, JSON_DECODE_INT_AS_REAL, &je)) == NULL)
+		return mbr_err_set(err, MBR_EDATA,
+		    "invalid JSON at byte %d: %s", je.position, je.text);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return mbr_err_set(err, MBR_EDATA, "not a JSON object");
+	}
+	/* jansson 2.14 iterates in insertion order.  The texts go into
+	 * scratch one after another and are pointed at only at the end,
+	 * since scratch may move while it grows. */
+	json_object_keylen_foreach(o, key, klen, v) {
+		mbr_kv *kv = addkv(r);
+
+		mbr_buf_add(&r->scratch, key, klen);
+		kv->key.n = klen;
+		off = r->scratch.n;
+		kv->type = refval(&r->scratch, v);
+		kv->val.n = r->scratch.n - off;
+	}
+	json_decref(o);
+	for (i = 0, off = 0; i < r->nkv; i++) {
+		r->kv[i].key.p = r->scratch.p + off;
+		off += r->kv[i].key.n;
+		r->kv[i].val.p = r->scratch.p + off;
+		off += r->kv[i].val.n;
+	}
+	return MBR_OK;
+}
+
+void
+mbr_json_quote(mbr_buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, run = 0;
+	char e[6];
+	size_t k;
+
+	mbr_buf_grow(out, n + 2);
+	mbr_buf_addc(out, '"');
+	for (i = 0; i < n; i++) {
+		if (u[i] >= 0x20 && u[i] != '"' && u[i] != '\\')
+			continue;
+		mbr_buf_add(out, s + run, i - run);
+		run = i + 1;
+		e[0] = '\\';
+		k = 2;
+		switch (u[i]) {
+		case '"':
+		case '\\':
+			e[1] = (char)u[i];
+			break;
+		case '\b':
+			e[1] = 'b';
+			break;
+		case '\f':
+			e[1] = 'f';
+			break;
+		case '\n':
+			e[1] = 'n';
+			break;
+		case '\r':
+			e[1] = 'r';
+			break;
+		case '\t':
+			e[1] = 't';
+			break;
+		default:
+			memcpy(e + 1, "u00", 3);
+			e[4] = hex[u[i] >> 4];
+			e[5] = hex[u[i] & 0xf];
+			k = 6;
+		}
+		mbr_buf_add(out, e, k);
+	}
+	mbr_buf_add(out, s + run, n - run);
+	mbr_buf_addc(out, '"');
+}

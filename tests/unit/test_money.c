@@ -1,0 +1,291 @@
+/* test_money.c: mbr_money.
+ *
+ * Expected minor units are worked out by hand from the text; the
+ * int64 limits are 9223372036854775807 and -9223372036854775808. */
+#include <stdint.h>
+
+#include "mbr_money.h"
+#include "t.h"
+
+#define COMMA	MBR_MONEY_DECIMAL_COMMA
+
+#define T_AMT(s, exp, flags, want) do {				\
+	int64_t m_ = -7;						\
+	mbr_err e_ = { 0 };						\
+	T_EQ_I(mbr_money_parse(&m_, (s), strlen(s), (exp), (flags), &e_), \
+	    MBR_OK);							\
+	T_EQ_I(m_, (want));						\
+} while (0)
+
+/* An error with its exact message; *minor is left alone. */
+#define T_BAD(s, exp, flags, want) do {				\
+	int64_t m_ = -7;						\
+	mbr_err e_ = { 0 };						\
+	T_EQ_I(mbr_money_parse(&m_, (s), strlen(s), (exp), (flags), &e_), \
+	    MBR_EDATA);							\
+	T_EQ_I(m_, -7);							\
+	T_EQ_S(e_.msg, (want));						\
+} while (0)
+
+#define T_NAN(s, exp, flags)						\
+	T_BAD((s), (exp), (flags), "amount \"" s "\" is not a number")
+
+#define T_FMT(minor, exp, want) do {					\
+	char b_[MBR_MONEY_LEN];						\
+	size_t n_ = mbr_money_fmt(b_, (minor), (exp));			\
+	T_EQ_I(n_, strlen(want));					\
+	T_EQ_S(b_, (want));						\
+} while (0)
+
+static void
+test_parse(void)
+{
+	/* Plain numbers and fractions. */
+	T_AMT("129.00", 2, 0, 12900);
+	T_AMT("129", 2, 0, 12900);
+	T_AMT("0", 2, 0, 0);
+	T_AMT("-0", 2, 0, 0);
+	T_AMT("007", 2, 0, 700);
+	T_AMT("12.3", 2, 0, 1230);
+	T_AMT(".5", 2, 0, 50);
+	T_AMT("5.", 2, 0, 500);
+	T_AMT("-.5", 2, 0, -50);
+	T_AMT("+12.30", 2, 0, 1230);
+	T_AMT("  12.30 \t\r", 2, 0, 1230);
+	/* Zeros past the currency's decimals are exact, so accepted. */
+	T_AMT("1.500", 2, 0, 150);
+	T_AMT("12.0", 0, 0, 12);
+	T_AMT("1.234", 3, 0, 1234);		/* BHD */
+	T_BAD("1.005", 2, 0, "amount \"1.005\" has more than 2 decimals");
+	T_BAD("1.0050", 2, 0, "amount \"1.0050\" has more than 2 decimals");
+	T_BAD("12.5", 0, 0, "amount \"12.5\" has more than 0 decimals");
+
+	/* Thousands separators, groups of three only. */
+	T_AMT("1,234.56", 2, 0, 123456);
+	T_AMT("1,234,567.89", 2, 0, 123456789);
+	T_AMT("123,456", 2, 0, 12345600);
+	T_AMT("1'234.50", 2, 0, 123450);
+	T_AMT("1 234 567", 2, 0, 123456700);
+	T_AMT("1\xc2\xa0" "234.56", 2, 0, 123456);	/* no-break space */
+	T_NAN("12,34.5", 2, 0);
+	T_NAN("1,2345", 2, 0);
+	T_NAN("1234,567", 2, 0);
+	T_NAN("1,234,56", 2, 0);
+	T_NAN("1,234 567", 2, 0);
+	T_NAN("1 23", 2, 0);
+	T_NAN("1,", 2, 0);
+	T_NAN(",123", 2, 0);
+	T_NAN("1,5", 2, 0);
+	/* Decimal comma. */
+	T_AMT("1.234,56", 2, COMMA, 123456);
+	T_AMT("1.234.567,89", 2, COMMA, 123456789);
+	T_AMT("12,3", 2, COMMA, 1230);
+	T_AMT("1 234,56", 2, COMMA, 123456);
+	T_AMT("\xe2\x82\xac 1.234,56", 2, COMMA, 123456);
+	T_NAN("1,234.56", 2, COMMA);
+	T_NAN("1.5", 2, COMMA);
+	T_BAD("1,005", 2, COMMA, "amount \"1,005\" has more than 2 decimals");
+
+	/* Signs, parentheses and currency marks. */
+	T_AMT("(12.30)", 2, 0, -1230);
+	T_AMT("-\xc2\xa5" "12.30", 2, 0, -1230);	/* -¥12.30 */
+	T_AMT("\xc2\xa5-12.30", 2, 0, -1230);		/* ¥-12.30 */
+	T_AMT("\xc2\xa5" "12.30", 2, 0, 1230);
+	T_AMT("\xef\xbf\xa5" "12.30", 2, 0, 1230);	/* ￥ */
+	T_AMT("\xef\xbf\xa5 -12.30", 2, 0, -1230);
+	T_AMT("(\xc2\xa5" "12.30)", 2, 0, -1230);
+	T_AMT("\xc2\xa5(12.30)", 2, 0, -1230);
+	T_AMT("(12.30) USD", 2, 0, -1230);
+	T_AMT("(12.30 USD)", 2, 0, -1230);
+	T_AMT("$5", 2, 0, 500);
+	T_AMT("\xc2\xa3" "3", 2, 0, 300);		/* £ */
+	T_AMT("\xe2\x82\xac" "3.10", 2, 0, 310);	/* € */
+	T_AMT("\xe2\x82\xa9" "1,000", 0, 0, 1000);	/* ₩ */
+	T_AMT("12.30\xe5\x85\x83", 2, 0, 1230);	/* 12.30元 */
+	T_AMT("RMB 12.3", 2, 0, 1230);
+	T_AMT("CNY12.30", 2, 0, 1230);
+	T_AMT("12.30 CNY", 2, 0, 1230);
+	T_AMT("12.30CNY", 2, 0, 1230);
+	T_AMT("usd 1", 2, 0, 100);
+	T_AMT("US$ 9.99", 2, 0, 999);
+	T_AMT("HK$100", 2, 0, 10000);
+	T_AMT("NT$1,200", 2, 0, 120000);
+	T_AMT("- $ 5", 2, 0, -500);
+	T_AMT("\xc2\xa5" "1,290", 0, 0, 1290);	/* JPY */
+	T_NAN("1e3", 2, 0);
+	T_NAN("-", 2, 0);
+	T_NAN("\xc2\xa5", 2, 0);
+	T_NAN("()", 2, 0);
+	T_NAN("(-1)", 2, 0);
+	T_NAN("-(1)", 2, 0);
+	T_NAN("--1", 2, 0);
+	T_NAN("+-1", 2, 0);
+	T_NAN("\xc2\xa5\xc2\xa5" "1", 2, 0);
+	T_NAN("USD 1 EUR", 2, 0);
+	T_NAN("$1 USD", 2, 0);
+	T_NAN("12.30-", 2, 0);
+	T_NAN("1.2.3", 2, 0);
+	T_NAN("(12.30", 2, 0);
+	T_NAN("12.30)", 2, 0);
+	T_NAN("USDX 1", 2, 0);
+	T_NAN("XYZ 1", 2, 0);
+	T_NAN(".", 2, 0);
+	T_NAN("12,3x", 2, 0);
+	T_NAN("\xef\xbc\x91\xef\xbc\x92", 2, 0);	/* fullwidth １２ */
+	T_NAN("1 2", 0, 0);
+	T_BAD("", 2, 0, "amount is empty");
+	T_BAD(" \t ", 2, 0, "amount is empty");
+
+	/* The int64 limits, both ways. */
+	T_AMT("92233720368547758.07", 2, 0, INT64_MAX);
+	T_AMT("92,233,720,368,547,758.07", 2, 0, INT64_MAX);
+	T_BAD("92233720368547758.08", 2, 0,
+	    "amount \"92233720368547758.08\" is out of range");
+	T_AMT("-92233720368547758.08", 2, 0, INT64_MIN);
+	T_AMT("(92233720368547758.08)", 2, 0, INT64_MIN);
+	T_BAD("-92233720368547758.09", 2, 0,
+	    "amount \"-92233720368547758.09\" is out of range");
+	T_AMT("9223372036854775807", 0, 0, INT64_MAX);
+	T_BAD("9223372036854775808", 0, 0,
+	    "amount \"9223372036854775808\" is out of range");
+	T_AMT("-9223372036854775808", 0, 0, INT64_MIN);
+	T_BAD("18446744073709551615", 0, 0,
+	    "amount \"18446744073709551615\" is out of range");
+	T_BAD("18446744073709551616", 0, 0,
+	    "amount \"18446744073709551616\" is out of range");
+	T_BAD("184467440737095516.16", 2, 0,
+	    "amount \"184467440737095516.16\" is out of range");
+	T_BAD("99999999999999999999", 2, 0,
+	    "amount \"99999999999999999999\" is out of range");
+	/* 92233720368547758 with 2 more places of padding overflows. */
+	T_BAD("922337203685477581", 2, 0,
+	    "amount \"922337203685477581\" is out of range");
+	T_AMT("0", 30, 0, 0);
+	T_BAD("1", 30, 0, "amount \"1\" is out of range");
+	/* Format is judged first, then decimals, then range. */
+	T_NAN("99999999999999999999x", 2, 0);
+	T_BAD("99999999999999999999.005", 2, 0,
+	    "amount \"99999999999999999999.005\" has more than 2 decimals");
+
+	/* A length, not a C string. */
+	{
+		int64_t m = 0;
+
+		T_EQ_I(mbr_money_parse(&m, "12.30abc", 5, 2, 0, NULL),
+		    MBR_OK);
+		T_EQ_I(m, 1230);
+		T_EQ_I(mbr_money_parse(&m, "12.30", 0, 2, 0, NULL),
+		    MBR_EDATA);
+	}
+}
+
+static void
+test_fmt(void)
+{
+	char b[MBR_MONEY_LEN];
+	int64_t m, v[] = { 0, 1, -1, 5, 99, 100, -1230, 123456789,
+	    INT64_MAX, INT64_MIN };
+	unsigned i, exp;
+
+	T_FMT(-1230, 2, "-12.30");
+	T_FMT(1290, 0, "1290");
+	T_FMT(5, 2, "0.05");
+	T_FMT(-5, 3, "-0.005");
+	T_FMT(0, 2, "0.00");
+	T_FMT(0, 0, "0");
+	T_FMT(12900, 2, "129.00");
+	T_FMT(INT64_MAX, 0, "9223372036854775807");
+	T_FMT(INT64_MIN, 0, "-9223372036854775808");
+	T_FMT(INT64_MIN, 2, "-92233720368547758.08");
+	T_FMT(1, 28, "0.0000000000000000000000000001");
+	T_FMT(INT64_MIN, 28, "-0.0000000009223372036854775808");
+	/* More places than any currency: clamped, never past the buffer. */
+	T_FMT(1, 200, "0.0000000000000000000000000001");
+
+	/* Written amounts read back as themselves. */
+	for (exp = 0; exp <= 4; exp++)
+		for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			size_t n = mbr_money_fmt(b, v[i], exp);
+
+			m = -7;
+			T_EQ_I(mbr_money_parse(&m, b, n, exp, 0, NULL), MBR_OK);
+			T_EQ_I(m, v[i]);
+		}
+}
+
+static void
+test_currency(void)
+{
+	T_EQ_I(mbr_currency_exp("CNY", 3), 2);
+	T_EQ_I(mbr_currency_exp("cny", 3), 2);
+	T_EQ_I(mbr_currency_exp("RMB", 3), 2);
+	T_EQ_I(mbr_currency_exp("USD", 3), 2);
+	T_EQ_I(mbr_currency_exp("EUR", 3), 2);
+	T_EQ_I(mbr_currency_exp("GBP", 3), 2);
+	T_EQ_I(mbr_currency_exp("HKD", 3), 2);
+	T_EQ_I(mbr_currency_exp("TWD", 3), 2);
+	T_EQ_I(mbr_currency_exp("JPY", 3), 0);
+	T_EQ_I(mbr_currency_exp("KRW", 3), 0);
+	T_EQ_I(mbr_currency_exp("VND", 3), 0);
+	T_EQ_I(mbr_currency_exp("ISK", 3), 0);
+	T_EQ_I(mbr_currency_exp("BHD", 3), 3);
+	T_EQ_I(mbr_currency_exp("KWD", 3), 3);
+	T_EQ_I(mbr_currency_exp("JOD", 3), 3);
+	T_EQ_I(mbr_currency_exp("TND", 3), 3);
+	T_EQ_I(mbr_currency_exp("CLF", 3), 4);
+	/* The first and last of the table, for the binary search. */
+	T_EQ_I(mbr_currency_exp("AED", 3), 2);
+	T_EQ_I(mbr_currency_exp("ZWL", 3), 2);
+	T_EQ_I(mbr_currency_exp("AAA", 3), -1);
+	T_EQ_I(mbr_currency_exp("ZZZ", 3), -1);
+	T_EQ_I(mbr_currency_exp("XYZ", 3), -1);
+	T_EQ_I(mbr_currency_exp("USDX", 4), -1);
+	T_EQ_I(mbr_currency_exp("USD", 2), -1);
+	T_EQ_I(mbr_currency_exp("", 0), -1);
+}
+
+static void
+test_arith(void)
+{
+	mbr_err err = { 0 };
+	int64_t a;
+
+	a = 100;
+	T_EQ_I(mbr_money_add(&a, -250, &err), MBR_OK);
+	T_EQ_I(a, -150);
+	a = INT64_MAX;
+	T_EQ_I(mbr_money_add(&a, 0, &err), MBR_OK);
+	T_EQ_I(mbr_money_add(&a, 1, &err), MBR_EDATA);
+	T_EQ_I(a, INT64_MAX);
+	T_EQ_S(err.msg, "sum of amounts is out of range");
+	a = INT64_MIN;
+	T_EQ_I(mbr_money_add(&a, -1, &err), MBR_EDATA);
+	T_EQ_I(a, INT64_MIN);
+	T_EQ_I(mbr_money_add(&a, INT64_MAX, &err), MBR_OK);
+	T_EQ_I(a, -1);
+
+	T_EQ_I(mbr_money_mul(&a, 3, 1290, &err), MBR_OK);
+	T_EQ_I(a, 3870);
+	T_EQ_I(mbr_money_mul(&a, -1, INT64_MAX, &err), MBR_OK);
+	T_EQ_I(a, -INT64_MAX);
+	T_EQ_I(mbr_money_mul(&a, INT64_MAX, 2, &err), MBR_EDATA);
+	T_EQ_I(a, -INT64_MAX);
+	T_EQ_S(err.msg, "quantity times price is out of range");
+	T_EQ_I(mbr_money_mul(&a, INT64_MIN, -1, &err), MBR_EDATA);
+	/* 4294967296 * 2147483648 = 2^63, one past INT64_MAX. */
+	T_EQ_I(mbr_money_mul(&a, 4294967296LL, 2147483648LL, &err),
+	    MBR_EDATA);
+	T_EQ_I(mbr_money_mul(&a, -4294967296LL, 2147483648LL, &err),
+	    MBR_OK);
+	T_EQ_I(a, INT64_MIN);
+}
+
+int
+main(void)
+{
+	test_parse();
+	test_fmt();
+	test_currency();
+	test_arith();
+	return T_DONE();
+}
