@@ -545,6 +545,10 @@ mbr_time_parse(mbr_time *out, const char *s, size_t n, mbr_tz *tz,
 			goto bad;
 	} else
 		goto bad;
+	/* Shopify writes "2024-03-05 14:41:35 +0800": one blank before
+	 * the offset. */
+	if (iso && e - p > 1 && *p == ' ' && (p[1] == '+' || p[1] == '-'))
+		p++;
 	if (p < e) {
 		if (!iso)
 			goto bad;
