@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "mbr_expr.h"
+#include "mbr_utf8.h"
 
 #define MAXDEPTH	64		/* nesting of the source */
 #define SCRATCH		65536		/* bytes of strings made per eval */
@@ -266,14 +267,19 @@ perr(struct parser *ps, size_t off, const char *fmt, ...)
 	show = eol - bol;
 	if (show > off - bol + 150)
 		show = off - bol + 150;
-	for (i = bol; i < off && w + 2 < sizeof(caret); i += k)
-		w += cpwidth((const unsigned char *)ps->text + i, off - i, &k);
-	memset(caret, ' ', w);
+	/* Tabs stay tabs under the line, so the caret lines up however
+	 * wide the terminal shows them. */
+	for (i = bol; i < off && w + 3 < sizeof(caret); i += k) {
+		size_t cw = cpwidth((const unsigned char *)ps->text + i,
+		    off - i, &k);
+		if (ps->text[i] == '\t')
+			caret[w++] = '\t';
+		else
+			while (cw-- > 0 && w + 3 < sizeof(caret))
+				caret[w++] = ' ';
+	}
 	caret[w] = '^';
 	caret[w + 1] = '\0';
-	for (i = 0; i < w; i++)
-		if (ps->text[bol + i < off ? bol + i : off] == '\t' && 0)
-			caret[i] = '\t';
 	mbr_err_set(ps->err, MBR_EUSAGE, "%s:%lu:%lu: %s\n    %.*s\n    %s",
 	    ps->src, line, col, msg, (int)show, ps->text + bol, caret);
 	return MBR_EUSAGE;
@@ -421,7 +427,7 @@ mbr_xval_numcmp(const mbr_xval *a, const mbr_xval *b)
 static size_t
 fmt_num(const mbr_xval *v, char *buf, size_t size)
 {
-	char d[24];
+	char d[24], out[48];
 	uint64_t u;
 	size_t k = 0, i, len = 0;
 	int neg;
@@ -435,7 +441,6 @@ fmt_num(const mbr_xval *v, char *buf, size_t size)
 		d[k++] = (char)('0' + u % 10);
 		u /= 10;
 	} while (u > 0 || k <= v->scale);
-	char out[48];
 	if (neg)
 		out[len++] = '-';
 	for (i = k; i > 0; i--) {
@@ -672,8 +677,10 @@ lex(struct parser *ps)
 static int
 peek(struct parser *ps)
 {
-	if (lex(ps) != MBR_OK)
+	if (lex(ps) != MBR_OK) {
+		ps->tk.t = -1;	/* the error is in ps->err */
 		return -1;
+	}
 	return ps->tk.t;
 }
 
@@ -889,6 +896,15 @@ unary(struct parser *ps, int *out)
 		if (unary(ps, &a) != MBR_OK)
 			return MBR_EUSAGE;
 		ps->depth--;
+		if (N(a).op == OP_CONST && N(a).k.t == MBR_X_NUM) {
+			/* fold "-5" into a constant */
+			if (N(a).k.dbl)
+				N(a).k.d = -N(a).k.d;
+			else
+				N(a).k.m = -N(a).k.m;
+			*out = a;
+			return MBR_OK;
+		}
 		nd = node(ps, OP_NEG);
 		N(nd).a = a;
 		*out = nd;
@@ -1022,12 +1038,11 @@ comparison(struct parser *ps, int *out)
 		{ T_GE, OP_GE },
 	};
 	int nd, a, b, c, t, neg = 0, last = -1;
-	size_t i, off;
+	size_t i;
 
 	if (binary(ps, &a, 1) != MBR_OK)
 		return MBR_EUSAGE;
 	t = peek(ps);
-	off = ps->tk.off;
 	if (t == T_NOT) {
 		/* "x not in (...)", "x not between a and b" */
 		eat(ps);
@@ -1115,7 +1130,6 @@ chained:
 		    t == T_IN || t == T_BETWEEN)
 			return perr(ps, ps->tk.off, "comparisons do not "
 			    "chain; join them with \"and\"");
-	(void)off;
 	return t < 0 ? MBR_EUSAGE : MBR_OK;
 }
 
@@ -1175,6 +1189,18 @@ expr(struct parser *ps, int *out)
 	return rc;
 }
 
+/* Rules are matched against valid UTF-8 with PCRE2's check off, so
+ * their own text must be valid too. */
+static int
+utf8(struct parser *ps)
+{
+	size_t bad = mbr_utf8_check(ps->text, ps->n);
+
+	if (bad < ps->n)
+		return perr(ps, bad, "invalid UTF-8");
+	return MBR_OK;
+}
+
 static int
 add_root(mbr_expr *x, int nd)
 {
@@ -1196,6 +1222,8 @@ mbr_expr_add(mbr_expr *x, const char *src, const char *text, size_t n,
 	ps.text = text;
 	ps.n = n;
 	ps.err = err;
+	if (utf8(&ps) != MBR_OK)
+		return -1;
 	if (peek(&ps) == T_EOF) {
 		perr(&ps, 0, "empty expression");
 		return -1;
@@ -1229,6 +1257,8 @@ mbr_expr_load(mbr_expr *x, const char *src, const char *text, size_t n,
 	ps.n = n;
 	ps.err = err;
 	ps.lines = 1;
+	if (utf8(&ps) != MBR_OK)
+		return MBR_EUSAGE;
 	for (;;) {
 		if ((t = peek(&ps)) < 0)
 			return MBR_EUSAGE;

@@ -336,6 +336,7 @@ struct rfm {
 		uint64_t	 members;
 		int64_t		 monetary, rsum;
 		uint64_t	 fsum;
+		int		 rank;
 	}			*sum;
 	size_t			 nsum;
 };
@@ -923,6 +924,36 @@ show_breaks(struct rfm *g)
 	}
 }
 
+/* The order of a segment in the model, for the summary: the model's
+ * table order, then the lifecycle stages of members without a score. */
+static int
+seg_rank(struct rfm *g, const char *name)
+{
+	size_t i;
+
+	if (g->o->model == MBR_MODEL_RFM8) {
+		for (i = 0; i < 8; i++)
+			if (strcmp(name, rfm8_en[7 - i]) == 0 ||
+			    strcmp(name, rfm8_zh[7 - i]) == 0)
+				return (int)i;
+	} else
+		for (i = 0; i < g->nrules; i++)
+			if (strcmp(name, g->rules[i].name) == 0 ||
+			    (g->rules[i].name_zh != NULL &&
+			    strcmp(name, g->rules[i].name_zh) == 0))
+				return (int)i;
+	return 1000;
+}
+
+static int
+cmp_seg(const void *a, const void *b)
+{
+	const struct segsum *x = a, *y = b;
+
+	return x->rank != y->rank ? (x->rank > y->rank) - (x->rank < y->rank) :
+	    strcmp(x->name, y->name);
+}
+
 static int
 write_summary(struct rfm *g, mbr_err *err)
 {
@@ -933,6 +964,9 @@ write_summary(struct rfm *g, mbr_err *err)
 	char b[6][64];
 	int rc;
 
+	for (i = 0; i < g->nsum; i++)
+		g->sum[i].rank = seg_rank(g, g->sum[i].name);
+	qsort(g->sum, g->nsum, sizeof(*g->sum), cmp_seg);
 	for (i = 0; i < g->nsum; i++) {
 		members += g->sum[i].members;
 		money += g->sum[i].monetary;
