@@ -27,17 +27,17 @@ parse(const char *s, size_t n)
 
 #define PARSE(lit)	parse((lit), sizeof(lit) - 1)
 
-/* lit parses to nkv fields. */
-#define GOOD(lit, nkv) do {						\
+/* lit parses to want fields. */
+#define GOOD(lit, want) do {						\
 	T_EQ_I(PARSE(lit), MBR_OK);					\
-	T_EQ_I(r.nkv, (nkv));						\
+	T_EQ_I(r.nkv, (want));						\
 } while (0)
 
-/* lit fails with exactly msg, and leaves no fields. */
-#define BAD(lit, msg) do {						\
+/* lit fails with exactly the message text, and leaves no fields. */
+#define BAD(lit, text) do {						\
 	T_EQ_I(PARSE(lit), MBR_EDATA);					\
 	T_EQ_I(err.code, MBR_EDATA);					\
-	T_EQ_S(err.msg, (msg));						\
+	T_EQ_S(err.msg, (text));					\
 	T_EQ_I(r.nkv, 0);						\
 } while (0)
 
@@ -71,8 +71,8 @@ types(void)
 	KV(4, "z", MBR_V_NULL, "null");
 	KV(5, "o", MBR_V_RAW, "{\"a\":[1,2]}");
 	KV(6, "a", MBR_V_RAW, "[]");
-	/* {"s":"x" — the x is byte 6, offset 5. */
-	INLINE(r.kv[0].val, 5);
+	/* {"s":"x" — the x is byte 7, offset 6. */
+	INLINE(r.kv[0].val, 6);
 	INLINE(r.kv[0].key, 2);
 	INLINE(r.kv[1].val, 13);
 
@@ -141,8 +141,8 @@ escapes(void)
 	KV(2, "plain", MBR_V_STR, "p");
 	T_OK(inscratch(a) && inscratch(b) && inscratch(c));
 	T_OK(a.p + a.n <= b.p && b.p + b.n <= c.p);
-	INLINE(r.kv[1].key, 15);
-	INLINE(r.kv[2].val, 34);
+	INLINE(r.kv[1].key, 14);
+	INLINE(r.kv[2].val, 35);
 
 	/* Text on both sides of escapes. */
 	GOOD("{\"k\":\"ab\\ncd\\\"ef\"}", 1);
@@ -350,9 +350,9 @@ nested(void)
 	KV(0, "a", MBR_V_RAW,
 	    "{ \"k\" : [ 1 , 2 ] , \"d\":{\"d\":1,\"d\":2} }");
 
-	BAD("{\"o\":{\"a\":1,}}", "invalid JSON at column 12: expected '\"'");
+	BAD("{\"o\":{\"a\":1,}}", "invalid JSON at column 13: expected '\"'");
 	BAD("{\"o\":{1:1}}", "invalid JSON at column 7: expected '\"'");
-	BAD("{\"o\":[1,]}", "invalid JSON at column 10: expected a value");
+	BAD("{\"o\":[1,]}", "invalid JSON at column 9: expected a value");
 	BAD("{\"o\":[,1]}", "invalid JSON at column 7: expected a value");
 	BAD("{\"o\":[1}", "invalid JSON at column 8: expected ',' or ']'");
 	BAD("{\"o\":{\"a\":1]}",
@@ -363,7 +363,7 @@ nested(void)
 	BAD("{\"o\":[1]", "invalid JSON at column 9: expected ',' or '}'");
 	BAD("{\"o\":[\"]}", "invalid JSON at column 7: unterminated string");
 	BAD("{\"o\":{\"a\":\"\\x\"}}",
-	    "invalid JSON at column 11: bad escape \"\\x\"");
+	    "invalid JSON at column 12: bad escape \"\\x\"");
 	BAD("{\"o\":[\"\\ud800\"]}",
 	    "invalid JSON at column 8: lone surrogate \"\\ud800\"");
 	BAD("{\"o\":[\"\\u0000\"]}",
