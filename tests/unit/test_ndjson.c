@@ -43,6 +43,9 @@ parse(const char *s, size_t n)
 
 /* Field i has this key, type and value (a literal: may hold NULs). */
 #define KV(i, k, t, v) do {						\
+	T_OK((i) < r.nkv);						\
+	if ((i) >= r.nkv)						\
+		break;							\
 	T_EQ_SN(r.kv[(i)].key.p, r.kv[(i)].key.n, (k));		\
 	T_EQ_I(r.kv[(i)].type, (t));					\
 	T_EQ_I(r.kv[(i)].val.n, sizeof(v) - 1);				\
@@ -128,6 +131,10 @@ escapes(void)
 	GOOD("{\"u\":\"\\u0041\\u07ff\\u0800\\uffff\\udbff\\udfff\"}", 1);
 	KV(0, "u", MBR_V_STR,
 	    "A\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf4\x8f\xbf\xbf");
+	/* U+2A6D6 is D869 DED6, F0 AA 9B 96; U+3FFFD is D8BF DFFD,
+	 * F0 BF BF BD (python3: chr(cp).encode("utf-16-be"), .encode()). */
+	GOOD("{\"u\":\"\\ud869\\uded6\\ud8bf\\udffd\"}", 1);
+	KV(0, "u", MBR_V_STR, "\xf0\xaa\x9b\x96\xf0\xbf\xbf\xbd");
 	GOOD("{\"u\":\"\\u001f\\u007f\"}", 1);
 	KV(0, "u", MBR_V_STR, "\x1f\x7f");
 
@@ -181,6 +188,10 @@ escapes(void)
 	    "invalid JSON at column 8: lone surrogate \"\\uD83D\"");
 	BAD("{\"a\":\"\\ude00\\ud83d\"}",
 	    "invalid JSON at column 7: lone surrogate \"\\ude00\"");
+	BAD("{\"a\":\"\\ud83d\\ue000\"}",
+	    "invalid JSON at column 7: lone surrogate \"\\ud83d\"");
+	BAD("{\"a\":\"\\udbff\\udbff\"}",
+	    "invalid JSON at column 7: lone surrogate \"\\udbff\"");
 	BAD("{\"a\":\"\\ud83d\\ude0\"}",
 	    "invalid JSON at column 7: lone surrogate \"\\ud83d\"");
 	BAD("{\"a\":\"\\ud83d", 
