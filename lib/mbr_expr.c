@@ -524,12 +524,11 @@ skip(struct parser *ps)
 			while (ps->pos < ps->n && t[ps->pos] != '\n')
 				ps->pos++;
 		if (ps->pos < ps->n && t[ps->pos] == '\n') {
-			size_t nl = ps->pos++;
+			ps->pos++;
 			if (!ps->lines || ps->paren > 0 ||
 			    (ps->pos < ps->n && (t[ps->pos] == ' ' ||
 			    t[ps->pos] == '\t')))
 				continue;
-			ps->pos = nl;
 			return 1;
 		}
 		return 0;
@@ -606,7 +605,7 @@ lex(struct parser *ps)
 	memset(tk, 0, sizeof(*tk));
 	if (skip(ps)) {
 		tk->t = T_NL;
-		tk->off = ps->pos;
+		tk->off = ps->pos - 1;
 		tk->len = 1;
 		ps->have = 1;
 		return MBR_OK;
@@ -972,8 +971,6 @@ regex(struct parser *ps, int nd)
 		k = tk.n;
 	} else if (ps->pos < ps->n && t[ps->pos] == '/') {
 		for (i = ps->pos + 1; i < ps->n && t[i] != '/'; i++) {
-			if (t[i] == '\n')
-				break;
 			if (t[i] == '\\' && i + 1 < ps->n && t[i + 1] != '\n')
 				i++;
 		}
@@ -1474,6 +1471,31 @@ astime(mbr_expr *x, const mbr_xval *v, mbr_time *tm)
 	return 0;
 }
 
+/* "YYYY-MM-DD" is a day in any zone: birthdays need no time zone
+ * lookup (which over decades of birthdays misses every cache). */
+static int
+isodate(const char *s, size_t n, int64_t *day)
+{
+	static const unsigned char mdays[13] = { 0, 31, 29, 31, 30, 31, 30,
+	    31, 31, 30, 31, 30, 31 };
+	int y, m, d, i;
+
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && !isdig(s[i]))
+			return 0;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m] || (m == 2 && d == 29 &&
+	    !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+		return 0;
+	*day = mbr_days_from_civil(y, (unsigned)m, (unsigned)d);
+	return 1;
+}
+
 /* The calendar day of a value in --tz: a date is its own day; a time
  * is shown in the zone first, so that 2024-11-11T00:00:05+08:00 is
  * the 10th for an analyst in London, as in mbr-rfm's recency. */
@@ -1486,6 +1508,8 @@ asday(mbr_expr *x, const mbr_xval *v, int64_t *day)
 		*day = v->m;
 		return 1;
 	}
+	if (v->t == MBR_X_STR && isodate(v->p, v->n, day))
+		return 1;
 	if (!astime(x, v, &tm))
 		return 0;
 	*day = local_day(x->tz, tm.t);

@@ -461,6 +461,65 @@ longstrings(void)
 	free(s);
 }
 
+/* One byte c at each place p of a 40-byte string: the 16-byte steps
+ * of the string scan must stop at it wherever it falls.  {"a":" is 6
+ * bytes, so the byte is at column 7 + p. */
+static void
+steps(void)
+{
+	char s[64], want[64];
+	size_t p, n = 6 + 40 + 2;
+	int ok;
+
+	for (p = 0; p < 40; p++) {
+		memcpy(s, "{\"a\":\"", 6);
+		memset(s + 6, 'a', 40);
+		memcpy(s + 46, "\"}", 2);
+
+		s[6 + p] = 0x1f;
+		T_EQ_I(parse(s, n), MBR_EDATA);
+		snprintf(want, sizeof(want), "invalid JSON at column %zu: "
+		    "control character in string", 7 + p);
+		T_EQ_S(err.msg, want);
+		s[6 + p] = 0x00;
+		T_EQ_I(parse(s, n), MBR_EDATA);
+		T_EQ_S(err.msg, want);
+
+		s[6 + p] = (char)0xff;
+		T_EQ_I(parse(s, n), MBR_EDATA);
+		snprintf(want, sizeof(want), "invalid UTF-8 at column %zu",
+		    7 + p);
+		T_EQ_S(err.msg, want);
+
+		/* 0x20 and 0x7f are text; 0x80 only ends nothing. */
+		s[6 + p] = 0x7f;
+		s[6 + (p + 1) % 40] = 0x20;
+		T_EQ_I(parse(s, n), MBR_OK);
+		T_EQ_I(r.kv[0].val.n, 40);
+
+		/* A quote ends the string early: the next byte, an 'a' or
+		 * the old closing quote, is garbage. */
+		memset(s + 6, 'a', 40);
+		s[6 + p] = '"';
+		T_EQ_I(parse(s, n), MBR_EDATA);
+		snprintf(want, sizeof(want), "invalid JSON at column %zu: "
+		    "expected ',' or '}'", 8 + p);
+		T_EQ_S(err.msg, want);
+
+		/* An escape there: the text around it is kept.  At the
+		 * last place it escapes the closing quote instead. */
+		memset(s + 6, 'a', 40);
+		s[6 + p] = '\\';
+		s[6 + (p + 1) % 40] = 'n';
+		if (p == 39)
+			s[6] = 'a';
+		ok = parse(s, n) == (p == 39 ? MBR_EDATA : MBR_OK);
+		T_OK(ok);
+		if (p < 39)
+			T_EQ_I(r.kv[0].val.n, 39);
+	}
+}
+
 #define QUOTE(in, want) do {						\
 	mbr_buf_reset(&b);						\
 	mbr_json_quote(&b, (in), sizeof(in) - 1);			\
@@ -524,6 +583,7 @@ main(void)
 	numbers();
 	nested();
 	longstrings();
+	steps();
 	quote();
 	mbr_jrec_release(&r);
 	free(line);

@@ -1,0 +1,503 @@
+/* mbr_segment.c: see mbr_segment.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mbr_buf.h"
+#include "mbr_expr.h"
+#include "mbr_segment.h"
+#include "mbr_time.h"
+
+static const char *const kinds[] = { "segment", "tag", NULL };
+enum { K_SEGMENT, K_TAG };
+
+/* A segment or a tag: several rules may share one name (an "or"). */
+struct name {
+	const char	*s;
+	size_t		 n;
+	uint64_t	 records;
+	uint64_t	 stamp;		/* the record it was last given to */
+	mbr_writer	*w;		/* --split */
+};
+
+/* An exact --sum: a wide mantissa at the largest scale seen. */
+struct sum {
+	__int128	m;
+	int		scale;
+};
+
+struct seg {
+	const mbr_cli		*c;
+	const mbr_segment_opts	*o;
+	mbr_expr		*x;
+	mbr_tz			*tz;
+	mbr_run			 run;
+	int			 where;		/* expression, or -1 */
+	struct name		*seg, *tag;
+	size_t			 nseg, ntag;
+	int			*rule_name;	/* rule -> seg or tag index */
+	size_t			 dflt;		/* the default segment */
+	int			 add_seg, add_tags;
+	int			*sumcol;
+	struct sum		*sums;		/* [name][nsum] */
+	unsigned char		*skip;		/* columns replaced */
+	size_t			 nskip;
+	int			 ix_seg, ix_tags;
+	mbr_buf			 tags;
+	char			*text;		/* the rules being read */
+	uint64_t		 recno;		/* records evaluated */
+	uint64_t		 total, written;
+	int			 checked;	/* --strict: input checked */
+};
+
+static int
+col(void *ctx, const char *name, size_t n)
+{
+	return mbr_reader_col(ctx, name, n);
+}
+
+static size_t
+intern(struct name **v, size_t *n, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i].n == len && memcmp((*v)[i].s, s, len) == 0)
+			return i;
+	*v = mbr_xrealloc(*v, (*n + 1) * sizeof(**v));
+	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[*n].s = s;
+	(*v)[*n].n = len;
+	return (*n)++;
+}
+
+/* Reads a rules file whole: rule sets are a few kilobytes. */
+static int
+slurp(const char *path, char **text, size_t *n, mbr_err *err)
+{
+	FILE *fp;
+	mbr_buf b;
+	char blk[8192];
+	size_t k;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return mbr_err_set(err, MBR_EUSAGE, "%s: %s", path,
+		    strerror(errno));
+	mbr_buf_init(&b);
+	while ((k = fread(blk, 1, sizeof(blk), fp)) > 0)
+		mbr_buf_add(&b, blk, k);
+	if (ferror(fp)) {
+		fclose(fp);
+		mbr_buf_release(&b);
+		return mbr_err_set(err, MBR_EUSAGE, "%s: read error", path);
+	}
+	fclose(fp);
+	*text = b.p;
+	*n = b.n;
+	return MBR_OK;
+}
+
+static int
+compile(struct seg *g, mbr_err *err)
+{
+	const mbr_segment_opts *o = g->o;
+	const mbr_expr_rule *r;
+	const char *d;
+	size_t i, n = 0, first;
+	int rc;
+
+	for (i = 0; i < o->nsrc; i++) {
+		first = mbr_expr_nrules(g->x);
+		if (o->src[i].path != NULL) {
+			if ((rc = slurp(o->src[i].path, &g->text, &n, err)) !=
+			    MBR_OK)
+				return rc;
+			rc = mbr_expr_load(g->x, o->src[i].path, g->text, n,
+			    kinds, err);
+			free(g->text);
+			g->text = NULL;
+		} else
+			rc = mbr_expr_load(g->x, "-e", o->src[i].text,
+			    strlen(o->src[i].text), kinds, err);
+		if (rc != MBR_OK)
+			return rc;
+		if (o->src[i].path == NULL && mbr_expr_nrules(g->x) == first)
+			return mbr_err_set(err, MBR_EUSAGE, "-e: \"%s\" has no "
+			    "rule", o->src[i].text);
+	}
+	if (o->where != NULL && (g->where = mbr_expr_add(g->x, "--where",
+	    o->where, strlen(o->where), err)) < 0)
+		return MBR_EUSAGE;
+	n = mbr_expr_nrules(g->x);
+	g->rule_name = mbr_xcalloc(n + 1, sizeof(int));
+	for (i = 0; i < n; i++) {
+		r = mbr_expr_rule_at(g->x, i);
+		if (r->kind == K_SEGMENT) {
+			g->rule_name[i] = (int)intern(&g->seg, &g->nseg,
+			    r->name, r->namelen);
+			g->add_seg = 1;
+		} else {
+			g->rule_name[i] = (int)intern(&g->tag, &g->ntag,
+			    r->name, r->namelen);
+			g->add_tags = 1;
+		}
+	}
+	d = o->default_segment != NULL ? o->default_segment : "";
+	if (o->default_segment != NULL)
+		g->add_seg = 1;
+	g->dflt = intern(&g->seg, &g->nseg, d, strlen(d));
+	if (o->split != NULL)
+		for (i = 0; i < g->nseg; i++) {
+			const char *s = g->seg[i].s;
+			if (memchr(s, '/', g->seg[i].n) != NULL ||
+			    strcmp(s, ".") == 0 || strcmp(s, "..") == 0 ||
+			    strlen(s) != g->seg[i].n)
+				return mbr_err_set(err, MBR_EUSAGE, "--split: "
+				    "segment \"%s\" cannot be a file name", s);
+		}
+	return MBR_OK;
+}
+
+/* --strict: every field a rule names must be in the input, which for
+ * CSV is its header and for NDJSON the first record's keys. */
+static int
+strict(struct seg *g, mbr_err *err)
+{
+	size_t i;
+	mbr_slice f;
+	int k;
+
+	for (i = 0; i < mbr_expr_nfields(g->x); i++) {
+		f = mbr_expr_field(g->x, i);
+		k = mbr_reader_col(g->run.rd, f.p, f.n);
+		if (!mbr_reader_has(g->run.rd, k))
+			return mbr_err_set(err, MBR_EUSAGE, "%s: unknown field "
+			    "\"%.*s\" (--strict)", mbr_expr_field_where(g->x,
+			    i), (int)f.n, f.p);
+	}
+	return MBR_OK;
+}
+
+/* The columns the output replaces: a record segmented again gets new
+ * segment and tags, not a second pair. */
+static void
+grow_skip(struct seg *g)
+{
+	size_t n = (size_t)mbr_reader_ncols(g->run.rd);
+
+	if (n <= g->nskip)
+		return;
+	g->skip = mbr_xrealloc(g->skip, n);
+	memset(g->skip + g->nskip, 0, n - g->nskip);
+	g->nskip = n;
+	if (g->add_seg)
+		g->skip[g->ix_seg] = 1;
+	if (g->add_tags)
+		g->skip[g->ix_tags] = 1;
+}
+
+static void
+put_fields(struct seg *g, mbr_writer *w, size_t s)
+{
+	if (g->add_seg)
+		mbr_writer_str(w, "segment", g->seg[s].s, g->seg[s].n);
+	if (g->add_tags)
+		mbr_writer_str(w, "tags", g->tags.p, g->tags.n);
+}
+
+static int
+split_writer(struct seg *g, size_t s, mbr_writer **w, mbr_err *err)
+{
+	char path[4096];
+	int fmt = g->c->out_format;
+
+	if (g->seg[s].w != NULL) {
+		*w = g->seg[s].w;
+		return MBR_OK;
+	}
+	if (fmt == MBR_FMT_AUTO)
+		fmt = mbr_reader_format(g->run.rd);
+	snprintf(path, sizeof(path), "%s/%s.%s%s", g->o->split,
+	    g->seg[s].n > 0 ? g->seg[s].s : "_none",
+	    fmt == MBR_FMT_NDJSON ? "ndjson" : "csv", g->c->gzip ? ".gz" : "");
+	return mbr_writer_open(&g->seg[s].w, path, fmt, g->c->gzip, 0,
+	    err) == MBR_OK ? (*w = g->seg[s].w, MBR_OK) : err->code;
+}
+
+/* Adds a --sum field's value; MBR_EDATA when it is not a number. */
+static int
+add_sum(struct seg *g, size_t s, size_t k, const mbr_rec *rec, char *msg,
+    size_t size)
+{
+	struct sum *a = &g->sums[s * g->o->nsum + k];
+	mbr_slice v = rec->f[g->sumcol[k]];
+	mbr_xval x;
+	__int128 m;
+
+	if (v.p == NULL || v.n == 0 || rec->type[g->sumcol[k]] == MBR_V_NULL)
+		return MBR_OK;
+	if (!mbr_xval_num(&x, v.p, v.n) || x.dbl) {
+		snprintf(msg, size, "%s \"%.*s\" is not a number",
+		    g->o->sum[k], (int)(v.n > 200 ? 200 : v.n), v.p);
+		return MBR_EDATA;
+	}
+	m = x.m;
+	for (; a->scale < x.scale; a->scale++)
+		a->m *= 10;
+	for (int i = x.scale; i < a->scale; i++)
+		m *= 10;
+	a->m += m;
+	return MBR_OK;
+}
+
+static size_t
+fmt128(char *buf, __int128 m, int scale)
+{
+	char d[48];
+	unsigned __int128 u = m < 0 ? -(unsigned __int128)m :
+	    (unsigned __int128)m;
+	size_t k = 0, n = 0, i;
+
+	do {
+		d[k++] = (char)('0' + (int)(u % 10));
+		u /= 10;
+	} while (u > 0 || k <= (size_t)scale);
+	if (m < 0)
+		buf[n++] = '-';
+	for (i = k; i > 0; i--) {
+		buf[n++] = d[i - 1];
+		if (i - 1 == (size_t)scale && scale > 0)
+			buf[n++] = '.';
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/* share: records / total with four decimals, rounded half up. */
+static size_t
+fmt_share(char *buf, uint64_t k, uint64_t total)
+{
+	__int128 q = total == 0 ? 0 :
+	    ((__int128)k * 20000 + (__int128)total) / ((__int128)total * 2);
+
+	return fmt128(buf, q, 4);
+}
+
+static int
+write_counts(struct seg *g, mbr_err *err)
+{
+	int tags = g->o->count == MBR_COUNT_TAGS;
+	struct name *v = tags ? g->tag : g->seg;
+	size_t n = tags ? g->ntag : g->nseg, i, k;
+	mbr_writer *w = g->run.w;
+	char share[64], sum[64][64], fname[64][80];
+	int rc;
+
+	for (k = 0; k < g->o->nsum && k < 64; k++)
+		snprintf(fname[k], sizeof(fname[k]), "sum_%s", g->o->sum[k]);
+	for (i = 0; i < n; i++) {
+		/* The unnamed default shows only when it has records. */
+		if (!tags && i == g->dflt && i + 1 == g->nseg &&
+		    g->o->default_segment == NULL && v[i].records == 0)
+			continue;
+		mbr_writer_str(w, tags ? "tag" : "segment", v[i].s, v[i].n);
+		mbr_writer_int(w, "records", (int64_t)v[i].records);
+		mbr_writer_field(w, MBR_SLICE("share"), (mbr_slice){ share,
+		    fmt_share(share, v[i].records, g->total) }, MBR_V_NUM);
+		for (k = 0; k < g->o->nsum && k < 64; k++) {
+			struct sum *a = &g->sums[(tags ? g->nseg + i : i) *
+			    g->o->nsum + k];
+			mbr_writer_field(w, (mbr_slice){ fname[k],
+			    strlen(fname[k]) }, (mbr_slice){ sum[k],
+			    fmt128(sum[k], a->m, a->scale) }, MBR_V_NUM);
+		}
+		if ((rc = mbr_writer_end(w, err)) != MBR_OK)
+			return rc;
+	}
+	return MBR_OK;
+}
+
+static int
+record(struct seg *g, const mbr_rec *rec, mbr_err *err)
+{
+	const mbr_segment_opts *o = g->o;
+	size_t nr = mbr_expr_nrules(g->x), i, s = g->dflt, k;
+	int found = 0, rc;
+	const mbr_expr_rule *r;
+	mbr_writer *w = g->run.w;
+	char msg[300];
+
+	if (g->where >= 0 &&
+	    mbr_expr_test(g->x, g->where, rec->f, rec->type) == o->invert)
+		return MBR_OK;
+	mbr_buf_reset(&g->tags);
+	g->recno++;
+	for (i = 0; i < nr; i++) {
+		r = mbr_expr_rule_at(g->x, i);
+		if (r->kind == K_SEGMENT) {
+			if (found || !mbr_expr_test(g->x, r->expr, rec->f,
+			    rec->type))
+				continue;
+			s = (size_t)g->rule_name[i];
+			found = 1;
+		} else {
+			struct name *t = &g->tag[g->rule_name[i]];
+			if (t->stamp == g->recno ||
+			    !mbr_expr_test(g->x, r->expr, rec->f, rec->type))
+				continue;
+			t->stamp = g->recno;
+			if (g->tags.n > 0)
+				mbr_buf_addc(&g->tags, '|');
+			mbr_buf_add(&g->tags, t->s, t->n);
+		}
+	}
+	if (o->count != MBR_COUNT_NONE) {
+		/* Sums first: a bad value rejects the record before it is
+		 * counted anywhere. */
+		for (k = 0; k < o->nsum; k++) {
+			if (o->count == MBR_COUNT_SEGMENTS)
+				rc = add_sum(g, s, k, rec, msg, sizeof(msg));
+			else {
+				rc = MBR_OK;
+				for (i = 0; i < g->ntag && rc == MBR_OK; i++)
+					if (g->tag[i].stamp == g->recno)
+						rc = add_sum(g, g->nseg + i, k,
+						    rec, msg, sizeof(msg));
+			}
+			if (rc != MBR_OK) {
+				mbr_reject(g->run.rj, g->run.rd, rec,
+				    "bad --sum value", msg);
+				return MBR_OK;
+			}
+		}
+		g->total++;
+		g->seg[s].records++;
+		for (i = 0; i < g->ntag; i++)
+			if (g->tag[i].stamp == g->recno)
+				g->tag[i].records++;
+		return MBR_OK;
+	}
+	g->total++;
+	if (o->split != NULL && (rc = split_writer(g, s, &w, err)) != MBR_OK)
+		return rc;
+	grow_skip(g);
+	mbr_writer_rec(w, g->run.rd, rec, g->skip);
+	put_fields(g, w, s);
+	if ((rc = mbr_writer_end(w, err)) != MBR_OK) {
+		mbr_err_at(err, rec->file, rec->line);
+		return rc;
+	}
+	g->written++;
+	return MBR_OK;
+}
+
+int
+mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
+    char *const files[], mbr_err *err)
+{
+	struct seg g;
+	mbr_time now;
+	mbr_rec rec;
+	mbr_err e2;
+	size_t i;
+	int r, rc;
+
+	memset(&g, 0, sizeof(g));
+	g.c = c;
+	g.o = o;
+	g.where = -1;
+	g.x = mbr_expr_new();
+	mbr_buf_init(&g.tags);
+	if ((rc = compile(&g, err)) != MBR_OK)
+		goto out;
+	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
+		goto out;
+	if ((rc = mbr_time_now(&now, c->as_of, g.tz, err)) != MBR_OK) {
+		if (rc == MBR_EDATA) {
+			rc = err->code = MBR_EUSAGE;
+			snprintf(err->msg, sizeof(err->msg), "--as-of: \"%s\" "
+			    "is not a valid time", c->as_of);
+		}
+		goto out;
+	}
+	mbr_expr_setenv(g.x, g.tz, now);
+	if (o->split != NULL && mkdir(o->split, 0777) != 0 &&
+	    errno != EEXIST) {
+		rc = mbr_err_set(err, MBR_EIO, "%s: %s", o->split,
+		    strerror(errno));
+		goto out;
+	}
+	if ((rc = mbr_run_open(&g.run, c, nfiles, files, o->split == NULL,
+	    err)) != MBR_OK)
+		goto close;
+	if (o->split != NULL && (rc = mbr_reader_start(g.run.rd, err)) !=
+	    MBR_OK)
+		goto close;
+	mbr_expr_bind(g.x, col, g.run.rd);
+	g.ix_seg = mbr_reader_col(g.run.rd, "segment", 7);
+	g.ix_tags = mbr_reader_col(g.run.rd, "tags", 4);
+	g.sumcol = mbr_xcalloc(o->nsum + 1, sizeof(int));
+	for (i = 0; i < o->nsum; i++)
+		g.sumcol[i] = mbr_reader_col(g.run.rd, o->sum[i],
+		    strlen(o->sum[i]));
+	g.sums = mbr_xcalloc((g.nseg + g.ntag) * o->nsum + 1,
+	    sizeof(*g.sums));
+	rc = MBR_OK;
+	while ((r = mbr_reader_next(g.run.rd, &rec, err)) != MBR_READ_END) {
+		if (r == MBR_READ_FILE) {
+			g.checked = mbr_reader_format(g.run.rd) ==
+			    MBR_FMT_NDJSON ? 0 : 1;
+			if (o->strict && g.checked &&
+			    (rc = strict(&g, err)) != MBR_OK)
+				break;
+			continue;
+		}
+		if (rec.bad != NULL) {
+			mbr_reject(g.run.rj, g.run.rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		if (!g.checked) {
+			g.checked = 1;
+			if (o->strict && (rc = strict(&g, err)) != MBR_OK)
+				break;
+		}
+		if ((rc = record(&g, &rec, err)) != MBR_OK)
+			break;
+	}
+	if (rc == MBR_OK)
+		rc = err->code;
+	if (rc == MBR_OK && o->count != MBR_COUNT_NONE)
+		rc = write_counts(&g, err);
+	if (rc == MBR_OK && !c->quiet)
+		fprintf(stderr, "%s: %llu records, %llu %s, %llu rejected\n",
+		    mbr_progname(), mbr_reader_count(g.run.rd),
+		    (unsigned long long)(o->count ? g.total : g.written),
+		    o->count ? "counted" : "written",
+		    (unsigned long long)mbr_rejects_count(g.run.rj));
+close:
+	for (i = 0; i < g.nseg; i++) {
+		memset(&e2, 0, sizeof(e2));
+		if (g.seg[i].w != NULL && mbr_writer_close(g.seg[i].w, &e2) !=
+		    MBR_OK && rc == MBR_OK) {
+			*err = e2;
+			rc = e2.code;
+		}
+	}
+	if (rc != MBR_OK && err->code == MBR_OK)
+		err->code = rc;
+	rc = mbr_run_close(&g.run, c, err);
+out:
+	mbr_tz_free(g.tz);
+	mbr_expr_free(g.x);
+	mbr_buf_release(&g.tags);
+	free(g.seg);
+	free(g.tag);
+	free(g.rule_name);
+	free(g.sumcol);
+	free(g.sums);
+	free(g.skip);
+	free(g.text);
+	return rc;
+}
