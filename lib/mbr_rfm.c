@@ -126,9 +126,9 @@ bad:
  * every score combination has a segment (R's own table leaves 36 of
  * the 125 as "Others" and never reaches three of its segments). */
 static const mbr_segrule rfm11[] = {
-	{ "champions",		"重要价值客户",	{ 4, 4, 4 }, { 5, 5, 5 } },
+	{ "champions",		"冠军客户",	{ 4, 4, 4 }, { 5, 5, 5 } },
 	{ "loyal",		"忠诚客户",	{ 2, 3, 3 }, { 5, 5, 5 } },
-	{ "new",		"新客户",	{ 4, 1, 1 }, { 5, 1, 5 } },
+	{ "new",		"新晋客户",	{ 4, 1, 1 }, { 5, 1, 5 } },
 	{ "promising",		"有潜力新客户",	{ 3, 1, 1 }, { 3, 1, 5 } },
 	{ "need_attention",	"需要关注客户",	{ 2, 2, 2 }, { 3, 3, 3 } },
 	{ "potential_loyalist",	"潜力客户",	{ 3, 1, 1 }, { 5, 5, 5 } },
@@ -136,7 +136,7 @@ static const mbr_segrule rfm11[] = {
 	{ "at_risk",		"流失风险客户",	{ 1, 2, 2 }, { 2, 5, 5 } },
 	{ "about_to_sleep",	"即将沉睡客户",	{ 2, 1, 1 }, { 2, 2, 2 } },
 	{ "lost",		"已流失客户",	{ 1, 1, 1 }, { 1, 2, 2 } },
-	{ "hibernating",	"沉睡客户",	{ 1, 1, 1 }, { 2, 5, 5 } },
+	{ "hibernating",	"休眠客户",	{ 1, 1, 1 }, { 2, 5, 5 } },
 };
 
 const mbr_segrule *
@@ -336,6 +336,7 @@ struct rfm {
 		uint64_t	 members;
 		int64_t		 monetary, rsum;
 		uint64_t	 fsum;
+		uint64_t	 paid;		/* members with a paid order */
 		int		 rank;
 	}			*sum;
 	size_t			 nsum;
@@ -385,7 +386,14 @@ order(struct rfm *g, const mbr_rec *rec)
 	int64_t a, day, age;
 	struct mem *m;
 	int i, newday = 1;
+	uint64_t h = 0;
 
+	/* The member table is probed at random: start the cache miss now,
+	 * to be over once the row is parsed. */
+	if (id.p != NULL) {
+		h = mbr_hash(id.p, id.n);
+		mbr_tab_prefetch(g->m, h);
+	}
 	if (st.p == NULL || st.n == 0) {
 		mbr_reject(g->run.rj, g->run.rd, rec, "missing status",
 		    "status is missing");
@@ -459,7 +467,7 @@ order(struct rfm *g, const mbr_rec *rec)
 		return;
 	}
 	g->n_paid++;
-	m = mbr_tab_upsert(g->m, id.p, id.n, NULL);
+	m = mbr_tab_upsert_h(g->m, id.p, id.n, h, NULL);
 	day = local_day(g, t.t);
 	age = g->asof_day - day;
 	if (!(m->flags & HAS_PAID)) {
@@ -495,7 +503,7 @@ score_prepare(struct rfm *g)
 	const mbr_rfm_opts *o = g->o;
 	size_t i, n = mbr_tab_count(g->m), k = 0;
 	int d;
-	int64_t bins[3][MBR_RFM_MAXBINS];
+	int64_t bins[3][MBR_RFM_MAXBINS], unit[3] = { 1, 1, 1 };
 	int nb[3];
 	mbr_err e = { 0 };
 
@@ -515,6 +523,8 @@ score_prepare(struct rfm *g)
 		return;
 	for (d = 0; d < 3; d++)
 		mbr_sort_i64(g->sv[d], k);
+	for (d = 0; d < g->exp; d++)
+		unit[2] *= 10;	/* one major unit */
 	if (o->scoring == MBR_SCORE_BINS) {
 		/* validated in mbr_rfm_run */
 		mbr_rfm_parse_bins(o->bins, (unsigned)g->exp, bins, nb, &e);
@@ -526,12 +536,9 @@ score_prepare(struct rfm *g)
 			for (j = 0; j < nb[d]; j++)
 				g->br[d].b[j + 1] = (mbr_frac){ bins[d][j], 1 };
 			g->br[d].b[nb[d] + 1] = (mbr_frac){
-			    (__int128)g->sv[d][k - 1] + 1, 1 };
+			    (__int128)g->sv[d][k - 1] + unit[d], 1 };
 		}
 	} else {
-		int64_t unit[3] = { 1, 1, 1 };
-		for (d = 0; d < g->exp; d++)
-			unit[2] *= 10;	/* one major unit */
 		for (d = 0; d < 3; d++) {
 			g->k[d] = o->k;
 			mbr_rfm_breaks(&g->br[d], g->sv[d], k, o->k, unit[d]);
@@ -562,11 +569,12 @@ score(struct rfm *g, int d, int64_t x)
 	return d == 0 ? g->k[0] + 1 - s : s;
 }
 
-/* rfm11's ranges are for five scores; other K are mapped onto 1..5. */
+/* rfm11's ranges are for five scores; other K are mapped onto 1..5 by
+ * the middle of each score's share of the range: for K = 3, 1 3 5. */
 static int
 five(int s, int k)
 {
-	return k == 5 ? s : 1 + (s - 1) * 5 / k;
+	return 1 + (2 * s - 1) * 5 / (2 * k);
 }
 
 static const char *const rfm8_en[8] = {
@@ -636,6 +644,7 @@ tally(struct rfm *g, const char *seg, const struct mem *m, int64_t rec)
 	}
 	g->sum[i].members++;
 	if (m != NULL && (m->flags & HAS_PAID)) {
+		g->sum[i].paid++;
 		g->sum[i].monetary += m->monetary;
 		g->sum[i].rsum += rec;
 		g->sum[i].fsum += m->freq;
@@ -645,9 +654,9 @@ tally(struct rfm *g, const char *seg, const struct mem *m, int64_t rec)
 static mbr_slice
 num(struct rfm *g, int slot, int64_t v)
 {
-	int n = snprintf(g->buf[slot], sizeof(g->buf[slot]), "%lld",
-	    (long long)v);
-	return (mbr_slice){ g->buf[slot], (size_t)n };
+	size_t n = mbr_money_fmt(g->buf[slot], v, 0);	/* no printf */
+
+	return (mbr_slice){ g->buf[slot], n };
 }
 
 static mbr_slice
@@ -973,7 +982,7 @@ write_summary(struct rfm *g, mbr_err *err)
 	}
 	for (i = 0; i < g->nsum; i++) {
 		struct segsum *s = &g->sum[i];
-		uint64_t paid = s->members;
+		uint64_t paid = s->paid;
 		mbr_frac f;
 
 		mbr_writer_cstr(w, "segment", s->name);
@@ -988,7 +997,7 @@ write_summary(struct rfm *g, mbr_err *err)
 		    money != 0 ? money : 1 };
 		mbr_frac_fmt(b[2], f, 1, 1);
 		mbr_writer_cstr(w, "monetary_share_pct", b[2]);
-		if (s->fsum > 0 || s->rsum > 0) {
+		if (paid > 0) {
 			f = (mbr_frac){ s->rsum, (int64_t)paid };
 			mbr_frac_fmt(b[3], f, 1, 1);
 			mbr_writer_cstr(w, "avg_recency_days", b[3]);
@@ -1003,6 +1012,40 @@ write_summary(struct rfm *g, mbr_err *err)
 			return rc;
 	}
 	return MBR_OK;
+}
+
+/* No member at all: a CSV still gets its header row, so that the
+ * next program reads an empty table, not a broken file. */
+static void
+empty_header(struct rfm *g)
+{
+	static const char *const sum[] = { "segment", "members", "share_pct",
+	    "monetary", "monetary_share_pct", "avg_recency_days",
+	    "avg_frequency" };
+	static const char *const head[] = { "member_id", "first_order_ts",
+	    "last_order_ts", "recency_days", "frequency", "monetary", "aov",
+	    "tenure_days" };
+	static const char *const tail[] = { "r_score", "f_score", "m_score",
+	    "rfm", "rfm_segment", "lifecycle" };
+	mbr_slice v[8 + 2 * MBR_RFM_MAXALSO + 6];
+	size_t n = 0, i;
+
+	if (g->o->summary) {
+		for (i = 0; i < 7; i++)
+			v[n++] = (mbr_slice){ sum[i], strlen(sum[i]) };
+	} else {
+		for (i = 0; i < 8; i++)
+			v[n++] = (mbr_slice){ head[i], strlen(head[i]) };
+		for (i = 0; i < (size_t)g->o->nalso; i++) {
+			v[n++] = (mbr_slice){ g->aname[i][0],
+			    strlen(g->aname[i][0]) };
+			v[n++] = (mbr_slice){ g->aname[i][1],
+			    strlen(g->aname[i][1]) };
+		}
+		for (i = 0; i < 6; i++)
+			v[n++] = (mbr_slice){ tail[i], strlen(tail[i]) };
+	}
+	mbr_writer_header(g->run.w, v, n);
 }
 
 int
@@ -1107,6 +1150,8 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	if (o->thresholds != NULL &&
 	    (rc = write_thresholds(&g, err)) != MBR_OK)
 		goto close;
+	if (mbr_writer_count(g.run.w) == 0)
+		empty_header(&g);
 	if (!c->quiet)
 		fprintf(stderr, "%s: %llu orders: %llu paid, %llu refunded, "
 		    "cancelled or pending, %llu after --as-of, %llu "

@@ -46,8 +46,8 @@ mbr_arena_free(mbr_arena *a)
 	free(a);
 }
 
-void *
-mbr_arena_alloc(mbr_arena *a, size_t n)
+static void *
+arena_raw(mbr_arena *a, size_t n)
 {
 	struct ablock *b = a->head;
 	void *p;
@@ -72,6 +72,14 @@ mbr_arena_alloc(mbr_arena *a, size_t n)
 	}
 	p = b->mem + b->used;
 	b->used += n;
+	return p;
+}
+
+void *
+mbr_arena_alloc(mbr_arena *a, size_t n)
+{
+	void *p = arena_raw(a, n);
+
 	memset(p, 0, n);
 	return p;
 }
@@ -79,9 +87,10 @@ mbr_arena_alloc(mbr_arena *a, size_t n)
 char *
 mbr_arena_strndup(mbr_arena *a, const char *s, size_t n)
 {
-	char *p = mbr_arena_alloc(a, n + 1);
+	char *p = arena_raw(a, n + 1);
 
 	memcpy(p, s, n);
+	p[n] = '\0';
 	return p;
 }
 
@@ -91,12 +100,26 @@ mbr_arena_bytes(const mbr_arena *a)
 	return a->bytes;
 }
 
+/* A key of up to INLINE bytes (most member ids: "phone:+8613800138000"
+ * is 20) is kept in the entry itself, so that a lookup touches the slot
+ * and the entry and nothing else; a longer one lives in the arena. */
+#define INLINE	24
+
 struct entry {
-	const char	*key;
 	uint32_t	 n;
 	uint32_t	 hash;
+	union {
+		const char	*p;
+		char		 in[INLINE];
+	} key;
 	/* the value follows, 8-byte aligned */
 };
+
+static const char *
+ekey(const struct entry *e)
+{
+	return e->n <= INLINE ? e->key.in : e->key.p;
+}
 
 struct mbr_tab {
 	uint64_t	*slot;
@@ -208,7 +231,7 @@ find(const mbr_tab *t, const char *key, size_t n, uint32_t h, int *found)
 		if ((uint32_t)(s >> 32) != h)
 			continue;
 		e = entry_at(t, (s & 0xffffffffu) - 1);
-		if (e->n == n && memcmp(e->key, key, n) == 0) {
+		if (e->n == n && memcmp(ekey(e), key, n) == 0) {
 			*found = 1;
 			return j;
 		}
@@ -218,7 +241,20 @@ find(const mbr_tab *t, const char *key, size_t n, uint32_t h, int *found)
 void *
 mbr_tab_upsert(mbr_tab *t, const char *key, size_t n, int *isnew)
 {
-	uint32_t h = (uint32_t)mbr_hash(key, n);
+	return mbr_tab_upsert_h(t, key, n, mbr_hash(key, n), isnew);
+}
+
+void
+mbr_tab_prefetch(const mbr_tab *t, uint64_t h)
+{
+	__builtin_prefetch(&t->slot[(uint32_t)h & t->mask]);
+}
+
+void *
+mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h64,
+    int *isnew)
+{
+	uint32_t h = (uint32_t)h64;
 	struct entry *e;
 	int found;
 	size_t j = find(t, key, n, h, &found);
@@ -240,7 +276,10 @@ mbr_tab_upsert(mbr_tab *t, const char *key, size_t n, int *isnew)
 	}
 	e = entry_at(t, t->count);
 	memset(e, 0, t->esize);
-	e->key = mbr_arena_strndup(t->keys, key, n);
+	if (n <= INLINE)
+		memcpy(e->key.in, key, n);
+	else
+		e->key.p = mbr_arena_strndup(t->keys, key, n);
 	e->n = (uint32_t)n;
 	e->hash = h;
 	t->count++;
@@ -280,7 +319,7 @@ mbr_tab_key(const mbr_tab *t, size_t i)
 {
 	struct entry *e = entry_at(t, i);
 
-	return (mbr_slice){ e->key, e->n };
+	return (mbr_slice){ ekey(e), e->n };
 }
 
 size_t

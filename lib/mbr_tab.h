@@ -5,9 +5,9 @@
  * keyed by the member_id, each key copied once into an arena.  Entries
  * stay in insertion order and never move, so a value pointer stays
  * valid for the table's life and iteration is deterministic (nothing in
- * hash order reaches output).  Memory per entry: the key bytes, 16
- * bytes of entry header, the value, and 8 bytes a slot at a load of at
- * most 3/4. */
+ * hash order reaches output).  Memory per entry: 32 bytes of header
+ * holding keys of up to 24 bytes (longer ones go to an arena), the
+ * value, and 8 bytes a slot at a load of at most 3/4. */
 #ifndef MBR_TAB_H
 #define MBR_TAB_H
 #include <stddef.h>
@@ -31,6 +31,12 @@ void	 mbr_tab_free(mbr_tab *t);
 /* The value for key, created if absent (*isnew set to 1, else 0;
  * isnew may be NULL). */
 void	*mbr_tab_upsert(mbr_tab *t, const char *key, size_t n, int *isnew);
+/* The same, with the key's mbr_hash already computed: a caller that
+ * knows the key early hashes it, calls mbr_tab_prefetch, and does its
+ * other work while the slot's cache line arrives. */
+void	*mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h,
+	    int *isnew);
+void	 mbr_tab_prefetch(const mbr_tab *t, uint64_t h);
 /* The value for key, or NULL. */
 void	*mbr_tab_get(const mbr_tab *t, const char *key, size_t n);
 /* Entries are numbered 0..count-1 in insertion order. */

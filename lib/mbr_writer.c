@@ -6,6 +6,7 @@
 #include "mbr_buf.h"
 #include "mbr_csv.h"
 #include "mbr_io.h"
+#include "mbr_money.h"
 #include "mbr_ndjson.h"
 #include "mbr_writer.h"
 
@@ -134,7 +135,7 @@ mbr_writer_int(mbr_writer *w, const char *name, int64_t v)
 	if (w->nnum == 256)
 		abort();	/* no program writes that many numbers */
 	p = w->num[w->nnum++];
-	n = snprintf(p, 24, "%lld", (long long)v);
+	n = (int)mbr_money_fmt(p, v, 0);	/* an integer, without printf */
 	mbr_writer_field(w, (mbr_slice){ name, strlen(name) },
 	    (mbr_slice){ p, (size_t)n }, MBR_V_NUM);
 }
