@@ -712,15 +712,12 @@ li_row(struct ing *g, const mbr_rec *rec)
 			li_bad(lo, rec->line, "bad ts", e.msg);
 			return;
 		}
-		if (lo->has_ts && ci == lo->ts_ci && t.t != lo->ts.t) {
-			mbr_buf_reset(&g->msg);
-			mbr_buf_addf(&g->msg, "order \"%s\" has two values of "
-			    "ts", lo->id);
-			li_bad(lo, rec->line, "conflicting line items",
-			    g->msg.p);
-			return;
-		}
-		if (!lo->has_ts || ci < lo->ts_ci) {
+		/* Rows of one order may be stamped a minute apart (UCI
+		 * Online Retail has 3,347 such rows, an invoice keyed in
+		 * over a minute's turn): the order is as old as its first
+		 * row. */
+		if (!lo->has_ts || ci < lo->ts_ci ||
+		    (ci == lo->ts_ci && t.t < lo->ts.t)) {
 			lo->ts = t;
 			lo->ts_ci = ci;
 			lo->has_ts = 1;
