@@ -558,10 +558,11 @@ settle(struct ing *g, struct order *o, int file, unsigned long line,
 	mbr_buf_reset(&g->msg);
 	if (e->fp == fp)
 		mbr_buf_addf(&g->msg, "order_id \"%.*s\" has status %s here "
-		    "but %s at %s, already written (give the exports as files "
-		    "so that the later status can be applied)", (int)o->id.n,
-		    o->id.p, mbr_status_names[o->status],
-		    mbr_status_names[e->st0], place);
+		    "but %s at %s, already written (a later status is applied "
+		    "from a later export named as a file, not within one "
+		    "input)", (int)o->id.n, o->id.p,
+		    mbr_status_names[o->status], mbr_status_names[e->st0],
+		    place);
 	else
 		mbr_buf_addf(&g->msg, "order_id \"%.*s\" conflicts with the "
 		    "order at %s", (int)o->id.n, o->id.p, place);
@@ -836,9 +837,19 @@ li_finish(struct ing *g, mbr_err *err)
 
 	memset(&o, 0, sizeof(o));
 	mbr_buf_init(&o.member);
+	/* Line-item orders are all in memory: a first round learns the
+	 * last status of each order seen in several exports, a second
+	 * writes each once, as the first pass does for streamed files. */
+	for (int round = 0; round < 2; round++)
 	for (i = 0; i < n; i++) {
 		struct liorder *lo = mbr_tab_val(g->li, i);
 		int exp;
+
+		g->plan = round == 0;
+		if (round == 1)
+			g->planned = 1;
+		if (round == 0 && lo->bad_reason != NULL)
+			continue;
 
 		if (lo->bad_reason == NULL && lo->member == NULL)
 			li_bad(lo, lo->line, "no member identity",
@@ -853,7 +864,8 @@ li_finish(struct ing *g, mbr_err *err)
 			    "missing, and quantity and price are not on every "
 			    "row");
 		if (lo->bad_reason != NULL) {
-			li_reject_all(g, lo);
+			if (round == 1)
+				li_reject_all(g, lo);
 			continue;
 		}
 		o.id = (mbr_slice){ lo->id, strlen(lo->id) };
@@ -890,6 +902,7 @@ li_finish(struct ing *g, mbr_err *err)
 			return rc;
 		}
 	}
+	g->plan = 0;
 	mbr_buf_release(&o.member);
 	return MBR_OK;
 }
@@ -1009,7 +1022,7 @@ begin_file(struct ing *g, mbr_err *err)
 		if (!g->plan && !g->c->quiet)
 			mbr_warn("%s: empty input (no header)", file);
 		g->p = g->builtin[g->nbuiltin - 1];
-		g->fs[fileno].preset = g->p->name;
+		g->fs[fileno].preset = NULL;	/* none matched */
 		return MBR_OK;
 	}
 	if (g->forced != NULL)
@@ -1064,8 +1077,11 @@ pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 		rc = settle(g, &o, rec.fileno, rec.line, &rec, err);
 		if (rc == -1)
 			rc = MBR_OK;
-		if (rc != MBR_OK)
+		if (rc != MBR_OK) {
+			if (err->file[0] == '\0')
+				mbr_err_at(err, rec.file, rec.line);
 			break;
+		}
 	}
 	mbr_buf_release(&o.member);
 	if (rc == MBR_OK)
@@ -1108,6 +1124,11 @@ summary(struct ing *g)
 		    (unsigned long long)f->rejects);
 	}
 }
+
+/* The canonical order fields, in the order they are written. */
+static const int canon[11] = { MBR_F_ORDER_ID, MBR_F_MEMBER_ID, MBR_F_TS,
+	MBR_F_AMOUNT, MBR_F_CURRENCY, MBR_F_STATUS, MBR_F_CHANNEL, MBR_F_STORE,
+	MBR_F_ITEMS, MBR_F_SKUS, MBR_F_CATEGORIES };
 
 int
 mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
@@ -1183,6 +1204,14 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 	rc = pass(&g, nfiles, files, err);
 	if (rc == MBR_OK)
 		rc = li_finish(&g, err);
+	if (rc == MBR_OK && g.run.w != NULL && mbr_writer_count(g.run.w) == 0) {
+		/* No order: a CSV still gets its header row. */
+		mbr_slice h[11];
+		for (i = 0; i < 11; i++)
+			h[i] = (mbr_slice){ mbr_field_names[canon[i]],
+			    strlen(mbr_field_names[canon[i]]) };
+		mbr_writer_header(g.run.w, h, 11);
+	}
 	if (rc == MBR_OK)
 		summary(&g);
 	rc = mbr_run_close(&g.run, &cc, err);

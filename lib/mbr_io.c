@@ -4,6 +4,7 @@
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -79,6 +80,19 @@ mbr_input_open(mbr_input **inp, const char *path, const char *encoding,
 		mbr_err_set(err, MBR_EIO, "%s", strerror(errno));
 		mbr_err_at(err, path, 0);
 		return MBR_EIO;
+	}
+	{
+		struct stat st;
+
+		/* A directory opens, and fails only at the first read,
+		 * after other inputs' records were written. */
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (fd > 0)
+				close(fd);
+			mbr_err_set(err, MBR_EIO, "%s", strerror(EISDIR));
+			mbr_err_at(err, path, 0);
+			return MBR_EIO;
+		}
 	}
 	in = mbr_xcalloc(1, sizeof(*in));
 	in->fd = fd;

@@ -419,6 +419,9 @@ next_csv(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 	if (r < 0) {
 		rd->beg += (size_t)-r;
 		err->code = MBR_OK;
+		while (rec->raw.n > 0 && (rec->raw.p[rec->raw.n - 1] == '\n' ||
+		    rec->raw.p[rec->raw.n - 1] == '\r'))
+			rec->raw.n--;	/* raw is without its line end */
 		snprintf(rd->why, sizeof(rd->why), "unterminated quoted field "
 		    "(%lu lines to the end of the input)", rd->crec.nlines);
 		return bad(rd, rec, "malformed CSV");

@@ -59,17 +59,19 @@ mbr_rejects_open(mbr_rejects **rjp, const char *path, int quiet,
 static void
 lossy(mbr_buf *out, const char *s, size_t n)
 {
+	const char *z;
 	size_t ok;
 
 	while (n > 0) {
+		/* NUL is valid UTF-8, but neither a JSON reader (as \u0000)
+		 * nor a CSV one takes it: it is shown as \x00 too. */
 		ok = mbr_utf8_check(s, n);
+		if ((z = memchr(s, '\0', ok)) != NULL)
+			ok = (size_t)(z - s);
 		mbr_buf_add(out, s, ok);
 		if (ok == n)
 			break;
-		if (s[ok] == '\0')
-			mbr_buf_adds(out, "\\x00");
-		else
-			mbr_buf_addf(out, "\\x%02X", (unsigned char)s[ok]);
+		mbr_buf_addf(out, "\\x%02X", (unsigned char)s[ok]);
 		s += ok + 1;
 		n -= ok + 1;
 	}
