@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "mbr_buf.h"
@@ -112,27 +111,6 @@ struct ing {
 
 /* --- the order-id set --- */
 
-/* The set is probed at random, one cache miss a row; on 4 KiB pages
- * each is a TLB miss too.  Huge pages, where the kernel grants them,
- * halved the time of a 13M-order ingest here. */
-static struct oid *
-oid_alloc(size_t n)
-{
-	size_t bytes = n * sizeof(struct oid), align = 2u << 20;
-	void *p;
-
-	if (bytes < align)
-		return mbr_xcalloc(n, sizeof(struct oid));
-	bytes = (bytes + align - 1) & ~(align - 1);
-	if ((p = aligned_alloc(align, bytes)) == NULL)
-		return mbr_xcalloc(n, sizeof(struct oid));
-#ifdef MADV_HUGEPAGE
-	madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-	memset(p, 0, bytes);
-	return p;
-}
-
 static struct oid *
 oid_find(struct oidset *s, uint64_t h)
 {
@@ -143,7 +121,7 @@ oid_find(struct oidset *s, uint64_t h)
 	if (s->s == NULL) {
 		if (s->mask == 0)
 			s->mask = (1u << 16) - 1;
-		s->s = oid_alloc(s->mask + 1);
+		s->s = mbr_hugealloc((s->mask + 1) * sizeof(struct oid));
 	}
 	for (j = h & s->mask; s->s[j].h != 0; j = (j + 1) & s->mask)
 		if (s->s[j].h == h)
@@ -162,7 +140,7 @@ oid_add(struct oidset *s, uint64_t h)
 		struct oidset ns = { NULL, s->mask * 2 + 1, 0 };
 		size_t i;
 
-		ns.s = oid_alloc(ns.mask + 1);
+		ns.s = mbr_hugealloc((ns.mask + 1) * sizeof(struct oid));
 		for (i = 0; i <= s->mask; i++)
 			if (s->s[i].h != 0)
 				*oid_find(&ns, s->s[i].h) = s->s[i];

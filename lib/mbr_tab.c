@@ -7,6 +7,7 @@
  * move. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "mbr_err.h"
 #include "mbr_tab.h"
@@ -160,6 +161,24 @@ mbr_hash(const char *p, size_t n)
 	return h;
 }
 
+void *
+mbr_hugealloc(size_t bytes)
+{
+	size_t align = 2u << 20;
+	void *p;
+
+	if (bytes < align)
+		return mbr_xcalloc(1, bytes);
+	bytes = (bytes + align - 1) & ~(align - 1);
+	if ((p = aligned_alloc(align, bytes)) == NULL)
+		return mbr_xcalloc(1, bytes);
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
 mbr_tab *
 mbr_tab_new(size_t valsize)
 {
@@ -199,7 +218,7 @@ static void
 grow(mbr_tab *t)
 {
 	size_t nmask = t->mask * 2 + 1, i, j;
-	uint64_t *ns = mbr_xcalloc(nmask + 1, sizeof(uint64_t));
+	uint64_t *ns = mbr_hugealloc((nmask + 1) * sizeof(uint64_t));
 
 	for (i = 0; i <= t->mask; i++) {
 		uint64_t s = t->slot[i];
@@ -272,7 +291,7 @@ mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h64,
 	if ((t->count & (CHUNK - 1)) == 0) {
 		t->chunk = mbr_xrealloc(t->chunk,
 		    (t->nchunk + 1) * sizeof(char *));
-		t->chunk[t->nchunk++] = mbr_xmalloc(CHUNK * t->esize);
+		t->chunk[t->nchunk++] = mbr_hugealloc(CHUNK * t->esize);
 	}
 	e = entry_at(t, t->count);
 	memset(e, 0, t->esize);
