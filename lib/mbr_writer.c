@@ -28,6 +28,8 @@ struct mbr_writer {
 	size_t		 nh, caph;
 	int		 header_done;	/* CSV header written */
 	struct slot	**pos;		/* CSV: header position -> slot */
+	const char	**lastp;	/* the name pointer last matched at
+					 * each position */
 	mbr_buf		 line;
 	char		 num[256][24];	/* formatted integers this record */
 	int		 nnum;
@@ -75,12 +77,14 @@ add_name(mbr_writer *w, mbr_slice name)
 		w->hname = mbr_xrealloc(w->hname, nc * sizeof(mbr_buf));
 		w->qname = mbr_xrealloc(w->qname, nc * sizeof(mbr_buf));
 		w->pos = mbr_xrealloc(w->pos, nc * sizeof(struct slot *));
+		w->lastp = mbr_xrealloc(w->lastp, nc * sizeof(char *));
 		for (i = w->caph; i < nc; i++) {
 			mbr_buf_init(&w->hname[i]);
 			mbr_buf_init(&w->qname[i]);
 		}
 		w->caph = nc;
 	}
+	w->lastp[w->nh] = NULL;
 	mbr_buf_reset(&w->hname[w->nh]);
 	mbr_buf_add(&w->hname[w->nh], name.p, name.n);
 	mbr_buf_reset(&w->qname[w->nh]);
@@ -169,6 +173,20 @@ same(mbr_slice a, const mbr_buf *b)
 	return a.n == b->n && memcmp(a.p, b->p, a.n) == 0;
 }
 
+/* Programs name a field with the same pointer record after record (a
+ * literal, a reader's column name): once matched at a position, that
+ * pointer matches again without a compare. */
+static int
+same_at(mbr_writer *w, mbr_slice a, size_t i)
+{
+	if (a.p == w->lastp[i] && a.n == w->hname[i].n)
+		return 1;
+	if (!same(a, &w->hname[i]))
+		return 0;
+	w->lastp[i] = a.p;
+	return 1;
+}
+
 static void
 put_csv_val(mbr_writer *w, const struct slot *s)
 {
@@ -201,7 +219,7 @@ end_csv(mbr_writer *w, mbr_err *err)
 		struct slot *s = &w->s[i];
 
 		/* Fields usually come in header order. */
-		if (i < w->nh && same(s->name, &w->hname[i])) {
+		if (i < w->nh && same_at(w, s->name, i)) {
 			w->pos[i] = s;
 			continue;
 		}
@@ -238,12 +256,13 @@ end_ndjson(mbr_writer *w)
 		if (w->line.n > 1)
 			mbr_buf_addc(&w->line, ',');
 		/* Keys repeat record after record: quote each once. */
-		if (i >= w->nh || !same(s->name, &w->hname[i])) {
+		if (i >= w->nh || !same_at(w, s->name, i)) {
 			if (i >= w->nh) {
 				while (w->nh < i)
 					add_name(w, (mbr_slice){ "", 0 });
 				add_name(w, s->name);
 			} else {
+				w->lastp[i] = NULL;
 				mbr_buf_reset(&w->hname[i]);
 				mbr_buf_add(&w->hname[i], s->name.p,
 				    s->name.n);
@@ -315,6 +334,7 @@ mbr_writer_close(mbr_writer *w, mbr_err *err)
 	free(w->hname);
 	free(w->qname);
 	free(w->pos);
+	free(w->lastp);
 	free(w->s);
 	mbr_buf_release(&w->line);
 	free(w);

@@ -23,8 +23,10 @@ int	mbr_writer_open(mbr_writer **w, const char *path, int format,
 /* Declares the CSV header (ignored for NDJSON); before the first
  * record only.  The names are copied. */
 void	mbr_writer_header(mbr_writer *w, const mbr_slice *names, size_t n);
-/* Adds a field to the current record.  The slices must stay valid
- * until mbr_writer_end. */
+/* Adds a field to the current record.  The value must stay valid
+ * until mbr_writer_end; the name's text must not change while the
+ * writer is open (it is recognised by its pointer from one record to
+ * the next: a literal, a reader's column name). */
 void	mbr_writer_field(mbr_writer *w, mbr_slice name, mbr_slice val,
 	    int type);
 /* Conveniences: a string, a C string, an integer, a null. */
