@@ -25,6 +25,20 @@ enum {
 	MBR_V_RAW		/* a nested JSON object or array, its text */
 };
 
+/* Character classes for data: ASCII only, whatever the locale (the C
+ * library's isdigit and isblank follow it). */
+static inline int
+mbr_isdigit(int c)
+{
+	return (unsigned)c - '0' < 10;
+}
+
+static inline int
+mbr_isblank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
 #define MBR_SLICE(s)	((mbr_slice){ (s), sizeof(s) - 1 })
 
 static inline int

@@ -7,6 +7,7 @@
  * (masked digits, letters, extensions) is refused rather than fixed. */
 #include <string.h>
 
+#include "mbr.h"
 #include "mbr_ident.h"
 
 /* The value quoted in messages: as written, cut at a length no
@@ -18,17 +19,6 @@
 #define PHONE_MIN	7
 #define PHONE_MAX	15
 
-static int
-isblank_c(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-static int
-isdig(int c)
-{
-	return (unsigned)c - '0' < 10;
-}
 
 void
 mbr_trim(const char **s, size_t *n)
@@ -36,11 +26,11 @@ mbr_trim(const char **s, size_t *n)
 	const char *p = *s;
 	size_t k = *n;
 
-	while (k > 0 && isblank_c((unsigned char)*p)) {
+	while (k > 0 && mbr_isblank((unsigned char)*p)) {
 		p++;
 		k--;
 	}
-	while (k > 0 && isblank_c((unsigned char)p[k - 1]))
+	while (k > 0 && mbr_isblank((unsigned char)p[k - 1]))
 		k--;
 	*s = p;
 	*n = k;
@@ -90,7 +80,7 @@ mbr_phone_norm(mbr_buf *out, const char *s, size_t n, unsigned cc,
 	for (i = 0; i < vn; i++) {
 		unsigned char c = (unsigned char)v[i];
 
-		if (isdig(c)) {
+		if (mbr_isdigit(c)) {
 			if (nd == sizeof(d))
 				goto bad;
 			d[nd++] = (char)c;
@@ -102,7 +92,7 @@ mbr_phone_norm(mbr_buf *out, const char *s, size_t n, unsigned cc,
 			/* "+44 (0)20 7946 0958": the trunk 0 shown for
 			 * callers at home, not dialled from abroad. */
 			i += 2;
-		} else if (!(isblank_c(c) || c == '-' || c == '.' ||
+		} else if (!(mbr_isblank(c) || c == '-' || c == '.' ||
 		    c == '(' || c == ')'))
 			goto bad;	/* '*', 'x', letters, anything else */
 	}

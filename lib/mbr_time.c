@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mbr.h"
 #include "mbr_time.h"
 
 /* Every offset change in the tz database (tzdata 2025b, all zones, by
@@ -57,17 +58,6 @@ static const mbr_tz *tz_active;
 static int tz_saved;
 static char *tz_orig;
 
-static int
-isblank_c(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-static int
-isdig(int c)
-{
-	return (unsigned)c - '0' < 10;
-}
 
 /* ASCII only: the C library's strcasecmp follows the locale. */
 static int
@@ -108,7 +98,7 @@ parse_off(const unsigned char *p, const unsigned char *e, int32_t *off)
 	if (n < 3 || (p[0] != '+' && p[0] != '-'))
 		return 0;
 	sign = p[0] == '-' ? -1 : 1;
-	if (!isdig(p[1]) || !isdig(p[2]))
+	if (!mbr_isdigit(p[1]) || !mbr_isdigit(p[2]))
 		return 0;
 	h = (p[1] - '0') * 10 + (p[2] - '0');
 	p += 3;
@@ -117,7 +107,7 @@ parse_off(const unsigned char *p, const unsigned char *e, int32_t *off)
 	else if (n != 5 && n != 3)
 		return 0;
 	if (p < e) {
-		if (!isdig(p[0]) || !isdig(p[1]))
+		if (!mbr_isdigit(p[0]) || !mbr_isdigit(p[1]))
 			return 0;
 		m = (p[0] - '0') * 10 + (p[1] - '0');
 	}
@@ -411,7 +401,7 @@ num(const unsigned char *p, const unsigned char *e, int min, int max,
 {
 	int k = 0, x = 0;
 
-	while (k < max && p < e && isdig(*p)) {
+	while (k < max && p < e && mbr_isdigit(*p)) {
 		x = x * 10 + (*p++ - '0');
 		k++;
 	}
@@ -445,9 +435,9 @@ clock_(const unsigned char *p, const unsigned char *e, int *h, int *mi,
 		if ((p = num(p + 1, e, 2, 2, sec)) == NULL)
 			return NULL;
 		if (p < e && *p == '.') {
-			if (++p == e || !isdig(*p))
+			if (++p == e || !mbr_isdigit(*p))
 				return NULL;
-			while (p < e && isdig(*p))
+			while (p < e && mbr_isdigit(*p))
 				p++;
 		}
 	}
@@ -472,11 +462,11 @@ mbr_time_parse(mbr_time *out, const char *s, size_t n, mbr_tz *tz,
 	int64_t local, t;
 	size_t k;
 
-	while (p < e && isblank_c(*p))
+	while (p < e && mbr_isblank(*p))
 		p++;
-	while (e > p && isblank_c(e[-1]))
+	while (e > p && mbr_isblank(e[-1]))
 		e--;
-	for (q = p; q < e && isdig(*q); q++)
+	for (q = p; q < e && mbr_isdigit(*q); q++)
 		continue;
 	k = (size_t)(q - p);
 	if (q == e) {

@@ -195,6 +195,22 @@ put_csv_val(mbr_writer *w, const struct slot *s)
 	mbr_csv_quote(&w->line, s->val.p, s->val.n, w->delim);
 }
 
+/* Adds the CSV header row to the line. */
+static void
+put_header(mbr_writer *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nh; i++) {
+		if (i > 0)
+			mbr_buf_addc(&w->line, w->delim);
+		mbr_csv_quote(&w->line, w->hname[i].p, w->hname[i].n,
+		    w->delim);
+	}
+	mbr_buf_addc(&w->line, '\n');
+	w->header_done = 1;
+}
+
 static int
 end_csv(mbr_writer *w, mbr_err *err)
 {
@@ -203,16 +219,8 @@ end_csv(mbr_writer *w, mbr_err *err)
 	if (!w->header_done && w->nh == 0)
 		for (i = 0; i < w->ns; i++)
 			add_name(w, w->s[i].name);
-	if (!w->header_done) {
-		for (i = 0; i < w->nh; i++) {
-			if (i > 0)
-				mbr_buf_addc(&w->line, w->delim);
-			mbr_csv_quote(&w->line, w->hname[i].p,
-			    w->hname[i].n, w->delim);
-		}
-		mbr_buf_addc(&w->line, '\n');
-		w->header_done = 1;
-	}
+	if (!w->header_done)
+		put_header(w);
 	for (i = 0; i < w->nh; i++)
 		w->pos[i] = NULL;
 	for (i = 0; i < w->ns; i++) {
@@ -317,13 +325,7 @@ mbr_writer_close(mbr_writer *w, mbr_err *err)
 		return MBR_OK;
 	if (w->fmt == MBR_FMT_CSV && !w->header_done && w->nh > 0) {
 		mbr_buf_reset(&w->line);
-		for (i = 0; i < w->nh; i++) {
-			if (i > 0)
-				mbr_buf_addc(&w->line, w->delim);
-			mbr_csv_quote(&w->line, w->hname[i].p,
-			    w->hname[i].n, w->delim);
-		}
-		mbr_buf_addc(&w->line, '\n');
+		put_header(w);
 		mbr_output_write(w->out, w->line.p, w->line.n);
 	}
 	rc = mbr_output_close(w->out, err);
