@@ -1,6 +1,7 @@
 # mbr: `make` builds lib/libmbr.a and bin/mbr-*; `make check` rebuilds
 # everything with AddressSanitizer and UndefinedBehaviorSanitizer under
-# build/asan and runs every test; `make demo` runs examples/nightly.sh.
+# build/asan and runs every test (and `make bench-small` as a smoke run,
+# on the optimised bin/); `make demo` runs examples/nightly.sh.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -65,6 +66,7 @@ deps-build:
 # closing line "N passed, N failed".
 check: deps-build
 	@sh tests/deps.sh $(DEB_CHECK)
+	$(MAKE) all
 	$(MAKE) O=build/asan XCFLAGS="$(SAN) -Werror -O1" all units
 	sh tests/run.sh build/asan
 
@@ -74,6 +76,15 @@ check-fast: all units
 
 demo: all
 	sh examples/nightly.sh
+
+# mbr against DuckDB, pandas and Miller (bench/run.sh): all three sizes
+# into bench/RESULTS.md; bench-small is the smoke run (small size, one
+# round, the agreement checks), under a minute.  Not part of check.
+bench: all
+	bash bench/run.sh
+
+bench-small: all
+	bash bench/run.sh --smoke
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -86,4 +97,5 @@ install: all
 clean:
 	rm -rf build bin lib/libmbr.a
 
-.PHONY: all units deps-build check check-fast demo install clean
+.PHONY: all units deps-build check check-fast demo install clean \
+	bench bench-small
