@@ -1,0 +1,529 @@
+#!/bin/bash
+# bench/run.sh: mbr against DuckDB, pandas and Miller on the same
+# generated data, as ratios in one run ("make bench", "make bench-small").
+#
+#   bench/run.sh [--smoke] [--sizes "small medium large"] [--runs N]
+#                [--warmup N]
+#
+# For each size it generates (once; reused while the generator and its
+# options stay the same) canonical orders, member profiles and the
+# gzipped orders under bench/data/SIZE, then runs four workloads, each by
+# mbr and by every peer that can express it:
+#
+#   ingest   canonical CSV to NDJSON
+#   rfm      per-member recency, frequency, monetary, quintile scores
+#            and the 11 named segments over paid orders
+#   segment  20 rules over the member records (mbr-rfm --members output)
+#   rfm-gz   rfm on the same orders gzipped
+#
+# Before timing, rfm, rfm-gz and segment check that mbr and the peers
+# agree member by member (bench/compare_rfm.py, bench/compare_seg.py): a
+# peer that disagrees is reported and not timed, and the run exits 1.
+#
+# Timing: whole-process wall time (bash's EPOCHREALTIME around the
+# process) and peak RSS (GNU time's %M), --warmup rounds discarded, then
+# --runs rounds in which every variant of a workload runs once in turn
+# (mbr, peer, peer, ..., mbr, peer, ...), so that drift of the machine
+# falls on all alike; the median of the rounds is reported.  The floor
+# (cat FILE >/dev/null, wc -l FILE, gzip -dc) is measured the same way.
+#
+# Peers: DuckDB through its Node.js package (npm install
+# @duckdb/node-api into bench/data/node), pandas and Miller from Debian.
+# Missing Debian packages are installed by tests/deps.sh (as root); a
+# peer that cannot be had is reported as unavailable, never skipped
+# silently.  Peers run with their default threads and pinned to one
+# (DuckDB: threads=1; Miller: GOMAXPROCS=1; pandas is single-threaded).
+#
+# Output: bench/RESULTS.md and bench/RESULTS.png (gnuplot), or with
+# --smoke bench/data/RESULTS-small.md, which is also printed.  --smoke
+# is "make bench-small": the small size, one round, no warm-up.
+#
+# Environment: GEN_SRC (default tests/bench/gen.c), DUCKDB_NODE_API (npm
+# spec, default @duckdb/node-api), PYTHON (default /usr/bin/python3).
+set -u
+LC_ALL=C
+export LC_ALL
+
+root=$(cd "$(dirname "$0")/.." && pwd -P) || exit 2
+cd "$root" || exit 2
+
+sizes="small medium large"
+runs=5
+warmup=1
+smoke=0
+report_only=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke)	smoke=1; sizes=small; runs=1; warmup=0 ;;
+	--sizes)	sizes=$2; shift ;;
+	--runs)		runs=$2; shift ;;
+	--warmup)	warmup=$2; shift ;;
+	--report-only)	report_only=1 ;;
+	*)	echo "usage: bench/run.sh [--smoke] [--sizes LIST] [--runs N] [--warmup N] [--report-only]" >&2
+		exit 2 ;;
+	esac
+	shift
+done
+
+ASOF=2025-01-01T00:00:00+08:00
+TZONE=Asia/Shanghai
+SEED=1
+PY=${PYTHON:-/usr/bin/python3}
+GEN_SRC=${GEN_SRC:-tests/bench/gen.c}
+data=$root/bench/data
+peers=$root/bench/peers
+bin=$root/bin
+mkdir -p "$data" || exit 3
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mbr-bench.XXXXXX") || exit 3
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say() { printf '%s\n' "$*"; }
+note() { printf '%s\n' "$*" >&2; }
+status=0
+
+# --- what we need --------------------------------------------------
+
+# Each Debian package on its own, so that one that cannot be had
+# leaves the others.
+avail() {	# avail PKG: 0 if installed now (installing it if we may)
+	sh tests/deps.sh "$1" >/dev/null 2>"$tmp/deps.err" && return 0
+	sed 's/^/  /' "$tmp/deps.err" >&2
+	return 1
+}
+for p in time gzip; do
+	avail "$p" || { note "bench: $p is needed"; exit 2; }
+done
+have_gnuplot=0; avail gnuplot-nox && have_gnuplot=1
+have_mlr=0; why_mlr="Debian package miller could not be installed"
+avail miller && command -v mlr >/dev/null && have_mlr=1
+have_pd=0; why_pd="Debian package python3-pandas could not be installed"
+if avail python3-pandas; then
+	if "$PY" -c 'import pandas, numpy' 2>/dev/null; then
+		have_pd=1
+	else
+		why_pd="$PY cannot import pandas"
+	fi
+fi
+have_duck=0; why_duck=
+moddir=$data/node
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	avail nodejs; command -v npm >/dev/null || avail npm
+fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	why_duck="node/npm not available"
+elif [ ! -f "$moddir/node_modules/@duckdb/node-api/package.json" ]; then
+	note "bench: npm install ${DUCKDB_NODE_API:-@duckdb/node-api} (into bench/data/node)"
+	mkdir -p "$moddir"
+	[ -f "$moddir/package.json" ] || echo '{"private": true}' >"$moddir/package.json"
+	npm install --prefix "$moddir" --no-audit --no-fund --loglevel=error \
+	    "${DUCKDB_NODE_API:-@duckdb/node-api}" >"$tmp/npm.log" 2>&1 ||
+	    { sed 's/^/  /' "$tmp/npm.log" | tail -5 >&2
+	      why_duck="npm install @duckdb/node-api failed"; }
+fi
+duck_version=
+if [ -z "$why_duck" ]; then
+	if duck_version=$(node "$peers/duckdb.mjs" "$moddir" 0 version 2>"$tmp/duck.err"); then
+		have_duck=1
+	else
+		why_duck="DuckDB does not start: $(head -1 "$tmp/duck.err")"
+	fi
+fi
+[ $have_duck = 1 ] || note "bench: DuckDB unavailable: $why_duck"
+[ $have_pd = 1 ] || note "bench: pandas unavailable: $why_pd"
+[ $have_mlr = 1 ] || note "bench: Miller unavailable: $why_mlr"
+[ $have_gnuplot = 1 ] || note "bench: gnuplot unavailable: no chart"
+
+# mbr itself, and the generator.
+make -s all >/dev/null || { note "bench: make failed"; exit 1; }
+if [ ! -f "$GEN_SRC" ]; then
+	note "bench: $GEN_SRC: no generator"
+	exit 2
+fi
+gen=$data/gen
+if [ ! -x "$gen" ] || [ "$GEN_SRC" -nt "$gen" ]; then
+	${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -o "$gen" \
+	    "$GEN_SRC" -lm || { note "bench: cannot build $GEN_SRC"; exit 1; }
+fi
+# The record reader alone (tests/bench/readspeed.c), when it is there:
+# mbr's own floor.
+readspeed=
+if [ -f tests/bench/readspeed.c ]; then
+	readspeed=$data/readspeed
+	if [ ! -x "$readspeed" ] || [ tests/bench/readspeed.c -nt "$readspeed" ] ||
+	    [ lib/libmbr.a -nt "$readspeed" ]; then
+		${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+		    -O2 -Ilib -o "$readspeed" tests/bench/readspeed.c lib/libmbr.a \
+		    -lcsv -ljansson -lpcre2-8 -lz -lm -lpthread ||
+		    { note "bench: cannot build tests/bench/readspeed.c"; readspeed=; }
+	fi
+fi
+have_seg=0
+[ -x "$bin/mbr-segment" ] && have_seg=1
+
+# --- data ----------------------------------------------------------
+
+size_args() {
+	case $1 in
+	small)	echo "--orders 100000 --members 20000" ;;
+	medium)	echo "--orders 1000000 --members 200000" ;;
+	large)	echo "--orders 10000000 --members 2000000" ;;
+	*)	note "bench: unknown size $1"; exit 2 ;;
+	esac
+}
+
+# make_data SIZE: orders.csv, profiles.csv, orders.csv.gz in
+# bench/data/SIZE, unless the stamp says they are there for this very
+# generator and these options.
+make_data() {
+	d=$data/$1
+	args="--seed $SEED $(size_args "$1")"
+	stamp="$(md5sum <"$gen" | cut -d' ' -f1) $args"
+	if [ -f "$d/stamp" ] && [ "$(cat "$d/stamp")" = "$stamp" ] &&
+	    [ -f "$d/orders.csv.gz" ]; then
+		return 0
+	fi
+	mkdir -p "$d"
+	rm -f "$d/stamp"
+	note "bench: generating $1 ($args)"
+	"$gen" $args --format csv --profiles "$d/profiles.csv" \
+	    -o "$d/orders.csv" || exit 1
+	gzip -c "$d/orders.csv" >"$d/orders.csv.gz" || exit 3
+	printf '%s\n' "$stamp" >"$d/stamp"
+}
+
+# --- timing --------------------------------------------------------
+
+# run1 CMD: run CMD (a shell command line) once; sets wall (seconds) and
+# rss (KiB) and rc.
+run1() {
+	local t0 t1
+	t0=$EPOCHREALTIME
+	/usr/bin/time -f '%M' -o "$tmp/rss" sh -c "exec $1" </dev/null \
+	    2>"$tmp/stderr"
+	rc=$?
+	t1=$EPOCHREALTIME
+	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
+	rss=$(tail -n 1 "$tmp/rss")
+	case $rss in *[!0-9]*|'') rss=0 ;; esac
+}
+
+# bench_group SIZE WORKLOAD: time the variants listed in $tmp/variants
+# (lines "name<TAB>command") in interleaved rounds; rows go to
+# $data/SIZE/times.tsv as size, workload, variant, round, wall, rss, rc.
+bench_group() {
+	local size=$1 wl=$2 r name cmd total=$((warmup + runs))
+	for r in $(seq 1 "$total"); do
+		while IFS='	' read -r name cmd; do
+			run1 "$cmd"
+			if [ "$rc" != 0 ]; then
+				note "bench: $size $wl $name exited $rc:"
+				head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+				status=1
+			fi
+			[ "$r" -le "$warmup" ] && continue
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$wl" \
+			    "$name" "$((r - warmup))" "$wall" "$rss" "$rc" \
+			    >>"$times"
+		done <"$tmp/variants"
+	done
+}
+
+variant() {	# variant NAME CMD
+	printf '%s\t%s\n' "$1" "$2" >>"$tmp/variants"
+}
+
+# fits SIZE WORKLOAD VARIANT: whether the variant's peak RSS, scaled
+# from the next smaller size measured, stays under 80% of the memory
+# available now (a process that does not fit would bring in the OOM
+# killer, and not only on itself).  Sets why_big when it does not.
+fits() {
+	local prev rss n0 n1 avail
+	case $1 in
+	large)	prev=medium ;;
+	medium)	prev=small ;;
+	*)	return 0 ;;
+	esac
+	[ -f "$data/$prev/times.tsv" ] || return 0
+	rss=$(awk -F'\t' -v w="$2" -v v="$3" '$2 == w && $3 == v && $6 + 0 > m { m = $6 } END { print m + 0 }' "$data/$prev/times.tsv")
+	n0=$(sed -n 's/^orders\t//p' "$data/$prev/facts.tsv")
+	n1=$(size_args "$1" | awk '{ print $2 }')
+	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+	[ -n "$n0" ] && [ "$n0" -gt 0 ] || return 0
+	if awk -v r="$rss" -v a="$n0" -v b="$n1" -v m="$avail" \
+	    'BEGIN { exit !(r * b / a > 0.8 * m) }'; then
+		why_big=$(awk -v r="$rss" -v a="$n0" -v b="$n1" -v m="$avail" -v p="$prev" \
+		    'BEGIN { printf "not run: %.0f MB at %s scales to %.1f GB here, over 80%% of the %.1f GB available", r / 1024, p, r * b / a / 1048576, m / 1048576 }')
+		return 1
+	fi
+	return 0
+}
+
+# unavailable SIZE WORKLOAD PEER WHY: a row the report shows as such.
+unavailable() {
+	printf '%s\t%s\t%s\t0\t-\t-\t%s\n' "$1" "$2" "$3" "$4" >>"$times"
+}
+
+duck() {	# duck THREADS SQL ARGS...: a DuckDB command line
+	local t=$1 sql=$2
+	shift 2
+	printf 'node %s %s %s %s' "$peers/duckdb.mjs" "$moddir" "$t" "$peers/$sql"
+	printf ' %s' "$@"
+}
+
+# --- the workloads -------------------------------------------------
+
+rfm_check() {	# rfm_check SIZE WORKLOAD INPUT: mbr vs DuckDB and pandas
+	local size=$1 wl=$2 in=$3
+	duck_ok=0 pd_ok=0
+	run1 "$bin/mbr-rfm -q --as-of $ASOF --tz $TZONE $in >$tmp/rfm.mbr.csv"
+	[ "$rc" = 0 ] || { note "bench: mbr-rfm failed on $in"; status=1; return; }
+	if [ $have_duck = 1 ]; then
+		run1 "$(duck 0 rfm.sql orders="$in" out="$tmp/rfm.duck.csv" asof=$ASOF tz=$TZONE)"
+		if [ "$rc" = 0 ] && "$PY" bench/compare_rfm.py "$tmp/rfm.mbr.csv" \
+		    "$tmp/rfm.duck.csv" "$size $wl: duckdb" >"$tmp/cmp" 2>&1; then
+			duck_ok=1
+		else
+			status=1
+			head -3 "$tmp/stderr" >>"$tmp/cmp"
+		fi
+		cat "$tmp/cmp"
+		sed "s/^/check	/" "$tmp/cmp" >>"$checks"
+	fi
+	if [ $have_pd = 1 ]; then
+		run1 "$PY $peers/rfm_pandas.py $in $tmp/rfm.pd.csv $ASOF $TZONE"
+		if [ "$rc" = 0 ] && "$PY" bench/compare_rfm.py "$tmp/rfm.mbr.csv" \
+		    "$tmp/rfm.pd.csv" "$size $wl: pandas" >"$tmp/cmp" 2>&1; then
+			pd_ok=1
+		else
+			status=1
+			head -3 "$tmp/stderr" >>"$tmp/cmp"
+		fi
+		cat "$tmp/cmp"
+		sed "s/^/check	/" "$tmp/cmp" >>"$checks"
+	fi
+}
+
+rfm_variants() {	# rfm_variants SIZE WORKLOAD INPUT
+	local size=$1 wl=$2 in=$3
+	: >"$tmp/variants"
+	variant mbr "$bin/mbr-rfm -q --as-of $ASOF --tz $TZONE $in >/dev/null"
+	if [ $have_duck = 0 ]; then
+		unavailable "$size" "$wl" duckdb "$why_duck"
+	elif [ $duck_ok = 1 ]; then
+		variant duckdb "$(duck 0 rfm.sql orders="$in" out=/dev/null asof=$ASOF tz=$TZONE)"
+		variant duckdb-1t "$(duck 1 rfm.sql orders="$in" out=/dev/null asof=$ASOF tz=$TZONE)"
+		[ "$wl" = rfm ] &&
+		    variant duckdb-ntile "$(duck 0 rfm_ntile.sql orders="$in" out=/dev/null asof=$ASOF tz=$TZONE)"
+	else
+		unavailable "$size" "$wl" duckdb "disagrees with mbr: not timed"
+	fi
+	if [ $have_pd = 0 ]; then
+		unavailable "$size" "$wl" pandas "$why_pd"
+	elif [ $pd_ok = 1 ]; then
+		variant pandas "$PY $peers/rfm_pandas.py $in /dev/null $ASOF $TZONE"
+		[ "$wl" = rfm ] &&
+		    variant pandas-qcut "$PY $peers/rfm_pandas.py --qcut $in /dev/null $ASOF $TZONE"
+	else
+		unavailable "$size" "$wl" pandas "disagrees with mbr: not timed"
+	fi
+	[ $have_mlr = 1 ] && unavailable "$size" "$wl" miller \
+	    "not run: the scores need quantiles over the members, a second pass that Miller has only as a hand-written DSL program"
+	bench_group "$size" "$wl"
+}
+
+seg_check() {	# seg_check SIZE MEMBERS
+	local size=$1 in=$2 name
+	seg_duck=0 seg_pd=0 seg_mlr=0
+	run1 "$bin/mbr-segment -q --default-segment other --as-of $ASOF --tz $TZONE -r $peers/segment.rules $in >$tmp/seg.mbr.csv"
+	[ "$rc" = 0 ] || { note "bench: mbr-segment failed:"; head -3 "$tmp/stderr" >&2; status=1; return 1; }
+	for name in duckdb pandas miller; do
+		case $name in
+		duckdb)	[ $have_duck = 1 ] || continue
+			run1 "$(duck 0 segment.sql members="$in" out="$tmp/seg.peer.csv")" ;;
+		pandas)	[ $have_pd = 1 ] || continue
+			run1 "$PY $peers/segment_pandas.py $in $tmp/seg.peer.csv" ;;
+		miller)	[ $have_mlr = 1 ] || continue
+			run1 "mlr --icsv --ocsv put -f $peers/segment.mlr $in >$tmp/seg.peer.csv" ;;
+		esac
+		if [ "$rc" = 0 ] && "$PY" bench/compare_seg.py "$tmp/seg.mbr.csv" \
+		    "$tmp/seg.peer.csv" "$size segment: $name" >"$tmp/cmp" 2>&1; then
+			case $name in
+			duckdb) seg_duck=1 ;; pandas) seg_pd=1 ;; miller) seg_mlr=1 ;;
+			esac
+		else
+			status=1
+			head -3 "$tmp/stderr" >>"$tmp/cmp"
+		fi
+		cat "$tmp/cmp"
+		sed "s/^/check	/" "$tmp/cmp" >>"$checks"
+	done
+}
+
+run_size() {
+	local size=$1 d=$data/$1 o=$data/$1/orders.csv
+	make_data "$size"
+	times=$d/times.tsv
+	checks=$d/checks.tsv
+	: >"$times"
+	: >"$checks"
+	# Facts for the report: sizes, rows, members.
+	{
+		printf 'orders_bytes\t%s\n' "$(wc -c <"$o")"
+		printf 'gz_bytes\t%s\n' "$(wc -c <"$o.gz")"
+		printf 'orders\t%s\n' "$(($(wc -l <"$o") - 1))"
+		printf 'profiles\t%s\n' "$(($(wc -l <"$d/profiles.csv") - 1))"
+		printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+		printf 'load_start\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+		printf 'runs\t%s\n' "$runs"
+		printf 'warmup\t%s\n' "$warmup"
+	} >"$d/facts.tsv"
+
+	say "== $size: floor"
+	: >"$tmp/variants"
+	variant cat "cat $o >/dev/null"
+	variant wc-l "wc -l $o >/dev/null"
+	variant gzip-dc "gzip -dc $o.gz >/dev/null"
+	[ -n "$readspeed" ] && variant mbr-reader "$readspeed $o"
+	# What the peers pay before reading a byte: Node.js loading DuckDB,
+	# Python importing pandas.
+	[ $have_duck = 1 ] && variant duckdb-start "node $peers/duckdb.mjs $moddir 0 version >/dev/null"
+	[ $have_pd = 1 ] && variant pandas-import "$PY -c 'import pandas'"
+	bench_group "$size" floor
+
+	say "== $size: ingest (CSV to NDJSON)"
+	: >"$tmp/variants"
+	variant mbr "$bin/mbr-ingest -q --output-format ndjson $o >/dev/null"
+	if [ $have_duck = 1 ]; then
+		variant duckdb "$(duck 0 ingest.sql orders="$o" out=/dev/null)"
+		variant duckdb-1t "$(duck 1 ingest.sql orders="$o" out=/dev/null)"
+	else
+		unavailable "$size" ingest duckdb "$why_duck"
+	fi
+	if [ $have_mlr = 1 ]; then
+		if fits "$size" ingest miller; then
+			variant miller "mlr --icsv --ojsonl cat $o >/dev/null"
+			variant miller-1t "env GOMAXPROCS=1 mlr --icsv --ojsonl cat $o >/dev/null"
+		else
+			unavailable "$size" ingest miller "$why_big"
+		fi
+	else
+		unavailable "$size" ingest miller "$why_mlr"
+	fi
+	if [ $have_pd = 1 ]; then
+		if fits "$size" ingest pandas; then
+			variant pandas "$PY $peers/ingest_pandas.py $o /dev/null"
+		else
+			unavailable "$size" ingest pandas "$why_big"
+		fi
+	else
+		unavailable "$size" ingest pandas "$why_pd"
+	fi
+	bench_group "$size" ingest
+
+	say "== $size: rfm"
+	rfm_check "$size" rfm "$o"
+	members=$(($(wc -l <"$tmp/rfm.mbr.csv") - 1))
+	printf 'members_scored\t%s\n' "$members" >>"$d/facts.tsv"
+	rfm_variants "$size" rfm "$o"
+
+	say "== $size: segment (20 rules over member records)"
+	if [ $have_seg = 0 ]; then
+		unavailable "$size" segment mbr "pending: bin/mbr-segment not built"
+		say "segment: pending (no bin/mbr-segment)"
+	else
+		"$bin/mbr-rfm" -q --as-of $ASOF --tz $TZONE \
+		    --members "$d/profiles.csv" "$o" >"$d/members.csv" ||
+		    { note "bench: mbr-rfm --members failed"; status=1; }
+		printf 'member_records\t%s\n' "$(($(wc -l <"$d/members.csv") - 1))" \
+		    >>"$d/facts.tsv"
+		printf 'member_bytes\t%s\n' "$(wc -c <"$d/members.csv")" \
+		    >>"$d/facts.tsv"
+		if seg_check "$size" "$d/members.csv"; then
+			local m=$d/members.csv
+			: >"$tmp/variants"
+			variant mbr "$bin/mbr-segment -q --default-segment other --as-of $ASOF --tz $TZONE -r $peers/segment.rules $m >/dev/null"
+			if [ $have_duck = 0 ]; then
+				unavailable "$size" segment duckdb "$why_duck"
+			elif [ $seg_duck = 1 ]; then
+				variant duckdb "$(duck 0 segment.sql members="$m" out=/dev/null)"
+				variant duckdb-1t "$(duck 1 segment.sql members="$m" out=/dev/null)"
+			else
+				unavailable "$size" segment duckdb "disagrees with mbr: not timed"
+			fi
+			if [ $have_pd = 0 ]; then
+				unavailable "$size" segment pandas "$why_pd"
+			elif [ $seg_pd = 1 ]; then
+				variant pandas "$PY $peers/segment_pandas.py $m /dev/null"
+			else
+				unavailable "$size" segment pandas "disagrees with mbr: not timed"
+			fi
+			if [ $have_mlr = 0 ]; then
+				unavailable "$size" segment miller "$why_mlr"
+			elif [ $seg_mlr = 1 ]; then
+				variant miller "mlr --icsv --ocsv put -f $peers/segment.mlr $m >/dev/null"
+				variant miller-1t "env GOMAXPROCS=1 mlr --icsv --ocsv put -f $peers/segment.mlr $m >/dev/null"
+			else
+				unavailable "$size" segment miller "disagrees with mbr: not timed"
+			fi
+			bench_group "$size" segment
+		fi
+	fi
+
+	say "== $size: rfm-gz (rfm on the gzipped orders)"
+	rfm_check "$size" rfm-gz "$o.gz"
+	rfm_variants "$size" rfm-gz "$o.gz"
+	printf 'load_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$d/facts.tsv"
+}
+
+# --- machine -------------------------------------------------------
+
+{
+	printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+	printf 'cpu\t%s\n' "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+	printf 'cores\t%s\n' "$(nproc)"
+	printf 'memory\t%s\n' "$(free -g | awk '/^Mem:/ { print $2 " GiB" }')"
+	printf 'kernel\t%s\n' "$(uname -sr)"
+	printf 'os\t%s\n' "$(. /etc/os-release && echo "$PRETTY_NAME")"
+	printf 'cc\t%s\n' "$(${CC:-cc} --version | head -1)"
+	printf 'mbr\t%s\n' "$(git describe --always --dirty 2>/dev/null || echo unknown)"
+	printf 'mbr_threads\t%s\n' "$(grep -l pthread_create lib/*.c >/dev/null 2>&1 && echo 'more than 1 (pthread_create in lib/)' || echo '1 (no thread in lib/)')"
+	printf 'gen\t%s\n' "$GEN_SRC $(md5sum <"$GEN_SRC" | cut -c1-12)"
+	printf 'duckdb\t%s\n' "${duck_version:-unavailable: $why_duck}"
+	printf 'node\t%s\n' "$(node --version 2>/dev/null || echo -)"
+	if [ $have_pd = 1 ]; then
+		printf 'pandas\t%s\n' "$("$PY" -c 'import sys, pandas, numpy; print("pandas %s, numpy %s, Python %s" % (pandas.__version__, numpy.__version__, sys.version.split()[0]))')"
+	else
+		printf 'pandas\tunavailable: %s\n' "$why_pd"
+	fi
+	if [ $have_mlr = 1 ]; then
+		printf 'miller\t%s\n' "$(mlr --version)"
+	else
+		printf 'miller\tunavailable: %s\n' "$why_mlr"
+	fi
+	printf 'smoke\t%s\n' "$smoke"
+	printf 'segment\t%s\n' "$([ $have_seg = 1 ] && echo yes || echo pending)"
+} >"$tmp/machine.tsv"
+
+if [ $report_only = 0 ]; then
+	cp "$tmp/machine.tsv" "$data/machine.tsv"
+	for s in $sizes; do
+		run_size "$s"
+	done
+fi
+
+if [ $smoke = 1 ]; then
+	out=$data/RESULTS-small.md
+	png=
+else
+	out=bench/RESULTS.md
+	png=bench/RESULTS.png
+fi
+"$PY" bench/report.py "$data" "$out" "$png" $sizes || status=1
+if [ -n "$png" ] && [ $have_gnuplot = 1 ] && [ -f "$data/chart.gp" ]; then
+	gnuplot "$data/chart.gp" || note "bench: gnuplot failed"
+fi
+[ $smoke = 1 ] && cat "$out"
+say "bench: wrote $out${png:+ and $png}"
+exit $status
