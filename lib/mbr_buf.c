@@ -37,24 +37,6 @@ mbr_buf_grow(mbr_buf *b, size_t n)
 }
 
 void
-mbr_buf_add(mbr_buf *b, const void *p, size_t n)
-{
-	mbr_buf_grow(b, n);
-	if (n > 0)
-		memcpy(b->p + b->n, p, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-void
-mbr_buf_addc(mbr_buf *b, int c)
-{
-	mbr_buf_grow(b, 1);
-	b->p[b->n++] = (char)c;
-	b->p[b->n] = '\0';
-}
-
-void
 mbr_buf_adds(mbr_buf *b, const char *s)
 {
 	mbr_buf_add(b, s, strlen(s));

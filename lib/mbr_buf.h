@@ -5,6 +5,7 @@
 #ifndef MBR_BUF_H
 #define MBR_BUF_H
 #include <stddef.h>
+#include <string.h>
 
 typedef struct {
 	char	*p;
@@ -16,11 +17,31 @@ void	mbr_buf_init(mbr_buf *b);
 void	mbr_buf_release(mbr_buf *b);
 /* Makes room for n more bytes (plus the NUL). */
 void	mbr_buf_grow(mbr_buf *b, size_t n);
-void	mbr_buf_add(mbr_buf *b, const void *p, size_t n);
-void	mbr_buf_addc(mbr_buf *b, int c);
 void	mbr_buf_adds(mbr_buf *b, const char *s);
 void	mbr_buf_addf(mbr_buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Inline: writers call these per field and per byte, and the room is
+ * nearly always there. */
+static inline void
+mbr_buf_add(mbr_buf *b, const void *p, size_t n)
+{
+	if (b->n + n >= b->cap)
+		mbr_buf_grow(b, n);
+	if (n > 0)
+		memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static inline void
+mbr_buf_addc(mbr_buf *b, int c)
+{
+	if (b->n + 1 >= b->cap)
+		mbr_buf_grow(b, 1);
+	b->p[b->n++] = (char)c;
+	b->p[b->n] = '\0';
+}
+
 static inline void
 mbr_buf_reset(mbr_buf *b)
 {

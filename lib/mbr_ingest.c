@@ -134,9 +134,10 @@ oid_add(struct oidset *s, uint64_t h)
 {
 	struct oid *e;
 
-	/* At most half full: a probe then touches one or two slots, and
-	 * each is a cache miss at tens of millions of orders. */
-	if ((s->n + 1) * 2 > s->mask + 1) {
+	/* At most three quarters full: a probe then mostly stays within
+	 * one or two cache lines (slots are 24 bytes), and the set is
+	 * half the size it would be at half load. */
+	if ((s->n + 1) * 4 > (s->mask + 1) * 3) {
 		struct oidset ns = { NULL, s->mask * 2 + 1, 0 };
 		size_t i;
 
@@ -1155,11 +1156,11 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 		for (i = 0; i < nfiles; i++)
 			if (stat(files[i], &st) == 0 && S_ISREG(st.st_mode))
 				bytes += (uint64_t)st.st_size;
-		/* An order row is rarely under 100 bytes (canonical rows
-		 * are ~160); a guess too low costs one rebuild, one too
-		 * high a table twice the size: at 10M orders 64 bytes a
-		 * row gave 1.5 GB where 768 MB do. */
-		while (want < bytes / 100 * 2 && want < (1ULL << 32))
+		/* Canonical rows are ~160 bytes, exports' longer: a guess
+		 * too low costs one rebuild, one too high a set twice the
+		 * size (10M orders: 384 MB at 128 bytes a row, 1.5 GB at
+		 * 64 and half load). */
+		while (want / 4 * 3 < bytes / 128 && want < (1ULL << 32))
 			want <<= 1;
 		g.ids.mask = (size_t)want - 1;
 	}

@@ -667,7 +667,27 @@ mbr_json_quote(mbr_buf *out, const char *s, size_t n)
 	mbr_buf_grow(out, n + 2);
 	mbr_buf_addc(out, '"');
 	for (i = 0; i < n; i++) {
-		if (u[i] >= 0x20 && u[i] != '"' && u[i] != '\\')
+#ifdef ND_SIMD
+		/* Sixteen bytes a step to the next byte that needs an
+		 * escape: most fields have none. */
+		while (n - i >= 16) {
+			__m128i v = _mm_loadu_si128((const void *)(u + i));
+			__m128i x = _mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)),
+			    v));
+			unsigned m = (unsigned)_mm_movemask_epi8(x);
+			if (m != 0) {
+				i += (size_t)__builtin_ctz(m);
+				break;
+			}
+			i += 16;
+		}
+		if (i == n)
+			break;
+#endif
+		if (!strstop[u[i]])
 			continue;
 		mbr_buf_add(out, s + run, i - run);
 		run = i + 1;

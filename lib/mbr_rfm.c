@@ -303,6 +303,8 @@ dayset_add(struct dayset *d, uint64_t key)
 	return 1;
 }
 
+#define PEND	16	/* a power of two */
+
 struct rfm {
 	const mbr_cli		*c;
 	const mbr_rfm_opts	*o;
@@ -316,6 +318,14 @@ struct rfm {
 	char			 cur[8];
 	int			 exp;		/* -1 until known */
 	uint64_t		 n_paid, n_other, n_future;
+	/* paid orders waiting for their member's cache lines (see defer) */
+	struct pend {
+		uint64_t	 h;
+		int64_t		 t, a;
+		size_t		 n;
+		char		 key[40];
+	}			 pend[PEND];
+	uint64_t		 npush, ndone;
 	/* scoring */
 	size_t			 nscored;
 	int64_t			*sv[3];		/* sorted r, f, m */
@@ -374,18 +384,95 @@ begin_orders(struct rfm *g, const char *file, mbr_err *err)
 	return MBR_OK;
 }
 
+/* Adds a paid order at t of amount a to the member key. */
+static void
+apply(struct rfm *g, const char *key, size_t n, uint64_t h, int64_t t,
+    int64_t a)
+{
+	const mbr_rfm_opts *o = g->o;
+	struct mem *m = mbr_tab_upsert_h(g->m, key, n, h, NULL);
+	int64_t day, age;
+	int i, newday = 1;
+
+	day = local_day(g, t);
+	age = g->asof_day - day;
+	if (!(m->flags & HAS_PAID)) {
+		m->flags |= HAS_PAID;
+		m->first_t = m->last_t = t;
+	} else {
+		if (t < m->first_t)
+			m->first_t = t;
+		if (t > m->last_t)
+			m->last_t = t;
+	}
+	/* A paid order with a negative amount is a return booked as an
+	 * order of its own: it lowers monetary and is not a purchase. */
+	if (o->freq_days && a >= 0)
+		newday = dayset_add(&g->days, ((uint64_t)mbr_tab_index(g->m,
+		    m) << 24) | (uint64_t)(day & 0xffffff));
+	if (o->window == 0 || age < o->window) {
+		m->monetary += a;
+		if (a >= 0 && newday)
+			m->freq++;
+	}
+	for (i = 0; i < o->nalso; i++)
+		if (age < o->also[i]) {
+			ALSO_M(m, i) += a;
+			if (a >= 0 && newday)
+				ALSO_F(m, o->nalso, i)++;
+		}
+}
+
+
+static void
+flush(struct rfm *g)
+{
+	while (g->ndone < g->npush) {
+		struct pend *p = &g->pend[g->ndone++ % PEND];
+		apply(g, p->key, p->n, p->h, p->t, p->a);
+	}
+}
+
+/* The member table is probed at random, two cache misses an order (its
+ * slot, then its entry) that dominated the run at millions of members.
+ * A paid order waits PEND orders before it is applied: its slot was
+ * fetched when the row was read, its entry halfway, so both are in the
+ * cache by its turn.  Orders are applied in input order, so members
+ * still enter the table in the order of their first paid order. */
+static void
+defer(struct rfm *g, mbr_slice id, uint64_t h, int64_t t, int64_t a)
+{
+	struct pend *p;
+
+	if (id.n > sizeof(p->key)) {
+		flush(g);
+		apply(g, id.p, id.n, h, t, a);
+		return;
+	}
+	if (g->npush - g->ndone == PEND) {
+		p = &g->pend[g->ndone++ % PEND];
+		apply(g, p->key, p->n, p->h, p->t, p->a);
+	}
+	if (g->npush - g->ndone >= PEND / 2)
+		mbr_tab_prefetch_entry(g->m, g->pend[(g->npush - PEND / 2) %
+		    PEND].h);
+	p = &g->pend[g->npush++ % PEND];
+	p->h = h;
+	p->t = t;
+	p->a = a;
+	p->n = id.n;
+	memcpy(p->key, id.p, id.n);
+}
+
 static void
 order(struct rfm *g, const mbr_rec *rec)
 {
-	const mbr_rfm_opts *o = g->o;
 	mbr_slice id = rec->f[g->ix_id], ts = rec->f[g->ix_ts];
 	mbr_slice amt = rec->f[g->ix_amt], st = rec->f[g->ix_st];
 	mbr_slice cur = rec->f[g->ix_cur];
 	mbr_err e = { 0 };
 	mbr_time t;
-	int64_t a, day, age;
-	struct mem *m;
-	int i, newday = 1;
+	int64_t a;
 	uint64_t h = 0;
 
 	/* The member table is probed at random: start the cache miss now,
@@ -467,34 +554,7 @@ order(struct rfm *g, const mbr_rec *rec)
 		return;
 	}
 	g->n_paid++;
-	m = mbr_tab_upsert_h(g->m, id.p, id.n, h, NULL);
-	day = local_day(g, t.t);
-	age = g->asof_day - day;
-	if (!(m->flags & HAS_PAID)) {
-		m->flags |= HAS_PAID;
-		m->first_t = m->last_t = t.t;
-	} else {
-		if (t.t < m->first_t)
-			m->first_t = t.t;
-		if (t.t > m->last_t)
-			m->last_t = t.t;
-	}
-	/* A paid order with a negative amount is a return booked as an
-	 * order of its own: it lowers monetary and is not a purchase. */
-	if (o->freq_days && a >= 0)
-		newday = dayset_add(&g->days, ((uint64_t)mbr_tab_index(g->m,
-		    m) << 24) | (uint64_t)(day & 0xffffff));
-	if (o->window == 0 || age < o->window) {
-		m->monetary += a;
-		if (a >= 0 && newday)
-			m->freq++;
-	}
-	for (i = 0; i < o->nalso; i++)
-		if (age < o->also[i]) {
-			ALSO_M(m, i) += a;
-			if (a >= 0 && newday)
-				ALSO_F(m, o->nalso, i)++;
-		}
+	defer(g, id, h, t.t, a);
 }
 
 static void
@@ -1123,6 +1183,7 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 		}
 		order(&g, &rec);
 	}
+	flush(&g);
 	if (rc == MBR_OK)
 		rc = err->code;
 	if (rc != MBR_OK)

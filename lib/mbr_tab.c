@@ -269,6 +269,22 @@ mbr_tab_prefetch(const mbr_tab *t, uint64_t h)
 	__builtin_prefetch(&t->slot[(uint32_t)h & t->mask]);
 }
 
+void
+mbr_tab_prefetch_entry(const mbr_tab *t, uint64_t h64)
+{
+	uint32_t h = (uint32_t)h64;
+	size_t j = h & t->mask;
+	uint64_t s = t->slot[j];
+
+	/* The first two slots only: longer probe sequences are rare at
+	 * the table's load, and a missed guess costs only the fetch. */
+	if (s != 0 && (uint32_t)(s >> 32) == h)
+		__builtin_prefetch(entry_at(t, (s & 0xffffffffu) - 1), 1);
+	else if ((s = t->slot[(j + 1) & t->mask]) != 0 &&
+	    (uint32_t)(s >> 32) == h)
+		__builtin_prefetch(entry_at(t, (s & 0xffffffffu) - 1), 1);
+}
+
 void *
 mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h64,
     int *isnew)

@@ -37,6 +37,9 @@ void	*mbr_tab_upsert(mbr_tab *t, const char *key, size_t n, int *isnew);
 void	*mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h,
 	    int *isnew);
 void	 mbr_tab_prefetch(const mbr_tab *t, uint64_t h);
+/* Once the slot has arrived: fetches the entry it points to, so that a
+ * caller running a few keys ahead finds both in the cache. */
+void	 mbr_tab_prefetch_entry(const mbr_tab *t, uint64_t h);
 /* The value for key, or NULL. */
 void	*mbr_tab_get(const mbr_tab *t, const char *key, size_t n);
 /* Entries are numbered 0..count-1 in insertion order. */

@@ -397,6 +397,34 @@ quote(void)
 	mbr_buf_reset(&b);
 	mbr_csv_quote(&b, "a\0b", 3, ',');
 	T_EQ_I(b.n, 3);
+
+	/* A byte that needs quotes at every place of a field longer than
+	 * the sixteen-byte scan, and one that does not (';' with ','). */
+	{
+		static const char sp[] = { ',', '"', '\r', '\n', ';' };
+		char s[41], want[90];
+		size_t k, p, w;
+
+		for (k = 0; k < sizeof(sp); k++)
+			for (p = 1; p + 1 < sizeof(s); p++) {
+				memset(s, 'x', sizeof(s));
+				s[p] = sp[k];
+				w = 0;
+				if (sp[k] != ';')
+					want[w++] = '"';
+				memcpy(want + w, s, p + 1);
+				w += p + 1;
+				if (sp[k] == '"')
+					want[w++] = '"';
+				memcpy(want + w, s + p + 1, sizeof(s) - p - 1);
+				w += sizeof(s) - p - 1;
+				if (sp[k] != ';')
+					want[w++] = '"';
+				mbr_buf_reset(&b);
+				mbr_csv_quote(&b, s, sizeof(s), ',');
+				T_EQ_SN(b.p, b.n, (want[w] = '\0', want));
+			}
+	}
 	mbr_buf_release(&b);
 }
 

@@ -564,6 +564,43 @@ quote(void)
 	    memcmp(r.kv[0].val.p, all, sizeof(all)) == 0;
 	T_OK(ok);
 
+	/* Each byte that needs an escape, and some that do not, at every
+	 * place of a long string: the sixteen-byte scan must stop at it
+	 * wherever it falls. */
+	{
+		static const unsigned char sp[] = { '"', '\\', 0x00, 0x1f,
+		    0x20, 0x7f, 0x80, 0xff, '\n' };
+		char s[41], want[80];
+		size_t k, p, w;
+
+		for (k = 0; k < sizeof(sp); k++)
+			for (p = 0; p < sizeof(s); p++) {
+				memset(s, 'a', sizeof(s));
+				s[p] = (char)sp[k];
+				w = 0;
+				want[w++] = '"';
+				memset(want + w, 'a', p);
+				w += p;
+				if (sp[k] == '"' || sp[k] == '\\') {
+					want[w++] = '\\';
+					want[w++] = (char)sp[k];
+				} else if (sp[k] == '\n') {
+					memcpy(want + w, "\\n", 2);
+					w += 2;
+				} else if (sp[k] < 0x20) {
+					w += (size_t)sprintf(want + w,
+					    "\\u%04x", sp[k]);
+				} else
+					want[w++] = (char)sp[k];
+				memset(want + w, 'a', sizeof(s) - p - 1);
+				w += sizeof(s) - p - 1;
+				want[w++] = '"';
+				mbr_buf_reset(&b);
+				mbr_json_quote(&b, s, sizeof(s));
+				T_EQ_SN(b.p, b.n, (want[w] = '\0', want));
+			}
+	}
+
 	/* A long run needs more than the first reservation. */
 	mbr_buf_reset(&b);
 	for (i = 0; i < 1000; i++)

@@ -181,10 +181,45 @@ exhaustive(void)
 	T_EQ_I(bad, 0);
 }
 
+/* The same characters inside ASCII text, at every offset of a string
+ * longer than the sixteen-byte scan: the answer is the whole length or
+ * the character's offset. */
+static void
+embedded(void)
+{
+	static const unsigned char edge[] = { 0x7f, 0x80, 0xbf, 0xc0 };
+	unsigned char s[40];
+	unsigned a, b, c;
+	size_t p, want, got, len;
+	long bad = 0;
+
+	for (p = 0; p < 24; p++)
+		for (a = 0x80; a < 0x100; a++)
+			for (b = 0; b < 0x100; b++)
+				for (c = 0; c < 5; c++) {
+					memset(s, 'a', sizeof(s));
+					s[p] = (unsigned char)a;
+					s[p + 1] = (unsigned char)b;
+					len = 2;
+					if (c < 4) {
+						if (a < 0xe0)
+							continue;
+						s[p + 2] = edge[c];
+						len = 3;
+					}
+					want = onechar(s + p, len) ?
+					    sizeof(s) : p;
+					got = check((char *)s, sizeof(s));
+					bad += got != want;
+				}
+	T_EQ_I(bad, 0);
+}
+
 int
 main(void)
 {
 	named();
 	exhaustive();
+	embedded();
 	return T_DONE();
 }
