@@ -135,6 +135,9 @@ mbr_cli_opt(mbr_cli *c, int ch, const char *arg)
 	case 'o':
 		c->output = arg;
 		break;
+	case MBR_OPT_THREADS:
+		c->threads = (int)mbr_opt_int("--threads", arg, 1, 1024);
+		break;
 	case MBR_OPT_DECIMAL_COMMA:
 		c->decimal_comma = 1;
 		break;

@@ -25,6 +25,7 @@ enum {
 	MBR_OPT_OUTPUT,
 	MBR_OPT_DECIMAL_COMMA,
 	MBR_OPT_HELP,
+	MBR_OPT_THREADS,
 	MBR_OPT_VERSION,
 	MBR_OPT_FIRST_OWN	/* a program's own options start here */
 };
@@ -44,6 +45,7 @@ enum {
 	{ "output-format",	required_argument, NULL, MBR_OPT_OUTPUT_FORMAT }, \
 	{ "quiet",		no_argument,	   NULL, 'q' },		\
 	{ "rejects",		required_argument, NULL, MBR_OPT_REJECTS }, \
+	{ "threads",		required_argument, NULL, MBR_OPT_THREADS }, \
 	{ "tz",			required_argument, NULL, MBR_OPT_TZ },	\
 	{ "version",		no_argument,	   NULL, 'V' },		\
 	{ NULL, 0, NULL, 0 }
@@ -61,6 +63,7 @@ typedef struct {
 	const char	*tz;
 	int		 quiet;
 	int		 decimal_comma;
+	int		 threads;	/* --threads; 0: mbr_threads_default() */
 	const char	*usage;		/* the program's usage text */
 } mbr_cli;
 

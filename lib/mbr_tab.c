@@ -337,6 +337,13 @@ mbr_tab_get(const mbr_tab *t, const char *key, size_t n)
 	    sizeof(struct entry);
 }
 
+void
+mbr_tab_drop_index(mbr_tab *t)
+{
+	free(t->slot);
+	t->slot = NULL;
+}
+
 size_t
 mbr_tab_count(const mbr_tab *t)
 {
@@ -378,6 +385,6 @@ mbr_tab_index(const mbr_tab *t, const void *v)
 size_t
 mbr_tab_bytes(const mbr_tab *t)
 {
-	return (t->mask + 1) * sizeof(uint64_t) +
+	return (t->slot != NULL ? (t->mask + 1) * sizeof(uint64_t) : 0) +
 	    t->nchunk * CHUNK * t->esize + mbr_arena_bytes(t->keys);
 }

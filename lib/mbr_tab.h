@@ -42,6 +42,9 @@ void	 mbr_tab_prefetch(const mbr_tab *t, uint64_t h);
 void	 mbr_tab_prefetch_entry(const mbr_tab *t, uint64_t h);
 /* The value for key, or NULL. */
 void	*mbr_tab_get(const mbr_tab *t, const char *key, size_t n);
+/* Frees the slots, keeping the entries: for a table that is complete
+ * and only iterated from now on.  Upsert and get must not follow. */
+void	 mbr_tab_drop_index(mbr_tab *t);
 /* Entries are numbered 0..count-1 in insertion order. */
 size_t	 mbr_tab_count(const mbr_tab *t);
 void	*mbr_tab_val(const mbr_tab *t, size_t i);

@@ -215,11 +215,75 @@ embedded(void)
 	T_EQ_I(bad, 0);
 }
 
+/* The offset of the first bad byte, by onechar alone. */
+static size_t
+ref_check(const unsigned char *s, size_t n)
+{
+	size_t i = 0, len;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		for (len = 2; len <= 4; len++)
+			if (i + len <= n && onechar(s + i, len))
+				break;
+		if (len > 4)
+			return i;
+		i += len;
+	}
+	return n;
+}
+
+/* Random strings up to 100 bytes, mostly text, with leads,
+ * continuations and the edge bytes mixed in, against ref_check: the
+ * sixteen-byte checker must agree at every length and offset.  The
+ * generator is fixed (an LCG), so a failure repeats. */
+static void
+random_mix(void)
+{
+	static const unsigned char pick[] = { 'a', ' ', 0x00, 0x7f, 0x80,
+	    0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0,
+	    0xe4, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff };
+	/* well-formed pieces, so that long valid runs occur too */
+	static const char *const whole[] = { "\xe4\xb8\xad", "\xc3\xa9",
+	    "\xf0\x9f\x98\x80", "abcdefgh", "\xed\x9f\xbf",
+	    "\xf4\x8f\xbf\xbf", "\xe0\xa0\x80" };
+	unsigned char s[128];
+	unsigned long x = 12345;
+	long bad = 0, iter;
+	size_t n, k;
+
+	for (iter = 0; iter < 300000; iter++) {
+		size_t want = (size_t)((x = x * 6364136223846793005UL +
+		    1442695040888963407UL) >> 33) % 101;
+		for (n = 0; n < want;) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			k = (size_t)(x >> 33);
+			if (k % 4 != 0) {
+				const char *w = whole[(k / 4) % 7];
+				size_t wl = strlen(w);
+				if (n + wl > want)
+					break;
+				memcpy(s + n, w, wl);
+				n += wl;
+			} else if (k % 64 == 0)
+				s[n++] = pick[(k / 64) % sizeof(pick)];
+			else
+				s[n++] = 'a';
+		}
+		bad += check((char *)s, n) != ref_check(s, n);
+	}
+	T_EQ_I(bad, 0);
+}
+
 int
 main(void)
 {
 	named();
 	exhaustive();
 	embedded();
+	random_mix();
 	return T_DONE();
 }
