@@ -1,6 +1,7 @@
 /* mbr_ingest.c: see mbr_ingest.h. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -8,6 +9,7 @@
 #include "mbr_ident.h"
 #include "mbr_ingest.h"
 #include "mbr_money.h"
+#include "mbr_pipe.h"
 #include "mbr_preset.h"
 #include "mbr_tab.h"
 #include "mbr_time.h"
@@ -107,6 +109,11 @@ struct ing {
 	mbr_buf			 fpbuf, key, tmp, msg;
 	char			 amtbuf[MBR_MONEY_LEN], tsbuf[MBR_TIME_LEN + 1];
 	uint64_t		 written;
+	/* Orders to write, handed to a second thread (see emit_later) */
+	mbr_pipe		*pipe;
+	int			 piped;		/* this input's orders go there */
+	atomic_int		 wfailed;	/* the writer failed there */
+	mbr_err			 werr;		/* how */
 };
 
 /* --- the order-id set --- */
@@ -414,26 +421,55 @@ fp_mix(uint64_t h, uint64_t v)
 	return h * 0xbf58476d1ce4e5b9ULL;
 }
 
+/* Mixes the bytes of one field into h, its length first so that field
+ * boundaries count; unlike mbr_hash, without a finaliser per field:
+ * fingerprint() finalises once. */
+static inline uint64_t
+fp_bytes(uint64_t h, const char *p, size_t n)
+{
+	uint64_t w;
+
+	h = fp_mix(h, n);
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	return h;
+}
+
 static uint64_t
 fp_slice(uint64_t h, mbr_slice s)
 {
-	return fp_mix(h, s.p == NULL ? 0x51ed27 : mbr_hash(s.p, s.n));
+	return s.p == NULL ? fp_mix(h, 0x51ed27) : fp_bytes(h, s.p, s.n);
 }
 
 static uint64_t
 fingerprint(struct ing *g, const struct order *o)
 {
-	uint64_t h = mbr_hash(o->member.p, o->member.n);
+	uint64_t h = fp_bytes(0x9e3779b97f4a7c15ULL, o->member.p, o->member.n);
 
 	(void)g;
 	h = fp_mix(h, (uint64_t)o->ts.t);
 	h = fp_mix(h, (uint64_t)o->amount);
-	h = fp_mix(h, mbr_hash(o->currency, strlen(o->currency)));
+	h = fp_bytes(h, o->currency, strlen(o->currency));
 	h = fp_slice(h, o->channel);
 	h = fp_slice(h, o->store);
 	h = fp_slice(h, o->items);
 	h = fp_slice(h, o->skus);
-	return fp_slice(h, o->categories);
+	h = fp_slice(h, o->categories);
+	/* murmur3's finaliser, as in mbr_hash */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
 }
 
 static void
@@ -452,7 +488,6 @@ emit(struct ing *g, const struct order *o, int status, const mbr_rec *rec,
 	mbr_writer *w = g->run.w;
 	size_t n;
 
-	g->written++;
 	if (w == NULL)
 		return MBR_OK;
 	put(w, "order_id", o->id);
@@ -478,6 +513,97 @@ emit(struct ing *g, const struct order *o, int status, const mbr_rec *rec,
 		mbr_writer_rec(w, g->run.rd, rec, g->skip);
 	}
 	return mbr_writer_end(w, err);
+}
+
+/* An order on its way to the writer: its text copied out of the
+ * reader's buffer, which moves on. */
+struct wrec {
+	struct order	 o;		/* slices point into the pipe */
+	int		 status;
+};
+
+static void
+copy_slice(mbr_slice *s, char **x)
+{
+	if (s->p == NULL)
+		return;
+	memcpy(*x, s->p, s->n);
+	s->p = *x;
+	*x += s->n;
+}
+
+/* Formatting and writing an order is a third of mbr-ingest's work, and
+ * needs nothing the next rows change: with two cores, orders of an
+ * input whose every column is canonical (nothing to pass through) are
+ * written by a second thread, in the order they come. */
+static void
+write_batch(void *ctx, void *items, size_t n)
+{
+	struct ing *g = ctx;
+	struct wrec *r = items;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (atomic_load(&g->wfailed))
+			return;
+		if (emit(g, &r[i].o, r[i].status, NULL, &g->werr) != MBR_OK)
+			atomic_store(&g->wfailed, 1);
+	}
+}
+
+static int
+emit_later(struct ing *g, const struct order *o, int status, mbr_err *err)
+{
+	struct wrec *r;
+	char *x;
+	size_t need = o->id.n + o->member.n + o->channel.n + o->store.n +
+	    o->items.n + o->skus.n + o->categories.n;
+
+	if (atomic_load(&g->wfailed)) {
+		mbr_pipe_drain(g->pipe);
+		*err = g->werr;
+		return err->code;
+	}
+	g->written++;
+	r = mbr_pipe_add(g->pipe, need, (void **)&x);
+	r->o = *o;
+	r->o.member = (mbr_buf){ NULL, 0, 0 };
+	r->status = status;
+	copy_slice(&r->o.id, &x);
+	r->o.member.p = x;
+	r->o.member.n = o->member.n;
+	memcpy(x, o->member.p, o->member.n);
+	x += o->member.n;
+	copy_slice(&r->o.channel, &x);
+	copy_slice(&r->o.store, &x);
+	copy_slice(&r->o.items, &x);
+	copy_slice(&r->o.skus, &x);
+	copy_slice(&r->o.categories, &x);
+	return MBR_OK;
+}
+
+static int
+put_order(struct ing *g, const struct order *o, int status,
+    const mbr_rec *rec, mbr_err *err)
+{
+	if (g->piped && g->run.w != NULL)
+		return emit_later(g, o, status, err);
+	g->written++;
+	return emit(g, o, status, rec, err);
+}
+
+/* Everything handed over is written; the writer's error, if any. */
+static int
+flush_writer(struct ing *g, mbr_err *err)
+{
+	if (g->pipe == NULL)
+		return MBR_OK;
+	mbr_pipe_drain(g->pipe);
+	if (atomic_load(&g->wfailed)) {
+		*err = g->werr;
+		return err->code;
+	}
+	return MBR_OK;
 }
 
 static void
@@ -518,11 +644,11 @@ settle(struct ing *g, struct order *o, int file, unsigned long line,
 		e->line = (uint32_t)line;
 		e->st0 = e->st = (uint8_t)o->status;
 		g->fs[file].orders++;
-		return emit(g, o, o->status, rec, err);
+		return put_order(g, o, o->status, rec, err);
 	}
 	if (g->planned && e->file == file && e->line == line) {
 		g->fs[file].orders++;
-		return emit(g, o, e->st, rec, err);
+		return put_order(g, o, e->st, rec, err);
 	}
 	snprintf(place, sizeof(place), "%s:%lu",
 	    mbr_reader_filename(g->run.rd, e->file), (unsigned long)e->line);
@@ -986,6 +1112,35 @@ check_columns(struct ing *g, const char *file, mbr_err *err)
 	return MBR_OK;
 }
 
+/* Whether this input's orders go to the writing thread: not when
+ * columns of its own are passed through (the reader's column table is
+ * not the other thread's to read), nor for NDJSON with pass-through,
+ * whose records may each bring other fields. */
+static int
+choose_writer(struct ing *g, mbr_err *err)
+{
+	const int *h;
+	size_t nh, i;
+	int own = 0;
+
+	if (g->pipe == NULL)
+		return MBR_OK;
+	if (g->p->keep && !g->is_csv)
+		own = 1;
+	else if (g->p->keep) {
+		h = mbr_reader_header(g->run.rd, &nh);
+		for (i = 0; i < nh; i++)
+			if (h[i] >= g->nskip || !g->skip[h[i]])
+				own = 1;
+	}
+	if (own && g->piped) {
+		g->piped = 0;
+		return flush_writer(g, err);
+	}
+	g->piped = !own;
+	return MBR_OK;
+}
+
 static int
 begin_file(struct ing *g, mbr_err *err)
 {
@@ -1017,9 +1172,9 @@ begin_file(struct ing *g, mbr_err *err)
 	}
 	g->fs[fileno].preset = g->p->name;
 	resolve(g, g->p);
-	if (g->is_csv)
-		return check_columns(g, file, err);
-	return MBR_OK;
+	if (g->is_csv && check_columns(g, file, err) != MBR_OK)
+		return err->code;
+	return choose_writer(g, err);
 }
 
 static int
@@ -1048,7 +1203,11 @@ pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 				li_row(g, &rec);
 			continue;
 		}
-		memset(&e, 0, sizeof(e));
+		/* not memset: the message buffers are most of a row's
+		 * worth of stores, and are written before they are read */
+		e.code = MBR_OK;
+		e.file[0] = e.msg[0] = '\0';
+		e.line = 0;
 		if ((why = convert(g, &rec, &o, &e)) != NULL) {
 			reject(g, &rec, why, e.msg);
 			continue;
@@ -1183,7 +1342,14 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 	if ((rc = mbr_run_open(&g.run, &cc, nfiles, files, !o->check,
 	    err)) != MBR_OK)
 		goto out;
+	if (g.run.w != NULL)
+		g.pipe = mbr_pipe_new(sizeof(struct wrec), c->threads ?
+		    c->threads : mbr_threads_default(), write_batch, &g);
 	rc = pass(&g, nfiles, files, err);
+	g.piped = 0;
+	if (flush_writer(&g, rc == MBR_OK ? err : &(mbr_err){ 0 }) != MBR_OK &&
+	    rc == MBR_OK)
+		rc = err->code;
 	if (rc == MBR_OK)
 		rc = li_finish(&g, err);
 	if (rc == MBR_OK && g.run.w != NULL && mbr_writer_count(g.run.w) == 0) {
@@ -1198,10 +1364,12 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 		summary(&g);
 	rc = mbr_run_close(&g.run, &cc, err);
 out:
+	mbr_pipe_free(g.pipe);
 	if (g.run.rd != NULL)
 		mbr_run_close(&g.run, &cc, &(mbr_err){ 0 });
 	li_free(&g);
-	free(g.ids.s);
+	if (g.ids.s != NULL)
+		free(g.ids.s);
 	free(g.fs);
 	free(g.skip);
 	mbr_buf_release(&g.fpbuf);
