@@ -22,7 +22,8 @@ WORKLOADS = [
 COLOURS = ["#d62728", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e",
            "#8c564b"]
 THREADS = {
-    "mbr": "1", "duckdb": "default (all cores)", "duckdb-1t": "1",
+    "mbr": "2 (default)", "mbr-1t": "1", "duckdb": "default (all cores)",
+    "duckdb-1t": "1",
     "duckdb-ntile": "default", "pandas": "1 (pandas is single-threaded)",
     "pandas-qcut": "1", "miller": "default (GOMAXPROCS = cores)",
     "miller-1t": "GOMAXPROCS=1",
@@ -248,8 +249,11 @@ def main():
                     "%.2f" % (mw / m) if mw else "-")
                 fail = " (exit status ≠ 0 in %d runs)" % d["fail"] \
                     if d["fail"] else ""
+                thr = "1" if (wl == "segment" and var == "mbr") else \
+                    THREADS.get(var, "")
                 w("| %s | %s | %s | %s%s | %s–%s | %s | %s | %s |" % (
-                    var, how(var, wl), THREADS.get(var, ""), fmt_s(m), fail,
+                    var, how(var, wl) + (" --threads 1" if var == "mbr-1t"
+                                         else ""), thr, fmt_s(m), fail,
                     fmt_s(min(d["w"])), fmt_s(max(d["w"])), fmt_mb(rss),
                     "%.0f" % (rss * 1024.0 / per) if per else "-", ratio))
             w("")

@@ -309,6 +309,7 @@ rfm_variants() {	# rfm_variants SIZE WORKLOAD INPUT
 	local size=$1 wl=$2 in=$3
 	: >"$tmp/variants"
 	variant mbr "$bin/mbr-rfm -q --as-of $ASOF --tz $TZONE $in >/dev/null"
+	variant mbr-1t "$bin/mbr-rfm -q --threads 1 --as-of $ASOF --tz $TZONE $in >/dev/null"
 	if [ $have_duck = 0 ]; then
 		unavailable "$size" "$wl" duckdb "$why_duck"
 	elif [ $duck_ok = 1 ]; then
@@ -395,6 +396,7 @@ run_size() {
 	say "== $size: ingest (CSV to NDJSON)"
 	: >"$tmp/variants"
 	variant mbr "$bin/mbr-ingest -q --output-format ndjson $o >/dev/null"
+	variant mbr-1t "$bin/mbr-ingest -q --threads 1 --output-format ndjson $o >/dev/null"
 	if [ $have_duck = 1 ]; then
 		variant duckdb "$(duck 0 ingest.sql orders="$o" out=/dev/null)"
 		variant duckdb-1t "$(duck 1 ingest.sql orders="$o" out=/dev/null)"
@@ -488,7 +490,7 @@ run_size() {
 	printf 'os\t%s\n' "$(. /etc/os-release && echo "$PRETTY_NAME")"
 	printf 'cc\t%s\n' "$(${CC:-cc} --version | head -1)"
 	printf 'mbr\t%s\n' "$(git describe --always --dirty 2>/dev/null || echo unknown)"
-	printf 'mbr_threads\t%s\n' "$(grep -l pthread_create lib/*.c >/dev/null 2>&1 && echo 'more than 1 (pthread_create in lib/)' || echo '1 (no thread in lib/)')"
+	printf 'mbr_threads\t%s\n' "mbr-ingest and mbr-rfm: $(bin/mbr-rfm --help 2>&1 | grep -q -- --threads && echo "2 by default on 2 cores or more (the reader, and a thread that folds orders or writes them; --threads 1 is the mbr-1t row)" || echo 1); mbr-segment: 1"
 	printf 'gen\t%s\n' "$GEN_SRC $(md5sum <"$GEN_SRC" | cut -c1-12)"
 	printf 'duckdb\t%s\n' "${duck_version:-unavailable: $why_duck}"
 	printf 'node\t%s\n' "$(node --version 2>/dev/null || echo -)"

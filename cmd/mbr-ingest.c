@@ -12,7 +12,7 @@ static const char usage_text[] =
     "                  [--default-country cc] [--currency code] [--tz zone]\n"
     "                  [--encoding enc] [-d delim] [--decimal-comma]\n"
     "                  [--input-format fmt] [--output-format fmt] [-o file]\n"
-    "                  [--rejects file] [--max-rejects n|n%]\n"
+    "                  [--rejects file] [--max-rejects n|n%] [--threads n]\n"
     "                  [--show-preset name] [file ...]\n";
 
 enum {

@@ -15,7 +15,8 @@ static const char usage_text[] =
     "               [--sleeping-days n] [--churned-days n] [--summary]\n"
     "               [--thresholds file] [--currency code]\n"
     "               [--input-format fmt] [--output-format fmt] [-o file]\n"
-    "               [--rejects file] [--max-rejects n|n%] [file ...]\n";
+    "               [--rejects file] [--max-rejects n|n%] [--threads n]\n"
+    "               [file ...]\n";
 
 enum {
 	OPT_ALSO = MBR_OPT_FIRST_OWN,
