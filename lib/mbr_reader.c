@@ -505,6 +505,12 @@ next_ndjson(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 	}
 	rec->raw = (mbr_slice){ p, n };
 	if (mbr_ndjson_parse(p, n, &rd->jrec, &perr) != MBR_OK) {
+		const char *why;
+
+		/* Bad text is named as such, as in a CSV input, whether
+		 * or not the JSON around it holds. */
+		if ((why = check_text(rd, p, n)) != NULL)
+			return bad(rd, rec, why);
 		snprintf(rd->why, sizeof(rd->why), "%s", perr.msg);
 		return bad(rd, rec, "invalid JSON");
 	}

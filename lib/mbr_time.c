@@ -293,9 +293,10 @@ mbr_tz_offset_at(mbr_tz *tz, int64_t t)
  * nearby change and b the one after, local is read with a unless it
  * does not exist with a but does with b.  So a fold gives its earlier
  * instant (01:30 on the night clocks go back is the first 01:30, as
- * date(1), Python and java.time read it) and a gap is read with the
- * offset before it (02:30 when clocks go forward from 02:00 to 03:00
- * is 03:30 daylight time, as glibc's mktime and Python read it). */
+ * Python and java.time read it; GNU date(1) takes the second) and a
+ * gap is read with the offset before it (02:30 when clocks go forward
+ * from 02:00 to 03:00 is 03:30 daylight time, as glibc's mktime and
+ * Python read it). */
 static void
 local_to_time(mbr_tz *tz, int64_t local, int64_t *t, int32_t *shown)
 {
