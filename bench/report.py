@@ -182,12 +182,15 @@ def main():
               else ""))
         w("")
         w("Measured %s: %s round(s) after %s warm-up round(s); load "
-          "average %s at the start, %s at the end." % (
+          "average %s at the start, %s at the end%s." % (
               f.get("date", "?"), f.get("runs", "?"), f.get("warmup", "?"),
-              f.get("load_start", "?"), f.get("load_end", "?")))
+              f.get("load_start", "?"), f.get("load_end", "?"),
+              "; the floor measured again %s" % f["floor_date"]
+              if "floor_date" in f else ""))
         w("")
         fl = med[s].get("floor", {})
         names = {"cat": "cat FILE >/dev/null", "wc-l": "wc -l FILE",
+                 "cat-wc": "cat FILE | wc -l",
                  "gzip-dc": "gzip -dc FILE.gz >/dev/null",
                  "mbr-reader": "mbr's record reader alone "
                                "(tests/bench/readspeed FILE)",
@@ -230,8 +233,14 @@ def main():
                     per = int(f.get("members_scored", 0) or 0)
                     perlabel = "bytes/member"
             if mw:
-                w("mbr: %.0f MB/s of CSV, %s rows/s." % (
-                    nbytes / 1e6 / mw, fmt_n(nrow / mw)))
+                cw = fl.get("cat-wc")
+                vs = ""
+                if wl == "ingest" and cw and cw["w"]:
+                    vs = " That is %.1f× `cat FILE | wc -l` (%s s)." % (
+                        mw / statistics.median(cw["w"]),
+                        fmt_s(statistics.median(cw["w"])))
+                w("mbr: %.0f MB/s of CSV, %s rows/s.%s" % (
+                    nbytes / 1e6 / mw, fmt_n(nrow / mw), vs))
                 w("")
             w("| variant | how | threads | wall s (median) | min–max | "
               "peak RSS | %s | mbr/peer |" % perlabel)
