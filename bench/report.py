@@ -283,7 +283,7 @@ def main():
                 continue
             mw = statistics.median(mb["w"])
             for var, d in g.items():
-                if var != "mbr" and d["w"] and \
+                if not var.startswith("mbr") and d["w"] and \
                         statistics.median(d["w"]) < mw:
                     slow.append("%s %s: %s takes %.2f× mbr's time" % (
                         s, wl, var, statistics.median(d["w"]) / mw))

@@ -78,7 +78,11 @@ GEN_SRC=${GEN_SRC:-tests/bench/gen.c}
 data=$root/bench/data
 peers=$root/bench/peers
 bin=$root/bin
-mkdir -p "$data" || exit 3
+# The smoke run (make check) keeps its figures apart, so that it never
+# mixes into those of a full run.
+rd=$data
+[ $smoke = 1 ] && rd=$data/smoke
+mkdir -p "$data" "$rd" || exit 3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mbr-bench.XXXXXX") || exit 3
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT
@@ -182,7 +186,7 @@ size_args() {
 # bench/data/SIZE, unless the stamp says they are there for this very
 # generator and these options.
 make_data() {
-	d=$data/$1
+	d=$rd/$1
 	args="--seed $SEED $(size_args "$1")"
 	stamp="$(md5sum <"$gen" | cut -d' ' -f1) $args"
 	if [ -f "$d/stamp" ] && [ "$(cat "$d/stamp")" = "$stamp" ] &&
@@ -216,7 +220,7 @@ run1() {
 
 # bench_group SIZE WORKLOAD: time the variants listed in $tmp/variants
 # (lines "name<TAB>command") in interleaved rounds; rows go to
-# $data/SIZE/times.tsv as size, workload, variant, round, wall, rss, rc.
+# $rd/SIZE/times.tsv as size, workload, variant, round, wall, rss, rc.
 bench_group() {
 	local size=$1 wl=$2 r name cmd total=$((warmup + runs))
 	for r in $(seq 1 "$total"); do
@@ -250,9 +254,9 @@ fits() {
 	medium)	prev=small ;;
 	*)	return 0 ;;
 	esac
-	[ -f "$data/$prev/times.tsv" ] || return 0
-	rss=$(awk -F'\t' -v w="$2" -v v="$3" '$2 == w && $3 == v && $6 + 0 > m { m = $6 } END { print m + 0 }' "$data/$prev/times.tsv")
-	n0=$(sed -n 's/^orders\t//p' "$data/$prev/facts.tsv")
+	[ -f "$rd/$prev/times.tsv" ] || return 0
+	rss=$(awk -F'\t' -v w="$2" -v v="$3" '$2 == w && $3 == v && $6 + 0 > m { m = $6 } END { print m + 0 }' "$rd/$prev/times.tsv")
+	n0=$(sed -n 's/^orders\t//p' "$rd/$prev/facts.tsv")
 	n1=$(size_args "$1" | awk '{ print $2 }')
 	avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 	[ -n "$n0" ] && [ "$n0" -gt 0 ] || return 0
@@ -368,7 +372,7 @@ seg_check() {	# seg_check SIZE MEMBERS
 }
 
 run_size() {
-	local size=$1 d=$data/$1 o=$data/$1/orders.csv
+	local size=$1 d=$rd/$1 o=$rd/$1/orders.csv
 	make_data "$size"
 	times=$d/times.tsv
 	checks=$d/checks.tsv
@@ -530,7 +534,7 @@ run_size() {
 } >"$tmp/machine.tsv"
 
 if [ $report_only = 0 ]; then
-	cp "$tmp/machine.tsv" "$data/machine.tsv"
+	cp "$tmp/machine.tsv" "$rd/machine.tsv"
 	for s in $sizes; do
 		run_size "$s"
 	done
@@ -543,9 +547,9 @@ else
 	out=bench/RESULTS.md
 	png=bench/RESULTS.png
 fi
-"$PY" bench/report.py "$data" "$out" "$png" $sizes || status=1
-if [ -n "$png" ] && [ $have_gnuplot = 1 ] && [ -f "$data/chart.gp" ]; then
-	gnuplot "$data/chart.gp" || note "bench: gnuplot failed"
+"$PY" bench/report.py "$rd" "$out" "$png" $sizes || status=1
+if [ -n "$png" ] && [ $have_gnuplot = 1 ] && [ -f "$rd/chart.gp" ]; then
+	gnuplot "$rd/chart.gp" || note "bench: gnuplot failed"
 fi
 [ $smoke = 1 ] && cat "$out"
 say "bench: wrote $out${png:+ and $png}"
