@@ -283,35 +283,38 @@ duck() {	# duck THREADS SQL ARGS...: a DuckDB command line
 
 # --- the workloads -------------------------------------------------
 
+# agrees COMPARE MINE THEIRS LABEL CMD: runs the peer's command line CMD
+# (which writes THEIRS) and compares with mbr's MINE by the script
+# COMPARE; the verdict goes to the terminal and the report.  Returns 0
+# when they agree.
+agrees() {
+	local ok=1
+	run1 "$5"
+	if [ "$rc" = 0 ] && "$PY" "$1" "$2" "$3" "$4" >"$tmp/cmp" 2>&1; then
+		ok=0
+	else
+		status=1
+		head -3 "$tmp/stderr" >>"$tmp/cmp"
+	fi
+	cat "$tmp/cmp"
+	sed "s/^/check	/" "$tmp/cmp" >>"$checks"
+	return $ok
+}
+
 rfm_check() {	# rfm_check SIZE WORKLOAD INPUT: mbr vs DuckDB and pandas
 	local size=$1 wl=$2 in=$3
 	duck_ok=0 pd_ok=0
 	run1 "$bin/mbr-rfm -q --as-of $ASOF --tz $TZONE $in >$tmp/rfm.mbr.csv"
 	[ "$rc" = 0 ] || { note "bench: mbr-rfm failed on $in"; status=1; return; }
-	if [ $have_duck = 1 ]; then
-		run1 "$(duck 0 rfm.sql orders="$in" out="$tmp/rfm.duck.csv" asof=$ASOF tz=$TZONE)"
-		if [ "$rc" = 0 ] && "$PY" bench/compare_rfm.py "$tmp/rfm.mbr.csv" \
-		    "$tmp/rfm.duck.csv" "$size $wl: duckdb" >"$tmp/cmp" 2>&1; then
-			duck_ok=1
-		else
-			status=1
-			head -3 "$tmp/stderr" >>"$tmp/cmp"
-		fi
-		cat "$tmp/cmp"
-		sed "s/^/check	/" "$tmp/cmp" >>"$checks"
-	fi
-	if [ $have_pd = 1 ]; then
-		run1 "$PY $peers/rfm_pandas.py $in $tmp/rfm.pd.csv $ASOF $TZONE"
-		if [ "$rc" = 0 ] && "$PY" bench/compare_rfm.py "$tmp/rfm.mbr.csv" \
-		    "$tmp/rfm.pd.csv" "$size $wl: pandas" >"$tmp/cmp" 2>&1; then
-			pd_ok=1
-		else
-			status=1
-			head -3 "$tmp/stderr" >>"$tmp/cmp"
-		fi
-		cat "$tmp/cmp"
-		sed "s/^/check	/" "$tmp/cmp" >>"$checks"
-	fi
+	[ $have_duck = 1 ] && agrees bench/compare_rfm.py "$tmp/rfm.mbr.csv" \
+	    "$tmp/rfm.duck.csv" "$size $wl: duckdb" \
+	    "$(duck 0 rfm.sql orders="$in" out="$tmp/rfm.duck.csv" asof=$ASOF tz=$TZONE)" &&
+	    duck_ok=1
+	[ $have_pd = 1 ] && agrees bench/compare_rfm.py "$tmp/rfm.mbr.csv" \
+	    "$tmp/rfm.pd.csv" "$size $wl: pandas" \
+	    "$PY $peers/rfm_pandas.py $in $tmp/rfm.pd.csv $ASOF $TZONE" &&
+	    pd_ok=1
+	return 0
 }
 
 rfm_variants() {	# rfm_variants SIZE WORKLOAD INPUT
@@ -344,30 +347,24 @@ rfm_variants() {	# rfm_variants SIZE WORKLOAD INPUT
 }
 
 seg_check() {	# seg_check SIZE MEMBERS
-	local size=$1 in=$2 name
+	local size=$1 in=$2 name cmd
 	seg_duck=0 seg_pd=0 seg_mlr=0
 	run1 "$bin/mbr-segment -q --default-segment other --as-of $ASOF --tz $TZONE -r $peers/segment.rules $in >$tmp/seg.mbr.csv"
 	[ "$rc" = 0 ] || { note "bench: mbr-segment failed:"; head -3 "$tmp/stderr" >&2; status=1; return 1; }
 	for name in duckdb pandas miller; do
 		case $name in
 		duckdb)	[ $have_duck = 1 ] || continue
-			run1 "$(duck 0 segment.sql members="$in" out="$tmp/seg.peer.csv")" ;;
+			cmd="$(duck 0 segment.sql members="$in" out="$tmp/seg.peer.csv")" ;;
 		pandas)	[ $have_pd = 1 ] || continue
-			run1 "$PY $peers/segment_pandas.py $in $tmp/seg.peer.csv" ;;
+			cmd="$PY $peers/segment_pandas.py $in $tmp/seg.peer.csv" ;;
 		miller)	[ $have_mlr = 1 ] || continue
-			run1 "mlr --icsv --ocsv put -f $peers/segment.mlr $in >$tmp/seg.peer.csv" ;;
+			cmd="mlr --icsv --ocsv put -f $peers/segment.mlr $in >$tmp/seg.peer.csv" ;;
 		esac
-		if [ "$rc" = 0 ] && "$PY" bench/compare_seg.py "$tmp/seg.mbr.csv" \
-		    "$tmp/seg.peer.csv" "$size segment: $name" >"$tmp/cmp" 2>&1; then
-			case $name in
-			duckdb) seg_duck=1 ;; pandas) seg_pd=1 ;; miller) seg_mlr=1 ;;
-			esac
-		else
-			status=1
-			head -3 "$tmp/stderr" >>"$tmp/cmp"
-		fi
-		cat "$tmp/cmp"
-		sed "s/^/check	/" "$tmp/cmp" >>"$checks"
+		agrees bench/compare_seg.py "$tmp/seg.mbr.csv" "$tmp/seg.peer.csv" \
+		    "$size segment: $name" "$cmd" || continue
+		case $name in
+		duckdb) seg_duck=1 ;; pandas) seg_pd=1 ;; miller) seg_mlr=1 ;;
+		esac
 	done
 }
 

@@ -421,55 +421,29 @@ fp_mix(uint64_t h, uint64_t v)
 	return h * 0xbf58476d1ce4e5b9ULL;
 }
 
-/* Mixes the bytes of one field into h, its length first so that field
- * boundaries count; unlike mbr_hash, without a finaliser per field:
- * fingerprint() finalises once. */
-static inline uint64_t
-fp_bytes(uint64_t h, const char *p, size_t n)
-{
-	uint64_t w;
-
-	h = fp_mix(h, n);
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-		h ^= h >> 31;
-	}
-	if (n > 0) {
-		w = 0;
-		memcpy(&w, p, n);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-		h ^= h >> 31;
-	}
-	return h;
-}
-
 static uint64_t
 fp_slice(uint64_t h, mbr_slice s)
 {
-	return s.p == NULL ? fp_mix(h, 0x51ed27) : fp_bytes(h, s.p, s.n);
+	/* the length first, so that field boundaries count */
+	return s.p == NULL ? fp_mix(h, 0x51ed27) :
+	    mbr_hash_mix(fp_mix(h, s.n), s.p, s.n);
 }
 
 static uint64_t
 fingerprint(struct ing *g, const struct order *o)
 {
-	uint64_t h = fp_bytes(0x9e3779b97f4a7c15ULL, o->member.p, o->member.n);
+	uint64_t h = fp_slice(0x9e3779b97f4a7c15ULL,
+	    (mbr_slice){ o->member.p, o->member.n });
 
 	(void)g;
 	h = fp_mix(h, (uint64_t)o->ts.t);
 	h = fp_mix(h, (uint64_t)o->amount);
-	h = fp_bytes(h, o->currency, strlen(o->currency));
+	h = fp_slice(h, (mbr_slice){ o->currency, strlen(o->currency) });
 	h = fp_slice(h, o->channel);
 	h = fp_slice(h, o->store);
 	h = fp_slice(h, o->items);
 	h = fp_slice(h, o->skus);
-	h = fp_slice(h, o->categories);
-	/* murmur3's finaliser, as in mbr_hash */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 33);
+	return mbr_hash_end(fp_slice(h, o->categories));
 }
 
 static void
@@ -551,6 +525,20 @@ write_batch(void *ctx, void *items, size_t n)
 	}
 }
 
+/* Everything handed over is written; the writer's error, if any. */
+static int
+flush_writer(struct ing *g, mbr_err *err)
+{
+	if (g->pipe == NULL)
+		return MBR_OK;
+	mbr_pipe_drain(g->pipe);
+	if (atomic_load(&g->wfailed)) {
+		*err = g->werr;
+		return err->code;
+	}
+	return MBR_OK;
+}
+
 static int
 emit_later(struct ing *g, const struct order *o, int status, mbr_err *err)
 {
@@ -559,11 +547,8 @@ emit_later(struct ing *g, const struct order *o, int status, mbr_err *err)
 	size_t need = o->id.n + o->member.n + o->channel.n + o->store.n +
 	    o->items.n + o->skus.n + o->categories.n;
 
-	if (atomic_load(&g->wfailed)) {
-		mbr_pipe_drain(g->pipe);
-		*err = g->werr;
-		return err->code;
-	}
+	if (atomic_load(&g->wfailed))
+		return flush_writer(g, err);
 	g->written++;
 	r = mbr_pipe_add(g->pipe, need, (void **)&x);
 	r->o = *o;
@@ -590,20 +575,6 @@ put_order(struct ing *g, const struct order *o, int status,
 		return emit_later(g, o, status, err);
 	g->written++;
 	return emit(g, o, status, rec, err);
-}
-
-/* Everything handed over is written; the writer's error, if any. */
-static int
-flush_writer(struct ing *g, mbr_err *err)
-{
-	if (g->pipe == NULL)
-		return MBR_OK;
-	mbr_pipe_drain(g->pipe);
-	if (atomic_load(&g->wfailed)) {
-		*err = g->werr;
-		return err->code;
-	}
-	return MBR_OK;
 }
 
 static void

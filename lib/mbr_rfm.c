@@ -422,7 +422,6 @@ apply(struct rfm *g, const struct paid *p)
 		}
 }
 
-
 /* The member table is probed at random, two cache misses an order (its
  * slot, then its entry) that dominated the run at millions of members.
  * Paid orders come here in batches from the reading thread (mbr_pipe),

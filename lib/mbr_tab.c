@@ -136,29 +136,8 @@ struct mbr_tab {
 uint64_t
 mbr_hash(const char *p, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
-	uint64_t w;
-
-	while (n >= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-		h ^= h >> 31;
-		p += 8;
-		n -= 8;
-	}
-	if (n > 0) {
-		w = 0;
-		memcpy(&w, p, n);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-	}
-	/* murmur3's finaliser, so that the low bits (the slot) depend on
-	 * every byte */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	return mbr_hash_end(mbr_hash_mix(0x9e3779b97f4a7c15ULL ^
+	    (n * 0xff51afd7ed558ccdULL), p, n));
 }
 
 void *
@@ -214,6 +193,14 @@ entry_at(const mbr_tab *t, size_t i)
 	    (i & (CHUNK - 1)) * t->esize);
 }
 
+/* A slot holds the hash's low 32 bits over the entry's number plus
+ * one (0: empty). */
+static struct entry *
+slot_entry(const mbr_tab *t, uint64_t s)
+{
+	return entry_at(t, (s & 0xffffffffu) - 1);
+}
+
 static void
 grow(mbr_tab *t)
 {
@@ -224,7 +211,7 @@ grow(mbr_tab *t)
 		uint64_t s = t->slot[i];
 		if (s == 0)
 			continue;
-		j = entry_at(t, (s & 0xffffffffu) - 1)->hash & nmask;
+		j = slot_entry(t, s)->hash & nmask;
 		while (ns[j] != 0)
 			j = (j + 1) & nmask;
 		ns[j] = s;
@@ -249,7 +236,7 @@ find(const mbr_tab *t, const char *key, size_t n, uint32_t h, int *found)
 		}
 		if ((uint32_t)(s >> 32) != h)
 			continue;
-		e = entry_at(t, (s & 0xffffffffu) - 1);
+		e = slot_entry(t, s);
 		if (e->n == n && memcmp(ekey(e), key, n) == 0) {
 			*found = 1;
 			return j;
@@ -273,16 +260,20 @@ void
 mbr_tab_prefetch_entry(const mbr_tab *t, uint64_t h64)
 {
 	uint32_t h = (uint32_t)h64;
-	size_t j = h & t->mask;
-	uint64_t s = t->slot[j];
+	size_t k;
 
 	/* The first two slots only: longer probe sequences are rare at
 	 * the table's load, and a missed guess costs only the fetch. */
-	if (s != 0 && (uint32_t)(s >> 32) == h)
-		__builtin_prefetch(entry_at(t, (s & 0xffffffffu) - 1), 1);
-	else if ((s = t->slot[(j + 1) & t->mask]) != 0 &&
-	    (uint32_t)(s >> 32) == h)
-		__builtin_prefetch(entry_at(t, (s & 0xffffffffu) - 1), 1);
+	for (k = 0; k < 2; k++) {
+		uint64_t s = t->slot[(h + k) & t->mask];
+
+		if (s == 0)
+			return;		/* a new member: no entry yet */
+		if ((uint32_t)(s >> 32) == h) {
+			__builtin_prefetch(slot_entry(t, s), 1);
+			return;
+		}
+	}
 }
 
 void *
@@ -297,7 +288,7 @@ mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h64,
 	if (found) {
 		if (isnew != NULL)
 			*isnew = 0;
-		return (char *)entry_at(t, (t->slot[j] & 0xffffffffu) - 1) +
+		return (char *)slot_entry(t, t->slot[j]) +
 		    sizeof(struct entry);
 	}
 	if ((t->count + 1) * 4 > (t->mask + 1) * 3) {
@@ -333,7 +324,7 @@ mbr_tab_get(const mbr_tab *t, const char *key, size_t n)
 
 	if (!found)
 		return NULL;
-	return (char *)entry_at(t, (t->slot[j] & 0xffffffffu) - 1) +
+	return (char *)slot_entry(t, t->slot[j]) +
 	    sizeof(struct entry);
 }
 

@@ -12,6 +12,7 @@
 #define MBR_TAB_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "mbr.h"
 
 typedef struct mbr_arena mbr_arena;
@@ -55,6 +56,39 @@ size_t	 mbr_tab_index(const mbr_tab *t, const void *v);
 size_t	 mbr_tab_bytes(const mbr_tab *t);
 
 uint64_t mbr_hash(const char *p, size_t n);
+
+/* mbr_hash in two steps, for one hash over several strings (a record's
+ * fingerprint): mbr_hash_mix folds n bytes into h, eight at a time;
+ * mbr_hash_end (murmur3's finaliser) makes every bit of h reach the
+ * low ones, which pick the slot. */
+static inline uint64_t
+mbr_hash_mix(uint64_t h, const char *p, size_t n)
+{
+	uint64_t w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	return h;
+}
+
+static inline uint64_t
+mbr_hash_end(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
 
 /* Zeroed memory for a large table probed at random (free with free()).
  * Each probe is a cache miss, and on 4 KiB pages a TLB miss too, a
