@@ -43,21 +43,28 @@ mbr_buf_adds(mbr_buf *b, const char *s)
 }
 
 void
+mbr_buf_vaddf(mbr_buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int len;
+
+	va_copy(again, ap);
+	len = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+	if (len >= 0 && (size_t)len >= b->cap - b->n) {
+		mbr_buf_grow(b, (size_t)len);
+		vsnprintf(b->p + b->n, b->cap - b->n, fmt, again);
+	}
+	va_end(again);
+	if (len >= 0)
+		b->n += (size_t)len;
+}
+
+void
 mbr_buf_addf(mbr_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int len;
 
 	va_start(ap, fmt);
-	len = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+	mbr_buf_vaddf(b, fmt, ap);
 	va_end(ap);
-	if (len < 0)
-		return;
-	if ((size_t)len >= b->cap - b->n) {
-		mbr_buf_grow(b, (size_t)len);
-		va_start(ap, fmt);
-		vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-	}
-	b->n += (size_t)len;
 }

@@ -4,6 +4,7 @@
  * NUL-terminated at p[n], so it can be handed to C string functions. */
 #ifndef MBR_BUF_H
 #define MBR_BUF_H
+#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ void	mbr_buf_grow(mbr_buf *b, size_t n);
 void	mbr_buf_adds(mbr_buf *b, const char *s);
 void	mbr_buf_addf(mbr_buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+void	mbr_buf_vaddf(mbr_buf *b, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 /* Inline: writers call these per field and per byte, and the room is
  * nearly always there. */
 static inline void

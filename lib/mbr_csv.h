@@ -22,7 +22,7 @@
 #include "mbr_buf.h"
 #include "mbr_err.h"
 
-typedef struct {
+typedef struct mbr_csvrec_ {
 	mbr_slice	*f;		/* the fields, slices of the block */
 	size_t		 nf;		/* fields in this record */
 	size_t		 cap;		/* slots in f; grown as needed */

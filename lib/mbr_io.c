@@ -258,6 +258,18 @@ mbr_input_gzipped(const mbr_input *in)
 	return in->gz != 0;
 }
 
+int
+mbr_input_plain(const mbr_input *in, long long *off)
+{
+	struct stat st;
+
+	if (in->gz != 0 || in->cd != (iconv_t)-1 || !in->peeked ||
+	    fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	*off = (long long)(in->rawbytes - (in->rend - in->rbeg));
+	return in->fd;
+}
+
 unsigned long long
 mbr_input_rawbytes(const mbr_input *in)
 {

@@ -27,6 +27,11 @@ long		 mbr_input_read(mbr_input *in, char *buf, size_t cap,
 		    mbr_err *err);
 const char	*mbr_input_name(const mbr_input *in);
 int		 mbr_input_gzipped(const mbr_input *in);
+/* For an input that is a regular file read as it is (no gzip, no
+ * conversion): its descriptor, and at *off the file offset of the next
+ * byte mbr_input_read would give, for a caller that reads the rest
+ * itself with pread.  Otherwise -1. */
+int		 mbr_input_plain(const mbr_input *in, long long *off);
 /* Bytes read from the file itself (compressed bytes for gzip). */
 unsigned long long mbr_input_rawbytes(const mbr_input *in);
 void		 mbr_input_close(mbr_input *in);

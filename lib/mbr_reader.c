@@ -377,22 +377,55 @@ bad(mbr_reader *rd, mbr_rec *rec, const char *reason)
 
 /* Checks a parsed record's text: NUL bytes and UTF-8. */
 static const char *
-check_text(mbr_reader *rd, const char *p, size_t n)
+check_text(const char *p, size_t n, char *why, size_t nwhy)
 {
 	const char *z = memchr(p, '\0', n);
 	size_t off;
 
 	if (z != NULL) {
-		snprintf(rd->why, sizeof(rd->why), "NUL byte at column %zu",
+		snprintf(why, nwhy, "NUL byte at column %zu",
 		    (size_t)(z - p) + 1);
 		return "NUL byte";
 	}
 	if ((off = mbr_utf8_check(p, n)) != n) {
-		snprintf(rd->why, sizeof(rd->why), "invalid UTF-8 at column "
-		    "%zu", off + 1);
+		snprintf(why, nwhy, "invalid UTF-8 at column %zu", off + 1);
 		return "invalid UTF-8";
 	}
 	return NULL;
+}
+
+int
+mbr_reader_csvrec(const mbr_reader *rd, long r, const mbr_csvrec *cr,
+    mbr_slice *f, mbr_rec *rec, char *why, size_t nwhy)
+{
+	size_t i;
+
+	rec->raw = (mbr_slice){ cr->raw, cr->rawn };
+	rec->bad = NULL;
+	rec->why = why;
+	rec->n = 0;
+	if (r < 0) {
+		while (rec->raw.n > 0 && (rec->raw.p[rec->raw.n - 1] == '\n' ||
+		    rec->raw.p[rec->raw.n - 1] == '\r'))
+			rec->raw.n--;	/* raw is without its line end */
+		snprintf(why, nwhy, "unterminated quoted field (%lu lines to "
+		    "the end of the input)", cr->nlines);
+		rec->bad = "malformed CSV";
+		return 0;
+	}
+	if ((rec->bad = check_text(cr->raw, cr->rawn, why, nwhy)) != NULL)
+		return 0;
+	if (cr->nf != rd->nhdr) {
+		snprintf(why, nwhy, "row has %zu field%s, header has %zu",
+		    cr->nf, cr->nf == 1 ? "" : "s", rd->nhdr);
+		rec->bad = "wrong field count";
+		return 0;
+	}
+	for (i = 0; i < rd->nhdr; i++)
+		f[rd->hdr[i]] = cr->f[i];
+	rec->order = rd->hdr;
+	rec->n = rd->nhdr;
+	return 1;
 }
 
 static int
@@ -400,7 +433,6 @@ next_csv(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 {
 	long r;
 	size_t i;
-	const char *why;
 	int rc;
 
 	for (;;) {
@@ -415,32 +447,12 @@ next_csv(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 	}
 	rec->line = rd->line + rd->crec.skipped;
 	rd->line = rec->line + rd->crec.nlines;
-	rec->raw = (mbr_slice){ rd->crec.raw, rd->crec.rawn };
-	if (r < 0) {
-		rd->beg += (size_t)-r;
-		err->code = MBR_OK;
-		while (rec->raw.n > 0 && (rec->raw.p[rec->raw.n - 1] == '\n' ||
-		    rec->raw.p[rec->raw.n - 1] == '\r'))
-			rec->raw.n--;	/* raw is without its line end */
-		snprintf(rd->why, sizeof(rd->why), "unterminated quoted field "
-		    "(%lu lines to the end of the input)", rd->crec.nlines);
-		return bad(rd, rec, "malformed CSV");
-	}
-	rd->beg += (size_t)r;
-	if ((why = check_text(rd, rd->crec.raw, rd->crec.rawn)) != NULL)
-		return bad(rd, rec, why);
-	if (rd->crec.nf != rd->nhdr) {
-		snprintf(rd->why, sizeof(rd->why), "row has %zu field%s, "
-		    "header has %zu", rd->crec.nf, rd->crec.nf == 1 ? "" : "s",
-		    rd->nhdr);
-		return bad(rd, rec, "wrong field count");
-	}
-	for (i = 0; i < rd->nhdr; i++) {
-		rd->f[rd->hdr[i]] = rd->crec.f[i];
-		rd->type[rd->hdr[i]] = MBR_V_STR;
-	}
-	rec->order = rd->hdr;
-	rec->n = rd->nhdr;
+	rd->beg += (size_t)(r < 0 ? -r : r);
+	err->code = MBR_OK;
+	if (mbr_reader_csvrec(rd, r, &rd->crec, rd->f, rec, rd->why,
+	    sizeof(rd->why)))
+		for (i = 0; i < rd->nhdr; i++)
+			rd->type[rd->hdr[i]] = MBR_V_STR;
 	return MBR_READ_REC;
 }
 
@@ -509,7 +521,8 @@ next_ndjson(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 
 		/* Bad text is named as such, as in a CSV input, whether
 		 * or not the JSON around it holds. */
-		if ((why = check_text(rd, p, n)) != NULL)
+		if ((why = check_text(p, n, rd->why, sizeof(rd->why))) !=
+		    NULL)
 			return bad(rd, rec, why);
 		snprintf(rd->why, sizeof(rd->why), "%s", perr.msg);
 		return bad(rd, rec, "invalid JSON");
@@ -537,8 +550,8 @@ next_ndjson(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 	return MBR_READ_REC;
 }
 
-int
-mbr_reader_next(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
+static int
+next(mbr_reader *rd, mbr_rec *rec, mbr_err *err, int stay)
 {
 	int r;
 
@@ -576,9 +589,55 @@ mbr_reader_next(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 				progress(rd, 0);
 			return r;
 		}
+		if (stay)
+			return MBR_READ_END;
 		rd->cur++;
 		rd->started = 0;
 	}
+}
+
+int
+mbr_reader_next(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
+{
+	return next(rd, rec, err, 0);
+}
+
+int
+mbr_reader_next_in(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
+{
+	return next(rd, rec, err, 1);
+}
+
+int
+mbr_reader_plain(const mbr_reader *rd, long long *off, unsigned long *line)
+{
+	int fd;
+
+	if (rd->cur >= rd->nin || rd->started != 2 ||
+	    rd->fmt != MBR_FMT_CSV || rd->nhdr == 0 ||
+	    (fd = mbr_input_plain(rd->in[rd->cur], off)) < 0)
+		return -1;
+	*off -= (long long)(rd->end - rd->beg);
+	*line = rd->line;
+	return fd;
+}
+
+void
+mbr_reader_advance(mbr_reader *rd, unsigned long long records,
+    unsigned long long bytes)
+{
+	rd->count += records;
+	rd->count_in[rd->cur] += records;
+	rd->bytes += bytes;
+	progress(rd, 0);
+}
+
+void
+mbr_reader_end_input(mbr_reader *rd)
+{
+	rd->bytes -= rd->end - rd->beg;	/* counted again by the caller */
+	rd->beg = rd->end;
+	rd->ieof = 1;
 }
 
 int

@@ -90,6 +90,32 @@ int	mbr_reader_nfiles(const mbr_reader *rd);
 /* The index of the input being read. */
 int	mbr_reader_current(const mbr_reader *rd);
 
+/* mbr_reader_next, except that at the end of the current input it
+ * returns MBR_READ_END instead of beginning the next one (which the
+ * next mbr_reader_next does). */
+int	mbr_reader_next_in(mbr_reader *rd, mbr_rec *rec, mbr_err *err);
+
+/* For mbr_split, which parses a large CSV file on several threads:
+ * mbr_reader_plain tells whether the input just begun (its
+ * MBR_READ_FILE returned, its header read) is a regular file read as it
+ * is, and if so gives its descriptor, at *off the file offset of its
+ * first record and at *line that record's line; else -1.  mbr_reader_csvrec makes a record of what
+ * mbr_csv_next returned (r) with the checks the reader makes (NUL
+ * bytes, UTF-8, field count, an unterminated quote), setting f[col] for
+ * the header's columns and rec's raw, bad, why (in why), order and n;
+ * returns 1 for a good record.  mbr_reader_advance counts records and
+ * bytes read by other means; mbr_reader_end_input says the rest of the
+ * input was, so that the next mbr_reader_next begins the next one. */
+int	mbr_reader_plain(const mbr_reader *rd, long long *off,
+	    unsigned long *line);
+struct mbr_csvrec_;
+int	mbr_reader_csvrec(const mbr_reader *rd, long r,
+	    const struct mbr_csvrec_ *cr, mbr_slice *f, mbr_rec *rec,
+	    char *why, size_t nwhy);
+void	mbr_reader_advance(mbr_reader *rd, unsigned long long records,
+	    unsigned long long bytes);
+void	mbr_reader_end_input(mbr_reader *rd);
+
 /* Parses a --input-format / --output-format name; -1 if unknown. */
 int	mbr_format_parse(const char *s);
 #endif

@@ -128,20 +128,51 @@ head(mbr_rejects *rj, const char *file, unsigned long line,
 	mbr_json_quote(b, rj->tmp.p, rj->tmp.n);
 }
 
+/* The part of a reject's line after reject_source: the raw text, or
+ * (NDJSON) the record's fields, and the line end. */
 static void
-put_raw(mbr_rejects *rj, const char *raw, size_t rawn)
+body(const mbr_rejects *rj, mbr_buf *b, const mbr_reader *rd,
+    const mbr_rec *rec, const char *raw, size_t rawn)
 {
-	mbr_buf_reset(&rj->tmp);
-	lossy(&rj->tmp, raw, rawn);
-	if (rj->csv) {
-		mbr_csv_quote(&rj->line, rj->tmp.p, rj->tmp.n, ',');
-		mbr_buf_addc(&rj->line, '\n');
-	} else {
-		mbr_buf_adds(&rj->line, ",\"raw\":");
-		mbr_json_quote(&rj->line, rj->tmp.p, rj->tmp.n);
-		mbr_buf_adds(&rj->line, "}\n");
+	size_t i;
+
+	if (rj->csv || rec == NULL || rec->bad != NULL || rec->n == 0) {
+		mbr_buf tmp;
+
+		mbr_buf_init(&tmp);
+		lossy(&tmp, raw, rawn);
+		if (rj->csv) {
+			mbr_csv_quote(b, tmp.p, tmp.n, ',');
+			mbr_buf_addc(b, '\n');
+		} else {
+			mbr_buf_adds(b, ",\"raw\":");
+			mbr_json_quote(b, tmp.p, tmp.n);
+			mbr_buf_adds(b, "}\n");
+		}
+		mbr_buf_release(&tmp);
+		return;
 	}
-	mbr_output_write(rj->out, rj->line.p, rj->line.n);
+	for (i = 0; i < rec->n; i++) {
+		int col = rec->order[i];
+		mbr_slice nm = mbr_reader_colname(rd, col);
+		mbr_slice v = rec->f[col];
+
+		mbr_buf_addc(b, ',');
+		mbr_json_quote(b, nm.p, nm.n);
+		mbr_buf_addc(b, ':');
+		switch (rec->type[col]) {
+		case MBR_V_STR:
+			mbr_json_quote(b, v.p, v.n);
+			break;
+		case MBR_V_NULL:
+			mbr_buf_adds(b, "null");
+			break;
+		default:
+			mbr_buf_add(b, v.p, v.n);
+			break;
+		}
+	}
+	mbr_buf_adds(b, "}\n");
 }
 
 void
@@ -152,45 +183,70 @@ mbr_reject_raw(mbr_rejects *rj, const char *file, unsigned long line,
 	if (preview(rj, file, line, msg))
 		return;
 	head(rj, file, line, msg);
-	put_raw(rj, raw, rawn);
+	body(rj, &rj->line, NULL, NULL, raw, rawn);
+	mbr_output_write(rj->out, rj->line.p, rj->line.n);
 }
 
 void
 mbr_reject(mbr_rejects *rj, const mbr_reader *rd, const mbr_rec *rec,
     const char *reason, const char *msg)
 {
-	size_t i;
-
 	count(rj, reason);
 	if (preview(rj, rec->file, rec->line, msg))
 		return;
 	head(rj, rec->file, rec->line, msg);
-	if (rj->csv || rec->bad != NULL || rec->n == 0) {
-		put_raw(rj, rec->raw.p, rec->raw.n);
-		return;
-	}
-	for (i = 0; i < rec->n; i++) {
-		int col = rec->order[i];
-		mbr_slice nm = mbr_reader_colname(rd, col);
-		mbr_slice v = rec->f[col];
-
-		mbr_buf_addc(&rj->line, ',');
-		mbr_json_quote(&rj->line, nm.p, nm.n);
-		mbr_buf_addc(&rj->line, ':');
-		switch (rec->type[col]) {
-		case MBR_V_STR:
-			mbr_json_quote(&rj->line, v.p, v.n);
-			break;
-		case MBR_V_NULL:
-			mbr_buf_adds(&rj->line, "null");
-			break;
-		default:
-			mbr_buf_add(&rj->line, v.p, v.n);
-			break;
-		}
-	}
-	mbr_buf_adds(&rj->line, "}\n");
+	body(rj, &rj->line, rd, rec, rec->raw.p, rec->raw.n);
 	mbr_output_write(rj->out, rj->line.p, rj->line.n);
+}
+
+/* A held reject in a buffer: this header, then reason, msg and body,
+ * each NUL-terminated. */
+struct held {
+	unsigned long	line;
+	size_t		size;	/* of the whole entry, 8-byte aligned */
+};
+
+void
+mbr_reject_hold(const mbr_rejects *rj, mbr_buf *b, const mbr_reader *rd,
+    const mbr_rec *rec, const char *reason, const char *msg)
+{
+	size_t at = b->n;
+	struct held h = { rec->line, 0 };
+
+	mbr_buf_add(b, (const char *)&h, sizeof(h));
+	mbr_buf_add(b, reason, strlen(reason) + 1);
+	mbr_buf_add(b, msg, strlen(msg) + 1);
+	if (rj->out != NULL)
+		body(rj, b, rd, rec, rec->raw.p, rec->raw.n);
+	mbr_buf_addc(b, '\0');
+	while ((b->n - at) % 8 != 0)
+		mbr_buf_addc(b, '\0');
+	h.size = b->n - at;
+	memcpy(b->p + at, &h, sizeof(h));
+}
+
+void
+mbr_reject_held(mbr_rejects *rj, const char *file, unsigned long add,
+    const mbr_buf *b)
+{
+	size_t at;
+
+	for (at = 0; at < b->n; ) {
+		struct held h;
+		const char *reason, *msg, *bd;
+
+		memcpy(&h, b->p + at, sizeof(h));
+		reason = b->p + at + sizeof(h);
+		msg = reason + strlen(reason) + 1;
+		bd = msg + strlen(msg) + 1;
+		count(rj, reason);
+		if (!preview(rj, file, h.line + add, msg)) {
+			head(rj, file, h.line + add, msg);
+			mbr_buf_adds(&rj->line, bd);
+			mbr_output_write(rj->out, rj->line.p, rj->line.n);
+		}
+		at += h.size;
+	}
 }
 
 uint64_t

@@ -7,6 +7,7 @@
 #include "mbr_csv.h"
 #include "mbr_money.h"
 #include "mbr_pipe.h"
+#include "mbr_split.h"
 #include "mbr_rfm.h"
 #include "mbr_tab.h"
 #include "mbr_time.h"
@@ -315,9 +316,11 @@ struct rfm {
 	struct dayset		 days;
 	int			 ix_id, ix_ts, ix_amt, ix_st, ix_cur;
 	char			 cur[8];
+	char			 cur0[8];	/* --currency, or CNY: never
+						 * changed, read by map */
 	int			 exp;		/* -1 until known */
 	uint64_t		 n_paid, n_other, n_future;
-	mbr_pipe		*pipe;		/* paid orders to fold (see fold) */
+	mbr_split		*chunks;	/* see struct chunk */
 	/* scoring */
 	size_t			 nscored;
 	int64_t			*sv[3];		/* sorted r, f, m */
@@ -385,7 +388,17 @@ struct paid {
 	size_t		 n;
 };
 
-/* Adds a paid order to its member. */
+/* What a chunk of orders (mbr_split) counted and decided while it was
+ * parsed, perhaps beside the folding of the chunks before it: the run's
+ * currency is the first priced order's, so a chunk that met one before
+ * knowing what came earlier says so (set), and commit checks. */
+struct chunk {
+	uint64_t	 n_paid, n_other, n_future;
+	char		 cur[8];
+	int		 exp;		/* -1 until known */
+	int		 set;		/* this chunk set cur and exp */
+};
+
 static void
 apply(struct rfm *g, const struct paid *p)
 {
@@ -424,7 +437,7 @@ apply(struct rfm *g, const struct paid *p)
 
 /* The member table is probed at random, two cache misses an order (its
  * slot, then its entry) that dominated the run at millions of members.
- * Paid orders come here in batches from the reading thread (mbr_pipe),
+ * Paid orders come here a chunk at a time (mbr_split),
  * and each member's slot is fetched 16 orders ahead and its entry 8
  * ahead, so that both are in the cache by its turn.  Batches arrive in
  * input order, so members enter the table in the order of their first
@@ -445,101 +458,163 @@ fold(void *ctx, void *items, size_t n)
 	}
 }
 
-static void
-order(struct rfm *g, const mbr_rec *rec)
+/* Rejects rec with a message made from fmt. */
+static void __attribute__((format(printf, 4, 5)))
+refuse(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
+    const char *fmt, ...)
 {
+	mbr_buf m;
+	va_list ap;
+
+	mbr_buf_init(&m);
+	va_start(ap, fmt);
+	mbr_buf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	mbr_chunk_reject(ck, rec, reason, m.p);
+	mbr_buf_release(&m);
+}
+
+static void
+begin_chunk(void *ctx, void *st, const void *prev, int after)
+{
+	struct rfm *g = ctx;
+	struct chunk *k = st;
+	const struct chunk *p = prev;
+
+	memcpy(k->cur, g->cur0, sizeof(k->cur));
+	k->exp = -1;
+	if (g->o->currency != NULL)
+		k->exp = g->exp;
+	else if (after && g->exp >= 0) {
+		memcpy(k->cur, g->cur, sizeof(k->cur));
+		k->exp = g->exp;
+	} else if (p != NULL && p->exp >= 0) {
+		memcpy(k->cur, p->cur, sizeof(k->cur));
+		k->exp = p->exp;
+	}
+}
+
+/* Parses an order: a paid one becomes an item to fold. */
+static void
+order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
+{
+	struct rfm *g = ctx;
+	struct chunk *k = st;
 	mbr_slice id = rec->f[g->ix_id], ts = rec->f[g->ix_ts];
-	mbr_slice amt = rec->f[g->ix_amt], st = rec->f[g->ix_st];
+	mbr_slice amt = rec->f[g->ix_amt], st_ = rec->f[g->ix_st];
 	mbr_slice cur = rec->f[g->ix_cur];
 	mbr_err e = { 0 };
 	mbr_time t;
 	int64_t a;
-	uint64_t h;
 	struct paid *p;
 	void *key;
 
-	if (st.p == NULL || st.n == 0) {
-		mbr_reject(g->run.rj, g->run.rd, rec, "missing status",
+	if (rec->bad != NULL) {
+		mbr_chunk_reject(ck, rec, rec->bad, rec->why);
+		return;
+	}
+	if (st_.p == NULL || st_.n == 0) {
+		mbr_chunk_reject(ck, rec, "missing status",
 		    "status is missing");
 		return;
 	}
-	if (!mbr_slice_eq(st, "paid", 4)) {
-		if (mbr_slice_eq(st, "refunded", 8) ||
-		    mbr_slice_eq(st, "cancelled", 9) ||
-		    mbr_slice_eq(st, "pending", 7)) {
-			g->n_other++;
+	if (!mbr_slice_eq(st_, "paid", 4)) {
+		if (mbr_slice_eq(st_, "refunded", 8) ||
+		    mbr_slice_eq(st_, "cancelled", 9) ||
+		    mbr_slice_eq(st_, "pending", 7)) {
+			k->n_other++;
 			return;
 		}
-		mbr_buf_reset(&g->tmp);
-		mbr_buf_addf(&g->tmp, "status \"%.*s\" is not paid, refunded, "
-		    "cancelled or pending", (int)st.n, st.p);
-		mbr_reject(g->run.rj, g->run.rd, rec, "unknown status",
-		    g->tmp.p);
+		refuse(ck, rec, "unknown status", "status \"%.*s\" is not "
+		    "paid, refunded, cancelled or pending", (int)st_.n,
+		    st_.p);
 		return;
 	}
 	if (id.p == NULL || id.n == 0) {
-		mbr_reject(g->run.rj, g->run.rd, rec, "missing member_id",
+		mbr_chunk_reject(ck, rec, "missing member_id",
 		    "member_id is missing");
 		return;
 	}
 	if (ts.p == NULL || mbr_time_parse(&t, ts.p, ts.n, g->tz, &e) !=
 	    MBR_OK) {
-		mbr_reject(g->run.rj, g->run.rd, rec, "bad ts", ts.p ? e.msg :
+		mbr_chunk_reject(ck, rec, "bad ts", ts.p ? e.msg :
 		    "ts is missing");
 		return;
 	}
 	if (cur.p != NULL && cur.n > 0) {
-		if (g->exp < 0) {
+		if (k->exp < 0) {
 			int x = mbr_currency_exp(cur.p, cur.n);
-			if (x < 0 || cur.n >= sizeof(g->cur)) {
-				mbr_buf_reset(&g->tmp);
-				mbr_buf_addf(&g->tmp, "currency \"%.*s\" is "
-				    "unknown", (int)cur.n, cur.p);
-				mbr_reject(g->run.rj, g->run.rd, rec,
-				    "unknown currency", g->tmp.p);
+			if (x < 0 || cur.n >= sizeof(k->cur)) {
+				refuse(ck, rec, "unknown currency",
+				    "currency \"%.*s\" is unknown",
+				    (int)cur.n, cur.p);
 				return;
 			}
-			memcpy(g->cur, cur.p, cur.n);
-			g->cur[cur.n] = '\0';
-			g->exp = x;
-		} else if (strlen(g->cur) != cur.n ||
-		    memcmp(g->cur, cur.p, cur.n) != 0) {
-			mbr_buf_reset(&g->tmp);
-			mbr_buf_addf(&g->tmp, "currency \"%.*s\" differs from "
-			    "%s, the currency of the run (sums of two "
-			    "currencies mean nothing)", (int)cur.n, cur.p,
-			    g->cur);
-			mbr_reject(g->run.rj, g->run.rd, rec, "other currency",
-			    g->tmp.p);
+			memcpy(k->cur, cur.p, cur.n);
+			k->cur[cur.n] = '\0';
+			k->exp = x;
+			k->set = 1;
+		} else if (strlen(k->cur) != cur.n ||
+		    memcmp(k->cur, cur.p, cur.n) != 0) {
+			refuse(ck, rec, "other currency", "currency \"%.*s\" "
+			    "differs from %s, the currency of the run (sums "
+			    "of two currencies mean nothing)", (int)cur.n,
+			    cur.p, k->cur);
 			return;
 		}
 	}
-	if (g->exp < 0) {
-		g->exp = mbr_currency_exp(g->cur, strlen(g->cur));
-		if (g->exp < 0)
-			g->exp = 2;
+	if (k->exp < 0) {
+		k->exp = mbr_currency_exp(k->cur, strlen(k->cur));
+		if (k->exp < 0)
+			k->exp = 2;
+		k->set = 1;
 	}
 	if (amt.p == NULL || mbr_money_parse(&a, amt.p, amt.n,
-	    (unsigned)g->exp, g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA :
+	    (unsigned)k->exp, g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA :
 	    0, &e) != MBR_OK) {
-		mbr_reject(g->run.rj, g->run.rd, rec, "bad amount", amt.p ?
-		    e.msg : "amount is missing");
+		mbr_chunk_reject(ck, rec, "bad amount", amt.p ? e.msg :
+		    "amount is missing");
 		return;
 	}
 	if (t.t > g->asof.t) {
-		g->n_future++;	/* after --as-of: not yet happened */
+		k->n_future++;	/* after --as-of: not yet happened */
 		return;
 	}
-	g->n_paid++;
-	h = mbr_hash(id.p, id.n);
-	p = mbr_pipe_add(g->pipe, id.n, &key);
+	k->n_paid++;
+	p = mbr_chunk_add(ck, id.n, &key);
 	memcpy(key, id.p, id.n);
 	p->key = key;
 	p->n = id.n;
-	p->h = h;
+	p->h = mbr_hash(id.p, id.n);
 	p->t = t.t;
 	p->a = a;
 	p->day = local_day(g, t.t);
+}
+
+/* Folds a chunk's paid orders, in input order, once the currency it
+ * assumed is known to be the run's. */
+static int
+commit_chunk(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
+{
+	struct rfm *g = ctx;
+	struct chunk *k = st;
+	size_t n;
+	void *items;
+
+	(void)err;
+	if (k->set) {
+		if (g->exp < 0) {
+			memcpy(g->cur, k->cur, sizeof(g->cur));
+			g->exp = k->exp;
+		} else if (g->exp != k->exp || strcmp(g->cur, k->cur) != 0)
+			return MBR_SPLIT_AGAIN;
+	}
+	g->n_paid += k->n_paid;
+	g->n_other += k->n_other;
+	g->n_future += k->n_future;
+	items = mbr_chunk_items(ck, &n);
+	fold(g, items, n);
+	return MBR_OK;
 }
 
 static void
@@ -1120,6 +1195,7 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 		snprintf(g.cur, sizeof(g.cur), "%s", o->currency);
 	} else
 		snprintf(g.cur, sizeof(g.cur), "CNY");
+	memcpy(g.cur0, g.cur, sizeof(g.cur0));
 	if (o->bins != NULL && (rc = mbr_rfm_parse_bins(o->bins, 2, tb, tn,
 	    err)) != MBR_OK)
 		goto out;
@@ -1148,8 +1224,13 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	    (size_t)o->nalso * (sizeof(int64_t) + sizeof(uint32_t)));
 	if ((rc = mbr_run_open(&g.run, c, nfiles, files, 1, err)) != MBR_OK)
 		goto out;
-	g.pipe = mbr_pipe_new(sizeof(struct paid), c->threads ? c->threads :
-	    mbr_threads_default(), fold, &g);
+	{
+		static const mbr_split_fns fns = { sizeof(struct paid),
+		    sizeof(struct chunk), begin_chunk, order, commit_chunk };
+
+		g.chunks = mbr_split_new(&fns, &g, c->threads ? c->threads :
+		    mbr_threads_default(), g.run.rd, g.run.rj);
+	}
 	g.ix_id = mbr_reader_col(g.run.rd, "member_id", 9);
 	g.ix_ts = mbr_reader_col(g.run.rd, "ts", 2);
 	g.ix_amt = mbr_reader_col(g.run.rd, "amount", 6);
@@ -1162,15 +1243,10 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 			    mbr_reader_filename(g.run.rd,
 			    mbr_reader_current(g.run.rd)), err)) != MBR_OK)
 				break;
-			continue;
+			if ((rc = mbr_split_input(g.chunks, err)) != MBR_OK)
+				break;
 		}
-		if (rec.bad != NULL) {
-			mbr_reject(g.run.rj, g.run.rd, &rec, rec.bad, rec.why);
-			continue;
-		}
-		order(&g, &rec);
 	}
-	mbr_pipe_drain(g.pipe);
 	if (rc == MBR_OK)
 		rc = err->code;
 	if (rc != MBR_OK)
@@ -1226,7 +1302,7 @@ out:
 			free(g.own[n].name);
 		free(g.own);
 	}
-	mbr_pipe_free(g.pipe);
+	mbr_split_free(g.chunks);
 	free(g.sum);
 	free(g.days.s);
 	mbr_tab_free(g.m);

@@ -9,6 +9,7 @@
  * bytes on every run.  Wall-clock times are resolved here from
  * localtime_r's offsets instead, which depend on the instant alone. */
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,13 +47,21 @@ struct mbr_tz {
 	int32_t		 off;	/* the fixed offset */
 	const char	*env;	/* TZ value the C library needs; NULL: unset */
 	char		*name;	/* owned copy of the zone name, or NULL */
-	struct day_ent	*cache;	/* CACHE_DAYS entries, named zones only */
+	uint64_t	 id;	/* the zone's cache (tc_id); unique */
 };
 
 /* The C library holds one zone at a time (TZ); the zone it holds now,
  * so that two named zones in one process each get their own answers,
  * switching only on a cache miss. */
 static const mbr_tz *tz_active;
+/* Held while the C library's zone is asked: it is the process's, and
+ * records are parsed on two threads. */
+static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t tz_ids;
+/* Each thread has its own cache of days, for the zone it asked last
+ * (tc_id; 0: none), so that a hit takes no lock. */
+static __thread uint64_t tc_id;
+static __thread struct day_ent tc[CACHE_DAYS];
 /* TZ as the process started, for zones that follow the environment:
  * saved before the first setenv. */
 static int tz_saved;
@@ -247,13 +256,9 @@ mbr_tz_open(mbr_tz **tzp, const char *name, mbr_err *err)
 		return mbr_err_set(err, MBR_EUSAGE,
 		    "unknown time zone \"%s\"", name);
 	}
-	if (!tz->fixed) {
-		size_t i;
-
-		tz->cache = mbr_xcalloc(CACHE_DAYS, sizeof(*tz->cache));
-		for (i = 0; i < CACHE_DAYS; i++)
-			tz->cache[i].day = INT64_MIN;
-	}
+	pthread_mutex_lock(&tz_mu);
+	tz->id = ++tz_ids;
+	pthread_mutex_unlock(&tz_mu);
 	*tzp = tz;
 	return MBR_OK;
 }
@@ -263,9 +268,10 @@ mbr_tz_free(mbr_tz *tz)
 {
 	if (tz == NULL)
 		return;
+	pthread_mutex_lock(&tz_mu);
 	if (tz_active == tz)
 		tz_active = NULL;
-	free(tz->cache);
+	pthread_mutex_unlock(&tz_mu);
 	free(tz->name);
 	free(tz);
 }
@@ -282,9 +288,19 @@ mbr_tz_offset_at(mbr_tz *tz, int64_t t)
 		return tz->off;
 	t = clamp_t(t);
 	day = floordiv(t, DAY);
-	e = &tz->cache[(uint64_t)day & (CACHE_DAYS - 1)];
-	if (e->day != day)
+	if (tc_id != tz->id) {
+		size_t i;
+
+		for (i = 0; i < CACHE_DAYS; i++)
+			tc[i].day = INT64_MIN;
+		tc_id = tz->id;
+	}
+	e = &tc[(uint64_t)day & (CACHE_DAYS - 1)];
+	if (e->day != day) {
+		pthread_mutex_lock(&tz_mu);
 		fill(tz, e, day);
+		pthread_mutex_unlock(&tz_mu);
+	}
 	return t < e->change ? e->before : e->after;
 }
 

@@ -207,11 +207,9 @@ mbr_utf8_check(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 #ifdef UTF8_SIMD
-	static int ssse3 = -1;
-
-	if (ssse3 < 0)
-		ssse3 = __builtin_cpu_supports("ssse3") ? 1 : 0;
-	if (ssse3)
+	/* Asked each time: the answer is a load of what the C runtime
+	 * found at start, and threads call this at once. */
+	if (__builtin_cpu_supports("ssse3"))
 		return check_ssse3(s, n);
 #endif
 	return check_scalar(s, n);

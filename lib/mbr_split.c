@@ -1,0 +1,643 @@
+/* mbr_split.c: see mbr_split.h.
+ *
+ * NS chunk slots in a ring: chunk k lives in slot k % NS from the time
+ * a thread takes it to map until it is committed.  A free thread
+ * commits the next chunk when it is mapped and nobody is committing,
+ * else maps the next chunk when its slot is free, else waits.  The
+ * lock is taken a few times a chunk (megabytes), not per record. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mbr_csv.h"
+#include "mbr_split.h"
+
+#define CHUNK	(2u << 20)	/* bytes of file between two cuts */
+#define STEP	(256u << 10)	/* bytes read at a time */
+#define SEQREC	8192		/* records of a chunk read by the reader */
+#define SIDE	(256u << 10)	/* bytes of a side block */
+/* As in mbr_reader.c: a longer record is an unterminated quote. */
+#define MAXREC	(256u << 20)
+#define NS	8
+
+enum { FREE, MAPPING, MAPPED, COMMITTING };
+
+struct side {
+	char	*p;
+	size_t	 n, cap;
+};
+
+struct mbr_chunk {
+	mbr_split	*sp;
+	long		 k;		/* its number in the input */
+	int		 state;
+	void		*st;
+	/* the text of a split input: file bytes [off, off + len) */
+	char		*buf;
+	size_t		 cap, len;
+	long long	 off;
+	int		 eof;		/* buf reaches the end of the file */
+	long long	 start;		/* where its first record begins */
+	long long	 stop;		/* where the record after its last does */
+	int		 lost;		/* no line end found: start unknown */
+	unsigned long	 add;		/* lines before it (see mbr_chunk_line) */
+	unsigned long	 lines;		/* lines in [start, stop) */
+	unsigned long long nrec;
+	int		 rc;		/* a read error, a runaway record */
+	mbr_err		 err;
+	unsigned long	 errline;
+	mbr_csvrec	 cr;
+	mbr_slice	*f;
+	uint8_t		*type;
+	char		 why[512];
+	/* what map gives commit */
+	char		*items;
+	size_t		 nitems, capitems;
+	struct side	*side;
+	size_t		 nside, curside;
+	mbr_buf		 rej;
+};
+
+struct mbr_split {
+	mbr_split_fns	 fn;
+	void		*ctx;
+	int		 threads;
+	size_t		 chunk;
+	mbr_reader	*rd;
+	mbr_rejects	*rj;
+	struct mbr_chunk ck[NS];
+	void		*prev;		/* a sequential input's last state */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	/* the input */
+	int		 seq;		/* read by the reader, not split */
+	int		 fd;
+	const char	*file;
+	int		 fileno;
+	int		 delim;
+	long long	 data;		/* offset of its first record */
+	long		 nchunks;	/* LONG_MAX until known */
+	long		 next;		/* the next chunk to map */
+	long		 done;		/* chunks committed */
+	int		 committing;
+	int		 stop;		/* an error: everyone stops */
+	int		 rc;
+	mbr_err		 err;
+	long long	 verified;	/* where chunk done begins */
+	unsigned long	 lbase;		/* the line it begins at */
+};
+
+mbr_split *
+mbr_split_new(const mbr_split_fns *fn, void *ctx, int threads,
+    mbr_reader *rd, mbr_rejects *rj)
+{
+	mbr_split *sp = mbr_xcalloc(1, sizeof(*sp));
+	const char *e = getenv("MBR_SPLIT_CHUNK");
+	int i;
+
+	sp->fn = *fn;
+	sp->ctx = ctx;
+	sp->threads = threads < 1 ? 1 : threads;
+	sp->rd = rd;
+	sp->rj = rj;
+	/* Small chunks put cuts everywhere in a small test file. */
+	sp->chunk = e != NULL && atol(e) > 0 ? (size_t)atol(e) : CHUNK;
+	for (i = 0; i < NS; i++) {
+		struct mbr_chunk *c = &sp->ck[i];
+
+		c->sp = sp;
+		c->st = mbr_xcalloc(1, fn->statesize ? fn->statesize : 1);
+		mbr_csvrec_init(&c->cr);
+		mbr_buf_init(&c->rej);
+	}
+	sp->prev = mbr_xcalloc(1, fn->statesize ? fn->statesize : 1);
+	pthread_mutex_init(&sp->mu, NULL);
+	pthread_cond_init(&sp->cv, NULL);
+	return sp;
+}
+
+void
+mbr_split_free(mbr_split *sp)
+{
+	int i;
+	size_t j;
+
+	if (sp == NULL)
+		return;
+	for (i = 0; i < NS; i++) {
+		struct mbr_chunk *c = &sp->ck[i];
+
+		free(c->st);
+		free(c->buf);
+		mbr_csvrec_release(&c->cr);
+		free(c->f);
+		free(c->type);
+		free(c->items);
+		for (j = 0; j < c->nside; j++)
+			free(c->side[j].p);
+		free(c->side);
+		mbr_buf_release(&c->rej);
+	}
+	free(sp->prev);
+	pthread_mutex_destroy(&sp->mu);
+	pthread_cond_destroy(&sp->cv);
+	free(sp);
+}
+
+void *
+mbr_chunk_add(mbr_chunk *ck, size_t extra, void **xp)
+{
+	size_t isz = (ck->sp->fn.itemsize + 7) & ~(size_t)7;
+	void *it;
+
+	if (ck->nitems == ck->capitems) {
+		ck->capitems = ck->capitems ? ck->capitems * 2 : 4096;
+		ck->items = mbr_xrealloc(ck->items, ck->capitems * isz);
+	}
+	it = ck->items + ck->nitems++ * isz;
+	memset(it, 0, isz);
+	if (extra > 0) {
+		struct side *s;
+
+		extra = (extra + 7) & ~(size_t)7;
+		while (ck->curside < ck->nside &&
+		    ck->side[ck->curside].cap - ck->side[ck->curside].n <
+		    extra)
+			ck->curside++;
+		if (ck->curside == ck->nside) {
+			ck->side = mbr_xrealloc(ck->side,
+			    (ck->nside + 1) * sizeof(*ck->side));
+			s = &ck->side[ck->nside++];
+			s->cap = extra > SIDE ? extra : SIDE;
+			s->p = mbr_xmalloc(s->cap);
+			s->n = 0;
+		}
+		s = &ck->side[ck->curside];
+		*xp = s->p + s->n;
+		s->n += extra;
+	}
+	return it;
+}
+
+unsigned long
+mbr_chunk_line(const mbr_chunk *ck)
+{
+	return ck->add;
+}
+
+void *
+mbr_chunk_items(mbr_chunk *ck, size_t *n)
+{
+	*n = ck->nitems;
+	return ck->items;
+}
+
+void
+mbr_chunk_reject(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
+    const char *msg)
+{
+	mbr_reject_hold(ck->sp->rj, &ck->rej, ck->sp->rd, rec, reason, msg);
+}
+
+/* Empties a chunk for its next use and lets the program begin it. */
+static void
+reset(struct mbr_chunk *c, const void *prev, int after)
+{
+	size_t j;
+
+	c->nitems = 0;
+	for (j = 0; j < c->nside; j++)
+		c->side[j].n = 0;
+	c->curside = 0;
+	mbr_buf_reset(&c->rej);
+	c->nrec = 0;
+	c->lines = 0;
+	c->lost = 0;
+	c->rc = MBR_OK;
+	memset(c->st, 0, c->sp->fn.statesize);
+	if (c->sp->fn.begin != NULL)
+		c->sp->fn.begin(c->sp->ctx, c->st, prev, after);
+}
+
+/* Reads file bytes after what buf holds (at least want more, when the
+ * file has them); keeps buf from keep on.  0 or an error code. */
+static int
+more(struct mbr_chunk *c, long long keep, size_t want)
+{
+	size_t drop = (size_t)(keep - c->off), n;
+	ssize_t r;
+
+	if (drop > 0) {
+		memmove(c->buf, c->buf + drop, c->len - drop);
+		c->len -= drop;
+		c->off = keep;
+	}
+	if (want < STEP)
+		want = STEP;
+	if (c->cap - c->len < want) {
+		/* Grown, never shrunk: fresh pages cost a fault each. */
+		size_t cap = c->cap ? c->cap * 2 : 4 * STEP;
+
+		while (cap - c->len < want)
+			cap *= 2;
+		c->cap = cap;
+		c->buf = mbr_xrealloc(c->buf, c->cap);
+	}
+	n = c->cap - c->len;
+	do
+		r = pread(c->sp->fd, c->buf + c->len, n,
+		    (off_t)(c->off + (long long)c->len));
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		c->rc = mbr_err_set(&c->err, MBR_EIO, "read error: %s",
+		    strerror(errno));
+		return c->rc;
+	}
+	if (r == 0)
+		c->eof = 1;
+	c->len += (size_t)r;
+	return MBR_OK;
+}
+
+/* Finds where chunk c's first record would begin if no quoted field
+ * spans the cut: after the first line end at or after the cut. */
+static void
+guess_start(struct mbr_chunk *c, long long cut, long long lim)
+{
+	long long at = cut - 1;
+	const char *nl;
+
+	c->off = at;
+	c->len = 0;
+	c->eof = 0;
+	for (;;) {
+		if (at < c->off + (long long)c->len &&
+		    (nl = memchr(c->buf + (at - c->off), '\n',
+		    c->len - (size_t)(at - c->off))) != NULL) {
+			c->start = c->off + (nl - c->buf) + 1;
+			return;
+		}
+		at = c->off + (long long)c->len;
+		/* A chunk without a line end holds no record's start. */
+		if (c->eof || at >= lim || more(c, at, STEP) != MBR_OK) {
+			c->lost = 1;
+			c->start = at;
+			return;
+		}
+	}
+}
+
+/* Reads, parses and maps chunk c from its start: the records that
+ * begin before lim.  guessed: the start is a guess, and a record that
+ * runs far past lim means it was wrong (a quoted field cut). */
+static void
+parse(struct mbr_chunk *c, long long lim, int guessed)
+{
+	mbr_split *sp = c->sp;
+	long long pos = c->start;
+	unsigned long line = 1;
+	mbr_rec rec;
+	mbr_err e = { 0 };
+	long r;
+	size_t slack = sp->chunk > (16u << 20) ? sp->chunk : 16u << 20;
+
+	if (pos < c->off || pos > c->off + (long long)c->len) {
+		c->off = pos;
+		c->len = 0;
+		c->eof = 0;
+	}
+	memset(&rec, 0, sizeof(rec));
+	rec.f = c->f;
+	rec.type = c->type;
+	rec.file = sp->file;
+	rec.fileno = sp->fileno;
+	while (pos < lim) {
+		size_t at = (size_t)(pos - c->off);
+
+		r = mbr_csv_next(c->buf + at, c->len - at, c->eof, sp->delim,
+		    &c->cr, &e);
+		if (r == 0) {
+			if (c->eof) {
+				pos = c->off + (long long)c->len;
+				break;
+			}
+			if (c->len - at >= MAXREC ||
+			    (guessed && lim != LLONG_MAX &&
+			    pos + (long long)(c->len - at) >
+			    lim + (long long)slack)) {
+				if (guessed) {
+					c->lost = 1;
+					return;
+				}
+				c->rc = mbr_err_set(&c->err, MBR_EDATA,
+				    "record longer than %u MiB (an "
+				    "unterminated quote?)", MAXREC >> 20);
+				c->errline = line;
+				return;
+			}
+			if (more(c, pos, c->len - at) != MBR_OK) {
+				c->errline = line;
+				return;
+			}
+			continue;
+		}
+		rec.line = line + c->cr.skipped;
+		line = rec.line + c->cr.nlines;
+		c->nrec++;
+		mbr_reader_csvrec(sp->rd, r, &c->cr, c->f, &rec, c->why,
+		    sizeof(c->why));
+		sp->fn.map(sp->ctx, c, c->st, &rec);
+		pos += r < 0 ? -r : r;
+	}
+	c->stop = pos;
+	c->lines = line - 1;
+}
+
+/* Maps chunk k of a split input: a guessed start, or from. */
+static void
+map_split(struct mbr_chunk *c, long long from, int after)
+{
+	mbr_split *sp = c->sp;
+	long long cut = sp->data + (long long)c->k * (long long)sp->chunk;
+	long long lim = c->k + 1 < sp->nchunks ? cut +
+	    (long long)sp->chunk : LLONG_MAX;
+
+	reset(c, NULL, after || c->k == 0);
+	if (from >= 0) {
+		c->start = from;
+		c->off = from;
+		c->len = 0;
+		c->eof = 0;
+		parse(c, lim, 0);
+		return;
+	}
+	guess_start(c, cut, lim);
+	if (!c->lost)
+		parse(c, lim, 1);
+}
+
+/* Commits chunk c, mapping it again first if its start was wrong or
+ * commit asks.  Called in chunk order, one at a time. */
+static int
+commit(mbr_split *sp, struct mbr_chunk *c, mbr_err *err)
+{
+	int rc, tries;
+
+	if (!sp->seq && (c->lost || c->start != sp->verified))
+		map_split(c, sp->verified, 1);
+	c->add = sp->seq ? 0 : sp->lbase - 1;
+	for (tries = 0; ; tries++) {
+		if (c->rc != MBR_OK) {
+			*err = c->err;
+			mbr_err_at(err, sp->file, sp->lbase + c->errline - 1);
+			return c->rc;
+		}
+		rc = sp->fn.commit(sp->ctx, c, c->st, err);
+		if (rc != MBR_SPLIT_AGAIN)
+			break;
+		if (tries > 0)
+			return mbr_err_set(err, MBR_EDATA, "internal error: "
+			    "a chunk committed twice");
+		if (sp->seq)
+			return mbr_err_set(err, MBR_EDATA, "internal error: "
+			    "a chunk of a sequential input mapped again");
+		map_split(c, sp->verified, 1);
+	}
+	if (rc != MBR_OK)
+		return rc;
+	mbr_reject_held(sp->rj, sp->file, c->add, &c->rej);
+	if (!sp->seq) {
+		mbr_reader_advance(sp->rd, c->nrec,
+		    (unsigned long long)(c->stop - sp->verified));
+		sp->verified = c->stop;
+		sp->lbase += c->lines;
+	}
+	return MBR_OK;
+}
+
+/* What every thread of a split input runs, the caller's included. */
+static void *
+work(void *arg)
+{
+	mbr_split *sp = arg;
+	struct mbr_chunk *c;
+	mbr_err e = { 0 };
+	int rc;
+
+	pthread_mutex_lock(&sp->mu);
+	for (;;) {
+		if (sp->stop || sp->done == sp->nchunks)
+			break;
+		c = &sp->ck[sp->done % NS];
+		if (!sp->committing && c->state == MAPPED &&
+		    c->k == sp->done) {
+			sp->committing = 1;
+			c->state = COMMITTING;
+			pthread_mutex_unlock(&sp->mu);
+			rc = commit(sp, c, &e);
+			pthread_mutex_lock(&sp->mu);
+			sp->committing = 0;
+			c->state = FREE;
+			sp->done++;
+			if (rc != MBR_OK && !sp->stop) {
+				sp->stop = 1;
+				sp->rc = rc;
+				sp->err = e;
+			}
+			pthread_cond_broadcast(&sp->cv);
+			continue;
+		}
+		c = &sp->ck[sp->next % NS];
+		if (sp->next < sp->nchunks && c->state == FREE) {
+			c->k = sp->next++;
+			c->state = MAPPING;
+			pthread_mutex_unlock(&sp->mu);
+			map_split(c, c->k == 0 ? sp->data : -1,
+			    sp->threads == 1);
+			pthread_mutex_lock(&sp->mu);
+			c->state = MAPPED;
+			pthread_cond_broadcast(&sp->cv);
+			continue;
+		}
+		pthread_cond_wait(&sp->cv, &sp->mu);
+	}
+	pthread_mutex_unlock(&sp->mu);
+	return NULL;
+}
+
+/* A sequential input's committing thread. */
+static void *
+committer(void *arg)
+{
+	mbr_split *sp = arg;
+	struct mbr_chunk *c;
+	mbr_err e = { 0 };
+	int rc;
+
+	pthread_mutex_lock(&sp->mu);
+	for (;;) {
+		c = &sp->ck[sp->done % NS];
+		if (sp->stop || sp->done == sp->nchunks)
+			break;
+		if (c->state != MAPPED || c->k != sp->done) {
+			pthread_cond_wait(&sp->cv, &sp->mu);
+			continue;
+		}
+		c->state = COMMITTING;
+		pthread_mutex_unlock(&sp->mu);
+		rc = commit(sp, c, &e);
+		pthread_mutex_lock(&sp->mu);
+		c->state = FREE;
+		sp->done++;
+		if (rc != MBR_OK && !sp->stop) {
+			sp->stop = 1;
+			sp->rc = rc;
+			sp->err = e;
+		}
+		pthread_cond_broadcast(&sp->cv);
+	}
+	pthread_mutex_unlock(&sp->mu);
+	return NULL;
+}
+
+/* Reads the input with the reader, SEQREC records a chunk. */
+static int
+run_seq(mbr_split *sp, mbr_err *err)
+{
+	pthread_t th;
+	int threaded = sp->threads > 1, r = MBR_READ_REC, rc = MBR_OK;
+	mbr_rec rec;
+	long k;
+
+	if (threaded && pthread_create(&th, NULL, committer, sp) != 0)
+		threaded = 0;
+	for (k = 0; r == MBR_READ_REC; k++) {
+		struct mbr_chunk *c = &sp->ck[k % NS];
+		size_t n;
+
+		pthread_mutex_lock(&sp->mu);
+		while (c->state != FREE && !sp->stop)
+			pthread_cond_wait(&sp->cv, &sp->mu);
+		if (sp->stop) {
+			pthread_mutex_unlock(&sp->mu);
+			break;
+		}
+		c->k = k;
+		c->state = MAPPING;
+		pthread_mutex_unlock(&sp->mu);
+		reset(c, k > 0 ? sp->prev : NULL, !threaded || k == 0);
+		for (n = 0; n < SEQREC; n++) {
+			r = mbr_reader_next_in(sp->rd, &rec, err);
+			if (r != MBR_READ_REC)
+				break;
+			sp->fn.map(sp->ctx, c, c->st, &rec);
+		}
+		memcpy(sp->prev, c->st, sp->fn.statesize);
+		pthread_mutex_lock(&sp->mu);
+		c->state = MAPPED;
+		if (r != MBR_READ_REC) {
+			sp->nchunks = k + 1;
+			if (err->code != MBR_OK && !sp->stop) {
+				sp->stop = 1;
+				sp->rc = err->code;
+				sp->err = *err;
+			}
+		}
+		pthread_cond_broadcast(&sp->cv);
+		pthread_mutex_unlock(&sp->mu);
+		if (!threaded && !sp->stop) {
+			c->state = COMMITTING;
+			if ((rc = commit(sp, c, err)) != MBR_OK) {
+				sp->stop = 1;
+				sp->rc = rc;
+				sp->err = *err;
+			}
+			c->state = FREE;
+			sp->done++;
+		}
+	}
+	if (threaded)
+		pthread_join(th, NULL);
+	return sp->stop ? sp->rc : MBR_OK;
+}
+
+static int
+run_split(mbr_split *sp, long long size)
+{
+	pthread_t th[64];
+	int i, nth = 0;
+
+	sp->nchunks = (long)((size - sp->data + (long long)sp->chunk - 1) /
+	    (long long)sp->chunk);
+	if (sp->nchunks < 1)
+		sp->nchunks = 1;
+	sp->verified = sp->data;
+	for (i = 1; i < sp->threads && i < 64; i++)
+		if (pthread_create(&th[nth], NULL, work, sp) == 0)
+			nth++;
+	work(sp);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	return sp->stop ? sp->rc : MBR_OK;
+}
+
+int
+mbr_split_input(mbr_split *sp, mbr_err *err)
+{
+	mbr_reader *rd = sp->rd;
+	long long off;
+	struct stat st;
+	int i, rc, cur = mbr_reader_current(rd);
+	unsigned long line;
+	size_t nh, j;
+	const int *hdr;
+
+	sp->file = mbr_reader_filename(rd, cur);
+	sp->fileno = cur;
+	sp->next = sp->done = 0;
+	sp->nchunks = LONG_MAX;
+	sp->stop = 0;
+	sp->rc = MBR_OK;
+	memset(&sp->err, 0, sizeof(sp->err));
+	for (i = 0; i < NS; i++)
+		sp->ck[i].state = FREE;
+	sp->fd = mbr_reader_plain(rd, &off, &line);
+	/* A file of one or two chunks is not worth the threads. */
+	sp->seq = sp->fd < 0 || fstat(sp->fd, &st) != 0 ||
+	    (st.st_size - off < 2 * (long long)sp->chunk &&
+	    sp->chunk == CHUNK);
+	if (sp->seq) {
+		rc = run_seq(sp, err);
+		if (rc != MBR_OK && err->code == MBR_OK)
+			*err = sp->err;
+		return rc;
+	}
+	sp->data = off;
+	sp->delim = mbr_reader_delim(rd);
+	hdr = mbr_reader_header(rd, &nh);
+	for (i = 0; i < NS; i++) {
+		struct mbr_chunk *c = &sp->ck[i];
+		int nc = mbr_reader_ncols(rd);
+
+		c->f = mbr_xrealloc(c->f, (size_t)nc * sizeof(*c->f));
+		c->type = mbr_xrealloc(c->type, (size_t)nc);
+		for (j = 0; j < (size_t)nc; j++) {
+			c->f[j] = (mbr_slice){ NULL, 0 };
+			c->type[j] = MBR_V_ABSENT;
+		}
+		for (j = 0; j < nh; j++)
+			c->type[hdr[j]] = MBR_V_STR;
+	}
+	sp->lbase = line;
+	rc = run_split(sp, st.st_size);
+	if (rc != MBR_OK) {
+		*err = sp->err;
+		return rc;
+	}
+	mbr_reader_end_input(rd);
+	return MBR_OK;
+}
