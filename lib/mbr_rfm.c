@@ -305,6 +305,15 @@ dayset_add(struct dayset *d, uint64_t key)
 	return 1;
 }
 
+/* A writer and the text of the values of the record it is writing. */
+struct out {
+	mbr_writer	*w;
+	char		 buf[12][64];
+	char		 abuf[MBR_RFM_MAXALSO][2][32];
+	int		 rc;
+	mbr_err		 err;
+};
+
 struct rfm {
 	const mbr_cli		*c;
 	const mbr_rfm_opts	*o;
@@ -332,8 +341,9 @@ struct rfm {
 	mbr_segrule		*own;
 	/* output */
 	char			 aname[MBR_RFM_MAXALSO][2][32];
-	char			 abuf[MBR_RFM_MAXALSO][2][32];
-	char			 buf[12][64];
+	struct out		 out;		/* the run's writer */
+	struct out		*outs;		/* MBR_SPLIT_SLOTS forks */
+	size_t			 from;		/* the first member they write */
 	mbr_buf			 tmp;
 	/* summary */
 	struct segsum {
@@ -772,18 +782,18 @@ tally(struct rfm *g, const char *seg, const struct mem *m, int64_t rec)
 }
 
 static mbr_slice
-num(struct rfm *g, int slot, int64_t v)
+num(struct out *o, int slot, int64_t v)
 {
-	size_t n = mbr_money_fmt(g->buf[slot], v, 0);	/* no printf */
+	size_t n = mbr_money_fmt(o->buf[slot], v, 0);	/* no printf */
 
-	return (mbr_slice){ g->buf[slot], n };
+	return (mbr_slice){ o->buf[slot], n };
 }
 
 static mbr_slice
-money(struct rfm *g, int slot, int64_t v)
+money(struct rfm *g, struct out *o, int slot, int64_t v)
 {
-	size_t n = mbr_money_fmt(g->buf[slot], v, (unsigned)g->exp);
-	return (mbr_slice){ g->buf[slot], n };
+	size_t n = mbr_money_fmt(o->buf[slot], v, (unsigned)g->exp);
+	return (mbr_slice){ o->buf[slot], n };
 }
 
 static void
@@ -795,10 +805,10 @@ field(mbr_writer *w, const char *name, mbr_slice v, int type)
 /* Writes the metrics of member m (NULL or without a paid order: a
  * prospect, with nulls), or in --summary only counts them. */
 static int
-put_metrics(struct rfm *g, const struct mem *m)
+put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 {
 	const mbr_rfm_opts *o = g->o;
-	mbr_writer *w = o->summary ? NULL : g->run.w;
+	mbr_writer *w = o->summary ? NULL : out->w;
 	int64_t rec = 0, tenure = 0;
 	int i, r, f, mm, paid = m != NULL && (m->flags & HAS_PAID);
 	const char *seg = NULL, *life;
@@ -840,40 +850,40 @@ put_metrics(struct rfm *g, const struct mem *m)
 		mbr_writer_cstr(w, "lifecycle", life);
 		return MBR_OK;
 	}
-	n = mbr_time_fmt(g->buf[0], (mbr_time){ m->first_t,
+	n = mbr_time_fmt(out->buf[0], (mbr_time){ m->first_t,
 	    mbr_tz_offset_at(g->tz, m->first_t) });
-	field(w, "first_order_ts", (mbr_slice){ g->buf[0], n }, MBR_V_STR);
-	n = mbr_time_fmt(g->buf[1], (mbr_time){ m->last_t,
+	field(w, "first_order_ts", (mbr_slice){ out->buf[0], n }, MBR_V_STR);
+	n = mbr_time_fmt(out->buf[1], (mbr_time){ m->last_t,
 	    mbr_tz_offset_at(g->tz, m->last_t) });
-	field(w, "last_order_ts", (mbr_slice){ g->buf[1], n }, MBR_V_STR);
-	field(w, "recency_days", num(g, 2, rec), MBR_V_NUM);
-	field(w, "frequency", num(g, 3, m->freq), MBR_V_NUM);
-	field(w, "monetary", money(g, 4, m->monetary), MBR_V_STR);
+	field(w, "last_order_ts", (mbr_slice){ out->buf[1], n }, MBR_V_STR);
+	field(w, "recency_days", num(out, 2, rec), MBR_V_NUM);
+	field(w, "frequency", num(out, 3, m->freq), MBR_V_NUM);
+	field(w, "monetary", money(g, out, 4, m->monetary), MBR_V_STR);
 	if (m->freq > 0) {
 		/* aov rounds half away from zero to the minor unit */
 		int64_t q = m->monetary / (int64_t)m->freq;
 		int64_t rm = m->monetary % (int64_t)m->freq;
 		if (2 * (rm < 0 ? -rm : rm) >= (int64_t)m->freq)
 			q += m->monetary < 0 ? -1 : 1;
-		field(w, "aov", money(g, 5, q), MBR_V_STR);
+		field(w, "aov", money(g, out, 5, q), MBR_V_STR);
 	} else
 		mbr_writer_null(w, "aov");
-	field(w, "tenure_days", num(g, 6, tenure), MBR_V_NUM);
+	field(w, "tenure_days", num(out, 6, tenure), MBR_V_NUM);
 	for (i = 0; i < o->nalso; i++) {
-		int k = snprintf(g->abuf[i][0], sizeof(g->abuf[i][0]), "%lu",
+		int k = snprintf(out->abuf[i][0], sizeof(out->abuf[i][0]), "%lu",
 		    (unsigned long)ALSO_F(m, o->nalso, i));
-		field(w, g->aname[i][0], (mbr_slice){ g->abuf[i][0],
+		field(w, g->aname[i][0], (mbr_slice){ out->abuf[i][0],
 		    (size_t)k }, MBR_V_NUM);
-		n = mbr_money_fmt(g->abuf[i][1], ALSO_M(m, i),
+		n = mbr_money_fmt(out->abuf[i][1], ALSO_M(m, i),
 		    (unsigned)g->exp);
-		field(w, g->aname[i][1], (mbr_slice){ g->abuf[i][1], n },
+		field(w, g->aname[i][1], (mbr_slice){ out->abuf[i][1], n },
 		    MBR_V_STR);
 	}
-	field(w, "r_score", num(g, 7, r), MBR_V_NUM);
-	field(w, "f_score", num(g, 8, f), MBR_V_NUM);
-	field(w, "m_score", num(g, 9, mm), MBR_V_NUM);
-	snprintf(g->buf[10], sizeof(g->buf[10]), "%d%d%d", r, f, mm);
-	field(w, "rfm", (mbr_slice){ g->buf[10], strlen(g->buf[10]) },
+	field(w, "r_score", num(out, 7, r), MBR_V_NUM);
+	field(w, "f_score", num(out, 8, f), MBR_V_NUM);
+	field(w, "m_score", num(out, 9, mm), MBR_V_NUM);
+	snprintf(out->buf[10], sizeof(out->buf[10]), "%d%d%d", r, f, mm);
+	field(w, "rfm", (mbr_slice){ out->buf[10], strlen(out->buf[10]) },
 	    MBR_V_STR);
 	mbr_writer_cstr(w, "rfm_segment", seg);
 	mbr_writer_cstr(w, "lifecycle", life);
@@ -881,13 +891,87 @@ put_metrics(struct rfm *g, const struct mem *m)
 }
 
 static int
-put_member(struct rfm *g, mbr_slice id, const struct mem *m, mbr_err *err)
+put_member(struct rfm *g, struct out *o, mbr_slice id, const struct mem *m,
+    mbr_err *err)
 {
 	if (g->o->summary)
-		return put_metrics(g, m);
-	mbr_writer_field(g->run.w, MBR_SLICE("member_id"), id, MBR_V_STR);
-	put_metrics(g, m);
-	return mbr_writer_end(g->run.w, err);
+		return put_metrics(g, o, m);
+	mbr_writer_field(o->w, MBR_SLICE("member_id"), id, MBR_V_STR);
+	put_metrics(g, o, m);
+	return mbr_writer_end(o->w, err);
+}
+
+/* Members are written in blocks formatted on every thread (a third of
+ * the run, single-threaded, at a million members) and written in
+ * order. */
+#define OUTBLOCK	4096
+
+static void
+out_run(void *ctx, int slot, long k)
+{
+	struct rfm *g = ctx;
+	struct out *o = &g->outs[slot];
+	size_t i = g->from + (size_t)k * OUTBLOCK, n = mbr_tab_count(g->m);
+	size_t end = n - i < OUTBLOCK ? n : i + OUTBLOCK;
+
+	for (o->rc = MBR_OK; i < end && o->rc == MBR_OK; i++) {
+		const struct mem *m = mbr_tab_val(g->m, i);
+
+		if (!(m->flags & EMITTED))
+			o->rc = put_member(g, o, mbr_tab_key(g->m, i), m,
+			    &o->err);
+	}
+}
+
+static int
+out_done(void *ctx, int slot, long k, mbr_err *err)
+{
+	struct rfm *g = ctx;
+	struct out *o = &g->outs[slot];
+
+	(void)k;
+	if (o->rc != MBR_OK) {
+		*err = o->err;
+		return o->rc;
+	}
+	mbr_writer_put(g->run.w, o->w);
+	return MBR_OK;
+}
+
+/* Writes the members not written with their profiles, in table order.
+ * The first is written here, which fixes the CSV header the forks
+ * keep. */
+static int
+put_members(struct rfm *g, mbr_err *err)
+{
+	size_t i, n = mbr_tab_count(g->m);
+	int rc = MBR_OK, j, threads = g->c->threads ? g->c->threads :
+	    mbr_threads_default();
+
+	for (i = 0; i < n; i++) {
+		const struct mem *m = mbr_tab_val(g->m, i);
+
+		if (m->flags & EMITTED)
+			continue;
+		if ((rc = put_member(g, &g->out, mbr_tab_key(g->m, i), m,
+		    err)) != MBR_OK)
+			return rc;
+		if (!g->o->summary && threads > 1 && n - i > OUTBLOCK)
+			break;
+	}
+	if (i++ >= n)
+		return MBR_OK;
+	g->from = i;
+	g->outs = mbr_xcalloc(MBR_SPLIT_SLOTS, sizeof(*g->outs));
+	for (j = 0; j < MBR_SPLIT_SLOTS; j++)
+		g->outs[j].w = mbr_writer_fork(g->run.w);
+	rc = mbr_split_tasks(threads, (long)((n - i + OUTBLOCK - 1) /
+	    OUTBLOCK), out_run, out_done, g, err);
+	for (j = 0; j < MBR_SPLIT_SLOTS; j++)
+		mbr_writer_close(g->outs[j].w, NULL);
+	free(g->outs);
+	g->outs = NULL;
+	return rc;
 }
 
 /* The metric names, which a profile's own columns do not repeat. */
@@ -973,7 +1057,7 @@ profiles(struct rfm *g, mbr_err *err)
 		if (m != NULL)
 			m->flags |= EMITTED;
 		if (g->o->summary) {
-			put_metrics(g, m);
+			put_metrics(g, &g->out, m);
 			continue;
 		}
 		k = (size_t)mbr_reader_ncols(rd);
@@ -984,7 +1068,7 @@ profiles(struct rfm *g, mbr_err *err)
 		mbr_writer_field(g->run.w, MBR_SLICE("member_id"), id,
 		    MBR_V_STR);
 		mbr_writer_rec(g->run.w, rd, &rec, skip);
-		put_metrics(g, m);
+		put_metrics(g, &g->out, m);
 		if ((rc = mbr_writer_end(g->run.w, err)) != MBR_OK)
 			break;
 	}
@@ -1224,6 +1308,7 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	    (size_t)o->nalso * (sizeof(int64_t) + sizeof(uint32_t)));
 	if ((rc = mbr_run_open(&g.run, c, nfiles, files, 1, err)) != MBR_OK)
 		goto out;
+	g.out.w = g.run.w;
 	{
 		static const mbr_split_fns fns = { sizeof(struct paid),
 		    sizeof(struct chunk), begin_chunk, order, commit_chunk };
@@ -1263,16 +1348,8 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	score_prepare(&g);
 	if (o->members != NULL && (rc = profiles(&g, err)) != MBR_OK)
 		goto close;
-	n = mbr_tab_count(g.m);
-	for (size_t i2 = 0; i2 < n; i2++) {
-		struct mem *m = mbr_tab_val(g.m, i2);
-
-		if (m->flags & EMITTED)
-			continue;
-		if ((rc = put_member(&g, mbr_tab_key(g.m, i2), m, err)) !=
-		    MBR_OK)
-			goto close;
-	}
+	if ((rc = put_members(&g, err)) != MBR_OK)
+		goto close;
 	if (o->summary) {
 		show_breaks(&g);
 		if ((rc = write_summary(&g, err)) != MBR_OK)

@@ -22,7 +22,7 @@
 #define SIDE	(256u << 10)	/* bytes of a side block */
 /* As in mbr_reader.c: a longer record is an unterminated quote. */
 #define MAXREC	(256u << 20)
-#define NS	8
+#define NS	MBR_SPLIT_SLOTS
 
 enum { FREE, MAPPING, MAPPED, COMMITTING };
 
@@ -81,9 +81,7 @@ struct mbr_split {
 	int		 delim;
 	long long	 data;		/* offset of its first record */
 	long		 nchunks;	/* LONG_MAX until known */
-	long		 next;		/* the next chunk to map */
 	long		 done;		/* chunks committed */
-	int		 committing;
 	int		 stop;		/* an error: everyone stops */
 	int		 rc;
 	mbr_err		 err;
@@ -419,54 +417,119 @@ commit(mbr_split *sp, struct mbr_chunk *c, mbr_err *err)
 	return MBR_OK;
 }
 
-/* What every thread of a split input runs, the caller's included. */
+/* Tasks done on several threads and finished in order (see
+ * mbr_split_tasks): a slot's state, and who is finishing. */
+struct tasks {
+	int		 threads;
+	long		 n;
+	void		(*run)(void *, int, long);
+	int		(*done)(void *, int, long, mbr_err *);
+	void		*ctx;
+	int		 state[MBR_SPLIT_SLOTS];
+	long		 kof[MBR_SPLIT_SLOTS];
+	long		 next, ndone;
+	int		 finishing, stop, rc;
+	mbr_err		 err;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+};
+
+/* What every thread runs, the caller's included: finish the next task
+ * if it is run and nobody is finishing, else run the next task if its
+ * slot is free, else wait. */
 static void *
 work(void *arg)
 {
-	mbr_split *sp = arg;
-	struct mbr_chunk *c;
+	struct tasks *t = arg;
 	mbr_err e = { 0 };
-	int rc;
+	int i, rc;
 
-	pthread_mutex_lock(&sp->mu);
+	pthread_mutex_lock(&t->mu);
 	for (;;) {
-		if (sp->stop || sp->done == sp->nchunks)
+		if (t->stop || t->ndone == t->n)
 			break;
-		c = &sp->ck[sp->done % NS];
-		if (!sp->committing && c->state == MAPPED &&
-		    c->k == sp->done) {
-			sp->committing = 1;
-			c->state = COMMITTING;
-			pthread_mutex_unlock(&sp->mu);
-			rc = commit(sp, c, &e);
-			pthread_mutex_lock(&sp->mu);
-			sp->committing = 0;
-			c->state = FREE;
-			sp->done++;
-			if (rc != MBR_OK && !sp->stop) {
-				sp->stop = 1;
-				sp->rc = rc;
-				sp->err = e;
+		i = (int)(t->ndone % MBR_SPLIT_SLOTS);
+		if (!t->finishing && t->state[i] == MAPPED &&
+		    t->kof[i] == t->ndone) {
+			t->finishing = 1;
+			t->state[i] = COMMITTING;
+			pthread_mutex_unlock(&t->mu);
+			rc = t->done(t->ctx, i, t->kof[i], &e);
+			pthread_mutex_lock(&t->mu);
+			t->finishing = 0;
+			t->state[i] = FREE;
+			t->ndone++;
+			if (rc != MBR_OK && !t->stop) {
+				t->stop = 1;
+				t->rc = rc;
+				t->err = e;
 			}
-			pthread_cond_broadcast(&sp->cv);
+			pthread_cond_broadcast(&t->cv);
 			continue;
 		}
-		c = &sp->ck[sp->next % NS];
-		if (sp->next < sp->nchunks && c->state == FREE) {
-			c->k = sp->next++;
-			c->state = MAPPING;
-			pthread_mutex_unlock(&sp->mu);
-			map_split(c, c->k == 0 ? sp->data : -1,
-			    sp->threads == 1);
-			pthread_mutex_lock(&sp->mu);
-			c->state = MAPPED;
-			pthread_cond_broadcast(&sp->cv);
+		i = (int)(t->next % MBR_SPLIT_SLOTS);
+		if (t->next < t->n && t->state[i] == FREE) {
+			t->kof[i] = t->next++;
+			t->state[i] = MAPPING;
+			pthread_mutex_unlock(&t->mu);
+			t->run(t->ctx, i, t->kof[i]);
+			pthread_mutex_lock(&t->mu);
+			t->state[i] = MAPPED;
+			pthread_cond_broadcast(&t->cv);
 			continue;
 		}
-		pthread_cond_wait(&sp->cv, &sp->mu);
+		pthread_cond_wait(&t->cv, &t->mu);
 	}
-	pthread_mutex_unlock(&sp->mu);
+	pthread_mutex_unlock(&t->mu);
 	return NULL;
+}
+
+int
+mbr_split_tasks(int threads, long n, void (*run)(void *, int, long),
+    int (*done)(void *, int, long, mbr_err *), void *ctx, mbr_err *err)
+{
+	struct tasks t;
+	pthread_t th[64];
+	int i, nth = 0;
+
+	memset(&t, 0, sizeof(t));
+	t.threads = threads;
+	t.n = n;
+	t.run = run;
+	t.done = done;
+	t.ctx = ctx;
+	pthread_mutex_init(&t.mu, NULL);
+	pthread_cond_init(&t.cv, NULL);
+	for (i = 1; i < threads && i < 64; i++)
+		if (pthread_create(&th[nth], NULL, work, &t) == 0)
+			nth++;
+	work(&t);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&t.mu);
+	pthread_cond_destroy(&t.cv);
+	if (t.stop)
+		*err = t.err;
+	return t.stop ? t.rc : MBR_OK;
+}
+
+static void
+run_chunk(void *ctx, int slot, long k)
+{
+	mbr_split *sp = ctx;
+	struct mbr_chunk *c = &sp->ck[slot];
+
+	c->k = k;
+	map_split(c, k == 0 ? sp->data : -1, sp->threads == 1);
+}
+
+static int
+done_chunk(void *ctx, int slot, long k, mbr_err *err)
+{
+	mbr_split *sp = ctx;
+
+	(void)k;
+	return commit(sp, &sp->ck[slot], err);
 }
 
 /* A sequential input's committing thread. */
@@ -566,23 +629,15 @@ run_seq(mbr_split *sp, mbr_err *err)
 }
 
 static int
-run_split(mbr_split *sp, long long size)
+run_split(mbr_split *sp, long long size, mbr_err *err)
 {
-	pthread_t th[64];
-	int i, nth = 0;
-
-	sp->nchunks = (long)((size - sp->data + (long long)sp->chunk - 1) /
+	long n = (long)((size - sp->data + (long long)sp->chunk - 1) /
 	    (long long)sp->chunk);
-	if (sp->nchunks < 1)
-		sp->nchunks = 1;
+
+	sp->nchunks = n < 1 ? 1 : n;
 	sp->verified = sp->data;
-	for (i = 1; i < sp->threads && i < 64; i++)
-		if (pthread_create(&th[nth], NULL, work, sp) == 0)
-			nth++;
-	work(sp);
-	for (i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
-	return sp->stop ? sp->rc : MBR_OK;
+	return mbr_split_tasks(sp->threads, sp->nchunks, run_chunk,
+	    done_chunk, sp, err);
 }
 
 int
@@ -598,7 +653,7 @@ mbr_split_input(mbr_split *sp, mbr_err *err)
 
 	sp->file = mbr_reader_filename(rd, cur);
 	sp->fileno = cur;
-	sp->next = sp->done = 0;
+	sp->done = 0;
 	sp->nchunks = LONG_MAX;
 	sp->stop = 0;
 	sp->rc = MBR_OK;
@@ -633,11 +688,8 @@ mbr_split_input(mbr_split *sp, mbr_err *err)
 			c->type[hdr[j]] = MBR_V_STR;
 	}
 	sp->lbase = line;
-	rc = run_split(sp, st.st_size);
-	if (rc != MBR_OK) {
-		*err = sp->err;
+	if ((rc = run_split(sp, st.st_size, err)) != MBR_OK)
 		return rc;
-	}
 	mbr_reader_end_input(rd);
 	return MBR_OK;
 }

@@ -65,6 +65,19 @@ void	 mbr_split_free(mbr_split *sp);
  * input.  MBR_OK, or the first error (a read error, a commit's). */
 int	 mbr_split_input(mbr_split *sp, mbr_err *err);
 
+/* The engine under mbr_split_input, for work that is not an input's
+ * records (formatting a program's output in blocks, say): tasks 0 to
+ * n-1, each run on whichever thread is free, then done one at a time in
+ * order on some thread.  A task's slot (0 to MBR_SPLIT_SLOTS-1) is its
+ * place in a ring of buffers the caller keeps: a slot is used again
+ * only after its task is done.  Returns MBR_OK, or the first error a
+ * done returned (err filled), after which no task is begun. */
+#define MBR_SPLIT_SLOTS	8
+int	 mbr_split_tasks(int threads, long n,
+	    void (*run)(void *ctx, int slot, long k),
+	    int (*done)(void *ctx, int slot, long k, mbr_err *err),
+	    void *ctx, mbr_err *err);
+
 /* For map: room for the next item (zeroed) and, if extra > 0, extra
  * bytes for it at *xp, 8-byte aligned; both stay until the chunk is
  * committed. */

@@ -31,6 +31,7 @@ struct mbr_writer {
 	const char	**lastp;	/* the name pointer last matched at
 					 * each position */
 	mbr_buf		 line;
+	mbr_buf		 mem;		/* a fork's records (out NULL) */
 	char		 num[256][24];	/* formatted integers this record */
 	int		 nnum;
 	unsigned long long count;
@@ -52,6 +53,7 @@ mbr_writer_open(mbr_writer **wp, const char *path, int format, int gzip,
 	w->fmt = format == MBR_FMT_NDJSON ? MBR_FMT_NDJSON : MBR_FMT_CSV;
 	w->delim = delim ? delim : ',';
 	mbr_buf_init(&w->line);
+	mbr_buf_init(&w->mem);
 	*wp = w;
 	return MBR_OK;
 }
@@ -307,7 +309,10 @@ mbr_writer_end(mbr_writer *w, mbr_err *err)
 	else
 		end_ndjson(w);
 	if (rc == MBR_OK) {
-		mbr_output_write(w->out, w->line.p, w->line.n);
+		if (w->out != NULL)
+			mbr_output_write(w->out, w->line.p, w->line.n);
+		else
+			mbr_buf_add(&w->mem, w->line.p, w->line.n);
 		w->count++;
 	}
 	w->ns = 0;
@@ -315,20 +320,52 @@ mbr_writer_end(mbr_writer *w, mbr_err *err)
 	return rc;
 }
 
-int
-mbr_writer_close(mbr_writer *w, mbr_err *err)
+mbr_writer *
+mbr_writer_fork(const mbr_writer *w)
 {
+	mbr_writer *f = mbr_xcalloc(1, sizeof(*f));
 	size_t i;
-	int rc;
 
-	if (w == NULL)
-		return MBR_OK;
-	if (w->fmt == MBR_FMT_CSV && !w->header_done && w->nh > 0) {
+	f->fmt = w->fmt;
+	f->delim = w->delim;
+	for (i = 0; i < w->nh; i++)
+		add_name(f, (mbr_slice){ w->hname[i].p, w->hname[i].n });
+	f->header_done = 1;	/* w's to write */
+	mbr_buf_init(&f->line);
+	mbr_buf_init(&f->mem);
+	return f;
+}
+
+void
+mbr_writer_put(mbr_writer *w, mbr_writer *f)
+{
+	if (w->fmt == MBR_FMT_CSV && !w->header_done) {
 		mbr_buf_reset(&w->line);
 		put_header(w);
 		mbr_output_write(w->out, w->line.p, w->line.n);
 	}
-	rc = mbr_output_close(w->out, err);
+	mbr_output_write(w->out, f->mem.p, f->mem.n);
+	w->count += f->count;
+	f->count = 0;
+	mbr_buf_reset(&f->mem);
+}
+
+int
+mbr_writer_close(mbr_writer *w, mbr_err *err)
+{
+	size_t i;
+	int rc = MBR_OK;
+
+	if (w == NULL)
+		return MBR_OK;
+	if (w->out != NULL && w->fmt == MBR_FMT_CSV && !w->header_done &&
+	    w->nh > 0) {
+		mbr_buf_reset(&w->line);
+		put_header(w);
+		mbr_output_write(w->out, w->line.p, w->line.n);
+	}
+	if (w->out != NULL)
+		rc = mbr_output_close(w->out, err);
 	for (i = 0; i < w->caph; i++) {
 		mbr_buf_release(&w->hname[i]);
 		mbr_buf_release(&w->qname[i]);
@@ -339,6 +376,7 @@ mbr_writer_close(mbr_writer *w, mbr_err *err)
 	free(w->lastp);
 	free(w->s);
 	mbr_buf_release(&w->line);
+	mbr_buf_release(&w->mem);
 	free(w);
 	return rc;
 }

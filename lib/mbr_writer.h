@@ -47,6 +47,13 @@ int	mbr_writer_end(mbr_writer *w, mbr_err *err);
  * result is still a valid CSV), flushes, closes; MBR_EIO on a write
  * error.  Frees w. */
 int	mbr_writer_close(mbr_writer *w, mbr_err *err);
+/* A writer with w's format, separator and header names that keeps its
+ * records in memory, so that blocks of records can be formatted on
+ * other threads: mbr_writer_put writes f's records to w's output (after
+ * w's header) and empties f.  w must know its header (declared, or a
+ * record written).  Close f with mbr_writer_close. */
+mbr_writer *mbr_writer_fork(const mbr_writer *w);
+void	mbr_writer_put(mbr_writer *w, mbr_writer *f);
 int	mbr_writer_format(const mbr_writer *w);
 unsigned long long mbr_writer_count(const mbr_writer *w);
 #endif
