@@ -30,6 +30,7 @@ struct mbr_reader {
 
 	char		*buf;		/* the block; text in [beg, end) */
 	size_t		 cap, beg, end;
+	size_t		 clean;		/* buf[beg..clean) is checked text */
 	int		 ieof;		/* the input has no more bytes */
 
 	/* columns */
@@ -185,6 +186,7 @@ refill(mbr_reader *rd, mbr_err *err)
 	if (rd->beg > 0) {
 		memmove(rd->buf, rd->buf + rd->beg, rd->end - rd->beg);
 		rd->end -= rd->beg;
+		rd->clean = rd->clean > rd->beg ? rd->clean - rd->beg : 0;
 		rd->beg = 0;
 	}
 	if (rd->end == rd->cap) {
@@ -233,7 +235,7 @@ start_input(mbr_reader *rd, mbr_err *err)
 	long r;
 	int rc;
 
-	rd->beg = rd->end = 0;
+	rd->beg = rd->end = rd->clean = 0;
 	rd->ieof = 0;
 	rd->line = 1;
 	rd->nhdr = 0;
@@ -396,7 +398,7 @@ check_text(const char *p, size_t n, char *why, size_t nwhy)
 
 int
 mbr_reader_csvrec(const mbr_reader *rd, long r, const mbr_csvrec *cr,
-    mbr_slice *f, mbr_rec *rec, char *why, size_t nwhy)
+    int clean, mbr_slice *f, mbr_rec *rec, char *why, size_t nwhy)
 {
 	size_t i;
 
@@ -413,7 +415,8 @@ mbr_reader_csvrec(const mbr_reader *rd, long r, const mbr_csvrec *cr,
 		rec->bad = "malformed CSV";
 		return 0;
 	}
-	if ((rec->bad = check_text(cr->raw, cr->rawn, why, nwhy)) != NULL)
+	if (!clean && (rec->bad = check_text(cr->raw, cr->rawn, why, nwhy)) !=
+	    NULL)
 		return 0;
 	if (cr->nf != rd->nhdr) {
 		snprintf(why, nwhy, "row has %zu field%s, header has %zu",
@@ -436,6 +439,9 @@ next_csv(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 	int rc;
 
 	for (;;) {
+		if (rd->clean <= rd->beg)
+			rd->clean = rd->beg + mbr_utf8_clean_lines(rd->buf +
+			    rd->beg, rd->end - rd->beg);
 		r = mbr_csv_next(rd->buf + rd->beg, rd->end - rd->beg,
 		    rd->ieof, rd->delim, &rd->crec, err);
 		if (r != 0)
@@ -449,8 +455,8 @@ next_csv(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 	rd->line = rec->line + rd->crec.nlines;
 	rd->beg += (size_t)(r < 0 ? -r : r);
 	err->code = MBR_OK;
-	if (mbr_reader_csvrec(rd, r, &rd->crec, rd->f, rec, rd->why,
-	    sizeof(rd->why)))
+	if (mbr_reader_csvrec(rd, r, &rd->crec, rd->beg <= rd->clean, rd->f,
+	    rec, rd->why, sizeof(rd->why)))
 		for (i = 0; i < rd->nhdr; i++)
 			rd->type[rd->hdr[i]] = MBR_V_STR;
 	return MBR_READ_REC;

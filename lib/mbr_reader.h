@@ -103,15 +103,16 @@ int	mbr_reader_next_in(mbr_reader *rd, mbr_rec *rec, mbr_err *err);
  * mbr_csv_next returned (r) with the checks the reader makes (NUL
  * bytes, UTF-8, field count, an unterminated quote), setting f[col] for
  * the header's columns and rec's raw, bad, why (in why), order and n;
- * returns 1 for a good record.  mbr_reader_advance counts records and
+ * returns 1 for a good record.  clean: its text is known to be UTF-8
+ * without NUL (mbr_utf8_clean_lines), so it is not checked again.  mbr_reader_advance counts records and
  * bytes read by other means; mbr_reader_end_input says the rest of the
  * input was, so that the next mbr_reader_next begins the next one. */
 int	mbr_reader_plain(const mbr_reader *rd, long long *off,
 	    unsigned long *line);
 struct mbr_csvrec_;
 int	mbr_reader_csvrec(const mbr_reader *rd, long r,
-	    const struct mbr_csvrec_ *cr, mbr_slice *f, mbr_rec *rec,
-	    char *why, size_t nwhy);
+	    const struct mbr_csvrec_ *cr, int clean, mbr_slice *f,
+	    mbr_rec *rec, char *why, size_t nwhy);
 void	mbr_reader_advance(mbr_reader *rd, unsigned long long records,
 	    unsigned long long bytes);
 void	mbr_reader_end_input(mbr_reader *rd);

@@ -15,6 +15,7 @@
 
 #include "mbr_csv.h"
 #include "mbr_split.h"
+#include "mbr_utf8.h"
 
 #define CHUNK	(2u << 20)	/* bytes of file between two cuts */
 #define STEP	(256u << 10)	/* bytes read at a time */
@@ -296,7 +297,7 @@ static void
 parse(struct mbr_chunk *c, long long lim, int guessed)
 {
 	mbr_split *sp = c->sp;
-	long long pos = c->start;
+	long long pos = c->start, clean = 0;	/* [pos, clean): checked text */
 	unsigned long line = 1;
 	mbr_rec rec;
 	mbr_err e = { 0 };
@@ -316,6 +317,9 @@ parse(struct mbr_chunk *c, long long lim, int guessed)
 	while (pos < lim) {
 		size_t at = (size_t)(pos - c->off);
 
+		if (clean <= pos)
+			clean = pos + (long long)mbr_utf8_clean_lines(c->buf +
+			    at, c->len - at);
 		r = mbr_csv_next(c->buf + at, c->len - at, c->eof, sp->delim,
 		    &c->cr, &e);
 		if (r == 0) {
@@ -346,10 +350,10 @@ parse(struct mbr_chunk *c, long long lim, int guessed)
 		rec.line = line + c->cr.skipped;
 		line = rec.line + c->cr.nlines;
 		c->nrec++;
-		mbr_reader_csvrec(sp->rd, r, &c->cr, c->f, &rec, c->why,
-		    sizeof(c->why));
-		sp->fn.map(sp->ctx, c, c->st, &rec);
 		pos += r < 0 ? -r : r;
+		mbr_reader_csvrec(sp->rd, r, &c->cr, pos <= clean, c->f, &rec,
+		    c->why, sizeof(c->why));
+		sp->fn.map(sp->ctx, c, c->st, &rec);
 	}
 	c->stop = pos;
 	c->lines = line - 1;

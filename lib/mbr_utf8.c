@@ -200,7 +200,119 @@ check_ssse3(const unsigned char *s, size_t n)
 		return check_scalar(s, n);
 	return n;
 }
+
+/*
+ * The same, 32 bytes a step (AVX2): the tables hold in both 128-bit
+ * lanes, and the bytes before each lane come from the lane before (or
+ * the block before) through a permute.
+ */
+#include <immintrin.h>
+
+__attribute__((target("avx2"), always_inline))
+static inline __m256i
+block_errors2(__m256i in, __m256i prev)
+{
+	const __m256i lo4 = _mm256_set1_epi8(0x0f);
+	const __m256i b1h_t = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+	    TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+	    TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+	    TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS,
+	    TOO_SHORT | OVERLONG_2,
+	    TOO_SHORT,
+	    TOO_SHORT | OVERLONG_3 | SURROGATE,
+	    TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4));
+	const __m256i b1l_t = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+	    CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4,
+	    CARRY | OVERLONG_2,
+	    CARRY,
+	    CARRY,
+	    CARRY | TOO_LARGE,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000,
+	    CARRY | TOO_LARGE | TOO_LARGE_1000));
+	const __m256i b2h_t = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+	    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+	    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+	    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 |
+	    OVERLONG_4,
+	    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,
+	    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+	    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,
+	    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT));
+	/* per lane: the 16 bytes before it, then the lane */
+	__m256i before = _mm256_permute2x128_si256(prev, in, 0x21);
+	__m256i prev1 = _mm256_alignr_epi8(in, before, 15);
+	__m256i prev2 = _mm256_alignr_epi8(in, before, 14);
+	__m256i prev3 = _mm256_alignr_epi8(in, before, 13);
+	__m256i sc, must23;
+
+	sc = _mm256_and_si256(_mm256_and_si256(
+	    _mm256_shuffle_epi8(b1h_t, _mm256_and_si256(
+	    _mm256_srli_epi16(prev1, 4), lo4)),
+	    _mm256_shuffle_epi8(b1l_t, _mm256_and_si256(prev1, lo4))),
+	    _mm256_shuffle_epi8(b2h_t, _mm256_and_si256(
+	    _mm256_srli_epi16(in, 4), lo4)));
+	must23 = _mm256_and_si256(_mm256_or_si256(
+	    _mm256_subs_epu8(prev2, _mm256_set1_epi8((char)(0xe0 - 0x80))),
+	    _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xf0 - 0x80)))),
+	    _mm256_set1_epi8((char)0x80));
+	return _mm256_xor_si256(must23, sc);
+}
+
+__attribute__((target("avx2")))
+static size_t
+check_avx2(const unsigned char *s, size_t n)
+{
+	__m256i prev = _mm256_setzero_si256(), err = _mm256_setzero_si256();
+	__m256i in;
+	unsigned char last[32];
+	size_t i = 0;
+
+	for (; n - i >= 32; i += 32) {
+		in = _mm256_loadu_si256((const void *)(s + i));
+		if (_mm256_movemask_epi8(_mm256_or_si256(in, prev)) == 0)
+			continue;
+		err = _mm256_or_si256(err, block_errors2(in, prev));
+		prev = in;
+		/* Errors are rare: looked at every 8 blocks, not every one. */
+		if ((i & 255) == 224 && !_mm256_testz_si256(err, err))
+			return check_scalar(s, n);
+	}
+	memset(last, 0, sizeof(last));
+	memcpy(last, s + i, n - i);
+	in = _mm256_loadu_si256((const void *)last);
+	err = _mm256_or_si256(err, block_errors2(in, prev));
+	if (!_mm256_testz_si256(err, err))
+		return check_scalar(s, n);
+	return n;
+}
 #endif
+
+/* -1: the best the CPU has; else forced by mbr_utf8_impl (tests). */
+static int forced = -1;
+
+int
+mbr_utf8_impl(int level)
+{
+	int best = 0;
+
+#ifdef UTF8_SIMD
+	if (__builtin_cpu_supports("avx2"))
+		best = 2;
+	else if (__builtin_cpu_supports("ssse3"))
+		best = 1;
+#endif
+	forced = level < 0 || level > best ? -1 : level;
+	return level < 0 || level > best ? best : level;
+}
 
 size_t
 mbr_utf8_check(const char *str, size_t n)
@@ -209,8 +321,25 @@ mbr_utf8_check(const char *str, size_t n)
 #ifdef UTF8_SIMD
 	/* Asked each time: the answer is a load of what the C runtime
 	 * found at start, and threads call this at once. */
-	if (__builtin_cpu_supports("ssse3"))
+	if (forced < 0 ? __builtin_cpu_supports("avx2") : forced == 2)
+		return check_avx2(s, n);
+	if (forced < 0 ? __builtin_cpu_supports("ssse3") : forced == 1)
 		return check_ssse3(s, n);
 #endif
 	return check_scalar(s, n);
+}
+
+size_t
+mbr_utf8_clean_lines(const char *s, size_t n)
+{
+	const char *z;
+	size_t ok;
+
+	while (n > 0 && s[n - 1] != '\n')	/* memrchr is GNU's */
+		n--;
+	if (n == 0)
+		return 0;
+	ok = mbr_utf8_check(s, n);
+	z = memchr(s, '\0', ok);
+	return z != NULL ? (size_t)(z - s) : ok;
 }

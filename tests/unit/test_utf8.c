@@ -1,4 +1,4 @@
-/* test_utf8.c: mbr_utf8_check.
+/* test_utf8.c: mbr_utf8_check, in each of its implementations.
  *
  * Named cases from Markus Kuhn's UTF-8 decoder stress test, offsets
  * worked out by hand, then every string of two and three bytes against
@@ -181,19 +181,19 @@ exhaustive(void)
 	T_EQ_I(bad, 0);
 }
 
-/* The same characters inside ASCII text, at every offset of a string
- * longer than the sixteen-byte scan: the answer is the whole length or
- * the character's offset. */
+/* The same characters inside ASCII text, at offsets of a string longer
+ * than the 16- and 32-byte scans, on both sides of their block edges:
+ * the answer is the whole length or the character's offset. */
 static void
 embedded(void)
 {
 	static const unsigned char edge[] = { 0x7f, 0x80, 0xbf, 0xc0 };
-	unsigned char s[40];
+	unsigned char s[72];
 	unsigned a, b, c;
 	size_t p, want, got, len;
 	long bad = 0;
 
-	for (p = 0; p < 24; p++)
+	for (p = 0; p < 64; p = p == 19 ? 28 : p == 35 ? 60 : p + 1)
 		for (a = 0x80; a < 0x100; a++)
 			for (b = 0; b < 0x100; b++)
 				for (c = 0; c < 5; c++) {
@@ -278,12 +278,45 @@ random_mix(void)
 	T_EQ_I(bad, 0);
 }
 
+/* A bad byte at each offset of a long text of Chinese and ASCII (past
+ * the points where the 32-byte scan looks at its errors). */
+static void
+long_runs(void)
+{
+	unsigned char s[1200];
+	size_t i, p;
+	long bad = 0;
+
+	for (i = 0; i + 4 <= sizeof(s); i += 4)
+		memcpy(s + i, i % 40 < 20 ? "abcd" : "\xe4\xb8\xad ", 4);
+	T_EQ_I(check((char *)s, sizeof(s)), sizeof(s));
+	for (p = 180; p < 1100; p++) {
+		unsigned char keep = s[p];
+
+		s[p] = 0xff;
+		/* p itself, or the lead of the character it broke */
+		bad += check((char *)s, sizeof(s)) != ref_check(s, sizeof(s)) ||
+		    ref_check(s, sizeof(s)) + 3 <= p;
+		s[p] = keep;
+	}
+	T_EQ_I(bad, 0);
+}
+
 int
 main(void)
 {
-	named();
-	exhaustive();
-	embedded();
-	random_mix();
+	int level;
+
+	/* Each implementation the CPU has: the scalar one, SSSE3, AVX2. */
+	for (level = 0; level <= 2; level++) {
+		if (mbr_utf8_impl(level) != level)
+			continue;
+		named();
+		exhaustive();
+		embedded();
+		random_mix();
+		long_runs();
+	}
+	mbr_utf8_impl(-1);
 	return T_DONE();
 }
