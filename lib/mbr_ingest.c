@@ -10,6 +10,7 @@
 #include "mbr_ingest.h"
 #include "mbr_money.h"
 #include "mbr_pipe.h"
+#include "mbr_split.h"
 #include "mbr_preset.h"
 #include "mbr_tab.h"
 #include "mbr_time.h"
@@ -107,13 +108,21 @@ struct ing {
 	unsigned char		*skip;		/* columns not passed on */
 	int			 nskip;
 	mbr_buf			 fpbuf, key, tmp, msg;
-	char			 amtbuf[MBR_MONEY_LEN], tsbuf[MBR_TIME_LEN + 1];
 	uint64_t		 written;
 	/* Orders to write, handed to a second thread (see emit_later) */
 	mbr_pipe		*pipe;
 	int			 piped;		/* this input's orders go there */
 	atomic_int		 wfailed;	/* the writer failed there */
 	mbr_err			 werr;		/* how */
+	/* A CSV file parsed in chunks (see split_file) */
+	mbr_split		*split;
+	struct islot {
+		mbr_writer	*w;	/* a fork of run.w */
+		struct order	 o;
+		mbr_buf		 msg;
+	}			 slot[MBR_SPLIT_SLOTS];
+	mbr_chunk		*ck;	/* the chunk settled live, if any */
+	unsigned long		 resume;	/* its rows settled before */
 };
 
 /* --- the order-id set --- */
@@ -250,15 +259,15 @@ strip_point_zero(mbr_slice *v)
 }
 
 /* Fills o->member from the preset's identity rules: the first usable
- * identifier.  Returns 0, or 1 with g->msg saying why none was. */
+ * identifier.  Returns 0, or 1 with msg saying why none was. */
 static int
-identity(struct ing *g, const mbr_rec *rec, mbr_buf *out)
+identity(struct ing *g, const mbr_rec *rec, mbr_buf *out, mbr_buf *msg)
 {
 	size_t i;
 	mbr_err e = { 0 };
 
 	mbr_buf_reset(out);
-	mbr_buf_reset(&g->msg);
+	mbr_buf_reset(msg);
 	for (i = 0; i < g->p->nident && i < 16; i++) {
 		const mbr_ident_rule *r = &g->p->ident[i];
 		mbr_slice v = get(rec, g->cols.id[i], g->cols.nid[i]);
@@ -295,9 +304,9 @@ identity(struct ing *g, const mbr_rec *rec, mbr_buf *out)
 			return 0;
 		}
 		/* Unusable (a masked phone): remember why, try the next. */
-		if (g->msg.n > 0)
-			mbr_buf_adds(&g->msg, "; ");
-		mbr_buf_adds(&g->msg, e.msg);
+		if (msg->n > 0)
+			mbr_buf_adds(msg, "; ");
+		mbr_buf_adds(msg, e.msg);
 		mbr_buf_reset(out);
 	}
 	return 1;
@@ -346,9 +355,11 @@ currency_exp(struct ing *g, mbr_slice cur, char out[8], mbr_err *e)
 }
 
 /* Converts an order-level row.  Returns NULL, or the reject reason
- * class with e->msg set. */
+ * class with e->msg set; msg is for identity's use.  prefetch: start
+ * the order-id set's cache miss (on the thread that owns the set). */
 static const char *
-convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e)
+convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e,
+    mbr_buf *msg, int prefetch)
 {
 	mbr_slice v;
 	const char *why;
@@ -362,7 +373,7 @@ convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e)
 	/* The order-id set is probed at random: start the cache miss now,
 	 * to be over by the time settle() looks, after the row is parsed. */
 	o->h = mbr_hash(o->id.p, o->id.n);
-	if (g->ids.s != NULL)
+	if (prefetch && g->ids.s != NULL)
 		__builtin_prefetch(&g->ids.s[(o->h ? o->h : 1) & g->ids.mask]);
 	v = field(g, rec, MBR_F_STATUS);
 	o->status = status_from(g, o->id, v, &why);
@@ -399,9 +410,9 @@ convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e)
 	if (mbr_money_parse(&o->amount, v.p, v.n, (unsigned)exp,
 	    g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0, e) != MBR_OK)
 		return "bad amount";
-	if (identity(g, rec, &o->member) != 0) {
+	if (identity(g, rec, &o->member, msg) != 0) {
 		mbr_err_set(e, MBR_EDATA, "no member identity%s%s",
-		    g->msg.n ? ": " : "", g->msg.p);
+		    msg->n ? ": " : "", msg->p);
 		return "no member identity";
 	}
 	o->channel = field(g, rec, MBR_F_CHANNEL);
@@ -446,6 +457,24 @@ fingerprint(struct ing *g, const struct order *o)
 	return mbr_hash_end(fp_slice(h, o->categories));
 }
 
+/* The canonical order fields, in the order they are written. */
+static const int canon[11] = { MBR_F_ORDER_ID, MBR_F_MEMBER_ID, MBR_F_TS,
+	MBR_F_AMOUNT, MBR_F_CURRENCY, MBR_F_STATUS, MBR_F_CHANNEL, MBR_F_STORE,
+	MBR_F_ITEMS, MBR_F_SKUS, MBR_F_CATEGORIES };
+
+/* Declares the CSV header of canonical orders, unless one is known. */
+static void
+canon_header(struct ing *g)
+{
+	mbr_slice h[11];
+	int i;
+
+	for (i = 0; i < 11; i++)
+		h[i] = (mbr_slice){ mbr_field_names[canon[i]],
+		    strlen(mbr_field_names[canon[i]]) };
+	mbr_writer_header(g->run.w, h, 11);
+}
+
 static void
 put(mbr_writer *w, const char *name, mbr_slice v)
 {
@@ -456,20 +485,20 @@ put(mbr_writer *w, const char *name, mbr_slice v)
 }
 
 static int
-emit(struct ing *g, const struct order *o, int status, const mbr_rec *rec,
-    mbr_err *err)
+emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
+    const mbr_rec *rec, mbr_err *err)
 {
-	mbr_writer *w = g->run.w;
+	char amt[MBR_MONEY_LEN], ts[MBR_TIME_LEN + 1];
 	size_t n;
 
 	if (w == NULL)
 		return MBR_OK;
 	put(w, "order_id", o->id);
 	put(w, "member_id", (mbr_slice){ o->member.p, o->member.n });
-	n = mbr_time_fmt(g->tsbuf, o->ts);
-	put(w, "ts", (mbr_slice){ g->tsbuf, n });
-	n = mbr_money_fmt(g->amtbuf, o->amount, (unsigned)o->exp);
-	put(w, "amount", (mbr_slice){ g->amtbuf, n });
+	n = mbr_time_fmt(ts, o->ts);
+	put(w, "ts", (mbr_slice){ ts, n });
+	n = mbr_money_fmt(amt, o->amount, (unsigned)o->exp);
+	put(w, "amount", (mbr_slice){ amt, n });
 	put(w, "currency", (mbr_slice){ o->currency, strlen(o->currency) });
 	mbr_writer_cstr(w, "status", mbr_status_names[status]);
 	put(w, "channel", o->channel);
@@ -520,7 +549,8 @@ write_batch(void *ctx, void *items, size_t n)
 	for (i = 0; i < n; i++) {
 		if (atomic_load(&g->wfailed))
 			return;
-		if (emit(g, &r[i].o, r[i].status, NULL, &g->werr) != MBR_OK)
+		if (emit(g, g->run.w, &r[i].o, r[i].status, NULL, &g->werr) !=
+		    MBR_OK)
 			atomic_store(&g->wfailed, 1);
 	}
 }
@@ -574,7 +604,7 @@ put_order(struct ing *g, const struct order *o, int status,
 	if (g->piped && g->run.w != NULL)
 		return emit_later(g, o, status, err);
 	g->written++;
-	return emit(g, o, status, rec, err);
+	return emit(g, g->run.w, o, status, rec, err);
 }
 
 static void
@@ -584,7 +614,10 @@ reject(struct ing *g, const mbr_rec *rec, const char *reason,
 	if (g->plan)
 		return;
 	g->fs[rec->fileno].rejects++;
-	mbr_reject(g->run.rj, g->run.rd, rec, reason, msg);
+	if (g->ck != NULL)	/* held until the chunk commits */
+		mbr_chunk_reject(g->ck, rec, reason, msg);
+	else
+		mbr_reject(g->run.rj, g->run.rd, rec, reason, msg);
 }
 
 /* Decides what becomes of an order seen at (file, line): written,
@@ -645,6 +678,199 @@ settle(struct ing *g, struct order *o, int file, unsigned long line,
 	if (rec != NULL)
 		reject(g, rec, "conflicting order_id", g->msg.p);
 	return -1;
+}
+
+/* --- a CSV file parsed in chunks ---
+ *
+ * An order needs only its row to be converted and, with nothing to pass
+ * through, formatted: map does both on any thread, into its slot's
+ * fork of the writer (mbr_split).  Whether its id is new, a duplicate
+ * or a conflict depends on the orders before it, so commit settles the
+ * chunk's orders in file order against the order-id set and writes the
+ * new ones' text.  A conflict (or a planned status other than the
+ * row's) is rare: commit stops at its row, and the chunk is mapped
+ * again on the committing thread from there, each row settled as it is
+ * converted ("live"), as the reader alone would. */
+
+struct ichunk {
+	uint64_t	 rejects;	/* rows map rejected */
+	unsigned long	 nrec;		/* rows mapped */
+	int		 live;		/* rows settled as mapped */
+	unsigned long	 skip;		/* live: rows settled before */
+	int		 rc;		/* a writer's error */
+	mbr_err		 err;
+};
+
+struct iitem {
+	uint64_t	 h, fp;
+	size_t		 off, len;	/* its text in the slot's writer */
+	unsigned long	 line, recno;
+	int		 status;
+};
+
+static void
+ibegin(void *ctx, void *st, const void *prev, int after)
+{
+	struct ing *g = ctx;
+	struct ichunk *k = st;
+
+	(void)prev;
+	if (after) {
+		k->live = 1;
+		k->skip = g->resume;
+	}
+}
+
+static void
+imap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
+{
+	struct ing *g = ctx;
+	struct ichunk *k = st;
+	struct islot *sl = &g->slot[mbr_chunk_slot(ck)];
+	unsigned long recno = k->nrec++;
+	struct iitem *it;
+	const char *why;
+	mbr_err e;
+	int rc;
+
+	if (recno == 0 && sl->w != NULL)
+		mbr_writer_clear(sl->w);	/* the slot's last chunk's */
+	if (k->rc != MBR_OK)
+		return;
+	if (rec->bad != NULL) {
+		mbr_chunk_reject(ck, rec, rec->bad, rec->why);
+		k->rejects++;
+		return;
+	}
+	e.code = MBR_OK;
+	e.file[0] = e.msg[0] = '\0';
+	e.line = 0;
+	if ((why = convert(g, rec, &sl->o, &e, &sl->msg, k->live)) != NULL) {
+		mbr_chunk_reject(ck, rec, why, e.msg);
+		k->rejects++;
+		return;
+	}
+	if (k->live) {
+		if (recno < k->skip)
+			return;		/* settled by the commit before */
+		g->ck = ck;
+		rc = settle(g, &sl->o, rec->fileno, rec->line +
+		    mbr_chunk_line(ck), rec, &k->err);
+		g->ck = NULL;
+		if (rc != MBR_OK && rc != -1) {
+			mbr_err_at(&k->err, rec->file, rec->line +
+			    mbr_chunk_line(ck));
+			k->rc = rc;
+		}
+		return;
+	}
+	it = mbr_chunk_add(ck, 0, NULL);
+	it->h = sl->o.h;
+	it->fp = fingerprint(g, &sl->o);
+	it->line = rec->line;
+	it->recno = recno;
+	it->status = sl->o.status;
+	if (sl->w == NULL)
+		return;
+	it->off = mbr_writer_held(sl->w);
+	if ((rc = emit(g, sl->w, &sl->o, sl->o.status, NULL, &k->err)) !=
+	    MBR_OK) {
+		k->rc = rc;	/* reported when the chunk commits */
+		return;
+	}
+	it->len = mbr_writer_held(sl->w) - it->off;
+}
+
+static int
+icommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
+{
+	struct ing *g = ctx;
+	struct ichunk *k = st;
+	struct islot *sl = &g->slot[mbr_chunk_slot(ck)];
+	int file = mbr_reader_current(g->run.rd);
+	unsigned long add = mbr_chunk_line(ck);
+	size_t n, j, off = 0, len = 0, nrun = 0;
+	struct iitem *it = mbr_chunk_items(ck, &n);
+	struct filestat *fs = &g->fs[file];
+
+	if (k->rc != MBR_OK) {
+		*err = k->err;
+		if (err->file[0] == '\0')
+			mbr_err_at(err, mbr_reader_filename(g->run.rd, file),
+			    0);
+		return k->rc;
+	}
+	for (j = 0; j < n; j++) {
+		unsigned long line = it[j].line + add;
+		struct oid *e;
+
+		if (j + 8 < n && g->ids.s != NULL)
+			__builtin_prefetch(&g->ids.s[(it[j + 8].h ?
+			    it[j + 8].h : 1) & g->ids.mask]);
+		e = oid_find(&g->ids, it[j].h);
+		if (e->h == 0 || (g->planned && e->file == file &&
+		    e->line == line && e->st == it[j].status)) {
+			if (e->h == 0) {
+				e = oid_add(&g->ids, it[j].h);
+				e->fp = it[j].fp;
+				e->file = (uint16_t)file;
+				e->line = (uint32_t)line;
+				e->st0 = e->st = (uint8_t)it[j].status;
+			}
+			fs->orders++;
+			g->written++;
+			if (nrun++ == 0)
+				off = it[j].off;
+			len += it[j].len;
+			continue;
+		}
+		if (nrun > 0 && sl->w != NULL)
+			mbr_writer_put_span(g->run.w, sl->w, off, len, nrun);
+		nrun = len = 0;
+		if (e->fp == it[j].fp && !(g->planned && e->file == file &&
+		    e->line == line)) {
+			if (it[j].status == e->st0) {
+				fs->dups++;
+				continue;
+			}
+			if (g->planned) {
+				fs->updates++;
+				continue;
+			}
+		}
+		/* A conflict to name, or a status to rewrite: the rest
+		 * of the chunk is settled row by row. */
+		g->resume = it[j].recno;
+		return MBR_SPLIT_AGAIN;
+	}
+	if (nrun > 0 && sl->w != NULL)
+		mbr_writer_put_span(g->run.w, sl->w, off, len, nrun);
+	g->resume = 0;
+	fs->rejects += k->rejects;
+	return MBR_OK;
+}
+
+/* The input just begun, parsed in chunks on every thread. */
+static int
+split_file(struct ing *g, mbr_err *err)
+{
+	int i, rc;
+
+	if ((rc = flush_writer(g, err)) != MBR_OK)
+		return rc;
+	if (g->run.w != NULL) {
+		canon_header(g);
+		for (i = 0; i < MBR_SPLIT_SLOTS; i++)
+			g->slot[i].w = mbr_writer_fork(g->run.w);
+	}
+	g->piped = 0;	/* live rows are written here */
+	g->resume = 0;
+	rc = mbr_split_input(g->split, err);
+	for (i = 0; i < MBR_SPLIT_SLOTS; i++) {
+		mbr_writer_close(g->slot[i].w, NULL);
+		g->slot[i].w = NULL;
+	}
+	return rc;
 }
 
 /* --- line items --- */
@@ -856,7 +1082,7 @@ li_row(struct ing *g, const mbr_rec *rec)
 		}
 	} else
 		lo->sum_ok = 0;
-	if (identity(g, rec, &g->tmp) == 0)
+	if (identity(g, rec, &g->tmp, &g->msg) == 0)
 		li_same(g, lo, &lo->member, (mbr_slice){ g->tmp.p, g->tmp.n },
 		    "member identity", rec->line);
 	else if (g->msg.n > 0) {
@@ -1163,6 +1389,11 @@ pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 		if (r == MBR_READ_FILE) {
 			if ((rc = begin_file(g, err)) != MBR_OK)
 				break;
+			if (!g->plan && !g->p->line_items && g->split != NULL &&
+			    (g->piped || g->run.w == NULL) &&
+			    mbr_split_cuts(g->split) &&
+			    (rc = split_file(g, err)) != MBR_OK)
+				break;
 			continue;
 		}
 		if (rec.bad != NULL) {
@@ -1179,7 +1410,7 @@ pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 		e.code = MBR_OK;
 		e.file[0] = e.msg[0] = '\0';
 		e.line = 0;
-		if ((why = convert(g, &rec, &o, &e)) != NULL) {
+		if ((why = convert(g, &rec, &o, &e, &g->msg, 1)) != NULL) {
 			reject(g, &rec, why, e.msg);
 			continue;
 		}
@@ -1234,10 +1465,6 @@ summary(struct ing *g)
 	}
 }
 
-/* The canonical order fields, in the order they are written. */
-static const int canon[11] = { MBR_F_ORDER_ID, MBR_F_MEMBER_ID, MBR_F_TS,
-	MBR_F_AMOUNT, MBR_F_CURRENCY, MBR_F_STATUS, MBR_F_CHANNEL, MBR_F_STORE,
-	MBR_F_ITEMS, MBR_F_SKUS, MBR_F_CATEGORIES };
 
 int
 mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
@@ -1316,6 +1543,17 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 	if (g.run.w != NULL)
 		g.pipe = mbr_pipe_new(sizeof(struct wrec), c->threads ?
 		    c->threads : mbr_threads_default(), write_batch, &g);
+	{
+		static const mbr_split_fns fns = { sizeof(struct iitem),
+		    sizeof(struct ichunk), ibegin, imap, icommit };
+
+		g.split = mbr_split_new(&fns, &g, c->threads ? c->threads :
+		    mbr_threads_default(), g.run.rd, g.run.rj);
+		for (i = 0; i < MBR_SPLIT_SLOTS; i++) {
+			mbr_buf_init(&g.slot[i].o.member);
+			mbr_buf_init(&g.slot[i].msg);
+		}
+	}
 	rc = pass(&g, nfiles, files, err);
 	g.piped = 0;
 	if (flush_writer(&g, rc == MBR_OK ? err : &(mbr_err){ 0 }) != MBR_OK &&
@@ -1323,19 +1561,18 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 		rc = err->code;
 	if (rc == MBR_OK)
 		rc = li_finish(&g, err);
-	if (rc == MBR_OK && g.run.w != NULL && mbr_writer_count(g.run.w) == 0) {
-		/* No order: a CSV still gets its header row. */
-		mbr_slice h[11];
-		for (i = 0; i < 11; i++)
-			h[i] = (mbr_slice){ mbr_field_names[canon[i]],
-			    strlen(mbr_field_names[canon[i]]) };
-		mbr_writer_header(g.run.w, h, 11);
-	}
+	if (rc == MBR_OK && g.run.w != NULL && mbr_writer_count(g.run.w) == 0)
+		canon_header(&g);	/* no order: a CSV still gets its header */
 	if (rc == MBR_OK)
 		summary(&g);
 	rc = mbr_run_close(&g.run, &cc, err);
 out:
 	mbr_pipe_free(g.pipe);
+	mbr_split_free(g.split);
+	for (i = 0; i < MBR_SPLIT_SLOTS; i++) {
+		mbr_buf_release(&g.slot[i].o.member);
+		mbr_buf_release(&g.slot[i].msg);
+	}
 	if (g.run.rd != NULL)
 		mbr_run_close(&g.run, &cc, &(mbr_err){ 0 });
 	li_free(&g);

@@ -652,41 +652,72 @@ mbr_ndjson_ref_parse(const char *line, size_t n, mbr_jrec *r, mbr_err *err)
 	return MBR_OK;
 }
 
+/* The offset of the first byte of s[0..n) that JSON must escape, or n.
+ * Fields are mostly short and clean: a string under 16 bytes is looked
+ * at in one step (copied into a padded block), a longer one 16 bytes a
+ * step and its tail by a last, overlapping step. */
+static inline size_t
+first_escape(const unsigned char *s, size_t n)
+{
+#ifdef ND_SIMD
+	const __m128i vq = _mm_set1_epi8('"');
+	const __m128i vb = _mm_set1_epi8('\\');
+	const __m128i vc = _mm_set1_epi8(0x1f);
+	unsigned char pad[16];
+	size_t i = 0;
+	unsigned m;
+
+#define ESC(p) ((unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(	\
+	    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(p)), vq),		\
+	    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(p)), vb)),		\
+	    _mm_cmpeq_epi8(_mm_max_epu8(_mm_loadu_si128((const void *)(p)),	\
+	    vc), vc))))
+	if (n < 16) {
+		memset(pad, 'a', sizeof(pad));
+		memcpy(pad, s, n);
+		m = ESC(pad);
+		return m != 0 ? (size_t)__builtin_ctz(m) : n;
+	}
+	for (; n - i > 16; i += 16)
+		if ((m = ESC(s + i)) != 0)
+			return i + (size_t)__builtin_ctz(m);
+	m = ESC(s + n - 16);
+	return m != 0 ? n - 16 + (size_t)__builtin_ctz(m) : n;
+#undef ESC
+#else
+	size_t i = 0;
+
+	while (i < n && !strstop[s[i]])
+		i++;
+	return i;
+#endif
+}
+
 /* Writes what python3's json.dumps(s, ensure_ascii=False) writes, hex
  * in lower case as there, so that output can be checked against it.
- * Runs without an escape go in with one copy each; the first
- * reservation is all a string without escapes needs. */
+ * A string without escapes goes in with one copy; otherwise runs
+ * between escapes do. */
 void
 mbr_json_quote(mbr_buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i, run = 0, k;
-	char e[6];
+	size_t i = first_escape(u, n), run = 0, k;
+	char e[6], *p;
 
-	mbr_buf_grow(out, n + 2);
+	if (out->n + n + 2 >= out->cap)
+		mbr_buf_grow(out, n + 2);
+	if (i == n) {
+		p = out->p + out->n;
+		p[0] = '"';
+		memcpy(p + 1, s, n);
+		p[n + 1] = '"';
+		out->n += n + 2;
+		out->p[out->n] = '\0';
+		return;
+	}
 	mbr_buf_addc(out, '"');
-	for (i = 0; i < n; i++) {
-#ifdef ND_SIMD
-		/* Sixteen bytes a step to the next byte that needs an
-		 * escape: most fields have none. */
-		while (n - i >= 16) {
-			__m128i v = _mm_loadu_si128((const void *)(u + i));
-			__m128i x = _mm_or_si128(_mm_or_si128(
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-			    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)),
-			    v));
-			unsigned m = (unsigned)_mm_movemask_epi8(x);
-			if (m != 0) {
-				i += (size_t)__builtin_ctz(m);
-				break;
-			}
-			i += 16;
-		}
-		if (i == n)
-			break;
-#endif
+	for (; i < n; i++) {
 		if (!strstop[u[i]])
 			continue;
 		mbr_buf_add(out, s + run, i - run);

@@ -34,6 +34,7 @@ struct side {
 
 struct mbr_chunk {
 	mbr_split	*sp;
+	int		 slot;		/* its index in sp->ck */
 	long		 k;		/* its number in the input */
 	int		 state;
 	void		*st;
@@ -109,6 +110,7 @@ mbr_split_new(const mbr_split_fns *fn, void *ctx, int threads,
 		struct mbr_chunk *c = &sp->ck[i];
 
 		c->sp = sp;
+		c->slot = i;
 		c->st = mbr_xcalloc(1, fn->statesize ? fn->statesize : 1);
 		mbr_csvrec_init(&c->cr);
 		mbr_buf_init(&c->rej);
@@ -188,6 +190,12 @@ mbr_chunk_line(const mbr_chunk *ck)
 	return ck->add;
 }
 
+int
+mbr_chunk_slot(const mbr_chunk *ck)
+{
+	return ck->slot;
+}
+
 void *
 mbr_chunk_items(mbr_chunk *ck, size_t *n)
 {
@@ -217,6 +225,8 @@ reset(struct mbr_chunk *c, const void *prev, int after)
 	c->lines = 0;
 	c->lost = 0;
 	c->rc = MBR_OK;
+	/* Known now if every chunk before is committed (mbr_chunk_line). */
+	c->add = after && !c->sp->seq ? c->sp->lbase - 1 : 0;
 	memset(c->st, 0, c->sp->fn.statesize);
 	if (c->sp->fn.begin != NULL)
 		c->sp->fn.begin(c->sp->ctx, c->st, prev, after);
@@ -644,14 +654,38 @@ run_split(mbr_split *sp, long long size, mbr_err *err)
 	    done_chunk, sp, err);
 }
 
+/* Whether the input just begun is cut into chunks: a regular CSV
+ * file read as it is, of two chunks or more (a file of one or two is
+ * not worth the threads, unless MBR_SPLIT_CHUNK asks for cuts). */
+static int
+cuts(mbr_split *sp, long long *off, unsigned long *line, long long *size)
+{
+	struct stat st;
+
+	sp->fd = mbr_reader_plain(sp->rd, off, line);
+	if (sp->fd < 0 || fstat(sp->fd, &st) != 0)
+		return 0;
+	*size = st.st_size;
+	return st.st_size - *off >= 2 * (long long)sp->chunk ||
+	    sp->chunk != CHUNK;
+}
+
+int
+mbr_split_cuts(mbr_split *sp)
+{
+	long long off, size;
+	unsigned long line;
+
+	return cuts(sp, &off, &line, &size);
+}
+
 int
 mbr_split_input(mbr_split *sp, mbr_err *err)
 {
 	mbr_reader *rd = sp->rd;
-	long long off;
-	struct stat st;
+	long long off = 0, size = 0;
 	int i, rc, cur = mbr_reader_current(rd);
-	unsigned long line;
+	unsigned long line = 0;
 	size_t nh, j;
 	const int *hdr;
 
@@ -664,11 +698,7 @@ mbr_split_input(mbr_split *sp, mbr_err *err)
 	memset(&sp->err, 0, sizeof(sp->err));
 	for (i = 0; i < NS; i++)
 		sp->ck[i].state = FREE;
-	sp->fd = mbr_reader_plain(rd, &off, &line);
-	/* A file of one or two chunks is not worth the threads. */
-	sp->seq = sp->fd < 0 || fstat(sp->fd, &st) != 0 ||
-	    (st.st_size - off < 2 * (long long)sp->chunk &&
-	    sp->chunk == CHUNK);
+	sp->seq = !cuts(sp, &off, &line, &size);
 	if (sp->seq) {
 		rc = run_seq(sp, err);
 		if (rc != MBR_OK && err->code == MBR_OK)
@@ -692,7 +722,7 @@ mbr_split_input(mbr_split *sp, mbr_err *err)
 			c->type[hdr[j]] = MBR_V_STR;
 	}
 	sp->lbase = line;
-	if ((rc = run_split(sp, st.st_size, err)) != MBR_OK)
+	if ((rc = run_split(sp, size, err)) != MBR_OK)
 		return rc;
 	mbr_reader_end_input(rd);
 	return MBR_OK;

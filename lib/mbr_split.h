@@ -60,6 +60,9 @@ typedef struct {
 mbr_split *mbr_split_new(const mbr_split_fns *fn, void *ctx, int threads,
 	    mbr_reader *rd, mbr_rejects *rj);
 void	 mbr_split_free(mbr_split *sp);
+/* 1 if mbr_split_input would cut the input just begun into chunks
+ * (a regular CSV file read as it is, of two chunks or more). */
+int	 mbr_split_cuts(mbr_split *sp);
 /* Maps and commits every record of the input that mbr_reader_next has
  * just begun (MBR_READ_FILE); the next mbr_reader_next begins the next
  * input.  MBR_OK, or the first error (a read error, a commit's). */
@@ -85,9 +88,12 @@ void	*mbr_chunk_add(mbr_chunk *ck, size_t extra, void **xp);
 /* For map: rejects rec (as mbr_reject does) once the chunk commits. */
 void	 mbr_chunk_reject(mbr_chunk *ck, const mbr_rec *rec,
 	    const char *reason, const char *msg);
-/* For commit: what to add to the rec->line that map saw to make it the
- * line in the file. */
+/* What to add to the rec->line that map saw to make it the line in the
+ * file: for commit, and for map when its chunk was begun with after. */
 unsigned long mbr_chunk_line(const mbr_chunk *ck);
+/* The chunk's slot, 0 to MBR_SPLIT_SLOTS-1: a program keeps per-slot
+ * things (a writer, buffers) for map to use. */
+int	 mbr_chunk_slot(const mbr_chunk *ck);
 /* For commit: the chunk's items, in input order. */
 void	*mbr_chunk_items(mbr_chunk *ck, size_t *n);
 #endif

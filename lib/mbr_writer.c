@@ -339,13 +339,32 @@ mbr_writer_fork(const mbr_writer *w)
 void
 mbr_writer_put(mbr_writer *w, mbr_writer *f)
 {
+	mbr_writer_put_span(w, f, 0, f->mem.n, f->count);
+	mbr_writer_clear(f);
+}
+
+size_t
+mbr_writer_held(const mbr_writer *f)
+{
+	return f->mem.n;
+}
+
+void
+mbr_writer_put_span(mbr_writer *w, const mbr_writer *f, size_t off,
+    size_t n, unsigned long long records)
+{
 	if (w->fmt == MBR_FMT_CSV && !w->header_done) {
 		mbr_buf_reset(&w->line);
 		put_header(w);
 		mbr_output_write(w->out, w->line.p, w->line.n);
 	}
-	mbr_output_write(w->out, f->mem.p, f->mem.n);
-	w->count += f->count;
+	mbr_output_write(w->out, f->mem.p + off, n);
+	w->count += records;
+}
+
+void
+mbr_writer_clear(mbr_writer *f)
+{
 	f->count = 0;
 	mbr_buf_reset(&f->mem);
 }

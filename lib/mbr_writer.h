@@ -54,6 +54,13 @@ int	mbr_writer_close(mbr_writer *w, mbr_err *err);
  * record written).  Close f with mbr_writer_close. */
 mbr_writer *mbr_writer_fork(const mbr_writer *w);
 void	mbr_writer_put(mbr_writer *w, mbr_writer *f);
+/* For a program that writes only some of a fork's records: the bytes f
+ * holds (its next record's offset), f's bytes [off, off + n) written
+ * to w as that many records, and f emptied. */
+size_t	mbr_writer_held(const mbr_writer *f);
+void	mbr_writer_put_span(mbr_writer *w, const mbr_writer *f, size_t off,
+	    size_t n, unsigned long long records);
+void	mbr_writer_clear(mbr_writer *f);
 int	mbr_writer_format(const mbr_writer *w);
 unsigned long long mbr_writer_count(const mbr_writer *w);
 #endif

@@ -565,17 +565,19 @@ quote(void)
 	T_OK(ok);
 
 	/* Each byte that needs an escape, and some that do not, at every
-	 * place of a long string: the sixteen-byte scan must stop at it
-	 * wherever it falls. */
+	 * place of strings of every length to 41: the scan (one padded
+	 * step under 16 bytes, then 16 at a time and an overlapping last
+	 * step) must stop at it wherever it falls. */
 	{
 		static const unsigned char sp[] = { '"', '\\', 0x00, 0x1f,
 		    0x20, 0x7f, 0x80, 0xff, '\n' };
 		char s[41], want[80];
-		size_t k, p, w;
+		size_t k, p, w, n;
 
+		for (n = 1; n <= sizeof(s); n++)
 		for (k = 0; k < sizeof(sp); k++)
-			for (p = 0; p < sizeof(s); p++) {
-				memset(s, 'a', sizeof(s));
+			for (p = 0; p < n; p++) {
+				memset(s, 'a', n);
 				s[p] = (char)sp[k];
 				w = 0;
 				want[w++] = '"';
@@ -592,11 +594,11 @@ quote(void)
 					    "\\u%04x", sp[k]);
 				} else
 					want[w++] = (char)sp[k];
-				memset(want + w, 'a', sizeof(s) - p - 1);
-				w += sizeof(s) - p - 1;
+				memset(want + w, 'a', n - p - 1);
+				w += n - p - 1;
 				want[w++] = '"';
 				mbr_buf_reset(&b);
-				mbr_json_quote(&b, s, sizeof(s));
+				mbr_json_quote(&b, s, n);
 				T_EQ_SN(b.p, b.n, (want[w] = '\0', want));
 			}
 	}
