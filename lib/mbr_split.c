@@ -1,6 +1,6 @@
 /* mbr_split.c: see mbr_split.h.
  *
- * NS chunk slots in a ring: chunk k lives in slot k % NS from the time
+ * Chunk slots in a ring: chunk k lives in slot k % ns from the time
  * a thread takes it to map until it is committed.  A free thread
  * commits the next chunk when it is mapped and nobody is committing,
  * else maps the next chunk when its slot is free, else waits.  The
@@ -26,6 +26,15 @@
 #define NS	MBR_SPLIT_SLOTS
 
 enum { FREE, MAPPING, MAPPED, COMMITTING };
+
+/* Slots in the ring: one for each thread to work on, one being
+ * committed, and as many again so that a thread finds one free while
+ * a slow chunk holds up the commits; more is memory for nothing. */
+static int
+nslots(int threads)
+{
+	return threads >= (NS - 1) / 2 ? NS : 2 * threads + 1;
+}
 
 struct side {
 	char	*p;
@@ -72,6 +81,7 @@ struct mbr_split {
 	mbr_reader	*rd;
 	mbr_rejects	*rj;
 	struct mbr_chunk ck[NS];
+	int		 ns;		/* slots in use (nslots) */
 	void		*prev;		/* a sequential input's last state */
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
@@ -106,6 +116,7 @@ mbr_split_new(const mbr_split_fns *fn, void *ctx, int threads,
 	sp->rj = rj;
 	/* Small chunks put cuts everywhere in a small test file. */
 	sp->chunk = e != NULL && atol(e) > 0 ? (size_t)atol(e) : CHUNK;
+	sp->ns = nslots(sp->threads);
 	for (i = 0; i < NS; i++) {
 		struct mbr_chunk *c = &sp->ck[i];
 
@@ -439,6 +450,7 @@ struct tasks {
 	void		(*run)(void *, int, long);
 	int		(*done)(void *, int, long, mbr_err *);
 	void		*ctx;
+	int		 ns;		/* slots in use */
 	int		 state[MBR_SPLIT_SLOTS];
 	long		 kof[MBR_SPLIT_SLOTS];
 	long		 next, ndone;
@@ -462,7 +474,7 @@ work(void *arg)
 	for (;;) {
 		if (t->stop || t->ndone == t->n)
 			break;
-		i = (int)(t->ndone % MBR_SPLIT_SLOTS);
+		i = (int)(t->ndone % t->ns);
 		if (!t->finishing && t->state[i] == MAPPED &&
 		    t->kof[i] == t->ndone) {
 			t->finishing = 1;
@@ -481,7 +493,7 @@ work(void *arg)
 			pthread_cond_broadcast(&t->cv);
 			continue;
 		}
-		i = (int)(t->next % MBR_SPLIT_SLOTS);
+		i = (int)(t->next % t->ns);
 		if (t->next < t->n && t->state[i] == FREE) {
 			t->kof[i] = t->next++;
 			t->state[i] = MAPPING;
@@ -508,6 +520,7 @@ mbr_split_tasks(int threads, long n, void (*run)(void *, int, long),
 
 	memset(&t, 0, sizeof(t));
 	t.threads = threads;
+	t.ns = nslots(threads);
 	t.n = n;
 	t.run = run;
 	t.done = done;
@@ -557,7 +570,7 @@ committer(void *arg)
 
 	pthread_mutex_lock(&sp->mu);
 	for (;;) {
-		c = &sp->ck[sp->done % NS];
+		c = &sp->ck[sp->done % sp->ns];
 		if (sp->stop || sp->done == sp->nchunks)
 			break;
 		if (c->state != MAPPED || c->k != sp->done) {
@@ -593,7 +606,7 @@ run_seq(mbr_split *sp, mbr_err *err)
 	if (threaded && pthread_create(&th, NULL, committer, sp) != 0)
 		threaded = 0;
 	for (k = 0; r == MBR_READ_REC; k++) {
-		struct mbr_chunk *c = &sp->ck[k % NS];
+		struct mbr_chunk *c = &sp->ck[k % sp->ns];
 		size_t n;
 
 		pthread_mutex_lock(&sp->mu);
