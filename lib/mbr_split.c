@@ -27,6 +27,24 @@
 
 enum { FREE, MAPPING, MAPPED, COMMITTING };
 
+/* The first error of a run, after which every thread stops. */
+struct halt {
+	int		 stop;
+	int		 rc;
+	mbr_err		 err;
+};
+
+/* Keeps rc and e if they are the first error (under the run's lock). */
+static void
+halt(struct halt *h, int rc, const mbr_err *e)
+{
+	if (rc == MBR_OK || h->stop)
+		return;
+	h->stop = 1;
+	h->rc = rc;
+	h->err = *e;
+}
+
 /* Slots in the ring: one for each thread to work on, one being
  * committed, and as many again so that a thread finds one free while
  * a slow chunk holds up the commits; more is memory for nothing. */
@@ -94,9 +112,7 @@ struct mbr_split {
 	long long	 data;		/* offset of its first record */
 	long		 nchunks;	/* LONG_MAX until known */
 	long		 done;		/* chunks committed */
-	int		 stop;		/* an error: everyone stops */
-	int		 rc;
-	mbr_err		 err;
+	struct halt	 h;		/* an error: everyone stops */
 	long long	 verified;	/* where chunk done begins */
 	unsigned long	 lbase;		/* the line it begins at */
 };
@@ -454,8 +470,8 @@ struct tasks {
 	int		 state[MBR_SPLIT_SLOTS];
 	long		 kof[MBR_SPLIT_SLOTS];
 	long		 next, ndone;
-	int		 finishing, stop, rc;
-	mbr_err		 err;
+	int		 finishing;
+	struct halt	 h;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 };
@@ -472,7 +488,7 @@ work(void *arg)
 
 	pthread_mutex_lock(&t->mu);
 	for (;;) {
-		if (t->stop || t->ndone == t->n)
+		if (t->h.stop || t->ndone == t->n)
 			break;
 		i = (int)(t->ndone % t->ns);
 		if (!t->finishing && t->state[i] == MAPPED &&
@@ -485,11 +501,7 @@ work(void *arg)
 			t->finishing = 0;
 			t->state[i] = FREE;
 			t->ndone++;
-			if (rc != MBR_OK && !t->stop) {
-				t->stop = 1;
-				t->rc = rc;
-				t->err = e;
-			}
+			halt(&t->h, rc, &e);
 			pthread_cond_broadcast(&t->cv);
 			continue;
 		}
@@ -535,9 +547,9 @@ mbr_split_tasks(int threads, long n, void (*run)(void *, int, long),
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&t.mu);
 	pthread_cond_destroy(&t.cv);
-	if (t.stop)
-		*err = t.err;
-	return t.stop ? t.rc : MBR_OK;
+	if (t.h.stop)
+		*err = t.h.err;
+	return t.h.stop ? t.h.rc : MBR_OK;
 }
 
 static void
@@ -571,7 +583,7 @@ committer(void *arg)
 	pthread_mutex_lock(&sp->mu);
 	for (;;) {
 		c = &sp->ck[sp->done % sp->ns];
-		if (sp->stop || sp->done == sp->nchunks)
+		if (sp->h.stop || sp->done == sp->nchunks)
 			break;
 		if (c->state != MAPPED || c->k != sp->done) {
 			pthread_cond_wait(&sp->cv, &sp->mu);
@@ -583,11 +595,7 @@ committer(void *arg)
 		pthread_mutex_lock(&sp->mu);
 		c->state = FREE;
 		sp->done++;
-		if (rc != MBR_OK && !sp->stop) {
-			sp->stop = 1;
-			sp->rc = rc;
-			sp->err = e;
-		}
+		halt(&sp->h, rc, &e);
 		pthread_cond_broadcast(&sp->cv);
 	}
 	pthread_mutex_unlock(&sp->mu);
@@ -610,9 +618,9 @@ run_seq(mbr_split *sp, mbr_err *err)
 		size_t n;
 
 		pthread_mutex_lock(&sp->mu);
-		while (c->state != FREE && !sp->stop)
+		while (c->state != FREE && !sp->h.stop)
 			pthread_cond_wait(&sp->cv, &sp->mu);
-		if (sp->stop) {
+		if (sp->h.stop) {
 			pthread_mutex_unlock(&sp->mu);
 			break;
 		}
@@ -631,28 +639,21 @@ run_seq(mbr_split *sp, mbr_err *err)
 		c->state = MAPPED;
 		if (r != MBR_READ_REC) {
 			sp->nchunks = k + 1;
-			if (err->code != MBR_OK && !sp->stop) {
-				sp->stop = 1;
-				sp->rc = err->code;
-				sp->err = *err;
-			}
+			halt(&sp->h, err->code, err);
 		}
 		pthread_cond_broadcast(&sp->cv);
 		pthread_mutex_unlock(&sp->mu);
-		if (!threaded && !sp->stop) {
+		if (!threaded && !sp->h.stop) {
 			c->state = COMMITTING;
-			if ((rc = commit(sp, c, err)) != MBR_OK) {
-				sp->stop = 1;
-				sp->rc = rc;
-				sp->err = *err;
-			}
+			rc = commit(sp, c, err);
+			halt(&sp->h, rc, err);
 			c->state = FREE;
 			sp->done++;
 		}
 	}
 	if (threaded)
 		pthread_join(th, NULL);
-	return sp->stop ? sp->rc : MBR_OK;
+	return sp->h.stop ? sp->h.rc : MBR_OK;
 }
 
 static int
@@ -706,16 +707,14 @@ mbr_split_input(mbr_split *sp, mbr_err *err)
 	sp->fileno = cur;
 	sp->done = 0;
 	sp->nchunks = LONG_MAX;
-	sp->stop = 0;
-	sp->rc = MBR_OK;
-	memset(&sp->err, 0, sizeof(sp->err));
+	memset(&sp->h, 0, sizeof(sp->h));
 	for (i = 0; i < NS; i++)
 		sp->ck[i].state = FREE;
 	sp->seq = !cuts(sp, &off, &line, &size);
 	if (sp->seq) {
 		rc = run_seq(sp, err);
 		if (rc != MBR_OK && err->code == MBR_OK)
-			*err = sp->err;
+			*err = sp->h.err;
 		return rc;
 	}
 	sp->data = off;
