@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mbr.h"
 #include "mbr_cli.h"
@@ -209,4 +210,15 @@ mbr_exit(const mbr_err *err)
 	if (err->code == MBR_OK)
 		return 0;
 	return mbr_err_print(err);
+}
+
+int
+mbr_cli_threads(const mbr_cli *c)
+{
+	long n;
+
+	if (c->threads > 0)
+		return c->threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n >= 2 ? 2 : 1;
 }

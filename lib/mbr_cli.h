@@ -63,13 +63,17 @@ typedef struct {
 	const char	*tz;
 	int		 quiet;
 	int		 decimal_comma;
-	int		 threads;	/* --threads; 0: mbr_threads_default() */
+	int		 threads;	/* --threads; 0: the default */
 	const char	*usage;		/* the program's usage text */
 } mbr_cli;
 
 /* Handles a shared option; returns 1 if ch was one.  -h and -V print
  * and exit 0. */
 int	mbr_cli_opt(mbr_cli *c, int ch, const char *arg);
+
+/* The threads to use: --threads, else 2 when the machine has two cores
+ * or more, else 1. */
+int	mbr_cli_threads(const mbr_cli *c);
 
 /* Option value parsers: exit 2 with a message naming the option. */
 long long mbr_opt_int(const char *opt, const char *s, long long min,

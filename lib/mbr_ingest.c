@@ -1541,14 +1541,14 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 	    err)) != MBR_OK)
 		goto out;
 	if (g.run.w != NULL)
-		g.pipe = mbr_pipe_new(sizeof(struct wrec), c->threads ?
-		    c->threads : mbr_threads_default(), write_batch, &g);
+		g.pipe = mbr_pipe_new(sizeof(struct wrec), mbr_cli_threads(c),
+		    write_batch, &g);
 	{
 		static const mbr_split_fns fns = { sizeof(struct iitem),
 		    sizeof(struct ichunk), ibegin, imap, icommit };
 
-		g.split = mbr_split_new(&fns, &g, c->threads ? c->threads :
-		    mbr_threads_default(), g.run.rd, g.run.rj);
+		g.split = mbr_split_new(&fns, &g, mbr_cli_threads(c),
+		    g.run.rd, g.run.rj);
 		for (i = 0; i < MBR_SPLIT_SLOTS; i++) {
 			mbr_buf_init(&g.slot[i].o.member);
 			mbr_buf_init(&g.slot[i].msg);

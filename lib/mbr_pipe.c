@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "mbr_err.h"
 #include "mbr_pipe.h"
@@ -178,12 +177,4 @@ mbr_pipe_free(mbr_pipe *p)
 		free(p->b[i].side);
 	}
 	free(p);
-}
-
-int
-mbr_threads_default(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n >= 2 ? 2 : 1;
 }

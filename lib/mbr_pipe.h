@@ -33,7 +33,4 @@ void	 mbr_pipe_drain(mbr_pipe *p);
 /* Drains, stops the worker and frees. */
 void	 mbr_pipe_free(mbr_pipe *p);
 
-/* The threads a program uses when --threads does not say: 2 when the
- * machine has two cores or more, else 1. */
-int	 mbr_threads_default(void);
 #endif

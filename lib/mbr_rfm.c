@@ -6,7 +6,6 @@
 #include "mbr_buf.h"
 #include "mbr_csv.h"
 #include "mbr_money.h"
-#include "mbr_pipe.h"
 #include "mbr_split.h"
 #include "mbr_rfm.h"
 #include "mbr_tab.h"
@@ -945,8 +944,7 @@ static int
 put_members(struct rfm *g, mbr_err *err)
 {
 	size_t i, n = mbr_tab_count(g->m);
-	int rc = MBR_OK, j, threads = g->c->threads ? g->c->threads :
-	    mbr_threads_default();
+	int rc = MBR_OK, j, threads = mbr_cli_threads(g->c);
 
 	for (i = 0; i < n; i++) {
 		const struct mem *m = mbr_tab_val(g->m, i);
@@ -1313,8 +1311,8 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 		static const mbr_split_fns fns = { sizeof(struct paid),
 		    sizeof(struct chunk), begin_chunk, order, commit_chunk };
 
-		g.chunks = mbr_split_new(&fns, &g, c->threads ? c->threads :
-		    mbr_threads_default(), g.run.rd, g.run.rj);
+		g.chunks = mbr_split_new(&fns, &g, mbr_cli_threads(c),
+		    g.run.rd, g.run.rj);
 	}
 	g.ix_id = mbr_reader_col(g.run.rd, "member_id", 9);
 	g.ix_ts = mbr_reader_col(g.run.rd, "ts", 2);

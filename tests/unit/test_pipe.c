@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mbr_cli.h"
 #include "mbr_pipe.h"
 #include "t.h"
 
@@ -94,6 +95,12 @@ main(void)
 	mbr_pipe_drain(p);
 	mbr_pipe_free(p);
 	T_EQ_I(s.calls, 0);
-	T_OK(mbr_threads_default() >= 1 && mbr_threads_default() <= 2);
+	{
+		mbr_cli c = { .threads = 0 };
+
+		T_OK(mbr_cli_threads(&c) >= 1 && mbr_cli_threads(&c) <= 2);
+		c.threads = 5;
+		T_EQ_I(mbr_cli_threads(&c), 5);
+	}
 	return T_DONE();
 }
