@@ -12,7 +12,7 @@ static const char usage_text[] =
     "                   [--sum field] [--split dir] [--strict]\n"
     "                   [--as-of time] [--tz zone] [--input-format fmt]\n"
     "                   [--output-format fmt] [-o file] [--rejects file]\n"
-    "                   [--max-rejects n|n%] [file ...]\n";
+    "                   [--max-rejects n|n%] [--threads n] [file ...]\n";
 
 enum {
 	OPT_COUNT = MBR_OPT_FIRST_OWN,

@@ -8,6 +8,7 @@
 #include "mbr_buf.h"
 #include "mbr_expr.h"
 #include "mbr_segment.h"
+#include "mbr_split.h"
 #include "mbr_time.h"
 
 static const char *const kinds[] = { "segment", "tag", NULL };
@@ -18,7 +19,6 @@ struct name {
 	const char	*s;
 	size_t		 n;
 	uint64_t	 records;
-	uint64_t	 stamp;		/* the record it was last given to */
 	mbr_writer	*w;		/* --split */
 };
 
@@ -28,10 +28,25 @@ struct sum {
 	int		scale;
 };
 
+/* What classifies records: the compiled rules and the scratch of one
+ * record.  The run has one; with a file parsed in chunks (mbr_split)
+ * each slot has its own, the rules compiled again, since evaluating
+ * uses the handle's scratch. */
+struct cls {
+	mbr_expr	*x;
+	uint64_t	*stamp;		/* [tag]: the record it was last given to */
+	uint64_t	 recno;		/* records evaluated */
+	mbr_buf		 tags;		/* the record's tags, joined */
+	mbr_writer	*w;		/* a slot's fork of the run's writer */
+};
+
 struct seg {
 	const mbr_cli		*c;
 	const mbr_segment_opts	*o;
-	mbr_expr		*x;
+	struct cls		 k;		/* the run's classifier */
+	struct cls		 slot[MBR_SPLIT_SLOTS];
+	mbr_split		*split;
+	mbr_time		 now;
 	mbr_tz			*tz;
 	mbr_run			 run;
 	int			 where;		/* expression, or -1 */
@@ -45,9 +60,7 @@ struct seg {
 	unsigned char		*skip;		/* columns replaced */
 	size_t			 nskip;
 	int			 ix_seg, ix_tags;
-	mbr_buf			 tags;
 	char			*text;		/* the rules being read */
-	uint64_t		 recno;		/* records evaluated */
 	uint64_t		 total, written;
 	int			 checked;	/* --strict: input checked */
 };
@@ -99,41 +112,55 @@ slurp(const char *path, char **text, size_t *n, mbr_err *err)
 	return MBR_OK;
 }
 
+/* Loads the rules and --where into x; *where: --where's expression. */
+static int
+load(struct seg *g, mbr_expr *x, int *where, mbr_err *err)
+{
+	const mbr_segment_opts *o = g->o;
+	size_t i, n = 0, first;
+	int rc;
+
+	for (i = 0; i < o->nsrc; i++) {
+		first = mbr_expr_nrules(x);
+		if (o->src[i].path != NULL) {
+			if ((rc = slurp(o->src[i].path, &g->text, &n, err)) !=
+			    MBR_OK)
+				return rc;
+			rc = mbr_expr_load(x, o->src[i].path, g->text, n,
+			    kinds, err);
+			free(g->text);
+			g->text = NULL;
+		} else
+			rc = mbr_expr_load(x, "-e", o->src[i].text,
+			    strlen(o->src[i].text), kinds, err);
+		if (rc != MBR_OK)
+			return rc;
+		if (o->src[i].path == NULL && mbr_expr_nrules(x) == first)
+			return mbr_err_set(err, MBR_EUSAGE, "-e: \"%s\" has no "
+			    "rule", o->src[i].text);
+	}
+	*where = -1;
+	if (o->where != NULL && (*where = mbr_expr_add(x, "--where",
+	    o->where, strlen(o->where), err)) < 0)
+		return MBR_EUSAGE;
+	return MBR_OK;
+}
+
 static int
 compile(struct seg *g, mbr_err *err)
 {
 	const mbr_segment_opts *o = g->o;
 	const mbr_expr_rule *r;
 	const char *d;
-	size_t i, n = 0, first;
+	size_t i, n;
 	int rc;
 
-	for (i = 0; i < o->nsrc; i++) {
-		first = mbr_expr_nrules(g->x);
-		if (o->src[i].path != NULL) {
-			if ((rc = slurp(o->src[i].path, &g->text, &n, err)) !=
-			    MBR_OK)
-				return rc;
-			rc = mbr_expr_load(g->x, o->src[i].path, g->text, n,
-			    kinds, err);
-			free(g->text);
-			g->text = NULL;
-		} else
-			rc = mbr_expr_load(g->x, "-e", o->src[i].text,
-			    strlen(o->src[i].text), kinds, err);
-		if (rc != MBR_OK)
-			return rc;
-		if (o->src[i].path == NULL && mbr_expr_nrules(g->x) == first)
-			return mbr_err_set(err, MBR_EUSAGE, "-e: \"%s\" has no "
-			    "rule", o->src[i].text);
-	}
-	if (o->where != NULL && (g->where = mbr_expr_add(g->x, "--where",
-	    o->where, strlen(o->where), err)) < 0)
-		return MBR_EUSAGE;
-	n = mbr_expr_nrules(g->x);
+	if ((rc = load(g, g->k.x, &g->where, err)) != MBR_OK)
+		return rc;
+	n = mbr_expr_nrules(g->k.x);
 	g->rule_name = mbr_xcalloc(n + 1, sizeof(int));
 	for (i = 0; i < n; i++) {
-		r = mbr_expr_rule_at(g->x, i);
+		r = mbr_expr_rule_at(g->k.x, i);
 		if (r->kind == K_SEGMENT) {
 			g->rule_name[i] = (int)intern(&g->seg, &g->nseg,
 			    r->name, r->namelen);
@@ -169,12 +196,12 @@ strict(struct seg *g, mbr_err *err)
 	mbr_slice f;
 	int k;
 
-	for (i = 0; i < mbr_expr_nfields(g->x); i++) {
-		f = mbr_expr_field(g->x, i);
+	for (i = 0; i < mbr_expr_nfields(g->k.x); i++) {
+		f = mbr_expr_field(g->k.x, i);
 		k = mbr_reader_col(g->run.rd, f.p, f.n);
 		if (!mbr_reader_has(g->run.rd, k))
 			return mbr_err_set(err, MBR_EUSAGE, "%s: unknown field "
-			    "\"%.*s\" (--strict)", mbr_expr_field_where(g->x,
+			    "\"%.*s\" (--strict)", mbr_expr_field_where(g->k.x,
 			    i), (int)f.n, f.p);
 	}
 	return MBR_OK;
@@ -199,12 +226,12 @@ grow_skip(struct seg *g)
 }
 
 static void
-put_fields(struct seg *g, mbr_writer *w, size_t s)
+put_fields(struct seg *g, struct cls *k, mbr_writer *w, size_t s)
 {
 	if (g->add_seg)
 		mbr_writer_str(w, "segment", g->seg[s].s, g->seg[s].n);
 	if (g->add_tags)
-		mbr_writer_str(w, "tags", g->tags.p, g->tags.n);
+		mbr_writer_str(w, "tags", k->tags.p, k->tags.n);
 }
 
 static int
@@ -319,40 +346,55 @@ write_counts(struct seg *g, mbr_err *err)
 	return MBR_OK;
 }
 
+/* Classifies rec with k: 0 if --where leaves it out, else 1 with *s
+ * its segment, k->tags its tags and k->stamp[t] == k->recno for each
+ * of its tags t. */
+static int
+classify(struct seg *g, struct cls *k, const mbr_rec *rec, size_t *s)
+{
+	size_t nr = mbr_expr_nrules(k->x), i;
+	const mbr_expr_rule *r;
+	int found = 0;
+
+	*s = g->dflt;
+	if (g->where >= 0 &&
+	    mbr_expr_test(k->x, g->where, rec->f, rec->type) == g->o->invert)
+		return 0;
+	mbr_buf_reset(&k->tags);
+	k->recno++;
+	for (i = 0; i < nr; i++) {
+		r = mbr_expr_rule_at(k->x, i);
+		if (r->kind == K_SEGMENT) {
+			if (found || !mbr_expr_test(k->x, r->expr, rec->f,
+			    rec->type))
+				continue;
+			*s = (size_t)g->rule_name[i];
+			found = 1;
+		} else {
+			int t = g->rule_name[i];
+			if (k->stamp[t] == k->recno ||
+			    !mbr_expr_test(k->x, r->expr, rec->f, rec->type))
+				continue;
+			k->stamp[t] = k->recno;
+			if (k->tags.n > 0)
+				mbr_buf_addc(&k->tags, '|');
+			mbr_buf_add(&k->tags, g->tag[t].s, g->tag[t].n);
+		}
+	}
+	return 1;
+}
+
 static int
 record(struct seg *g, const mbr_rec *rec, mbr_err *err)
 {
 	const mbr_segment_opts *o = g->o;
-	size_t nr = mbr_expr_nrules(g->x), i, s = g->dflt, k;
-	int found = 0, rc;
-	const mbr_expr_rule *r;
+	size_t i, s, k;
+	int rc;
 	mbr_writer *w = g->run.w;
 	char msg[300];
 
-	if (g->where >= 0 &&
-	    mbr_expr_test(g->x, g->where, rec->f, rec->type) == o->invert)
+	if (!classify(g, &g->k, rec, &s))
 		return MBR_OK;
-	mbr_buf_reset(&g->tags);
-	g->recno++;
-	for (i = 0; i < nr; i++) {
-		r = mbr_expr_rule_at(g->x, i);
-		if (r->kind == K_SEGMENT) {
-			if (found || !mbr_expr_test(g->x, r->expr, rec->f,
-			    rec->type))
-				continue;
-			s = (size_t)g->rule_name[i];
-			found = 1;
-		} else {
-			struct name *t = &g->tag[g->rule_name[i]];
-			if (t->stamp == g->recno ||
-			    !mbr_expr_test(g->x, r->expr, rec->f, rec->type))
-				continue;
-			t->stamp = g->recno;
-			if (g->tags.n > 0)
-				mbr_buf_addc(&g->tags, '|');
-			mbr_buf_add(&g->tags, t->s, t->n);
-		}
-	}
 	if (o->count != MBR_COUNT_NONE) {
 		/* Sums first: a bad value rejects the record before it is
 		 * counted anywhere. */
@@ -362,7 +404,7 @@ record(struct seg *g, const mbr_rec *rec, mbr_err *err)
 			else {
 				rc = MBR_OK;
 				for (i = 0; i < g->ntag && rc == MBR_OK; i++)
-					if (g->tag[i].stamp == g->recno)
+					if (g->k.stamp[i] == g->k.recno)
 						rc = add_sum(g, g->nseg + i, k,
 						    rec, msg, sizeof(msg));
 			}
@@ -375,7 +417,7 @@ record(struct seg *g, const mbr_rec *rec, mbr_err *err)
 		g->total++;
 		g->seg[s].records++;
 		for (i = 0; i < g->ntag; i++)
-			if (g->tag[i].stamp == g->recno)
+			if (g->k.stamp[i] == g->k.recno)
 				g->tag[i].records++;
 		return MBR_OK;
 	}
@@ -384,13 +426,139 @@ record(struct seg *g, const mbr_rec *rec, mbr_err *err)
 		return rc;
 	grow_skip(g);
 	mbr_writer_rec(w, g->run.rd, rec, g->skip);
-	put_fields(g, w, s);
+	put_fields(g, &g->k, w, s);
 	if ((rc = mbr_writer_end(w, err)) != MBR_OK) {
 		mbr_err_at(err, rec->file, rec->line);
 		return rc;
 	}
 	g->written++;
 	return MBR_OK;
+}
+
+/* --- a CSV file parsed in chunks ---
+ *
+ * Writing records needs nothing of the records before: map classifies
+ * each with its slot's own compiled rules and formats it into the
+ * slot's fork of the writer; commit writes the chunk's text in file
+ * order.  (Counting and --split stay on one thread.) */
+
+struct schunk {
+	uint64_t	 total, nrec;
+	int		 rc;		/* a writer's error, at line */
+	unsigned long	 line;
+	mbr_err		 err;
+};
+
+static void
+smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
+{
+	struct seg *g = ctx;
+	struct schunk *c = st;
+	struct cls *k = &g->slot[mbr_chunk_slot(ck)];
+	size_t s;
+
+	if (c->nrec++ == 0)
+		mbr_writer_clear(k->w);	/* the slot's last chunk's */
+	if (c->rc != MBR_OK)
+		return;
+	if (rec->bad != NULL) {
+		mbr_chunk_reject(ck, rec, rec->bad, rec->why);
+		return;
+	}
+	if (!classify(g, k, rec, &s))
+		return;
+	c->total++;
+	mbr_writer_rec(k->w, g->run.rd, rec, g->skip);
+	put_fields(g, k, k->w, s);
+	if ((c->rc = mbr_writer_end(k->w, &c->err)) != MBR_OK)
+		c->line = rec->line;
+}
+
+static int
+scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
+{
+	struct seg *g = ctx;
+	struct schunk *c = st;
+
+	if (c->rc != MBR_OK) {
+		*err = c->err;
+		mbr_err_at(err, mbr_reader_filename(g->run.rd,
+		    mbr_reader_current(g->run.rd)), c->line +
+		    mbr_chunk_line(ck));
+		return c->rc;
+	}
+	mbr_writer_put(g->run.w, g->slot[mbr_chunk_slot(ck)].w);
+	g->total += c->total;
+	g->written += c->total;
+	return MBR_OK;
+}
+
+/* The CSV header of the output: the input's columns but those replaced,
+ * then segment and tags, as the first record would make it. */
+static void
+out_header(struct seg *g)
+{
+	size_t nh, i, n = 0;
+	const int *h = mbr_reader_header(g->run.rd, &nh);
+	mbr_slice *v = mbr_xcalloc(nh + 2, sizeof(*v));
+
+	for (i = 0; i < nh; i++)
+		if (!g->skip[h[i]])
+			v[n++] = mbr_reader_colname(g->run.rd, h[i]);
+	if (g->add_seg)
+		v[n++] = MBR_SLICE("segment");
+	if (g->add_tags)
+		v[n++] = MBR_SLICE("tags");
+	mbr_writer_header(g->run.w, v, n);
+	free(v);
+}
+
+static void
+cls_init(struct cls *k, size_t ntag)
+{
+	k->stamp = mbr_xcalloc(ntag + 1, sizeof(*k->stamp));
+	mbr_buf_init(&k->tags);
+}
+
+static void
+cls_release(struct cls *k)
+{
+	mbr_expr_free(k->x);
+	free(k->stamp);
+	mbr_buf_release(&k->tags);
+	mbr_writer_close(k->w, NULL);
+	memset(k, 0, sizeof(*k));
+}
+
+static const mbr_split_fns sfns = { 0, sizeof(struct schunk), NULL, smap,
+	scommit };
+
+/* The input just begun, parsed in chunks on every thread. */
+static int
+split_file(struct seg *g, mbr_err *err)
+{
+	int i, rc = MBR_OK, where;
+
+	grow_skip(g);
+	if (mbr_writer_count(g->run.w) == 0)
+		out_header(g);
+	for (i = 0; i < MBR_SPLIT_SLOTS && rc == MBR_OK; i++) {
+		struct cls *k = &g->slot[i];
+
+		if (k->x == NULL) {
+			cls_init(k, g->ntag);
+			k->x = mbr_expr_new();
+			if ((rc = load(g, k->x, &where, err)) != MBR_OK)
+				break;
+			mbr_expr_bind(k->x, col, g->run.rd);
+			mbr_expr_setenv(k->x, g->tz, g->now);
+		}
+		mbr_writer_close(k->w, NULL);
+		k->w = mbr_writer_fork(g->run.w);
+	}
+	if (rc == MBR_OK)
+		rc = mbr_split_input(g->split, err);
+	return rc;
 }
 
 int
@@ -408,10 +576,11 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	g.c = c;
 	g.o = o;
 	g.where = -1;
-	g.x = mbr_expr_new();
-	mbr_buf_init(&g.tags);
+	g.k.x = mbr_expr_new();
+	mbr_buf_init(&g.k.tags);
 	if ((rc = compile(&g, err)) != MBR_OK)
 		goto out;
+	g.k.stamp = mbr_xcalloc(g.ntag + 1, sizeof(*g.k.stamp));
 	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
 		goto out;
 	if ((rc = mbr_time_now(&now, c->as_of, g.tz, err)) != MBR_OK) {
@@ -422,7 +591,8 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 		}
 		goto out;
 	}
-	mbr_expr_setenv(g.x, g.tz, now);
+	mbr_expr_setenv(g.k.x, g.tz, now);
+	g.now = now;
 	if (o->split != NULL && mkdir(o->split, 0777) != 0 &&
 	    errno != EEXIST) {
 		rc = mbr_err_set(err, MBR_EIO, "%s: %s", o->split,
@@ -435,7 +605,10 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	if (o->split != NULL && (rc = mbr_reader_start(g.run.rd, err)) !=
 	    MBR_OK)
 		goto close;
-	mbr_expr_bind(g.x, col, g.run.rd);
+	mbr_expr_bind(g.k.x, col, g.run.rd);
+	if (o->count == MBR_COUNT_NONE && o->split == NULL)
+		g.split = mbr_split_new(&sfns, &g, mbr_cli_threads(c),
+		    g.run.rd, g.run.rj);
 	g.ix_seg = mbr_reader_col(g.run.rd, "segment", 7);
 	g.ix_tags = mbr_reader_col(g.run.rd, "tags", 4);
 	g.sumcol = mbr_xcalloc(o->nsum + 1, sizeof(int));
@@ -451,6 +624,10 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 			    MBR_FMT_NDJSON ? 0 : 1;
 			if (o->strict && g.checked &&
 			    (rc = strict(&g, err)) != MBR_OK)
+				break;
+			if (o->count == MBR_COUNT_NONE && o->split == NULL &&
+			    g.checked && g.split != NULL && mbr_split_cuts(g.split) &&
+			    (rc = split_file(&g, err)) != MBR_OK)
 				break;
 			continue;
 		}
@@ -490,8 +667,12 @@ close:
 	rc = mbr_run_close(&g.run, c, err);
 out:
 	mbr_tz_free(g.tz);
-	mbr_expr_free(g.x);
-	mbr_buf_release(&g.tags);
+	mbr_split_free(g.split);
+	for (i = 0; i < MBR_SPLIT_SLOTS; i++)
+		cls_release(&g.slot[i]);
+	mbr_expr_free(g.k.x);
+	free(g.k.stamp);
+	mbr_buf_release(&g.k.tags);
 	free(g.seg);
 	free(g.tag);
 	free(g.rule_name);

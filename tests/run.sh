@@ -7,9 +7,10 @@
 #
 #   each unit test binary, from the repository root;
 #   tests/golden.sh BIN;
-#   the mbr-rfm and mbr-ingest golden cases again with their files cut
-#     into chunks of 7 bytes (MBR_SPLIT_CHUNK, see mbr(7)), so that the
-#     chunked reader meets every case of the bad-input corpus;
+#   the mbr-rfm, mbr-ingest and mbr-segment golden cases again with
+#     their files cut into chunks of 7 bytes (MBR_SPLIT_CHUNK, see
+#     mbr(7)), so that the chunked reader meets every case of the
+#     bad-input corpus;
 #   tests/man-examples.sh BIN;
 #   each executable tests/*.test.sh, as "tests/x.test.sh BIN BUILD".
 #
@@ -155,7 +156,7 @@ for t in "$units"/test_*; do
 done
 suite golden sh tests/golden.sh "$bin"
 suite golden-cut env MBR_SPLIT_CHUNK=7 sh tests/golden.sh "$bin" mbr-rfm \
-    mbr-ingest
+    mbr-ingest mbr-segment
 suite man sh tests/man-examples.sh "$bin"
 for t in tests/*.test.sh; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
