@@ -258,8 +258,7 @@ def main():
                     "%.2f" % (mw / m) if mw else "-")
                 fail = " (exit status ≠ 0 in %d runs)" % d["fail"] \
                     if d["fail"] else ""
-                thr = "1" if (wl == "segment" and var == "mbr") else \
-                    THREADS.get(var, "")
+                thr = THREADS.get(var, "")
                 w("| %s | %s | %s | %s%s | %s–%s | %s | %s | %s |" % (
                     var, how(var, wl) + (" --threads 1" if var == "mbr-1t"
                                          else ""), thr, fmt_s(m), fail,
