@@ -60,7 +60,13 @@ struct seg {
 	unsigned char		*skip;		/* columns replaced */
 	size_t			 nskip;
 	int			 ix_seg, ix_tags;
-	char			*text;		/* the rules being read */
+	struct text {
+		char	*p;
+		size_t	 n;
+	}			*text;		/* [src]: a rules file's text,
+						 * read once: each slot's rules
+						 * are compiled from it again,
+						 * and -r may be a pipe */
 	uint64_t		 total, written;
 	int			 checked;	/* --strict: input checked */
 };
@@ -112,24 +118,26 @@ slurp(const char *path, char **text, size_t *n, mbr_err *err)
 	return MBR_OK;
 }
 
-/* Loads the rules and --where into x; *where: --where's expression. */
+/* Loads the rules and --where into x; *where: --where's expression.
+ * The rules files are read the first time. */
 static int
 load(struct seg *g, mbr_expr *x, int *where, mbr_err *err)
 {
 	const mbr_segment_opts *o = g->o;
-	size_t i, n = 0, first;
+	size_t i, first;
 	int rc;
 
+	if (g->text == NULL)
+		g->text = mbr_xcalloc(o->nsrc + 1, sizeof(*g->text));
 	for (i = 0; i < o->nsrc; i++) {
 		first = mbr_expr_nrules(x);
 		if (o->src[i].path != NULL) {
-			if ((rc = slurp(o->src[i].path, &g->text, &n, err)) !=
-			    MBR_OK)
+			if (g->text[i].p == NULL &&
+			    (rc = slurp(o->src[i].path, &g->text[i].p,
+			    &g->text[i].n, err)) != MBR_OK)
 				return rc;
-			rc = mbr_expr_load(x, o->src[i].path, g->text, n,
-			    kinds, err);
-			free(g->text);
-			g->text = NULL;
+			rc = mbr_expr_load(x, o->src[i].path, g->text[i].p,
+			    g->text[i].n, kinds, err);
 		} else
 			rc = mbr_expr_load(x, "-e", o->src[i].text,
 			    strlen(o->src[i].text), kinds, err);
@@ -670,15 +678,15 @@ out:
 	mbr_split_free(g.split);
 	for (i = 0; i < MBR_SPLIT_SLOTS; i++)
 		cls_release(&g.slot[i]);
-	mbr_expr_free(g.k.x);
-	free(g.k.stamp);
-	mbr_buf_release(&g.k.tags);
+	cls_release(&g.k);
 	free(g.seg);
 	free(g.tag);
 	free(g.rule_name);
 	free(g.sumcol);
 	free(g.sums);
 	free(g.skip);
+	for (i = 0; g.text != NULL && i < o->nsrc; i++)
+		free(g.text[i].p);
 	free(g.text);
 	return rc;
 }
