@@ -355,8 +355,9 @@ currency_exp(struct ing *g, mbr_slice cur, char out[8], mbr_err *e)
 }
 
 /* Converts an order-level row.  Returns NULL, or the reject reason
- * class with e->msg set; msg is for identity's use.  prefetch: start
- * the order-id set's cache miss (on the thread that owns the set). */
+ * class with e->msg set (e is cleared first); msg is for identity's
+ * use.  prefetch: start the order-id set's cache miss (on the thread
+ * that owns the set). */
 static const char *
 convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e,
     mbr_buf *msg, int prefetch)
@@ -365,6 +366,11 @@ convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e,
 	const char *why;
 	int exp;
 
+	/* not memset: the message buffers are most of a row's worth of
+	 * stores, and are written before they are read */
+	e->code = MBR_OK;
+	e->file[0] = e->msg[0] = '\0';
+	e->line = 0;
 	o->id = field(g, rec, MBR_F_ORDER_ID);
 	if (o->id.p == NULL) {
 		mbr_err_set(e, MBR_EDATA, "order_id is missing");
@@ -620,50 +626,67 @@ reject(struct ing *g, const mbr_rec *rec, const char *reason,
 		mbr_reject(g->run.rj, g->run.rd, rec, reason, msg);
 }
 
+/* What an order seen at (file, line) is against the order-id set: new
+ * (added now), the planned row of its order, a duplicate of one
+ * written, a later export's status (planned), or a conflict.  *ep is
+ * its entry in the set. */
+enum { ID_NEW, ID_PLANNED, ID_DUP, ID_UPDATE, ID_CONFLICT };
+
+static int
+judge(struct ing *g, uint64_t h, uint64_t fp, int status, int file,
+    unsigned long line, struct oid **ep)
+{
+	struct oid *e = oid_find(&g->ids, h);
+
+	if (e->h == 0) {
+		e = oid_add(&g->ids, h);
+		e->fp = fp;
+		e->file = (uint16_t)file;
+		e->line = (uint32_t)line;
+		e->st0 = e->st = (uint8_t)status;
+		*ep = e;
+		return ID_NEW;
+	}
+	*ep = e;
+	if (g->planned && e->file == file && e->line == line)
+		return ID_PLANNED;
+	if (e->fp == fp && status == e->st0)
+		return ID_DUP;
+	if (e->fp == fp && g->planned)
+		return ID_UPDATE;
+	return ID_CONFLICT;
+}
+
 /* Decides what becomes of an order seen at (file, line): written,
  * counted as a duplicate or update, or rejected as a conflict. */
 static int
 settle(struct ing *g, struct order *o, int file, unsigned long line,
     const mbr_rec *rec, mbr_err *err)
 {
-	uint64_t h = o->h, fp = fingerprint(g, o);
-	struct oid *e = oid_find(&g->ids, h);
+	uint64_t fp = fingerprint(g, o);
+	struct oid *e;
 	char place[300];
+	int r = judge(g, o->h, fp, o->status, file, line, &e);
 
 	if (g->plan) {
-		if (e->h == 0) {
-			e = oid_add(&g->ids, h);
-			e->fp = fp;
-			e->file = (uint16_t)file;
-			e->line = (uint32_t)line;
-			e->st0 = e->st = (uint8_t)o->status;
-		} else if (e->fp == fp)
+		if (r != ID_NEW && e->fp == fp)
 			e->st = (uint8_t)o->status;	/* a later export */
 		return MBR_OK;
 	}
-	if (e->h == 0) {
-		e = oid_add(&g->ids, h);
-		e->fp = fp;
-		e->file = (uint16_t)file;
-		e->line = (uint32_t)line;
-		e->st0 = e->st = (uint8_t)o->status;
-		g->fs[file].orders++;
-		return put_order(g, o, o->status, rec, err);
-	}
-	if (g->planned && e->file == file && e->line == line) {
+	switch (r) {
+	case ID_NEW:
+	case ID_PLANNED:
 		g->fs[file].orders++;
 		return put_order(g, o, e->st, rec, err);
-	}
-	snprintf(place, sizeof(place), "%s:%lu",
-	    mbr_reader_filename(g->run.rd, e->file), (unsigned long)e->line);
-	if (e->fp == fp && o->status == e->st0) {
+	case ID_DUP:
 		g->fs[file].dups++;
 		return MBR_OK;
-	}
-	if (e->fp == fp && g->planned) {
+	case ID_UPDATE:
 		g->fs[file].updates++;
 		return MBR_OK;
 	}
+	snprintf(place, sizeof(place), "%s:%lu",
+	    mbr_reader_filename(g->run.rd, e->file), (unsigned long)e->line);
 	mbr_buf_reset(&g->msg);
 	if (e->fp == fp)
 		mbr_buf_addf(&g->msg, "order_id \"%.*s\" has status %s here "
@@ -742,9 +765,6 @@ imap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		k->rejects++;
 		return;
 	}
-	e.code = MBR_OK;
-	e.file[0] = e.msg[0] = '\0';
-	e.line = 0;
 	if ((why = convert(g, rec, &sl->o, &e, &sl->msg, k->live)) != NULL) {
 		mbr_chunk_reject(ck, rec, why, e.msg);
 		k->rejects++;
@@ -803,20 +823,13 @@ icommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	for (j = 0; j < n; j++) {
 		unsigned long line = it[j].line + add;
 		struct oid *e;
+		int r;
 
 		if (j + 8 < n && g->ids.s != NULL)
 			__builtin_prefetch(&g->ids.s[(it[j + 8].h ?
 			    it[j + 8].h : 1) & g->ids.mask]);
-		e = oid_find(&g->ids, it[j].h);
-		if (e->h == 0 || (g->planned && e->file == file &&
-		    e->line == line && e->st == it[j].status)) {
-			if (e->h == 0) {
-				e = oid_add(&g->ids, it[j].h);
-				e->fp = it[j].fp;
-				e->file = (uint16_t)file;
-				e->line = (uint32_t)line;
-				e->st0 = e->st = (uint8_t)it[j].status;
-			}
+		r = judge(g, it[j].h, it[j].fp, it[j].status, file, line, &e);
+		if (r == ID_NEW || (r == ID_PLANNED && e->st == it[j].status)) {
 			fs->orders++;
 			g->written++;
 			if (nrun++ == 0)
@@ -827,16 +840,13 @@ icommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 		if (nrun > 0 && sl->w != NULL)
 			mbr_writer_put_span(g->run.w, sl->w, off, len, nrun);
 		nrun = len = 0;
-		if (e->fp == it[j].fp && !(g->planned && e->file == file &&
-		    e->line == line)) {
-			if (it[j].status == e->st0) {
-				fs->dups++;
-				continue;
-			}
-			if (g->planned) {
-				fs->updates++;
-				continue;
-			}
+		if (r == ID_DUP) {
+			fs->dups++;
+			continue;
+		}
+		if (r == ID_UPDATE) {
+			fs->updates++;
+			continue;
 		}
 		/* A conflict to name, or a status to rewrite: the rest
 		 * of the chunk is settled row by row. */
@@ -1405,11 +1415,6 @@ pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 				li_row(g, &rec);
 			continue;
 		}
-		/* not memset: the message buffers are most of a row's
-		 * worth of stores, and are written before they are read */
-		e.code = MBR_OK;
-		e.file[0] = e.msg[0] = '\0';
-		e.line = 0;
 		if ((why = convert(g, &rec, &o, &e, &g->msg, 1)) != NULL) {
 			reject(g, &rec, why, e.msg);
 			continue;
