@@ -213,6 +213,19 @@ put_header(mbr_writer *w)
 	w->header_done = 1;
 }
 
+/* Writes the CSV header by itself, if it is known and not written yet:
+ * before records formatted elsewhere (a fork's), or at close. */
+static void
+header_now(mbr_writer *w)
+{
+	if (w->out == NULL || w->fmt != MBR_FMT_CSV || w->header_done ||
+	    w->nh == 0)
+		return;
+	mbr_buf_reset(&w->line);
+	put_header(w);
+	mbr_output_write(w->out, w->line.p, w->line.n);
+}
+
 static int
 end_csv(mbr_writer *w, mbr_err *err)
 {
@@ -353,11 +366,7 @@ void
 mbr_writer_put_span(mbr_writer *w, const mbr_writer *f, size_t off,
     size_t n, unsigned long long records)
 {
-	if (w->fmt == MBR_FMT_CSV && !w->header_done) {
-		mbr_buf_reset(&w->line);
-		put_header(w);
-		mbr_output_write(w->out, w->line.p, w->line.n);
-	}
+	header_now(w);
 	mbr_output_write(w->out, f->mem.p + off, n);
 	w->count += records;
 }
@@ -377,12 +386,7 @@ mbr_writer_close(mbr_writer *w, mbr_err *err)
 
 	if (w == NULL)
 		return MBR_OK;
-	if (w->out != NULL && w->fmt == MBR_FMT_CSV && !w->header_done &&
-	    w->nh > 0) {
-		mbr_buf_reset(&w->line);
-		put_header(w);
-		mbr_output_write(w->out, w->line.p, w->line.n);
-	}
+	header_now(w);
 	if (w->out != NULL)
 		rc = mbr_output_close(w->out, err);
 	for (i = 0; i < w->caph; i++) {
