@@ -68,8 +68,8 @@ mbr_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void
-nomem(size_t n)
+void
+mbr_nomem(size_t n)
 {
 	fprintf(stderr, "%s: out of memory (%zu bytes)\n", progname, n);
 	exit(MBR_EIO);
@@ -81,7 +81,7 @@ mbr_xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (p == NULL)
-		nomem(n);
+		mbr_nomem(n);
 	return p;
 }
 
@@ -91,7 +91,7 @@ mbr_xcalloc(size_t nmemb, size_t size)
 	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
 
 	if (p == NULL)
-		nomem(nmemb * size);
+		mbr_nomem(nmemb * size);
 	return p;
 }
 
@@ -101,7 +101,7 @@ mbr_xrealloc(void *p, size_t n)
 	void *q = realloc(p, n ? n : 1);
 
 	if (q == NULL)
-		nomem(n);
+		mbr_nomem(n);
 	return q;
 }
 

@@ -15,6 +15,16 @@ typedef struct {
 	char		msg[512];
 } mbr_err;
 
+/* Empties err without a memset: an mbr_err is 784 bytes, which per
+ * input row was a good part of the stores a row costs (`= { 0 }`). */
+static inline void
+mbr_err_clear(mbr_err *err)
+{
+	err->code = 0;
+	err->file[0] = err->msg[0] = '\0';
+	err->line = 0;
+}
+
 /* Sets code and message (printf-style); returns code, so that
  * `return mbr_err_set(err, MBR_EDATA, ...)` reads as one thought.
  * err may be NULL: the code is still returned. */
@@ -32,6 +42,8 @@ const char	*mbr_progname(void);
 
 /* Allocation never fails for the caller: out of memory prints and
  * exits 3 (mandoc_aux.c does the same). */
+/* Says the program is out of memory (n bytes asked) and exits MBR_EIO. */
+void	mbr_nomem(size_t n) __attribute__((noreturn));
 void	*mbr_xmalloc(size_t n);
 void	*mbr_xcalloc(size_t nmemb, size_t size);
 void	*mbr_xrealloc(void *p, size_t n);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mbr_csv.h"
@@ -626,6 +627,31 @@ mbr_reader_plain(const mbr_reader *rd, long long *off, unsigned long *line)
 	*off -= (long long)(rd->end - rd->beg);
 	*line = rd->line;
 	return fd;
+}
+
+unsigned long long
+mbr_reader_rows_hint(const mbr_reader *rd)
+{
+	struct stat st;
+	long long off;
+	const char *p, *e;
+	size_t n, lines = 0;
+	int fd;
+
+	if (rd->cur >= rd->nin || rd->started != 2 ||
+	    (fd = mbr_input_plain(rd->in[rd->cur], &off)) < 0 ||
+	    fstat(fd, &st) != 0)
+		return 0;
+	n = rd->end - rd->beg;
+	off -= (long long)n;
+	if (n > 1u << 16)
+		n = 1u << 16;
+	for (p = rd->buf + rd->beg, e = p + n;
+	    (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+		lines++;
+	if (lines < 16 || st.st_size <= off)
+		return 0;	/* too little to tell */
+	return (unsigned long long)(st.st_size - off) * lines / n;
 }
 
 void

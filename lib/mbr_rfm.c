@@ -512,12 +512,13 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	mbr_slice id = rec->f[g->ix_id], ts = rec->f[g->ix_ts];
 	mbr_slice amt = rec->f[g->ix_amt], st_ = rec->f[g->ix_st];
 	mbr_slice cur = rec->f[g->ix_cur];
-	mbr_err e = { 0 };
+	mbr_err e;
 	mbr_time t;
 	int64_t a;
 	struct paid *p;
 	void *key;
 
+	mbr_err_clear(&e);
 	if (rec->bad != NULL) {
 		mbr_chunk_reject(ck, rec, rec->bad, rec->why);
 		return;

@@ -1,0 +1,169 @@
+/* test_tab.c: the hash table that member tables and order-id sets stand
+ * on, its hash, and the aligned zeroed memory they live in. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mbr_tab.h"
+#include "t.h"
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Counts equal neighbours once sorted: 0 means no two hashes agree. */
+static size_t
+collisions(uint64_t *h, size_t n)
+{
+	size_t i, c = 0;
+
+	qsort(h, n, sizeof(*h), cmp_u64);
+	for (i = 1; i < n; i++)
+		c += h[i] == h[i - 1];
+	return c;
+}
+
+/* Keys that differ little, as order ids and phones do: the 64-bit hash
+ * is the order-id set's identity, so two of them agreeing would make
+ * two orders one.  Among 2^20 keys a random 64-bit function collides
+ * with odds of 3e-8; any collision here is a flaw. */
+static void
+test_hash_near_keys(void)
+{
+	size_t n = 1u << 20, i, k = 0;
+	uint64_t *h = malloc(3 * n * sizeof(*h));
+	char s[64];
+	int len;
+
+	for (i = 0; i < n; i++) {
+		len = snprintf(s, sizeof(s), "J2022%012zu", i);
+		h[k++] = mbr_hash(s, (size_t)len);
+		len = snprintf(s, sizeof(s), "phone:+86138%08zu", i);
+		h[k++] = mbr_hash(s, (size_t)len);
+		len = snprintf(s, sizeof(s), "%zu", i);
+		h[k++] = mbr_hash(s, (size_t)len);
+	}
+	T_EQ_I(collisions(h, k), 0);
+	free(h);
+}
+
+/* Every length 0-80 of one text, and every one-byte change of every
+ * position: the tail words overlap, so this is where a careless tail
+ * would lose bytes. */
+static void
+test_hash_every_byte(void)
+{
+	char s[81];
+	uint64_t h[81 + 81 * 80 * 2];
+	size_t k = 0, n, i;
+
+	memset(s, 'a', sizeof(s));
+	for (n = 0; n <= 80; n++)
+		h[k++] = mbr_hash(s, n);
+	for (n = 1; n <= 80; n++)
+		for (i = 0; i < n; i++) {
+			s[i] = 'b';
+			h[k++] = mbr_hash(s, n);
+			s[i] = '\0';
+			h[k++] = mbr_hash(s, n);
+			s[i] = 'a';
+		}
+	T_EQ_I(collisions(h, k), 0);
+	/* the same bytes give the same hash wherever they lie */
+	memcpy(s + 1, "phone:+8613800138000", 20);
+	T_EQ_I(mbr_hash(s + 1, 20) == mbr_hash("phone:+8613800138000", 20),
+	    1);
+}
+
+/* The low bits pick the slot: keys 0..n-1 should spread over 2^10
+ * buckets about evenly (no bucket at twice its share). */
+static void
+test_hash_low_bits(void)
+{
+	static unsigned count[1024];
+	char s[32];
+	unsigned max = 0;
+	int i, len;
+
+	for (i = 0; i < 1024 * 64; i++) {
+		len = snprintf(s, sizeof(s), "%d", i);
+		count[mbr_hash(s, (size_t)len) & 1023]++;
+	}
+	for (i = 0; i < 1024; i++)
+		if (count[i] > max)
+			max = count[i];
+	T_OK(max < 128);
+}
+
+static void
+test_tab(void)
+{
+	mbr_tab *t = mbr_tab_new(sizeof(uint64_t));
+	size_t n = 200000, i, ok = 1;
+	char s[64];
+	int len, isnew;
+	uint64_t *v;
+	mbr_slice key;
+
+	for (i = 0; i < n; i++) {
+		/* every 7th key longer than fits in the entry */
+		len = snprintf(s, sizeof(s), i % 7 ? "m%zu" :
+		    "a-member-id-too-long-for-the-entry-%zu", i);
+		v = mbr_tab_upsert(t, s, (size_t)len, &isnew);
+		ok &= isnew == 1 && *v == 0;
+		*v = i * 3;
+	}
+	T_OK(ok);
+	T_EQ_I(mbr_tab_count(t), n);
+	for (i = 0; i < n; i += 997) {
+		len = snprintf(s, sizeof(s), i % 7 ? "m%zu" :
+		    "a-member-id-too-long-for-the-entry-%zu", i);
+		v = mbr_tab_upsert(t, s, (size_t)len, &isnew);
+		ok &= isnew == 0 && *v == i * 3;
+		ok &= mbr_tab_get(t, s, (size_t)len) == v;
+		ok &= mbr_tab_index(t, v) == i;
+		key = mbr_tab_key(t, i);
+		ok &= key.n == (size_t)len && memcmp(key.p, s, key.n) == 0;
+		ok &= *(uint64_t *)mbr_tab_val(t, i) == i * 3;
+	}
+	T_OK(ok);
+	T_OK(mbr_tab_get(t, "m", 1) == NULL);
+	T_OK(mbr_tab_get(t, "m200000", 7) == NULL);
+	mbr_tab_free(t);
+}
+
+/* Zeroed, 64-byte aligned below 2 MiB and 2 MiB aligned from there. */
+static void
+test_hugealloc(void)
+{
+	size_t sizes[] = { 1, 4096, 65536 * 24, 4u << 20, (6u << 20) + 8 };
+	size_t i, j, zero;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned char *p = mbr_hugealloc(sizes[i]);
+
+		T_EQ_I((uintptr_t)p % 64, 0);
+		if (sizes[i] >= 2u << 20)
+			T_EQ_I((uintptr_t)p % (2u << 20), 0);
+		for (j = 0, zero = 1; j < sizes[i]; j += 511)
+			zero &= p[j] == 0;
+		T_OK(zero && p[sizes[i] - 1] == 0);
+		p[0] = p[sizes[i] - 1] = 1;
+		mbr_hugefree(p, sizes[i]);
+	}
+}
+
+int
+main(void)
+{
+	test_hash_near_keys();
+	test_hash_every_byte();
+	test_hash_low_bits();
+	test_tab();
+	test_hugealloc();
+	return T_DONE();
+}
