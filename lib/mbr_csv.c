@@ -122,9 +122,9 @@ splitplain(const char *b, const char *e, const char *fs, int delim,
 
 /* SSE2 is in every x86-64; elsewhere, or with MBR_CSV_NO_SIMD (to
  * test the other path), the line is split by memchr alone. */
-#if defined(__SSE2__) && defined(__GNUC__) && !defined(MBR_CSV_NO_SIMD)
+#include "mbr_simd.h"
+#if defined(MBR_SIMD) && !defined(MBR_CSV_NO_SIMD)
 #define CSV_SIMD 1
-#include <emmintrin.h>
 
 static inline uint64_t
 eq16(__m128i v, __m128i c)
@@ -428,20 +428,28 @@ mbr_csv_quote(mbr_buf *out, const char *s, size_t n, int delim)
 		need = 1;
 	i = 0;
 #ifdef CSV_SIMD
-	/* Sixteen bytes a step: most fields need no quotes. */
+	/* Sixteen bytes a step, a short field in one: most need no
+	 * quotes. */
 	{
 		const __m128i vd = _mm_set1_epi8((char)delim);
 		const __m128i vq = _mm_set1_epi8('"');
 		const __m128i vcr = _mm_set1_epi8('\r');
 		const __m128i vlf = _mm_set1_epi8('\n');
+		__m128i v;
 
-		for (; !need && n - i >= 16; i += 16) {
-			__m128i v = _mm_loadu_si128((const void *)(s + i));
-			need = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-			    _mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vq)),
-			    _mm_or_si128(_mm_cmpeq_epi8(v, vcr),
-			    _mm_cmpeq_epi8(v, vlf)))) != 0;
+#define SPECIAL(v) ((unsigned)_mm_movemask_epi8(_mm_or_si128(		\
+	    _mm_or_si128(_mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vq)),	\
+	    _mm_or_si128(_mm_cmpeq_epi8(v, vcr), _mm_cmpeq_epi8(v, vlf)))))
+		if (!need && n > 0 && n < 16) {
+			v = mbr_load_short(s, n);
+			need = (SPECIAL(v) & ((1u << n) - 1)) != 0;
+			i = n;
 		}
+		for (; !need && n - i >= 16; i += 16) {
+			v = _mm_loadu_si128((const void *)(s + i));
+			need = SPECIAL(v) != 0;
+		}
+#undef SPECIAL
 	}
 #endif
 	for (; i < n && !need; i++)

@@ -6,6 +6,8 @@
  * that ASan catches a read past the block. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mbr_csv.h"
 #include "t.h"
@@ -398,16 +400,20 @@ quote(void)
 	mbr_csv_quote(&b, "a\0b", 3, ',');
 	T_EQ_I(b.n, 3);
 
-	/* A byte that needs quotes at every place of a field longer than
-	 * the sixteen-byte scan, and one that does not (';' with ','). */
+	/* A byte that needs quotes at every place of fields of every
+	 * length to 41 (one step under sixteen bytes, then sixteen at a
+	 * time), and one that does not (';' with ','); what follows the
+	 * field would need quotes, and must not be looked at. */
 	{
 		static const char sp[] = { ',', '"', '\r', '\n', ';' };
 		char s[41], want[90];
-		size_t k, p, w;
+		size_t k, p, w, n;
 
+		for (n = 1; n <= sizeof(s); n++)
 		for (k = 0; k < sizeof(sp); k++)
-			for (p = 1; p + 1 < sizeof(s); p++) {
-				memset(s, 'x', sizeof(s));
+			for (p = 0; p < n; p++) {
+				memset(s, ',', sizeof(s));
+				memset(s, 'x', n);
 				s[p] = sp[k];
 				w = 0;
 				if (sp[k] != ';')
@@ -416,14 +422,42 @@ quote(void)
 				w += p + 1;
 				if (sp[k] == '"')
 					want[w++] = '"';
-				memcpy(want + w, s + p + 1, sizeof(s) - p - 1);
-				w += sizeof(s) - p - 1;
+				memcpy(want + w, s + p + 1, n - p - 1);
+				w += n - p - 1;
 				if (sp[k] != ';')
 					want[w++] = '"';
 				mbr_buf_reset(&b);
-				mbr_csv_quote(&b, s, sizeof(s), ',');
+				mbr_csv_quote(&b, s, n, ',');
 				T_EQ_SN(b.p, b.n, (want[w] = '\0', want));
 			}
+	}
+
+	/* Fields that end where a page ends and the next cannot be read. */
+	{
+		long pg = sysconf(_SC_PAGESIZE);
+		char *m = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t n;
+		int ok = 1;
+
+		T_OK(m != MAP_FAILED &&
+		    mprotect(m + pg, (size_t)pg, PROT_NONE) == 0);
+		for (n = 0; n <= 20; n++) {
+			char *f = m + pg - n;
+
+			memset(f, 'x', n);
+			mbr_buf_reset(&b);
+			mbr_csv_quote(&b, f, n, ',');
+			ok &= b.n == n;
+			if (n > 0) {
+				f[n - 1] = ',';
+				mbr_buf_reset(&b);
+				mbr_csv_quote(&b, f, n, ',');
+				ok &= b.n == n + 2 && b.p[0] == '"';
+			}
+		}
+		T_OK(ok);
+		munmap(m, (size_t)pg * 2);
 	}
 	mbr_buf_release(&b);
 }

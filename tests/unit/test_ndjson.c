@@ -7,6 +7,8 @@
  * ASan sees any read past the end. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mbr_ndjson.h"
 #include "t.h"
@@ -577,6 +579,9 @@ quote(void)
 		for (n = 1; n <= sizeof(s); n++)
 		for (k = 0; k < sizeof(sp); k++)
 			for (p = 0; p < n; p++) {
+				/* what follows the string needs escapes:
+				 * a scan past n must not see them */
+				memset(s, '"', sizeof(s));
 				memset(s, 'a', n);
 				s[p] = (char)sp[k];
 				w = 0;
@@ -601,6 +606,32 @@ quote(void)
 				mbr_json_quote(&b, s, n);
 				T_EQ_SN(b.p, b.n, (want[w] = '\0', want));
 			}
+	}
+
+	/* Strings that end where a page ends and the next page cannot be
+	 * read: the one-step scan of short strings may read past a string
+	 * only within its page. */
+	{
+		long pg = sysconf(_SC_PAGESIZE);
+		char *m = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t n;
+
+		T_OK(m != MAP_FAILED &&
+		    mprotect(m + pg, (size_t)pg, PROT_NONE) == 0);
+		for (n = 0, ok = 1; n <= 20; n++) {
+			char *s = m + pg - n;
+
+			memset(s, 'x', n);
+			if (n > 0)
+				s[n - 1] = '"';
+			mbr_buf_reset(&b);
+			mbr_json_quote(&b, s, n);
+			ok &= b.n == (n > 0 ? n + 3 : 2) && b.p[0] == '"' &&
+			    (n == 0 || memcmp(b.p + b.n - 3, "\\\"\"", 3) == 0);
+		}
+		T_OK(ok);
+		munmap(m, (size_t)pg * 2);
 	}
 
 	/* A long run needs more than the first reservation. */
