@@ -870,10 +870,9 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 		mbr_writer_null(w, "aov");
 	field(w, "tenure_days", num(out, 6, tenure), MBR_V_NUM);
 	for (i = 0; i < o->nalso; i++) {
-		int k = snprintf(out->abuf[i][0], sizeof(out->abuf[i][0]), "%lu",
-		    (unsigned long)ALSO_F(m, o->nalso, i));
-		field(w, g->aname[i][0], (mbr_slice){ out->abuf[i][0],
-		    (size_t)k }, MBR_V_NUM);
+		n = mbr_money_fmt(out->abuf[i][0], ALSO_F(m, o->nalso, i), 0);
+		field(w, g->aname[i][0], (mbr_slice){ out->abuf[i][0], n },
+		    MBR_V_NUM);
 		n = mbr_money_fmt(out->abuf[i][1], ALSO_M(m, i),
 		    (unsigned)g->exp);
 		field(w, g->aname[i][1], (mbr_slice){ out->abuf[i][1], n },
@@ -882,9 +881,10 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 	field(w, "r_score", num(out, 7, r), MBR_V_NUM);
 	field(w, "f_score", num(out, 8, f), MBR_V_NUM);
 	field(w, "m_score", num(out, 9, mm), MBR_V_NUM);
-	snprintf(out->buf[10], sizeof(out->buf[10]), "%d%d%d", r, f, mm);
-	field(w, "rfm", (mbr_slice){ out->buf[10], strlen(out->buf[10]) },
-	    MBR_V_STR);
+	n = mbr_money_fmt(out->buf[10], r, 0);	/* "%d%d%d", no printf */
+	n += mbr_money_fmt(out->buf[10] + n, f, 0);
+	n += mbr_money_fmt(out->buf[10] + n, mm, 0);
+	field(w, "rfm", (mbr_slice){ out->buf[10], n }, MBR_V_STR);
 	mbr_writer_cstr(w, "rfm_segment", seg);
 	mbr_writer_cstr(w, "lifecycle", life);
 	return MBR_OK;
