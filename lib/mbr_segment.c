@@ -18,7 +18,6 @@ enum { K_SEGMENT, K_TAG };
 struct name {
 	const char	*s;
 	size_t		 n;
-	uint64_t	 records;
 	mbr_writer	*w;		/* --split */
 };
 
@@ -29,15 +28,19 @@ struct sum {
 };
 
 /* What classifies records: the compiled rules and the scratch of one
- * record.  The run has one; with a file parsed in chunks (mbr_split)
- * each slot has its own, the rules compiled again, since evaluating
- * uses the handle's scratch. */
+ * record, and what --count has counted with them.  The run has one;
+ * with a file parsed in chunks (mbr_split) each slot has its own, the
+ * rules compiled again, since evaluating uses the handle's scratch, and
+ * its counts are added to the run's as each chunk is committed. */
 struct cls {
 	mbr_expr	*x;
 	uint64_t	*stamp;		/* [tag]: the record it was last given to */
 	uint64_t	 recno;		/* records evaluated */
 	mbr_buf		 tags;		/* the record's tags, joined */
 	mbr_writer	*w;		/* a slot's fork of the run's writer */
+	uint64_t	 total;		/* records counted */
+	uint64_t	*n;		/* [segment, then tag]: records */
+	struct sum	*sums;		/* [segment, then tag][--sum] */
 };
 
 struct seg {
@@ -67,7 +70,7 @@ struct seg {
 						 * read once: each slot's rules
 						 * are compiled from it again,
 						 * and -r may be a pipe */
-	uint64_t		 total, written;
+	uint64_t		 written;
 	int			 checked;	/* --strict: input checked */
 };
 
@@ -261,30 +264,33 @@ split_writer(struct seg *g, size_t s, mbr_writer **w, mbr_err *err)
 	    err) == MBR_OK ? (*w = g->seg[s].w, MBR_OK) : err->code;
 }
 
-/* Adds a --sum field's value; MBR_EDATA when it is not a number. */
-static int
-add_sum(struct seg *g, size_t s, size_t k, const mbr_rec *rec, char *msg,
-    size_t size)
+/* a += b, at the larger scale of the two. */
+static void
+sum_add(struct sum *a, __int128 m, int scale)
 {
-	struct sum *a = &g->sums[s * g->o->nsum + k];
-	mbr_slice v = rec->f[g->sumcol[k]];
-	mbr_xval x;
-	__int128 m;
-
-	if (v.p == NULL || v.n == 0 || rec->type[g->sumcol[k]] == MBR_V_NULL)
-		return MBR_OK;
-	if (!mbr_xval_num(&x, v.p, v.n) || x.dbl) {
-		snprintf(msg, size, "%s \"%.*s\" is not a number",
-		    g->o->sum[k], (int)(v.n > 200 ? 200 : v.n), v.p);
-		return MBR_EDATA;
-	}
-	m = x.m;
-	for (; a->scale < x.scale; a->scale++)
+	for (; a->scale < scale; a->scale++)
 		a->m *= 10;
-	for (int i = x.scale; i < a->scale; i++)
+	for (int i = scale; i < a->scale; i++)
 		m *= 10;
 	a->m += m;
-	return MBR_OK;
+}
+
+/* Reads --sum field k of rec into x: 1, or 0 when it is empty or null,
+ * or -1 with msg saying why it is not a number. */
+static int
+sum_value(struct seg *g, const mbr_rec *rec, size_t k, mbr_xval *x,
+    char *msg, size_t size)
+{
+	mbr_slice v = rec->f[g->sumcol[k]];
+
+	if (v.p == NULL || v.n == 0 || rec->type[g->sumcol[k]] == MBR_V_NULL)
+		return 0;
+	if (!mbr_xval_num(x, v.p, v.n) || x->dbl) {
+		snprintf(msg, size, "%s \"%.*s\" is not a number",
+		    g->o->sum[k], (int)(v.n > 200 ? 200 : v.n), v.p);
+		return -1;
+	}
+	return 1;
 }
 
 static size_t
@@ -325,33 +331,40 @@ write_counts(struct seg *g, mbr_err *err)
 {
 	int tags = g->o->count == MBR_COUNT_TAGS;
 	struct name *v = tags ? g->tag : g->seg;
-	size_t n = tags ? g->ntag : g->nseg, i, k;
+	size_t n = tags ? g->ntag : g->nseg, nsum = g->o->nsum, i, k, at;
 	mbr_writer *w = g->run.w;
-	char share[64], sum[64][64], fname[64][80];
-	int rc;
+	char share[64], (*sum)[64] = mbr_xcalloc(nsum + 1, sizeof(*sum));
+	mbr_buf *fname = mbr_xcalloc(nsum + 1, sizeof(*fname));
+	int rc = MBR_OK;
 
-	for (k = 0; k < g->o->nsum && k < 64; k++)
-		snprintf(fname[k], sizeof(fname[k]), "sum_%s", g->o->sum[k]);
-	for (i = 0; i < n; i++) {
+	for (k = 0; k < nsum; k++) {
+		mbr_buf_init(&fname[k]);
+		mbr_buf_adds(&fname[k], "sum_");
+		mbr_buf_adds(&fname[k], g->o->sum[k]);
+	}
+	for (i = 0; i < n && rc == MBR_OK; i++) {
+		at = tags ? g->nseg + i : i;
 		/* The unnamed default shows only when it has records. */
 		if (!tags && i == g->dflt && i + 1 == g->nseg &&
-		    g->o->default_segment == NULL && v[i].records == 0)
+		    g->o->default_segment == NULL && g->k.n[at] == 0)
 			continue;
 		mbr_writer_str(w, tags ? "tag" : "segment", v[i].s, v[i].n);
-		mbr_writer_int(w, "records", (int64_t)v[i].records);
+		mbr_writer_int(w, "records", (int64_t)g->k.n[at]);
 		mbr_writer_field(w, MBR_SLICE("share"), (mbr_slice){ share,
-		    fmt_share(share, v[i].records, g->total) }, MBR_V_NUM);
-		for (k = 0; k < g->o->nsum && k < 64; k++) {
-			struct sum *a = &g->sums[(tags ? g->nseg + i : i) *
-			    g->o->nsum + k];
-			mbr_writer_field(w, (mbr_slice){ fname[k],
-			    strlen(fname[k]) }, (mbr_slice){ sum[k],
+		    fmt_share(share, g->k.n[at], g->k.total) }, MBR_V_NUM);
+		for (k = 0; k < nsum; k++) {
+			struct sum *a = &g->k.sums[at * nsum + k];
+			mbr_writer_field(w, (mbr_slice){ fname[k].p,
+			    fname[k].n }, (mbr_slice){ sum[k],
 			    fmt128(sum[k], a->m, a->scale) }, MBR_V_NUM);
 		}
-		if ((rc = mbr_writer_end(w, err)) != MBR_OK)
-			return rc;
+		rc = mbr_writer_end(w, err);
 	}
-	return MBR_OK;
+	for (k = 0; k < nsum; k++)
+		mbr_buf_release(&fname[k]);
+	free(fname);
+	free(sum);
+	return rc;
 }
 
 /* Classifies rec with k: 0 if --where leaves it out, else 1 with *s
@@ -392,11 +405,43 @@ classify(struct seg *g, struct cls *k, const mbr_rec *rec, size_t *s)
 	return 1;
 }
 
+/* Counts a record that c classified into segment s (--count); a bad
+ * --sum value rejects it before it is counted anywhere: MBR_EDATA with
+ * msg saying why. */
+static int
+count(struct seg *g, struct cls *c, const mbr_rec *rec, size_t s,
+    char *msg, size_t size)
+{
+	size_t i, k, nsum = g->o->nsum;
+	mbr_xval x;
+
+	for (k = 0; k < nsum; k++)
+		if (sum_value(g, rec, k, &x, msg, size) < 0)
+			return MBR_EDATA;
+	for (k = 0; k < nsum; k++) {
+		if (sum_value(g, rec, k, &x, msg, size) == 0)
+			continue;
+		if (g->o->count == MBR_COUNT_SEGMENTS)
+			sum_add(&c->sums[s * nsum + k], x.m, x.scale);
+		else
+			for (i = 0; i < g->ntag; i++)
+				if (c->stamp[i] == c->recno)
+					sum_add(&c->sums[(g->nseg + i) * nsum +
+					    k], x.m, x.scale);
+	}
+	c->total++;
+	c->n[s]++;
+	for (i = 0; i < g->ntag; i++)
+		if (c->stamp[i] == c->recno)
+			c->n[g->nseg + i]++;
+	return MBR_OK;
+}
+
 static int
 record(struct seg *g, const mbr_rec *rec, mbr_err *err)
 {
 	const mbr_segment_opts *o = g->o;
-	size_t i, s, k;
+	size_t s;
 	int rc;
 	mbr_writer *w = g->run.w;
 	char msg[300];
@@ -404,32 +449,11 @@ record(struct seg *g, const mbr_rec *rec, mbr_err *err)
 	if (!classify(g, &g->k, rec, &s))
 		return MBR_OK;
 	if (o->count != MBR_COUNT_NONE) {
-		/* Sums first: a bad value rejects the record before it is
-		 * counted anywhere. */
-		for (k = 0; k < o->nsum; k++) {
-			if (o->count == MBR_COUNT_SEGMENTS)
-				rc = add_sum(g, s, k, rec, msg, sizeof(msg));
-			else {
-				rc = MBR_OK;
-				for (i = 0; i < g->ntag && rc == MBR_OK; i++)
-					if (g->k.stamp[i] == g->k.recno)
-						rc = add_sum(g, g->nseg + i, k,
-						    rec, msg, sizeof(msg));
-			}
-			if (rc != MBR_OK) {
-				mbr_reject(g->run.rj, g->run.rd, rec,
-				    "bad --sum value", msg);
-				return MBR_OK;
-			}
-		}
-		g->total++;
-		g->seg[s].records++;
-		for (i = 0; i < g->ntag; i++)
-			if (g->k.stamp[i] == g->k.recno)
-				g->tag[i].records++;
+		if (count(g, &g->k, rec, s, msg, sizeof(msg)) != MBR_OK)
+			mbr_reject(g->run.rj, g->run.rd, rec,
+			    "bad --sum value", msg);
 		return MBR_OK;
 	}
-	g->total++;
 	if (o->split != NULL && (rc = split_writer(g, s, &w, err)) != MBR_OK)
 		return rc;
 	grow_skip(g);
@@ -445,10 +469,11 @@ record(struct seg *g, const mbr_rec *rec, mbr_err *err)
 
 /* --- a CSV file parsed in chunks ---
  *
- * Writing records needs nothing of the records before: map classifies
- * each with its slot's own compiled rules and formats it into the
- * slot's fork of the writer; commit writes the chunk's text in file
- * order.  (Counting and --split stay on one thread.) */
+ * Writing or counting records needs nothing of the records before: map
+ * classifies each with its slot's own compiled rules and formats it
+ * into the slot's fork of the writer, or counts it in the slot's
+ * counts; commit writes the chunk's text in file order, or adds its
+ * counts to the run's.  (--split stays on one thread.) */
 
 struct schunk {
 	uint64_t	 total, nrec;
@@ -465,7 +490,9 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	struct cls *k = &g->slot[mbr_chunk_slot(ck)];
 	size_t s;
 
-	if (c->nrec++ == 0)
+	char msg[300];
+
+	if (c->nrec++ == 0 && k->w != NULL)
 		mbr_writer_clear(k->w);	/* the slot's last chunk's */
 	if (c->rc != MBR_OK)
 		return;
@@ -475,6 +502,11 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	}
 	if (!classify(g, k, rec, &s))
 		return;
+	if (g->o->count != MBR_COUNT_NONE) {
+		if (count(g, k, rec, s, msg, sizeof(msg)) != MBR_OK)
+			mbr_chunk_reject(ck, rec, "bad --sum value", msg);
+		return;
+	}
 	c->total++;
 	mbr_writer_rec(k->w, g->run.rd, rec, g->skip);
 	put_fields(g, k, k->w, s);
@@ -487,6 +519,8 @@ scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 {
 	struct seg *g = ctx;
 	struct schunk *c = st;
+	struct cls *k = &g->slot[mbr_chunk_slot(ck)];
+	size_t i, nsum = (g->nseg + g->ntag) * g->o->nsum;
 
 	if (c->rc != MBR_OK) {
 		*err = c->err;
@@ -495,8 +529,20 @@ scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 		    mbr_chunk_line(ck));
 		return c->rc;
 	}
-	mbr_writer_put(g->run.w, g->slot[mbr_chunk_slot(ck)].w);
-	g->total += c->total;
+	if (g->o->count != MBR_COUNT_NONE) {
+		g->k.total += k->total;
+		k->total = 0;
+		for (i = 0; i < g->nseg + g->ntag; i++) {
+			g->k.n[i] += k->n[i];
+			k->n[i] = 0;
+		}
+		for (i = 0; i < nsum; i++) {
+			sum_add(&g->k.sums[i], k->sums[i].m, k->sums[i].scale);
+			k->sums[i] = (struct sum){ 0, 0 };
+		}
+		return MBR_OK;
+	}
+	mbr_writer_put(g->run.w, k->w);
 	g->written += c->total;
 	return MBR_OK;
 }
@@ -521,11 +567,16 @@ out_header(struct seg *g)
 	free(v);
 }
 
+/* The scratch and counts of a classifier whose rules are compiled. */
 static void
-cls_init(struct cls *k, size_t ntag)
+cls_init(struct seg *g, struct cls *k)
 {
-	k->stamp = mbr_xcalloc(ntag + 1, sizeof(*k->stamp));
+	size_t names = g->nseg + g->ntag;
+
+	k->stamp = mbr_xcalloc(g->ntag + 1, sizeof(*k->stamp));
 	mbr_buf_init(&k->tags);
+	k->n = mbr_xcalloc(names + 1, sizeof(*k->n));
+	k->sums = mbr_xcalloc(names * g->o->nsum + 1, sizeof(*k->sums));
 }
 
 static void
@@ -533,6 +584,8 @@ cls_release(struct cls *k)
 {
 	mbr_expr_free(k->x);
 	free(k->stamp);
+	free(k->n);
+	free(k->sums);
 	mbr_buf_release(&k->tags);
 	mbr_writer_close(k->w, NULL);
 	memset(k, 0, sizeof(*k));
@@ -547,14 +600,16 @@ split_file(struct seg *g, mbr_err *err)
 {
 	int i, rc = MBR_OK, where;
 
+	int counting = g->o->count != MBR_COUNT_NONE;
+
 	grow_skip(g);
-	if (mbr_writer_count(g->run.w) == 0)
+	if (!counting && mbr_writer_count(g->run.w) == 0)
 		out_header(g);
 	for (i = 0; i < MBR_SPLIT_SLOTS && rc == MBR_OK; i++) {
 		struct cls *k = &g->slot[i];
 
 		if (k->x == NULL) {
-			cls_init(k, g->ntag);
+			cls_init(g, k);
 			k->x = mbr_expr_new();
 			if ((rc = load(g, k->x, &where, err)) != MBR_OK)
 				break;
@@ -562,7 +617,7 @@ split_file(struct seg *g, mbr_err *err)
 			mbr_expr_setenv(k->x, g->tz, g->now);
 		}
 		mbr_writer_close(k->w, NULL);
-		k->w = mbr_writer_fork(g->run.w);
+		k->w = counting ? NULL : mbr_writer_fork(g->run.w);
 	}
 	if (rc == MBR_OK)
 		rc = mbr_split_input(g->split, err);
@@ -585,10 +640,9 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	g.o = o;
 	g.where = -1;
 	g.k.x = mbr_expr_new();
-	mbr_buf_init(&g.k.tags);
 	if ((rc = compile(&g, err)) != MBR_OK)
 		goto out;
-	g.k.stamp = mbr_xcalloc(g.ntag + 1, sizeof(*g.k.stamp));
+	cls_init(&g, &g.k);
 	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
 		goto out;
 	if ((rc = mbr_time_now(&now, c->as_of, g.tz, err)) != MBR_OK) {
@@ -614,7 +668,7 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	    MBR_OK)
 		goto close;
 	mbr_expr_bind(g.k.x, col, g.run.rd);
-	if (o->count == MBR_COUNT_NONE && o->split == NULL)
+	if (o->split == NULL)
 		g.split = mbr_split_new(&sfns, &g, mbr_cli_threads(c),
 		    g.run.rd, g.run.rj);
 	g.ix_seg = mbr_reader_col(g.run.rd, "segment", 7);
@@ -623,8 +677,6 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	for (i = 0; i < o->nsum; i++)
 		g.sumcol[i] = mbr_reader_col(g.run.rd, o->sum[i],
 		    strlen(o->sum[i]));
-	g.sums = mbr_xcalloc((g.nseg + g.ntag) * o->nsum + 1,
-	    sizeof(*g.sums));
 	rc = MBR_OK;
 	while ((r = mbr_reader_next(g.run.rd, &rec, err)) != MBR_READ_END) {
 		if (r == MBR_READ_FILE) {
@@ -633,8 +685,8 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 			if (o->strict && g.checked &&
 			    (rc = strict(&g, err)) != MBR_OK)
 				break;
-			if (o->count == MBR_COUNT_NONE && o->split == NULL &&
-			    g.checked && g.split != NULL && mbr_split_cuts(g.split) &&
+			if (g.checked && g.split != NULL &&
+			    mbr_split_cuts(g.split) &&
 			    (rc = split_file(&g, err)) != MBR_OK)
 				break;
 			continue;
@@ -658,7 +710,7 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	if (rc == MBR_OK && !c->quiet)
 		fprintf(stderr, "%s: %llu records, %llu %s, %llu rejected\n",
 		    mbr_progname(), mbr_reader_count(g.run.rd),
-		    (unsigned long long)(o->count ? g.total : g.written),
+		    (unsigned long long)(o->count ? g.k.total : g.written),
 		    o->count ? "counted" : "written",
 		    (unsigned long long)mbr_rejects_count(g.run.rj));
 close:
@@ -683,7 +735,6 @@ out:
 	free(g.tag);
 	free(g.rule_name);
 	free(g.sumcol);
-	free(g.sums);
 	free(g.skip);
 	for (i = 0; g.text != NULL && i < o->nsrc; i++)
 		free(g.text[i].p);
