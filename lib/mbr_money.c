@@ -238,8 +238,8 @@ mbr_money_parse(int64_t *minor, const char *s, size_t n, unsigned exp,
 			p++;
 		} else if ((*p == '-' || *p == '+') && !sign && !paren) {
 			sign = *p++ == '-' ? -1 : 1;
-		} else if (!marked && (k = mark(p, e)) > 0) {
-			marked = 1;
+		} else if (!marked && !isdig(*p) && (k = mark(p, e)) > 0) {
+			marked = 1;	/* (no mark begins with a digit) */
 			p += k;
 		} else
 			break;
