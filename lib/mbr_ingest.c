@@ -479,17 +479,25 @@ static const int canon[11] = { MBR_F_ORDER_ID, MBR_F_MEMBER_ID, MBR_F_TS,
 	MBR_F_AMOUNT, MBR_F_CURRENCY, MBR_F_STATUS, MBR_F_CHANNEL, MBR_F_STORE,
 	MBR_F_ITEMS, MBR_F_SKUS, MBR_F_CATEGORIES };
 
-/* Declares the CSV header of canonical orders, unless one is known. */
+/* Declares the CSV header of canonical orders, unless one is known;
+ * kept: then the current CSV input's columns that pass through, as
+ * emit() writes them. */
 static void
-canon_header(struct ing *g)
+canon_header(struct ing *g, int kept)
 {
-	mbr_slice h[11];
-	int i;
+	size_t nh = 0, n = 0, i;
+	const int *hd = kept && g->p->keep ?
+	    mbr_reader_header(g->run.rd, &nh) : NULL;
+	mbr_slice *h = mbr_xcalloc(11 + nh, sizeof(*h));
 
 	for (i = 0; i < 11; i++)
-		h[i] = (mbr_slice){ mbr_field_names[canon[i]],
+		h[n++] = (mbr_slice){ mbr_field_names[canon[i]],
 		    strlen(mbr_field_names[canon[i]]) };
-	mbr_writer_header(g->run.w, h, 11);
+	for (i = 0; i < nh; i++)
+		if (hd[i] >= g->nskip || !g->skip[hd[i]])
+			h[n++] = mbr_reader_colname(g->run.rd, hd[i]);
+	mbr_writer_header(g->run.w, h, n);
+	free(h);
 }
 
 static void
@@ -731,7 +739,8 @@ struct ichunk {
 	unsigned long	 nrec;		/* rows mapped */
 	int		 live;		/* rows settled as mapped */
 	unsigned long	 skip;		/* live: rows settled before */
-	int		 rc;		/* a writer's error */
+	int		 rc;		/* a writer's error, */
+	unsigned long	 line;		/* at this line of the chunk */
 	mbr_err		 err;
 };
 
@@ -804,9 +813,10 @@ imap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	if (sl->w == NULL)
 		return;
 	it->off = mbr_writer_held(sl->w);
-	if ((rc = emit(g, sl->w, &sl->o, sl->o.status, NULL, &k->err)) !=
+	if ((rc = emit(g, sl->w, &sl->o, sl->o.status, rec, &k->err)) !=
 	    MBR_OK) {
 		k->rc = rc;	/* reported when the chunk commits */
+		k->line = rec->line;
 		return;
 	}
 	it->len = mbr_writer_held(sl->w) - it->off;
@@ -824,13 +834,6 @@ icommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	struct iitem *it = mbr_chunk_items(ck, &n);
 	struct filestat *fs = &g->fs[file];
 
-	if (k->rc != MBR_OK) {
-		*err = k->err;
-		if (err->file[0] == '\0')
-			mbr_err_at(err, mbr_reader_filename(g->run.rd, file),
-			    0);
-		return k->rc;
-	}
 	for (j = 0; j < n; j++) {
 		unsigned long line = it[j].line + add;
 		struct oid *e;
@@ -868,6 +871,14 @@ icommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 		mbr_writer_put_span(g->run.w, sl->w, off, len, nrun);
 	g->resume = 0;
 	fs->rejects += k->rejects;
+	if (k->rc != MBR_OK) {
+		/* after the rows before it, as one thread would */
+		*err = k->err;
+		if (err->file[0] == '\0')
+			mbr_err_at(err, mbr_reader_filename(g->run.rd, file),
+			    k->line + add);
+		return k->rc;
+	}
 	return MBR_OK;
 }
 
@@ -880,7 +891,7 @@ split_file(struct ing *g, mbr_err *err)
 	if ((rc = flush_writer(g, err)) != MBR_OK)
 		return rc;
 	if (g->run.w != NULL) {
-		canon_header(g);
+		canon_header(g, 1);
 		for (i = 0; i < MBR_SPLIT_SLOTS; i++)
 			g->slot[i].w = mbr_writer_fork(g->run.w);
 	}
@@ -1419,7 +1430,6 @@ pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 			if ((rc = begin_file(g, err)) != MBR_OK)
 				break;
 			if (!g->plan && !g->p->line_items && g->split != NULL &&
-			    (g->piped || g->run.w == NULL) &&
 			    mbr_split_cuts(g->split) &&
 			    (rc = split_file(g, err)) != MBR_OK)
 				break;
@@ -1586,7 +1596,7 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 	if (rc == MBR_OK)
 		rc = li_finish(&g, err);
 	if (rc == MBR_OK && g.run.w != NULL && mbr_writer_count(g.run.w) == 0)
-		canon_header(&g);	/* no order: a CSV still gets its header */
+		canon_header(&g, 0);	/* no order: a CSV still gets its header */
 	if (rc == MBR_OK)
 		summary(&g);
 	rc = mbr_run_close(&g.run, &cc, err);
