@@ -752,12 +752,15 @@ struct iitem {
 };
 
 static void
-ibegin(void *ctx, void *st, const void *prev, int after)
+ibegin(void *ctx, mbr_chunk *ck, void *st, const void *prev, int after)
 {
 	struct ing *g = ctx;
 	struct ichunk *k = st;
+	struct islot *sl = &g->slot[mbr_chunk_slot(ck)];
 
 	(void)prev;
+	if (sl->w != NULL)
+		mbr_writer_clear(sl->w);	/* the slot's last chunk's */
 	if (after) {
 		k->live = 1;
 		k->skip = g->resume;
@@ -776,8 +779,6 @@ imap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	mbr_err e;
 	int rc;
 
-	if (recno == 0 && sl->w != NULL)
-		mbr_writer_clear(sl->w);	/* the slot's last chunk's */
 	if (k->rc != MBR_OK)
 		return;
 	if (rec->bad != NULL) {

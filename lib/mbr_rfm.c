@@ -484,7 +484,8 @@ refuse(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
 }
 
 static void
-begin_chunk(void *ctx, void *st, const void *prev, int after)
+begin_chunk(void *ctx, mbr_chunk *ck, void *st, const void *prev,
+    int after)
 {
 	struct rfm *g = ctx;
 	struct chunk *k = st;

@@ -476,11 +476,33 @@ record(struct seg *g, const mbr_rec *rec, mbr_err *err)
  * counts to the run's.  (--split stays on one thread.) */
 
 struct schunk {
-	uint64_t	 total, nrec;
+	uint64_t	 total;
 	int		 rc;		/* a writer's error, at line */
 	unsigned long	 line;
 	mbr_err		 err;
 };
+
+/* Empties the slot of what it held of its last chunk, or of this one
+ * when it is mapped again from a later start (a cut inside a quoted
+ * field), which may leave it no record to do so. */
+static void
+sbegin(void *ctx, mbr_chunk *ck, void *st, const void *prev, int after)
+{
+	struct seg *g = ctx;
+	struct cls *k = &g->slot[mbr_chunk_slot(ck)];
+	size_t i, nsum = (g->nseg + g->ntag) * g->o->nsum;
+
+	(void)st;
+	(void)prev;
+	(void)after;
+	if (k->w != NULL)
+		mbr_writer_clear(k->w);
+	k->total = 0;
+	for (i = 0; i < g->nseg + g->ntag; i++)
+		k->n[i] = 0;
+	for (i = 0; i < nsum; i++)
+		k->sums[i] = (struct sum){ 0, 0 };
+}
 
 static void
 smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
@@ -489,11 +511,8 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	struct schunk *c = st;
 	struct cls *k = &g->slot[mbr_chunk_slot(ck)];
 	size_t s;
-
 	char msg[300];
 
-	if (c->nrec++ == 0 && k->w != NULL)
-		mbr_writer_clear(k->w);	/* the slot's last chunk's */
 	if (c->rc != MBR_OK)
 		return;
 	if (rec->bad != NULL) {
@@ -531,15 +550,10 @@ scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	}
 	if (g->o->count != MBR_COUNT_NONE) {
 		g->k.total += k->total;
-		k->total = 0;
-		for (i = 0; i < g->nseg + g->ntag; i++) {
+		for (i = 0; i < g->nseg + g->ntag; i++)
 			g->k.n[i] += k->n[i];
-			k->n[i] = 0;
-		}
-		for (i = 0; i < nsum; i++) {
+		for (i = 0; i < nsum; i++)
 			sum_add(&g->k.sums[i], k->sums[i].m, k->sums[i].scale);
-			k->sums[i] = (struct sum){ 0, 0 };
-		}
 		return MBR_OK;
 	}
 	mbr_writer_put(g->run.w, k->w);
@@ -591,8 +605,8 @@ cls_release(struct cls *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static const mbr_split_fns sfns = { 0, sizeof(struct schunk), NULL, smap,
-	scommit };
+static const mbr_split_fns sfns = { 0, sizeof(struct schunk), sbegin,
+	smap, scommit };
 
 /* The input just begun, parsed in chunks on every thread. */
 static int

@@ -256,7 +256,7 @@ reset(struct mbr_chunk *c, const void *prev, int after)
 	c->add = after && !c->sp->seq ? c->sp->lbase - 1 : 0;
 	memset(c->st, 0, c->sp->fn.statesize);
 	if (c->sp->fn.begin != NULL)
-		c->sp->fn.begin(c->sp->ctx, c->st, prev, after);
+		c->sp->fn.begin(c->sp->ctx, c, c->st, prev, after);
 }
 
 /* Reads file bytes after what buf holds (at least want more, when the

@@ -42,13 +42,18 @@ typedef struct mbr_chunk mbr_chunk;
 typedef struct {
 	size_t	 itemsize;	/* bytes of an item */
 	size_t	 statesize;	/* bytes of a chunk's own state */
-	/* Before a chunk is mapped, st zeroed.  What map decides from
-	 * the records before the chunk can be known two ways: prev is
-	 * the state of the chunk before as its map left it, when the
-	 * same thread mapped that one just before (else NULL); after is
-	 * 1 when every chunk before is committed (the state commit keeps
-	 * may be read).  With neither, map must guess and commit check. */
-	void	(*begin)(void *ctx, void *st, const void *prev, int after);
+	/* Before a chunk is mapped, st zeroed; and again when it is
+	 * mapped again (a cut that was no record end, MBR_SPLIT_AGAIN):
+	 * what map left in its slot's buffers (mbr_chunk_slot) is to be
+	 * emptied here, not at its first record, since a chunk mapped
+	 * again may have none.  What map decides from the records before
+	 * the chunk can be known two ways: prev is the state of the chunk
+	 * before as its map left it, when the same thread mapped that one
+	 * just before (else NULL); after is 1 when every chunk before is
+	 * committed (the state commit keeps may be read).  With neither,
+	 * map must guess and commit check. */
+	void	(*begin)(void *ctx, mbr_chunk *ck, void *st,
+		    const void *prev, int after);
 	void	(*map)(void *ctx, mbr_chunk *ck, void *st,
 		    const mbr_rec *rec);
 	/* MBR_OK, MBR_SPLIT_AGAIN, or an error code (err filled), which

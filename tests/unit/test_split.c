@@ -65,7 +65,7 @@ rejected(const mbr_rec *rec)
 }
 
 static void
-begin(void *vc, void *vs, const void *prev, int after)
+begin(void *vc, mbr_chunk *ck, void *vs, const void *prev, int after)
 {
 	struct state *s = vs;
 	const struct state *p = prev;
