@@ -6,8 +6,8 @@
 # statuses, short rows, a last line without its end -- are run through
 # mbr-ingest, mbr-rfm and mbr-segment once with --threads 1 and then
 # cut into chunks of 3, 11 and 40 bytes (MBR_SPLIT_CHUNK, see mbr(7)) on
-# two threads: stdout, stderr, the exit status and the rejects file
-# must be the same bytes.  No expected output is stored: one thread is
+# two threads, and read from standard input on two threads: stdout,
+# stderr, the exit status and the rejects file must be the same bytes.  No expected output is stored: one thread is
 # the reference (the golden cases check it against hand-made answers).
 set -u
 bin=${1:?usage: chunks.test.sh BIN BUILD}
@@ -47,6 +47,9 @@ run() {	# run OUT CHUNK THREADS CMD...: CMD's output, errors and status
 	if [ "$ch" = 0 ]; then
 		"$@" --threads "$th" --rejects "$out.rej" "$tmp/in.csv" \
 		    >"$out.out" 2>"$out.err"
+	elif [ "$ch" = - ]; then
+		"$@" --threads "$th" --rejects "$out.rej" - <"$tmp/in.csv" \
+		    >"$out.out" 2>"$out.err"
 	else
 		MBR_SPLIT_CHUNK=$ch "$@" --threads "$th" --rejects "$out.rej" \
 		    "$tmp/in.csv" >"$out.out" 2>"$out.err"
@@ -73,8 +76,13 @@ while [ $seed -le 25 ]; do
 		count)		set -- "$bin/mbr-segment" --default-segment low \
 				    -e 'segment high = amount > 6' --count ;;
 		esac
-		run "$tmp/one" 0 1 "$@"
-		for ch in 3 11 40; do
+		for ch in 3 11 40 -; do
+			# standard input is read on one thread and committed
+			# on a second: its reference is stdin on one thread
+			case $ch in
+			3)	run "$tmp/one" 0 1 "$@" ;;
+			-)	run "$tmp/one" - 1 "$@" ;;
+			esac
 			run "$tmp/cut" $ch 2 "$@"
 			if same "$tmp/one" "$tmp/cut"; then
 				pass=$((pass + 1))
