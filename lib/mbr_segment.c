@@ -38,6 +38,11 @@ struct cls {
 	uint64_t	 recno;		/* records evaluated */
 	mbr_buf		 tags;		/* the record's tags, joined */
 	mbr_writer	*w;		/* a slot's fork of the run's writer */
+	mbr_writer	**sw;		/* --split: [segment] a fork, or NULL */
+	size_t		*first, nfirst;	/* --split: the segments with records
+					 * in the chunk, in order of the
+					 * first */
+	size_t		 nseg;		/* sw's length */
 	uint64_t	 total;		/* records counted */
 	uint64_t	*n;		/* [segment, then tag]: records */
 	struct sum	*sums;		/* [segment, then tag][--sum] */
@@ -49,6 +54,7 @@ struct seg {
 	struct cls		 k;		/* the run's classifier */
 	struct cls		 slot[MBR_SPLIT_SLOTS];
 	mbr_split		*split;
+	mbr_writer		*model;		/* --split: forks' header */
 	mbr_time		 now;
 	mbr_tz			*tz;
 	mbr_run			 run;
@@ -467,6 +473,26 @@ record(struct seg *g, const mbr_rec *rec, mbr_err *err)
 	return MBR_OK;
 }
 
+/* Declares w's CSV header: the input's columns but those replaced, then
+ * segment and tags, as the first record would make it. */
+static void
+out_header(struct seg *g, mbr_writer *w)
+{
+	size_t nh, i, n = 0;
+	const int *h = mbr_reader_header(g->run.rd, &nh);
+	mbr_slice *v = mbr_xcalloc(nh + 2, sizeof(*v));
+
+	for (i = 0; i < nh; i++)
+		if (!g->skip[h[i]])
+			v[n++] = mbr_reader_colname(g->run.rd, h[i]);
+	if (g->add_seg)
+		v[n++] = MBR_SLICE("segment");
+	if (g->add_tags)
+		v[n++] = MBR_SLICE("tags");
+	mbr_writer_header(w, v, n);
+	free(v);
+}
+
 /* --- a CSV file parsed in chunks ---
  *
  * Writing or counting records needs nothing of the records before: map
@@ -497,6 +523,9 @@ sbegin(void *ctx, mbr_chunk *ck, void *st, const void *prev, int after)
 	(void)after;
 	if (k->w != NULL)
 		mbr_writer_clear(k->w);
+	for (i = 0; i < k->nfirst; i++)
+		mbr_writer_clear(k->sw[k->first[i]]);
+	k->nfirst = 0;
 	k->total = 0;
 	for (i = 0; i < g->nseg + g->ntag; i++)
 		k->n[i] = 0;
@@ -512,6 +541,7 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	struct cls *k = &g->slot[mbr_chunk_slot(ck)];
 	size_t s;
 	char msg[300];
+	mbr_writer *w;
 
 	if (c->rc != MBR_OK)
 		return;
@@ -527,9 +557,17 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		return;
 	}
 	c->total++;
-	mbr_writer_rec(k->w, g->run.rd, rec, g->skip);
-	put_fields(g, k, k->w, s);
-	if ((c->rc = mbr_writer_end(k->w, &c->err)) != MBR_OK)
+	w = k->w;
+	if (g->o->split != NULL) {
+		if (k->sw[s] == NULL)
+			k->sw[s] = mbr_writer_fork(g->model);
+		w = k->sw[s];
+		if (mbr_writer_held(w) == 0)
+			k->first[k->nfirst++] = s;
+	}
+	mbr_writer_rec(w, g->run.rd, rec, g->skip);
+	put_fields(g, k, w, s);
+	if ((c->rc = mbr_writer_end(w, &c->err)) != MBR_OK)
 		c->line = rec->line;
 }
 
@@ -556,29 +594,22 @@ scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 			sum_add(&g->k.sums[i], k->sums[i].m, k->sums[i].scale);
 		return MBR_OK;
 	}
-	mbr_writer_put(g->run.w, k->w);
+	for (i = 0; i < k->nfirst; i++) {
+		size_t s = k->first[i];
+		int fresh = g->seg[s].w == NULL, rc;
+		mbr_writer *w;
+
+		if ((rc = split_writer(g, s, &w, err)) != MBR_OK)
+			return rc;
+		if (fresh)
+			out_header(g, w);
+		mbr_writer_put(w, k->sw[s]);
+	}
+	k->nfirst = 0;
+	if (g->o->split == NULL)
+		mbr_writer_put(g->run.w, k->w);
 	g->written += c->total;
 	return MBR_OK;
-}
-
-/* The CSV header of the output: the input's columns but those replaced,
- * then segment and tags, as the first record would make it. */
-static void
-out_header(struct seg *g)
-{
-	size_t nh, i, n = 0;
-	const int *h = mbr_reader_header(g->run.rd, &nh);
-	mbr_slice *v = mbr_xcalloc(nh + 2, sizeof(*v));
-
-	for (i = 0; i < nh; i++)
-		if (!g->skip[h[i]])
-			v[n++] = mbr_reader_colname(g->run.rd, h[i]);
-	if (g->add_seg)
-		v[n++] = MBR_SLICE("segment");
-	if (g->add_tags)
-		v[n++] = MBR_SLICE("tags");
-	mbr_writer_header(g->run.w, v, n);
-	free(v);
 }
 
 /* The scratch and counts of a classifier whose rules are compiled. */
@@ -591,11 +622,20 @@ cls_init(struct seg *g, struct cls *k)
 	mbr_buf_init(&k->tags);
 	k->n = mbr_xcalloc(names + 1, sizeof(*k->n));
 	k->sums = mbr_xcalloc(names * g->o->nsum + 1, sizeof(*k->sums));
+	k->sw = mbr_xcalloc(g->nseg + 1, sizeof(*k->sw));
+	k->first = mbr_xcalloc(g->nseg + 1, sizeof(*k->first));
+	k->nseg = g->nseg;
 }
 
 static void
 cls_release(struct cls *k)
 {
+	size_t i;
+
+	for (i = 0; k->sw != NULL && i < k->nseg; i++)
+		mbr_writer_close(k->sw[i], NULL);
+	free(k->sw);
+	free(k->first);
 	mbr_expr_free(k->x);
 	free(k->stamp);
 	free(k->n);
@@ -608,6 +648,20 @@ cls_release(struct cls *k)
 static const mbr_split_fns sfns = { 0, sizeof(struct schunk), sbegin,
 	smap, scommit };
 
+/* Whether a --split file is open: an input after it is classified on
+ * one thread, whose writing finds a header that does not fit it (the
+ * chunks' forks would take the new input's). */
+static int
+split_open(const struct seg *g)
+{
+	size_t i;
+
+	for (i = 0; g->o->split != NULL && i < g->nseg; i++)
+		if (g->seg[i].w != NULL)
+			return 1;
+	return 0;
+}
+
 /* The input just begun, parsed in chunks on every thread. */
 static int
 split_file(struct seg *g, mbr_err *err)
@@ -615,10 +669,17 @@ split_file(struct seg *g, mbr_err *err)
 	int i, rc = MBR_OK, where;
 
 	int counting = g->o->count != MBR_COUNT_NONE;
+	int fmt = g->c->out_format;
 
 	grow_skip(g);
-	if (!counting && mbr_writer_count(g->run.w) == 0)
-		out_header(g);
+	if (g->o->split != NULL) {
+		if (fmt == MBR_FMT_AUTO)
+			fmt = mbr_reader_format(g->run.rd);
+		mbr_writer_close(g->model, NULL);
+		g->model = mbr_writer_mem(fmt, 0);	/* as split_writer's */
+		out_header(g, g->model);
+	} else if (!counting && mbr_writer_count(g->run.w) == 0)
+		out_header(g, g->run.w);
 	for (i = 0; i < MBR_SPLIT_SLOTS && rc == MBR_OK; i++) {
 		struct cls *k = &g->slot[i];
 
@@ -631,7 +692,8 @@ split_file(struct seg *g, mbr_err *err)
 			mbr_expr_setenv(k->x, g->tz, g->now);
 		}
 		mbr_writer_close(k->w, NULL);
-		k->w = counting ? NULL : mbr_writer_fork(g->run.w);
+		k->w = counting || g->o->split != NULL ? NULL :
+		    mbr_writer_fork(g->run.w);
 	}
 	if (rc == MBR_OK)
 		rc = mbr_split_input(g->split, err);
@@ -682,8 +744,7 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	    MBR_OK)
 		goto close;
 	mbr_expr_bind(g.k.x, col, g.run.rd);
-	if (o->split == NULL)
-		g.split = mbr_split_new(&sfns, &g, mbr_cli_threads(c),
+	g.split = mbr_split_new(&sfns, &g, mbr_cli_threads(c),
 		    g.run.rd, g.run.rj);
 	g.ix_seg = mbr_reader_col(g.run.rd, "segment", 7);
 	g.ix_tags = mbr_reader_col(g.run.rd, "tags", 4);
@@ -700,7 +761,7 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 			    (rc = strict(&g, err)) != MBR_OK)
 				break;
 			if (g.checked && g.split != NULL &&
-			    mbr_split_cuts(g.split) &&
+			    mbr_split_cuts(g.split) && !split_open(&g) &&
 			    (rc = split_file(&g, err)) != MBR_OK)
 				break;
 			continue;
@@ -742,6 +803,7 @@ close:
 out:
 	mbr_tz_free(g.tz);
 	mbr_split_free(g.split);
+	mbr_writer_close(g.model, NULL);
 	for (i = 0; i < MBR_SPLIT_SLOTS; i++)
 		cls_release(&g.slot[i]);
 	cls_release(&g.k);

@@ -334,6 +334,18 @@ mbr_writer_end(mbr_writer *w, mbr_err *err)
 }
 
 mbr_writer *
+mbr_writer_mem(int format, int delim)
+{
+	mbr_writer *w = mbr_xcalloc(1, sizeof(*w));
+
+	w->fmt = format == MBR_FMT_NDJSON ? MBR_FMT_NDJSON : MBR_FMT_CSV;
+	w->delim = delim ? delim : ',';
+	mbr_buf_init(&w->line);
+	mbr_buf_init(&w->mem);
+	return w;
+}
+
+mbr_writer *
 mbr_writer_fork(const mbr_writer *w)
 {
 	mbr_writer *f = mbr_xcalloc(1, sizeof(*f));

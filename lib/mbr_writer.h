@@ -53,6 +53,10 @@ int	mbr_writer_close(mbr_writer *w, mbr_err *err);
  * w's header) and empties f.  w must know its header (declared, or a
  * record written).  Close f with mbr_writer_close. */
 mbr_writer *mbr_writer_fork(const mbr_writer *w);
+/* A writer that keeps its records in memory and writes nowhere: a model
+ * to fork from when the writer the records are for is not open yet
+ * (mbr-segment's --split files, opened as their first record comes). */
+mbr_writer *mbr_writer_mem(int format, int delim);
 void	mbr_writer_put(mbr_writer *w, mbr_writer *f);
 /* For a program that writes only some of a fork's records: the bytes f
  * holds (its next record's offset), f's bytes [off, off + n) written

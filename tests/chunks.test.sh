@@ -7,11 +7,15 @@
 # mbr-ingest, mbr-rfm and mbr-segment once with --threads 1 and then
 # cut into chunks of 3, 11 and 40 bytes (MBR_SPLIT_CHUNK, see mbr(7)) on
 # two threads, and read from standard input on two threads: stdout,
-# stderr, the exit status and the rejects file must be the same bytes.  No expected output is stored: one thread is
-# the reference (the golden cases check it against hand-made answers).
+# stderr, the exit status, the rejects file and the files of
+# mbr-segment --split must be the same bytes.  No expected output is
+# stored: one thread is the reference (the golden cases check it
+# against hand-made answers).
 set -u
 bin=${1:?usage: chunks.test.sh BIN BUILD}
+bin=$(cd "$bin" && pwd) || exit 2	# the commands run elsewhere
 tmp=$(mktemp -d) || exit 2
+top=$(pwd)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 
@@ -41,9 +45,13 @@ gen() {	# gen SEED: an order file on stdout
 	}'
 }
 
-run() {	# run OUT CHUNK THREADS CMD...: CMD's output, errors and status
+run() {	# run OUT CHUNK THREADS CMD...: CMD's output, errors and status,
+	# and the files it writes, in the directory OUT.d it runs in
 	out=$1 ch=$2 th=$3
 	shift 3
+	rm -rf "$out.d"
+	mkdir "$out.d" || exit 2
+	cd "$out.d" || exit 2
 	if [ "$ch" = 0 ]; then
 		"$@" --threads "$th" --rejects "$out.rej" "$tmp/in.csv" \
 		    >"$out.out" 2>"$out.err"
@@ -55,18 +63,20 @@ run() {	# run OUT CHUNK THREADS CMD...: CMD's output, errors and status
 		    "$tmp/in.csv" >"$out.out" 2>"$out.err"
 	fi
 	echo $? >"$out.rc"
+	cd "$top" || exit 2
 }
 
 same() {	# same A B: the four files of two runs are equal
 	for x in out err rc rej; do
 		cmp -s "$1.$x" "$2.$x" || return 1
 	done
+	diff -r "$1.d" "$2.d" >/dev/null
 }
 
 seed=1
 while [ $seed -le 25 ]; do
 	gen $seed >"$tmp/in.csv"
-	for p in ingest-csv ingest-ndjson rfm segment count; do
+	for p in ingest-csv ingest-ndjson rfm segment count split; do
 		case $p in
 		ingest-csv)	set -- "$bin/mbr-ingest" ;;
 		ingest-ndjson)	set -- "$bin/mbr-ingest" --output-format ndjson ;;
@@ -75,6 +85,9 @@ while [ $seed -le 25 ]; do
 				    -e 'segment high = amount > 6' ;;
 		count)		set -- "$bin/mbr-segment" --default-segment low \
 				    -e 'segment high = amount > 6' --count ;;
+		split)		set -- "$bin/mbr-segment" --default-segment low \
+				    -e 'segment high = amount > 6' \
+				    -e 'segment mid = amount > 2' --split parts ;;
 		esac
 		for ch in 3 11 40 -; do
 			# standard input is read on one thread and committed
