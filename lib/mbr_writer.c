@@ -194,7 +194,12 @@ put_csv_val(mbr_writer *w, const struct slot *s)
 {
 	if (s == NULL || s->type == MBR_V_ABSENT || s->type == MBR_V_NULL)
 		return;
-	mbr_csv_quote(&w->line, s->val.p, s->val.n, w->delim);
+	/* A number (JSON's grammar, or one of ours) holds no separator,
+	 * quote, line end or blank: nothing to look for. */
+	if (s->type == MBR_V_NUM)
+		mbr_buf_add(&w->line, s->val.p, s->val.n);
+	else
+		mbr_csv_quote(&w->line, s->val.p, s->val.n, w->delim);
 }
 
 /* Adds the CSV header row to the line. */
