@@ -497,9 +497,9 @@ out_header(struct seg *g, mbr_writer *w)
  *
  * Writing or counting records needs nothing of the records before: map
  * classifies each with its slot's own compiled rules and formats it
- * into the slot's fork of the writer, or counts it in the slot's
- * counts; commit writes the chunk's text in file order, or adds its
- * counts to the run's.  (--split stays on one thread.) */
+ * into the slot's fork of the writer (with --split, its fork for the
+ * record's segment), or counts it in the slot's counts; commit writes
+ * the chunk's text in file order, or adds its counts to the run's. */
 
 struct schunk {
 	uint64_t	 total;
@@ -567,8 +567,10 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	}
 	mbr_writer_rec(w, g->run.rd, rec, g->skip);
 	put_fields(g, k, w, s);
-	if ((c->rc = mbr_writer_end(w, &c->err)) != MBR_OK)
+	if ((c->rc = mbr_writer_end(w, &c->err)) != MBR_OK) {
 		c->line = rec->line;
+		c->total--;	/* not written */
+	}
 }
 
 static int
@@ -579,14 +581,7 @@ scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	struct cls *k = &g->slot[mbr_chunk_slot(ck)];
 	size_t i, nsum = (g->nseg + g->ntag) * g->o->nsum;
 
-	if (c->rc != MBR_OK) {
-		*err = c->err;
-		mbr_err_at(err, mbr_reader_filename(g->run.rd,
-		    mbr_reader_current(g->run.rd)), c->line +
-		    mbr_chunk_line(ck));
-		return c->rc;
-	}
-	if (g->o->count != MBR_COUNT_NONE) {
+	if (c->rc == MBR_OK && g->o->count != MBR_COUNT_NONE) {
 		g->k.total += k->total;
 		for (i = 0; i < g->nseg + g->ntag; i++)
 			g->k.n[i] += k->n[i];
@@ -609,6 +604,14 @@ scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	if (g->o->split == NULL)
 		mbr_writer_put(g->run.w, k->w);
 	g->written += c->total;
+	if (c->rc != MBR_OK) {
+		/* after the records before it, as on one thread */
+		*err = c->err;
+		mbr_err_at(err, mbr_reader_filename(g->run.rd,
+		    mbr_reader_current(g->run.rd)), c->line +
+		    mbr_chunk_line(ck));
+		return c->rc;
+	}
 	return MBR_OK;
 }
 
