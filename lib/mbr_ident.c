@@ -41,7 +41,7 @@ mbr_trim(const char **s, size_t *n)
  * numbers; Tmall and other Chinese exports add a tab for the same
  * reason, which trimming removes. */
 void
-mbr_ident_unguard(const char **s, size_t *n)
+mbr_ident_unguard_all(const char **s, size_t *n)
 {
 	mbr_trim(s, n);
 	if (*n >= 3 && (*s)[0] == '=' && (*s)[1] == '"' &&

@@ -7,6 +7,7 @@
 #ifndef MBR_IDENT_H
 #define MBR_IDENT_H
 #include <stddef.h>
+#include "mbr.h"
 #include "mbr_buf.h"
 #include "mbr_err.h"
 
@@ -24,8 +25,20 @@ int	mbr_phone_norm(mbr_buf *out, const char *s, size_t n, unsigned cc,
 int	mbr_email_norm(mbr_buf *out, const char *s, size_t n, mbr_err *err);
 /* Removes the guards that exports put around values so a spreadsheet
  * keeps them as text: ="...", a leading ', and surrounding blanks.
- * Returns the inner slice (a view of s; nothing is copied). */
-void	mbr_ident_unguard(const char **s, size_t *n);
+ * Returns the inner slice (a view of s; nothing is copied).  Inline for
+ * the value with none, which is most of them: mbr-ingest asks it of
+ * every field of every row. */
+void	mbr_ident_unguard_all(const char **s, size_t *n);
+static inline void
+mbr_ident_unguard(const char **s, size_t *n)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+
+	if (*n > 0 && p[0] != '=' && p[0] != '\'' && !mbr_isblank(p[0]) &&
+	    !mbr_isblank(p[*n - 1]))
+		return;
+	mbr_ident_unguard_all(s, n);
+}
 /* Trims ASCII blanks (space, tab, CR) at both ends, in place of the
  * view. */
 void	mbr_trim(const char **s, size_t *n);
