@@ -646,11 +646,17 @@ mbr_reader_rows_hint(const mbr_reader *rd)
 	off -= (long long)n;
 	if (n > 1u << 16)
 		n = 1u << 16;
+	/* Blank lines are no records: a file that began with many would
+	 * otherwise promise far more rows than it has. */
 	for (p = rd->buf + rd->beg, e = p + n;
 	    (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
-		lines++;
-	if (lines < 16 || st.st_size <= off)
+		if (p + 1 < e && p[1] != '\n' && p[1] != '\r')
+			lines++;
+	if (lines < 64 || st.st_size <= off)
 		return 0;	/* too little to tell */
+	/* and no record is shorter than 16 bytes */
+	if (n / lines < 16)
+		return (unsigned long long)(st.st_size - off) / 16;
 	return (unsigned long long)(st.st_size - off) * lines / n;
 }
 

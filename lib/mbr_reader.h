@@ -89,10 +89,12 @@ const char *mbr_reader_filename(const mbr_reader *rd, int i);
 int	mbr_reader_nfiles(const mbr_reader *rd);
 /* The index of the input being read. */
 int	mbr_reader_current(const mbr_reader *rd);
-/* About how many lines are left in the input just begun, from its size
- * and the lines in the block read so far; 0 when that cannot be told
- * (a pipe, gzip, --encoding, a block of few lines).  For sizing a table
- * once rather than growing it row by row. */
+/* About how many records are left in the input just begun, from its
+ * size and the lines that are not blank in the first 64 KB read of it,
+ * at most one per 16 bytes; 0 when that cannot be told (a pipe, gzip,
+ * --encoding, a block of few lines).  For sizing a table once rather
+ * than growing it row by row; a file whose first rows are much shorter
+ * than the rest gets more than it needs. */
 unsigned long long mbr_reader_rows_hint(const mbr_reader *rd);
 
 /* mbr_reader_next, except that at the end of the current input it
