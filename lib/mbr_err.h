@@ -41,8 +41,8 @@ void		 mbr_setprogname(const char *name);
 const char	*mbr_progname(void);
 
 /* Allocation never fails for the caller: out of memory prints and
- * exits 3 (mandoc_aux.c does the same). */
-/* Says the program is out of memory (n bytes asked) and exits MBR_EIO. */
+ * exits 3 (mandoc_aux.c does the same); mbr_nomem is that exit, for
+ * memory got otherwise (mmap). */
 void	mbr_nomem(size_t n) __attribute__((noreturn));
 void	*mbr_xmalloc(size_t n);
 void	*mbr_xcalloc(size_t nmemb, size_t size);
