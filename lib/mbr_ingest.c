@@ -48,6 +48,8 @@ struct order {
 	mbr_slice	 id;
 	uint64_t	 h;		/* hash of id */
 	mbr_time	 ts;
+	mbr_slice	 tstext;	/* ts as written, when it is as we
+					 * write it (else p is NULL) */
 	int64_t		 amount;
 	int		 exp;
 	char		 currency[8];
@@ -415,6 +417,7 @@ convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e,
 	}
 	if (mbr_time_parse(&o->ts, v.p, v.n, g->tz, e) != MBR_OK)
 		return "bad ts";
+	o->tstext = mbr_time_canonical(v.p, v.n) ? v : (mbr_slice){ NULL, 0 };
 	if ((exp = currency_exp(g, field(g, rec, MBR_F_CURRENCY),
 	    o->currency, e)) < 0)
 		return "unknown currency";
@@ -520,8 +523,12 @@ emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
 		return MBR_OK;
 	put(w, "order_id", o->id);
 	put(w, "member_id", (mbr_slice){ o->member.p, o->member.n });
-	n = mbr_time_fmt(ts, o->ts);
-	put(w, "ts", (mbr_slice){ ts, n });
+	if (o->tstext.p != NULL)
+		put(w, "ts", o->tstext);	/* a tenth of formatting */
+	else {
+		n = mbr_time_fmt(ts, o->ts);
+		put(w, "ts", (mbr_slice){ ts, n });
+	}
 	n = mbr_money_fmt(amt, o->amount, (unsigned)o->exp);
 	put(w, "amount", (mbr_slice){ amt, n });
 	put(w, "currency", (mbr_slice){ o->currency, strlen(o->currency) });
@@ -599,8 +606,8 @@ emit_later(struct ing *g, const struct order *o, int status, mbr_err *err)
 {
 	struct wrec *r;
 	char *x;
-	size_t need = o->id.n + o->member.n + o->channel.n + o->store.n +
-	    o->items.n + o->skus.n + o->categories.n;
+	size_t need = o->id.n + o->member.n + o->tstext.n + o->channel.n +
+	    o->store.n + o->items.n + o->skus.n + o->categories.n;
 
 	if (atomic_load(&g->wfailed))
 		return flush_writer(g, err);
@@ -614,6 +621,7 @@ emit_later(struct ing *g, const struct order *o, int status, mbr_err *err)
 	r->o.member.n = o->member.n;
 	memcpy(x, o->member.p, o->member.n);
 	x += o->member.n;
+	copy_slice(&r->o.tstext, &x);
 	copy_slice(&r->o.channel, &x);
 	copy_slice(&r->o.store, &x);
 	copy_slice(&r->o.items, &x);

@@ -656,6 +656,24 @@ mbr_time_fmt(char *buf, mbr_time tm)
 	return (size_t)(p - buf);
 }
 
+int
+mbr_time_canonical(const char *str, size_t n)
+{
+	static const unsigned char dig[] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12,
+	    14, 15, 17, 18, 20, 21, 23, 24 };
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i;
+
+	if (n != MBR_TIME_LEN || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[22] != ':' ||
+	    (s[19] != '+' && s[19] != '-'))
+		return 0;
+	for (i = 0; i < sizeof(dig); i++)
+		if (!mbr_isdigit(s[dig[i]]))
+			return 0;
+	return s[19] == '+' || memcmp(s + 20, "00:00", 5) != 0;
+}
+
 size_t
 mbr_date_fmt(char *buf, int64_t day)
 {

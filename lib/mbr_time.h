@@ -55,6 +55,12 @@ int	mbr_time_parse(mbr_time *out, const char *s, size_t n, mbr_tz *tz,
  * bytes; returns the length (25). */
 #define MBR_TIME_LEN 25
 size_t	mbr_time_fmt(char *buf, mbr_time tm);
+/* Whether s, which mbr_time_parse read as a valid time, is the text
+ * mbr_time_fmt writes for that time, so that a program may copy it
+ * rather than format it again: "2024-03-05T14:41:35+08:00", digits
+ * and separators in place, and not the offset "-00:00" (written
+ * "+00:00"). */
+int	mbr_time_canonical(const char *s, size_t n);
 /* Writes "YYYY-MM-DD" for a day number; buf holds 11 bytes; returns 10. */
 size_t	mbr_date_fmt(char *buf, int64_t day);
 

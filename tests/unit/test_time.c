@@ -424,6 +424,61 @@ test_now(void)
 	T_EQ_S(err.msg, "ts \"2024-06-31\" is not a valid time");
 }
 
+/* mbr_time_canonical: where it says yes, formatting the parsed time
+ * gives back the very text (mbr-ingest then copies it), over times of
+ * every year 0000-9999, every offset sign and zone a reader could
+ * write, in zones that do and do not matter (the text's offset wins). */
+static void
+test_canonical(void)
+{
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	char s[64], f[MBR_TIME_LEN + 1];
+	int i, ok = 1, yes = 0;
+	mbr_time tm;
+
+	for (i = 0; i < 200000; i++) {
+		unsigned y, mo, d, h, mi, sec, oh, om;
+		int neg;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		y = (unsigned)(x % 10000);
+		mo = 1 + (unsigned)(x >> 14) % 12;
+		d = 1 + (unsigned)(x >> 18) % 28;
+		h = (unsigned)(x >> 23) % 24;
+		mi = (unsigned)(x >> 28) % 60;
+		sec = (unsigned)(x >> 34) % 60;
+		oh = (unsigned)(x >> 40) % 24;
+		om = (x >> 45) % 4 == 0 ? (unsigned)(x >> 47) % 60 : 0;
+		neg = (x >> 53) & 1;
+		if ((x >> 54) % 8 == 0)
+			oh = om = 0;	/* +00:00 and -00:00 often */
+		snprintf(s, sizeof(s), "%04u-%02u-%02uT%02u:%02u:%02u%c%02u:%02u",
+		    y, mo, d, h, mi, sec, neg ? '-' : '+', oh, om);
+		ok &= mbr_time_parse(&tm, s, 25, i % 2 ? ny : utc, NULL) ==
+		    MBR_OK;
+		ok &= mbr_time_canonical(s, 25) == !(neg && oh == 0 && om == 0);
+		if (mbr_time_canonical(s, 25)) {
+			yes++;
+			ok &= mbr_time_fmt(f, tm) == 25 && memcmp(f, s, 25) == 0;
+		}
+	}
+	T_OK(ok);
+	T_OK(yes > 150000);
+	/* what is not the form we write */
+	T_EQ_I(mbr_time_canonical("2024-03-05T14:41:35-00:00", 25), 0);
+	T_EQ_I(mbr_time_canonical("2024-03-05 14:41:35+08:00", 25), 0);
+	T_EQ_I(mbr_time_canonical("2024-03-05T14:41:35.5+08:00", 27), 0);
+	T_EQ_I(mbr_time_canonical("2024-03-05T14:41+08:00", 22), 0);
+	T_EQ_I(mbr_time_canonical("2024-03-05T14:41:35Z", 20), 0);
+	T_EQ_I(mbr_time_canonical("2024/03/05T14:41:35+08:00", 25), 0);
+	T_EQ_I(mbr_time_canonical("2024-03-05T14:41:35*08:00", 25), 0);
+	T_EQ_I(mbr_time_canonical("2024-03-05T14:4x:35+08:00", 25), 0);
+	T_EQ_I(mbr_time_canonical("2024-03-05T14:41:35+0800", 24), 0);
+	T_EQ_I(mbr_time_canonical("2024-03-05T14:41:35+08:00", 25), 1);
+}
+
 int
 main(void)
 {
@@ -440,6 +495,7 @@ main(void)
 	test_calendar();
 	test_fmt();
 	test_now();
+	test_canonical();
 	T_EQ_I(mbr_time_parse(&(mbr_time){ 0, 0 }, "2024-11-11", 10, NULL,
 	    NULL), MBR_OK);
 	mbr_tz_free(utc);
