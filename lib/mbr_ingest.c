@@ -51,6 +51,7 @@ struct order {
 	mbr_slice	 tstext;	/* ts as written, when it is as we
 					 * write it (else p is NULL) */
 	int64_t		 amount;
+	mbr_slice	 amtext;	/* the same for amount */
 	int		 exp;
 	char		 currency[8];
 	int		 status;
@@ -430,6 +431,8 @@ convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e,
 	if (mbr_money_parse(&o->amount, v.p, v.n, (unsigned)exp,
 	    g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0, e) != MBR_OK)
 		return "bad amount";
+	o->amtext = mbr_money_canonical(v.p, v.n, (unsigned)exp) ? v :
+	    (mbr_slice){ NULL, 0 };
 	if (identity(g, rec, &o->member, msg) != 0) {
 		mbr_err_set(e, MBR_EDATA, "no member identity%s%s",
 		    msg->n ? ": " : "", msg->p);
@@ -529,8 +532,12 @@ emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
 		n = mbr_time_fmt(ts, o->ts);
 		put(w, "ts", (mbr_slice){ ts, n });
 	}
-	n = mbr_money_fmt(amt, o->amount, (unsigned)o->exp);
-	put(w, "amount", (mbr_slice){ amt, n });
+	if (o->amtext.p != NULL)
+		put(w, "amount", o->amtext);
+	else {
+		n = mbr_money_fmt(amt, o->amount, (unsigned)o->exp);
+		put(w, "amount", (mbr_slice){ amt, n });
+	}
 	put(w, "currency", (mbr_slice){ o->currency, strlen(o->currency) });
 	mbr_writer_cstr(w, "status", mbr_status_names[status]);
 	put(w, "channel", o->channel);
@@ -606,8 +613,9 @@ emit_later(struct ing *g, const struct order *o, int status, mbr_err *err)
 {
 	struct wrec *r;
 	char *x;
-	size_t need = o->id.n + o->member.n + o->tstext.n + o->channel.n +
-	    o->store.n + o->items.n + o->skus.n + o->categories.n;
+	size_t need = o->id.n + o->member.n + o->tstext.n + o->amtext.n +
+	    o->channel.n + o->store.n + o->items.n + o->skus.n +
+	    o->categories.n;
 
 	if (atomic_load(&g->wfailed))
 		return flush_writer(g, err);
@@ -622,6 +630,7 @@ emit_later(struct ing *g, const struct order *o, int status, mbr_err *err)
 	memcpy(x, o->member.p, o->member.n);
 	x += o->member.n;
 	copy_slice(&r->o.tstext, &x);
+	copy_slice(&r->o.amtext, &x);
 	copy_slice(&r->o.channel, &x);
 	copy_slice(&r->o.store, &x);
 	copy_slice(&r->o.items, &x);

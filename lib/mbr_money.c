@@ -346,6 +346,32 @@ mbr_money_fmt(char *buf, int64_t minor, unsigned exp)
 }
 
 int
+mbr_money_canonical(const char *str, size_t n, unsigned exp)
+{
+	const unsigned char *s = (const unsigned char *)str, *e = s + n;
+	int neg = n > 0 && s[0] == '-', nonzero = 0;
+	size_t k;
+
+	if (exp > EXP_MAX)
+		return 0;
+	s += neg;
+	if (s == e || !isdig(*s) || (*s == '0' && e - s > 1 && isdig(s[1])))
+		return 0;	/* no digit, or a leading zero */
+	for (; s < e && isdig(*s); s++)
+		nonzero |= *s != '0';
+	if (exp > 0) {
+		if (s == e || *s++ != '.')
+			return 0;
+		for (k = 0; k < exp; k++, s++) {
+			if (s == e || !isdig(*s))
+				return 0;
+			nonzero |= *s != '0';
+		}
+	}
+	return s == e && (!neg || nonzero);
+}
+
+int
 mbr_money_add(int64_t *a, int64_t b, mbr_err *err)
 {
 	int64_t r;

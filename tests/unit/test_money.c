@@ -280,6 +280,80 @@ test_arith(void)
 	T_EQ_I(a, INT64_MIN);
 }
 
+/* mbr_money_canonical says yes to what mbr_money_fmt writes, and where
+ * it says yes formatting the parsed amount gives back the very text
+ * (mbr-ingest then copies it). */
+static void
+test_canonical(void)
+{
+	static const struct {
+		const char *s;
+		unsigned exp;
+		int want;
+	} c[] = {
+		{ "19.90", 2, 1 }, { "-159.00", 2, 1 }, { "0.05", 2, 1 },
+		{ "0.00", 2, 1 }, { "1290", 0, 1 }, { "0", 0, 1 },
+		{ "-7", 0, 1 }, { "1.234", 3, 1 },
+		{ "-0.00", 2, 0 }, { "-0", 0, 0 }, { "01.00", 2, 0 },
+		{ "00", 0, 0 }, { "+1.00", 2, 0 }, { "1.0", 2, 0 },
+		{ "1.000", 2, 0 }, { "1,000.00", 2, 0 }, { " 1.00", 2, 0 },
+		{ "1.00 ", 2, 0 }, { "\xc2\xa5" "1.00", 2, 0 }, { "", 2, 0 },
+		{ "-", 0, 0 }, { ".50", 2, 0 }, { "1.", 0, 0 }, { "1", 2, 0 },
+		{ "1.00", 0, 0 }, { "1,00", 2, 0 },
+	};
+	char buf[MBR_MONEY_LEN];
+	uint64_t x = 88172645463325252ULL;
+	size_t i, n;
+	int64_t v, back;
+	unsigned exp;
+	int ok = 1;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		T_EQ_I(mbr_money_canonical(c[i].s, strlen(c[i].s), c[i].exp),
+		    c[i].want);
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* all magnitudes, small ones often */
+		v = (int64_t)(x >> (x % 61));
+		if (x & 1)
+			v = -v;
+		exp = (unsigned)(x >> 7) % 5;
+		n = mbr_money_fmt(buf, v, exp);
+		ok &= mbr_money_canonical(buf, n, exp) == 1;
+		ok &= mbr_money_parse(&back, buf, n, exp, 0, NULL) == MBR_OK &&
+		    back == v;
+	}
+	T_OK(ok);
+	/* and the other way: texts of the form, built digit by digit,
+	 * format back to themselves */
+	for (i = 0, ok = 1; i < 100000; i++) {
+		char s[40], f[MBR_MONEY_LEN];
+		size_t k = 0, d, nd;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		exp = (unsigned)(x % 5);
+		if (x & 8)
+			s[k++] = '-';
+		nd = 1 + (x >> 4) % 12;
+		for (d = 0; d < nd; d++)
+			s[k++] = (char)('0' + (d == 0 && nd > 1 ?
+			    1 + (x >> (8 + d)) % 9 : (x >> (8 + 3 * d)) % 10));
+		if (exp > 0)
+			s[k++] = '.';
+		for (d = 0; d < exp; d++)
+			s[k++] = (char)('0' + (x >> (40 + 4 * d)) % 10);
+		if (!mbr_money_canonical(s, k, exp))
+			continue;	/* -0.00 */
+		ok &= mbr_money_parse(&v, s, k, exp, 0, NULL) == MBR_OK &&
+		    mbr_money_fmt(f, v, exp) == k && memcmp(f, s, k) == 0;
+	}
+	T_OK(ok);
+}
+
 int
 main(void)
 {
@@ -287,5 +361,6 @@ main(void)
 	test_fmt();
 	test_currency();
 	test_arith();
+	test_canonical();
 	return T_DONE();
 }
