@@ -634,16 +634,14 @@ mbr_reader_rows_hint(const mbr_reader *rd)
 {
 	struct stat st;
 	long long off;
+	unsigned long line;
 	const char *p, *e;
-	size_t n, lines = 0;
+	size_t n = rd->end - rd->beg, lines = 0;
 	int fd;
 
-	if (rd->cur >= rd->nin || rd->started != 2 ||
-	    (fd = mbr_input_plain(rd->in[rd->cur], &off)) < 0 ||
+	if ((fd = mbr_reader_plain(rd, &off, &line)) < 0 ||
 	    fstat(fd, &st) != 0)
 		return 0;
-	n = rd->end - rd->beg;
-	off -= (long long)n;
 	if (n > 1u << 16)
 		n = 1u << 16;
 	/* Blank lines are no records: a file that began with many would

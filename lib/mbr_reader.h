@@ -91,8 +91,9 @@ int	mbr_reader_nfiles(const mbr_reader *rd);
 int	mbr_reader_current(const mbr_reader *rd);
 /* About how many records are left in the input just begun, from its
  * size and the lines that are not blank in the first 64 KB read of it,
- * at most one per 16 bytes; 0 when that cannot be told (a pipe, gzip,
- * --encoding, a block of few lines).  For sizing a table once rather
+ * at most one per 16 bytes; 0 when that cannot be told (any input but
+ * a CSV file read as it is, see mbr_reader_plain; a block of few
+ * lines).  For sizing a table once rather
  * than growing it row by row; a file whose first rows are much shorter
  * than the rest gets more than it needs. */
 unsigned long long mbr_reader_rows_hint(const mbr_reader *rd);
