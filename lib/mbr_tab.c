@@ -230,11 +230,14 @@ grow(mbr_tab *t)
 	size_t nmask = t->mask * 2 + 1, i, j;
 	uint64_t *ns = mbr_hugealloc((nmask + 1) * sizeof(uint64_t));
 
+	/* The slot keeps the hash's 32 bits the entry does, so a move
+	 * touches slots only: reading each entry was a cache miss per
+	 * member, on the thread that folds. */
 	for (i = 0; i <= t->mask; i++) {
 		uint64_t s = t->slot[i];
 		if (s == 0)
 			continue;
-		j = slot_entry(t, s)->hash & nmask;
+		j = (s >> 32) & nmask;
 		while (ns[j] != 0)
 			j = (j + 1) & nmask;
 		ns[j] = s;
