@@ -22,7 +22,12 @@ enum {
 	MBR_V_STR,		/* text, unescaped, valid UTF-8 */
 	MBR_V_NUM,		/* JSON number, its text as written */
 	MBR_V_BOOL,		/* "true" or "false" */
-	MBR_V_RAW		/* a nested JSON object or array, its text */
+	MBR_V_RAW,		/* a nested JSON object or array, its text */
+	/* Writers only: text a program formatted itself (a time, an
+	 * amount, a name of its own) that holds no quote, backslash,
+	 * control character or separator, so that it is written without
+	 * being scanned: as it is in CSV, between quotes in JSON. */
+	MBR_V_PLAIN
 };
 
 /* Character classes for data: ASCII only, whatever the locale (the C

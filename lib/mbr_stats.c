@@ -10,7 +10,7 @@ void
 mbr_sort_i64(int64_t *v, size_t n)
 {
 	uint64_t *a = (uint64_t *)v, *b, *src, *dst, *t;
-	size_t count[256], i, pass;
+	size_t (*count)[256], i, pass;
 
 	if (n < 64) {
 		/* insertion sort for the small case */
@@ -26,27 +26,31 @@ mbr_sort_i64(int64_t *v, size_t n)
 		return;
 	}
 	b = mbr_xmalloc(n * sizeof(*b));
-	/* Flip the sign bit so that unsigned order is signed order. */
-	for (i = 0; i < n; i++)
-		a[i] ^= 1ULL << 63;
+	/* The counts of all eight bytes in one read: most passes are then
+	 * skipped (days and counts use two bytes of eight). */
+	count = mbr_xcalloc(8, sizeof(*count));
+	for (i = 0; i < n; i++) {
+		/* Flip the sign bit so that unsigned order is signed order. */
+		uint64_t x = a[i] ^= 1ULL << 63;
+
+		for (pass = 0; pass < 8; pass++)
+			count[pass][(x >> (pass * 8)) & 0xff]++;
+	}
 	src = a;
 	dst = b;
 	for (pass = 0; pass < 8; pass++) {
 		unsigned sh = (unsigned)pass * 8;
-		size_t sum = 0;
+		size_t sum = 0, *c = count[pass];
 
-		memset(count, 0, sizeof(count));
-		for (i = 0; i < n; i++)
-			count[(src[i] >> sh) & 0xff]++;
-		if (count[(src[0] >> sh) & 0xff] == n)
+		if (c[(src[0] >> sh) & 0xff] == n)
 			continue;	/* every value shares this byte */
 		for (i = 0; i < 256; i++) {
-			size_t c = count[i];
-			count[i] = sum;
-			sum += c;
+			size_t k = c[i];
+			c[i] = sum;
+			sum += k;
 		}
 		for (i = 0; i < n; i++)
-			dst[count[(src[i] >> sh) & 0xff]++] = src[i];
+			dst[c[(src[i] >> sh) & 0xff]++] = src[i];
 		t = src;
 		src = dst;
 		dst = t;
@@ -55,6 +59,7 @@ mbr_sort_i64(int64_t *v, size_t n)
 		memcpy(a, src, n * sizeof(*a));
 	for (i = 0; i < n; i++)
 		a[i] ^= 1ULL << 63;
+	free(count);
 	free(b);
 }
 
@@ -83,14 +88,6 @@ mbr_mean(const int64_t *v, size_t n)
 	for (i = 0; i < n; i++)
 		f.num += v[i];
 	return f;
-}
-
-int
-mbr_frac_cmp(int64_t x, mbr_frac f)
-{
-	__int128 l = (__int128)x * f.den;
-
-	return l < f.num ? -1 : l > f.num;
 }
 
 mbr_frac

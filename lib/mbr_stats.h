@@ -23,8 +23,15 @@ mbr_frac mbr_quantile7(const int64_t *sorted, size_t n, unsigned k,
 	    unsigned K);
 /* The median (type 7 at 1/2) and the mean, as fractions. */
 mbr_frac mbr_mean(const int64_t *v, size_t n);
-/* -1, 0, 1 as x <, =, > f. */
-int	mbr_frac_cmp(int64_t x, mbr_frac f);
+/* -1, 0, 1 as x <, =, > f.  Inline: scoring compares each member with
+ * every break point. */
+static inline int
+mbr_frac_cmp(int64_t x, mbr_frac f)
+{
+	__int128 l = (__int128)x * f.den;
+
+	return l < f.num ? -1 : l > f.num;
+}
 mbr_frac mbr_frac_add(mbr_frac f, int64_t x);
 /* Writes f as a decimal with at most `places` decimals, trailing zeros
  * dropped, the last digit rounded half away from zero; then, when scale

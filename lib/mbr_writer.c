@@ -32,6 +32,9 @@ struct mbr_writer {
 					 * each position */
 	mbr_buf		 line;
 	mbr_buf		 mem;		/* a fork's records (out NULL) */
+	mbr_buf		*dst;		/* where the record is being put: line,
+					 * or mem straight, not through line */
+	size_t		 at;		/* where in dst it begins */
 	char		 num[256][24];	/* formatted integers this record */
 	int		 nnum;
 	unsigned long long count;
@@ -119,6 +122,28 @@ mbr_writer_field(mbr_writer *w, mbr_slice name, mbr_slice val, int type)
 	w->ns++;
 }
 
+int
+mbr_writer_plain(const char *s, size_t n)
+{
+	static const char seps[] = ",;\t|";
+	mbr_buf b;
+	int i, plain = 1;
+
+	mbr_buf_init(&b);
+	for (i = 0; plain && seps[i] != '\0'; i++) {
+		mbr_buf_reset(&b);
+		mbr_csv_quote(&b, s, n, seps[i]);
+		plain = b.n == n && memcmp(b.p, s, n) == 0;
+	}
+	if (plain) {
+		mbr_buf_reset(&b);
+		mbr_json_quote(&b, s, n);
+		plain = b.n == n + 2 && memcmp(b.p + 1, s, n) == 0;
+	}
+	mbr_buf_release(&b);
+	return plain ? MBR_V_PLAIN : MBR_V_STR;
+}
+
 void
 mbr_writer_str(mbr_writer *w, const char *name, const char *v, size_t n)
 {
@@ -196,10 +221,10 @@ put_csv_val(mbr_writer *w, const struct slot *s)
 		return;
 	/* A number (JSON's grammar, or one of ours) holds no separator,
 	 * quote, line end or blank: nothing to look for. */
-	if (s->type == MBR_V_NUM)
-		mbr_buf_add(&w->line, s->val.p, s->val.n);
+	if (s->type == MBR_V_NUM || s->type == MBR_V_PLAIN)
+		mbr_buf_add(w->dst, s->val.p, s->val.n);
 	else
-		mbr_csv_quote(&w->line, s->val.p, s->val.n, w->delim);
+		mbr_csv_quote(w->dst, s->val.p, s->val.n, w->delim);
 }
 
 /* Adds the CSV header row to the line. */
@@ -210,11 +235,11 @@ put_header(mbr_writer *w)
 
 	for (i = 0; i < w->nh; i++) {
 		if (i > 0)
-			mbr_buf_addc(&w->line, w->delim);
-		mbr_csv_quote(&w->line, w->hname[i].p, w->hname[i].n,
+			mbr_buf_addc(w->dst, w->delim);
+		mbr_csv_quote(w->dst, w->hname[i].p, w->hname[i].n,
 		    w->delim);
 	}
-	mbr_buf_addc(&w->line, '\n');
+	mbr_buf_addc(w->dst, '\n');
 	w->header_done = 1;
 }
 
@@ -227,6 +252,7 @@ header_now(mbr_writer *w)
 	    w->nh == 0)
 		return;
 	mbr_buf_reset(&w->line);
+	w->dst = &w->line;
 	put_header(w);
 	mbr_output_write(w->out, w->line.p, w->line.n);
 }
@@ -263,10 +289,10 @@ end_csv(mbr_writer *w, mbr_err *err)
 	}
 	for (i = 0; i < w->nh; i++) {
 		if (i > 0)
-			mbr_buf_addc(&w->line, w->delim);
+			mbr_buf_addc(w->dst, w->delim);
 		put_csv_val(w, w->pos[i]);
 	}
-	mbr_buf_addc(&w->line, '\n');
+	mbr_buf_addc(w->dst, '\n');
 	return MBR_OK;
 }
 
@@ -275,14 +301,16 @@ end_ndjson(mbr_writer *w)
 {
 	size_t i;
 
-	mbr_buf_addc(&w->line, '{');
+	mbr_buf *d = w->dst;
+
+	mbr_buf_addc(d, '{');
 	for (i = 0; i < w->ns; i++) {
 		struct slot *s = &w->s[i];
 
 		if (s->type == MBR_V_ABSENT)
 			continue;
-		if (w->line.n > 1)
-			mbr_buf_addc(&w->line, ',');
+		if (d->n > w->at + 1)
+			mbr_buf_addc(d, ',');
 		/* Keys repeat record after record: quote each once. */
 		if (i >= w->nh || !same_at(w, s->name, i)) {
 			if (i >= w->nh) {
@@ -300,20 +328,25 @@ end_ndjson(mbr_writer *w)
 				mbr_buf_addc(&w->qname[i], ':');
 			}
 		}
-		mbr_buf_add(&w->line, w->qname[i].p, w->qname[i].n);
+		mbr_buf_add(d, w->qname[i].p, w->qname[i].n);
 		switch (s->type) {
 		case MBR_V_STR:
-			mbr_json_quote(&w->line, s->val.p, s->val.n);
+			mbr_json_quote(d, s->val.p, s->val.n);
+			break;
+		case MBR_V_PLAIN:
+			mbr_buf_addc(d, '"');
+			mbr_buf_add(d, s->val.p, s->val.n);
+			mbr_buf_addc(d, '"');
 			break;
 		case MBR_V_NULL:
-			mbr_buf_add(&w->line, "null", 4);
+			mbr_buf_add(d, "null", 4);
 			break;
 		default:
-			mbr_buf_add(&w->line, s->val.p, s->val.n);
+			mbr_buf_add(d, s->val.p, s->val.n);
 			break;
 		}
 	}
-	mbr_buf_add(&w->line, "}\n", 2);
+	mbr_buf_add(d, "}\n", 2);
 }
 
 int
@@ -321,7 +354,10 @@ mbr_writer_end(mbr_writer *w, mbr_err *err)
 {
 	int rc = MBR_OK;
 
+	/* A fork's record goes straight to its memory. */
 	mbr_buf_reset(&w->line);
+	w->dst = w->out != NULL ? &w->line : &w->mem;
+	w->at = w->dst->n;
 	if (w->fmt == MBR_FMT_CSV)
 		rc = end_csv(w, err);
 	else
@@ -329,10 +365,9 @@ mbr_writer_end(mbr_writer *w, mbr_err *err)
 	if (rc == MBR_OK) {
 		if (w->out != NULL)
 			mbr_output_write(w->out, w->line.p, w->line.n);
-		else
-			mbr_buf_add(&w->mem, w->line.p, w->line.n);
 		w->count++;
-	}
+	} else
+		w->dst->n = w->at;	/* nothing of it */
 	w->ns = 0;
 	w->nnum = 0;
 	return rc;

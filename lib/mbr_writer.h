@@ -29,6 +29,10 @@ void	mbr_writer_header(mbr_writer *w, const mbr_slice *names, size_t n);
  * the next: a literal, a reader's column name). */
 void	mbr_writer_field(mbr_writer *w, mbr_slice name, mbr_slice val,
 	    int type);
+/* MBR_V_PLAIN when text s can be written as one (no CSV separator
+ * would have it quoted and JSON would not escape it), else MBR_V_STR:
+ * for names of a program's own that come from its options. */
+int	mbr_writer_plain(const char *s, size_t n);
 /* Conveniences: a string, a C string, an integer, a null. */
 void	mbr_writer_str(mbr_writer *w, const char *name, const char *v,
 	    size_t n);
