@@ -321,25 +321,42 @@ range:
 size_t
 mbr_money_fmt(char *buf, int64_t minor, unsigned exp)
 {
-	char tmp[MBR_MONEY_LEN];
+	/* Two digits a division: the scores, days and amounts of a million
+	 * members are written with it. */
+	static const char pairs[201] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
+	char tmp[MBR_MONEY_LEN], *e = tmp + sizeof(tmp), *q = e;
 	uint64_t u = minor < 0 ? 0 - (uint64_t)minor : (uint64_t)minor;
-	size_t nd = 0, i;
+	size_t nd, whole;
 	char *p = buf;
 
 	if (exp > EXP_MAX)
 		exp = EXP_MAX;	/* no currency has that many: a bug upstream */
-	do {
-		tmp[nd++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0);
-	while (nd < exp + 1)
-		tmp[nd++] = '0';
+	while (u >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		q -= 2;
+		memcpy(q, pairs + 2 * u, 2);
+	} else
+		*--q = (char)('0' + u);
+	while ((size_t)(e - q) < exp + 1)
+		*--q = '0';
+	nd = (size_t)(e - q);
+	whole = nd - exp;
 	if (minor < 0)
 		*p++ = '-';
-	for (i = nd; i > 0; i--) {
-		if (i == exp && exp > 0)
-			*p++ = '.';
-		*p++ = tmp[i - 1];
+	memcpy(p, q, whole);
+	p += whole;
+	if (exp > 0) {
+		*p++ = '.';
+		memcpy(p, q + whole, exp);
+		p += exp;
 	}
 	*p = '\0';
 	return (size_t)(p - buf);

@@ -600,23 +600,40 @@ put2(char *p, unsigned v)
 #define DAY_MIN	(-719528)
 #define DAY_MAX	2932896
 
+/* Dates written lately, by day: a program writing a million members'
+ * first and last orders meets the same thousand days again and again,
+ * and the calendar arithmetic was a sixth of writing a member. */
+#define DATE_CACHE	1024
+static __thread struct {
+	int64_t	key;		/* day - DAY_MIN + 1; 0: empty */
+	char	text[10];
+} dc[DATE_CACHE];
+
 static char *
 put_date(char *p, int64_t day)
 {
 	int64_t y;
 	unsigned m, d;
+	char *q = p;
 
 	if (day < DAY_MIN)
 		day = DAY_MIN;
 	if (day > DAY_MAX)
 		day = DAY_MAX;
+	if (dc[day & (DATE_CACHE - 1)].key == day - DAY_MIN + 1) {
+		memcpy(p, dc[day & (DATE_CACHE - 1)].text, 10);
+		return p + 10;
+	}
 	mbr_civil_from_days(day, &y, &m, &d);
 	p = put2(p, (unsigned)(y / 100));
 	p = put2(p, (unsigned)(y % 100));
 	*p++ = '-';
 	p = put2(p, m);
 	*p++ = '-';
-	return put2(p, d);
+	p = put2(p, d);
+	dc[day & (DATE_CACHE - 1)].key = day - DAY_MIN + 1;
+	memcpy(dc[day & (DATE_CACHE - 1)].text, q, 10);
+	return p;
 }
 
 size_t

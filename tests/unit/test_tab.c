@@ -136,6 +136,71 @@ test_tab(void)
 	mbr_tab_free(t);
 }
 
+/* A len-byte key (10 to 24) holding x's eight digits at its start, in
+ * its middle or at its end (at = 0, 1, 2) and a filler elsewhere, so
+ * that two keys may differ in one word of the compare alone. */
+static void
+put_key(char *s, int len, int at, size_t x)
+{
+	int pre = at * (len - 8) / 2;
+
+	memset(s, 'f', (size_t)len);
+	snprintf(s + pre, 9, "%08zu", x % 100000000);
+	if (pre + 8 < len)
+		s[pre + 8] = 'f';
+	s[len] = '\0';
+}
+
+/* Keys of 8 to 24 bytes are compared a word at a time.  The compare
+ * runs only when the slot's 32 hash bits agree, so enough keys of one
+ * length are made for some to agree (checked) and every key must still
+ * get an entry and a value of its own. */
+static void
+test_tab_word_compare(void)
+{
+	static const int lens[] = { 10, 16, 20, 24 };
+	size_t per = 250000, i, n = 0, same = 0, ok = 1;
+	uint64_t *h = malloc(per * sizeof(*h));
+	mbr_tab *t = mbr_tab_new(sizeof(uint64_t));
+	char s[32];
+	int k, at, isnew;
+	uint64_t *v;
+
+	for (k = 0; k < 4; k++)
+		for (at = 0; at < 3; at++) {
+			for (i = 0; i < per; i++) {
+				put_key(s, lens[k], at, i * 7919);
+				h[i] = (uint32_t)mbr_hash(s, (size_t)lens[k]);
+				v = mbr_tab_upsert(t, s, (size_t)lens[k],
+				    &isnew);
+				ok &= isnew == 1;
+				*v = n++;
+			}
+			same += collisions(h, per);
+		}
+	T_OK(same > 0);
+	T_OK(ok);
+	T_EQ_I(mbr_tab_count(t), n);
+	for (k = 0, n = 0; k < 4; k++)
+		for (at = 0; at < 3; at++)
+			for (i = 0; i < per; i++, n++) {
+				put_key(s, lens[k], at, i * 7919);
+				v = mbr_tab_get(t, s, (size_t)lens[k]);
+				ok &= v != NULL && *v == n;
+			}
+	T_OK(ok);
+	/* one byte off anywhere is another key */
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < (size_t)lens[k]; i++) {
+			put_key(s, lens[k], 1, 0);
+			s[i] = 'x';
+			ok &= mbr_tab_get(t, s, (size_t)lens[k]) == NULL;
+		}
+	T_OK(ok);
+	free(h);
+	mbr_tab_free(t);
+}
+
 /* Zeroed, 64-byte aligned below 2 MiB and 2 MiB aligned from there. */
 static void
 test_hugealloc(void)
@@ -164,6 +229,7 @@ main(void)
 	test_hash_every_byte();
 	test_hash_low_bits();
 	test_tab();
+	test_tab_word_compare();
 	test_hugealloc();
 	return T_DONE();
 }
