@@ -5,6 +5,7 @@
  * high half: a probe compares hashes without touching the entry, so a
  * miss costs one cache line.  Entries live in chunks of 2^16 that never
  * move. */
+#define _GNU_SOURCE	/* mremap */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -172,6 +173,25 @@ mbr_hugealloc(size_t bytes)
 	return a;
 }
 
+void *
+mbr_hugerealloc(void *p, size_t old, size_t bytes)
+{
+	size_t olen = (old + 4095) & ~(size_t)4095;
+	char *a = mbr_hugealloc(bytes);
+
+	if (p == NULL)
+		return a;
+#ifdef MREMAP_FIXED
+	/* The old pages replace the head of the new, aligned, mapping. */
+	if (olen > 0 && olen <= bytes && mremap(p, olen, olen,
+	    MREMAP_MAYMOVE | MREMAP_FIXED, a) != MAP_FAILED)
+		return a;
+#endif
+	memcpy(a, p, old < bytes ? old : bytes);
+	mbr_hugefree(p, old);
+	return a;
+}
+
 void
 mbr_hugefree(void *p, size_t bytes)
 {
@@ -224,49 +244,48 @@ slot_entry(const mbr_tab *t, uint64_t s)
 	return entry_at(t, (s & 0xffffffffu) - 1);
 }
 
+/* Doubles the slots: the old ones are moved into the new array's first
+ * half and cleared (pages already touched), and every entry is put back
+ * from the entries themselves, read in order. */
 static void
 grow(mbr_tab *t)
 {
+	size_t obytes = (t->mask + 1) * sizeof(uint64_t);
 	size_t nmask = t->mask * 2 + 1, i, j;
-	uint64_t *ns = mbr_hugealloc((nmask + 1) * sizeof(uint64_t));
+	uint64_t *ns = mbr_hugerealloc(t->slot, obytes, 2 * obytes);
 
-	/* The slot keeps the hash's 32 bits the entry does, so a move
-	 * touches slots only: reading each entry was a cache miss per
-	 * member, on the thread that folds. */
-	for (i = 0; i <= t->mask; i++) {
-		uint64_t s = t->slot[i];
-		if (s == 0)
-			continue;
-		j = (s >> 32) & nmask;
+	memset(ns, 0, obytes);
+	for (i = 0; i < t->count; i++) {
+		uint32_t h = entry_at(t, i)->hash;
+
+		j = h & nmask;
 		while (ns[j] != 0)
 			j = (j + 1) & nmask;
-		ns[j] = s;
+		ns[j] = ((uint64_t)h << 32) | (i + 1);
 	}
-	mbr_hugefree(t->slot, (t->mask + 1) * sizeof(uint64_t));
 	t->slot = ns;
 	t->mask = nmask;
 }
 
 /* Whether n-byte keys a and b are equal.  Member ids are mostly 8 to
- * 24 bytes: two or three word compares, which may overlap, in place of
+ * 40 bytes: a few word compares, the last one overlapping, in place of
  * a call to memcmp for each order. */
 static inline int
 key_eq(const char *a, const char *b, size_t n)
 {
-	uint64_t x, y, u, v;
+	uint64_t x, y;
+	size_t i;
 
-	if (n < 8 || n > 24)
+	if (n < 8)
 		return memcmp(a, b, n) == 0;
-	memcpy(&x, a, 8);
-	memcpy(&y, b, 8);
-	memcpy(&u, a + n - 8, 8);
-	memcpy(&v, b + n - 8, 8);
-	if (((x ^ y) | (u ^ v)) != 0)
-		return 0;
-	if (n <= 16)
-		return 1;
-	memcpy(&x, a + 8, 8);
-	memcpy(&y, b + 8, 8);
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
 	return x == y;
 }
 

@@ -136,7 +136,7 @@ test_tab(void)
 	mbr_tab_free(t);
 }
 
-/* A len-byte key (10 to 24) holding x's eight digits at its start, in
+/* A len-byte key (10 to 31) holding x's eight digits at its start, in
  * its middle or at its end (at = 0, 1, 2) and a filler elsewhere, so
  * that two keys may differ in one word of the compare alone. */
 static void
@@ -151,22 +151,23 @@ put_key(char *s, int len, int at, size_t x)
 	s[len] = '\0';
 }
 
-/* Keys of 8 to 24 bytes are compared a word at a time.  The compare
+/* Keys of 8 bytes and more are compared a word at a time.  The compare
  * runs only when the slot's 32 hash bits agree, so enough keys of one
  * length are made for some to agree (checked) and every key must still
  * get an entry and a value of its own. */
 static void
 test_tab_word_compare(void)
 {
-	static const int lens[] = { 10, 16, 20, 24 };
-	size_t per = 250000, i, n = 0, same = 0, ok = 1;
+	static const int lens[] = { 10, 16, 20, 24, 31 };
+	const int nlens = (int)(sizeof(lens) / sizeof(lens[0]));
+	size_t per = 150000, i, n = 0, same = 0, ok = 1;
 	uint64_t *h = malloc(per * sizeof(*h));
 	mbr_tab *t = mbr_tab_new(sizeof(uint64_t));
 	char s[32];
 	int k, at, isnew;
 	uint64_t *v;
 
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < nlens; k++)
 		for (at = 0; at < 3; at++) {
 			for (i = 0; i < per; i++) {
 				put_key(s, lens[k], at, i * 7919);
@@ -181,7 +182,7 @@ test_tab_word_compare(void)
 	T_OK(same > 0);
 	T_OK(ok);
 	T_EQ_I(mbr_tab_count(t), n);
-	for (k = 0, n = 0; k < 4; k++)
+	for (k = 0, n = 0; k < nlens; k++)
 		for (at = 0; at < 3; at++)
 			for (i = 0; i < per; i++, n++) {
 				put_key(s, lens[k], at, i * 7919);
@@ -190,7 +191,7 @@ test_tab_word_compare(void)
 			}
 	T_OK(ok);
 	/* one byte off anywhere is another key */
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < nlens; k++)
 		for (i = 0; i < (size_t)lens[k]; i++) {
 			put_key(s, lens[k], 1, 0);
 			s[i] = 'x';
