@@ -63,6 +63,11 @@ long	mbr_csv_next(char *p, size_t n, int eof, int delim, mbr_csvrec *r,
  * occurs most often outside quotes (ties in that order); ',' if none. */
 int	mbr_csv_sniff(const char *line, size_t n);
 
+/* For tests: forces how mbr_csv_next scans a line (0 by memchr, 1 in
+ * SSE2 steps of 64 bytes, 2 in AVX-512 steps; -1 the best the CPU and
+ * the build have) and returns the level in use, lower when the one
+ * asked for is missing. */
+int	mbr_csv_impl(int level);
 /* The reference: the same contract as mbr_csv_next, computed by libcsv
  * (slower, allocates; fields point into r's own storage). */
 long	mbr_csv_ref_next(char *p, size_t n, int eof, int delim,

@@ -465,11 +465,18 @@ quote(void)
 int
 main(void)
 {
+	int level, best = mbr_csv_impl(-1);
+
 	mbr_csvrec_init(&rec);
 	parser = mbr_csv_next;
-	cases();
-	steps();
-	bigfield();
+	/* every way of scanning a line this build and CPU have */
+	for (level = 0; level <= best; level++) {
+		T_EQ_I(mbr_csv_impl(level), level);
+		cases();
+		steps();
+		bigfield();
+	}
+	mbr_csv_impl(-1);
 	parser = mbr_csv_ref_next;
 	cases();
 	steps();

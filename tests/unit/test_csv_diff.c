@@ -275,8 +275,15 @@ randomized(void)
 int
 main(int argc, char *argv[])
 {
-	corpus(argc > 1 ? argv[1] : "tests/corpus/csv");
-	randomized();
+	int level, best = mbr_csv_impl(-1);
+
+	/* every way of scanning a line this build and CPU have */
+	for (level = 0; level <= best; level++) {
+		T_EQ_I(mbr_csv_impl(level), level);
+		corpus(argc > 1 ? argv[1] : "tests/corpus/csv");
+		randomized();
+	}
+	mbr_csv_impl(-1);
 	/* Not vacuous: plenty of records and of errors were compared. */
 	printf("compared %ld records, %ld inputs ending in an error\n",
 	    nrec, nerr);
