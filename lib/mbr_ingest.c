@@ -515,6 +515,16 @@ put(mbr_writer *w, const char *name, mbr_slice v)
 		mbr_writer_str(w, name, v.p, v.n);
 }
 
+/* A time or an amount in the form we write them (formatted here, or
+ * copied once mbr_time_canonical or mbr_money_canonical said so) holds
+ * nothing to quote or escape. */
+static void
+put_plain(mbr_writer *w, const char *name, mbr_slice v)
+{
+	mbr_writer_field(w, (mbr_slice){ name, strlen(name) }, v,
+	    MBR_V_PLAIN);
+}
+
 static int
 emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
     const mbr_rec *rec, mbr_err *err)
@@ -527,19 +537,20 @@ emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
 	put(w, "order_id", o->id);
 	put(w, "member_id", (mbr_slice){ o->member.p, o->member.n });
 	if (o->tstext.p != NULL)
-		put(w, "ts", o->tstext);	/* a tenth of formatting */
+		put_plain(w, "ts", o->tstext);	/* a tenth of formatting */
 	else {
 		n = mbr_time_fmt(ts, o->ts);
-		put(w, "ts", (mbr_slice){ ts, n });
+		put_plain(w, "ts", (mbr_slice){ ts, n });
 	}
 	if (o->amtext.p != NULL)
-		put(w, "amount", o->amtext);
+		put_plain(w, "amount", o->amtext);
 	else {
 		n = mbr_money_fmt(amt, o->amount, (unsigned)o->exp);
-		put(w, "amount", (mbr_slice){ amt, n });
+		put_plain(w, "amount", (mbr_slice){ amt, n });
 	}
 	put(w, "currency", (mbr_slice){ o->currency, strlen(o->currency) });
-	mbr_writer_cstr(w, "status", mbr_status_names[status]);
+	put_plain(w, "status", (mbr_slice){ mbr_status_names[status],
+	    strlen(mbr_status_names[status]) });
 	put(w, "channel", o->channel);
 	put(w, "store", o->store);
 	put(w, "items", o->items);
