@@ -11,8 +11,8 @@
  * nothing above U+10FFFF), else the offset of the first bad byte. */
 size_t	mbr_utf8_check(const char *s, size_t n);
 /* For tests: forces the implementation (0 the scalar one, 1 SSSE3, 2
- * AVX2; -1 the best the CPU has) and returns the one in use, which is
- * lower when the CPU lacks the one asked for. */
+ * AVX2, 3 AVX-512 BW; -1 the best the CPU has) and returns the one in
+ * use, which is lower when the CPU lacks the one asked for. */
 int	mbr_utf8_impl(int level);
 /* For a reader's block: how many bytes from s on, up to its last line
  * end, are valid UTF-8 without a NUL byte, so that the records inside

@@ -182,8 +182,9 @@ exhaustive(void)
 }
 
 /* The same characters inside ASCII text, at offsets of a string longer
- * than the 16- and 32-byte scans, on both sides of their block edges:
- * the answer is the whole length or the character's offset. */
+ * than the 16-, 32- and 64-byte scans, on both sides of their block
+ * and lane edges (16, 32, 48, 64): the answer is the whole length or the
+ * character's offset. */
 static void
 embedded(void)
 {
@@ -193,7 +194,8 @@ embedded(void)
 	size_t p, want, got, len;
 	long bad = 0;
 
-	for (p = 0; p < 64; p = p == 19 ? 28 : p == 35 ? 60 : p + 1)
+	for (p = 0; p < 64; p = p == 19 ? 28 : p == 35 ? 44 : p == 51 ? 60 :
+	    p + 1)
 		for (a = 0x80; a < 0x100; a++)
 			for (b = 0; b < 0x100; b++)
 				for (c = 0; c < 5; c++) {
@@ -307,8 +309,9 @@ main(void)
 {
 	int level;
 
-	/* Each implementation the CPU has: the scalar one, SSSE3, AVX2. */
-	for (level = 0; level <= 2; level++) {
+	/* Each implementation the CPU has: the scalar one, SSSE3, AVX2,
+	 * AVX-512. */
+	for (level = 0; level <= 3; level++) {
 		if (mbr_utf8_impl(level) != level)
 			continue;
 		named();
