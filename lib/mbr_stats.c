@@ -9,6 +9,12 @@
 void
 mbr_sort_i64(int64_t *v, size_t n)
 {
+	mbr_sort_i64_with(v, n, NULL);
+}
+
+void
+mbr_sort_i64_with(int64_t *v, size_t n, int64_t *tmp)
+{
 	uint64_t *a = (uint64_t *)v, *b, *src, *dst, *t;
 	size_t (*count)[256], i, pass;
 
@@ -25,7 +31,7 @@ mbr_sort_i64(int64_t *v, size_t n)
 		}
 		return;
 	}
-	b = mbr_xmalloc(n * sizeof(*b));
+	b = tmp != NULL ? (uint64_t *)tmp : mbr_xmalloc(n * sizeof(*b));
 	/* The counts of all eight bytes in one read: most passes are then
 	 * skipped (days and counts use two bytes of eight). */
 	count = mbr_xcalloc(8, sizeof(*count));
@@ -60,7 +66,8 @@ mbr_sort_i64(int64_t *v, size_t n)
 	for (i = 0; i < n; i++)
 		a[i] ^= 1ULL << 63;
 	free(count);
-	free(b);
+	if (tmp == NULL)
+		free(b);
 }
 
 mbr_frac

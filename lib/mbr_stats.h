@@ -16,6 +16,8 @@ typedef struct {
 
 /* Sorts ascending (an LSD radix sort: 2M values in a few ms). */
 void	mbr_sort_i64(int64_t *v, size_t n);
+/* The same with n values of scratch of the caller's (NULL: its own). */
+void	mbr_sort_i64_with(int64_t *v, size_t n, int64_t *tmp);
 /* R's type 7 quantile (numpy's default "linear") of sorted v[0..n) at
  * probability k/K: v[j] + g (v[j+1] - v[j]) with h = (n-1) k / K,
  * j = floor(h), g = h - j.  n > 0. */

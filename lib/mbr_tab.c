@@ -396,6 +396,16 @@ mbr_tab_get(const mbr_tab *t, const char *key, size_t n)
 	    sizeof(struct entry);
 }
 
+void *
+mbr_tab_take_index(mbr_tab *t, size_t *bytes)
+{
+	void *p = t->slot;
+
+	*bytes = (t->mask + 1) * sizeof(uint64_t);
+	t->slot = NULL;
+	return p;
+}
+
 void
 mbr_tab_drop_index(mbr_tab *t)
 {
