@@ -144,6 +144,11 @@ def main():
                      ("node", "Node.js (DuckDB's host)"),
                      ("pandas", "pandas"), ("miller", "Miller")):
         w("| %s | %s |" % (label, mach.get(k, "-")))
+    if "fresh_cold" in mach:
+        w("| fresh memory | %s MB/s the first time a process touches it "
+          "after 15 s without load, %s MB/s right after (tests/bench/"
+          "touch.c, 256 MB) |" % (mach["fresh_cold"],
+                                  mach.get("fresh_warm", "?")))
     w("")
     w("## Method")
     w("")
@@ -166,6 +171,17 @@ def main():
       "Asia/Shanghai as of 2025-01-01T00:00:00+08:00. The machine is "
       "shared (2 cores, other work running): the load averages "
       "(1, 5, 15 minutes) at the start and end of each size are given.")
+    if "fresh_cold" in mach:
+        w("")
+        w("Memory costs time here in proportion to how much of it a "
+          "process touches: this virtual machine's host takes back pages "
+          "that have been free for a few seconds, and a process touching "
+          "such a page waits for the host (\"fresh memory\" above). Every "
+          "variant starts after the others have run and freed theirs, so "
+          "its peak RSS is largely fresh: at %s MB/s, each 100 MB of peak "
+          "RSS is about %.2f s of CPU time in its wall time." % (
+              mach["fresh_cold"],
+              100.0 / max(float(mach["fresh_cold"]), 1.0)))
     w("")
 
     for s in sizes:

@@ -168,6 +168,16 @@ if [ -f tests/bench/readspeed.c ]; then
 		    { note "bench: cannot build tests/bench/readspeed.c"; readspeed=; }
 	fi
 fi
+# Fresh memory's cost (tests/bench/touch.c).
+touch=
+if [ -f tests/bench/touch.c ]; then
+	touch=$data/touch
+	if [ ! -x "$touch" ] || [ tests/bench/touch.c -nt "$touch" ]; then
+		${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+		    -O2 -o "$touch" tests/bench/touch.c ||
+		    { note "bench: cannot build tests/bench/touch.c"; touch=; }
+	fi
+fi
 have_seg=0
 [ -x "$bin/mbr-segment" ] && have_seg=1
 
@@ -531,6 +541,13 @@ run_size() {
 		printf 'miller\tunavailable: %s\n' "$why_mlr"
 	fi
 	printf 'smoke\t%s\n' "$smoke"
+	# 256 MB touched after a pause long enough for the host to take
+	# freed pages back (10 s here), then again at once.
+	if [ -n "$touch" ] && [ $report_only = 0 ] && [ $smoke = 0 ]; then
+		sleep 15
+		printf 'fresh_cold\t%s\n' "$("$touch" 256)"
+		printf 'fresh_warm\t%s\n' "$("$touch" 256)"
+	fi
 	printf 'segment\t%s\n' "$([ $have_seg = 1 ] && echo yes || echo pending)"
 } >"$tmp/machine.tsv"
 
