@@ -41,6 +41,7 @@ struct oid {
 struct oidset {
 	struct oid	*s;
 	size_t		 mask, n;
+	mbr_prefault	*pf;	/* s being faulted in (mbr_prefault_start) */
 };
 
 /* A canonical order under construction. */
@@ -141,6 +142,8 @@ oid_find(struct oidset *s, uint64_t h)
 		if (s->mask == 0)
 			s->mask = (1u << 16) - 1;
 		s->s = mbr_hugealloc((s->mask + 1) * sizeof(struct oid));
+		s->pf = mbr_prefault_start(s->s,
+		    (s->mask + 1) * sizeof(struct oid));
 	}
 	for (j = h & s->mask; s->s[j].h != 0; j = (j + 1) & s->mask)
 		if (s->s[j].h == h)
@@ -155,7 +158,7 @@ oid_find(struct oidset *s, uint64_t h)
 static void
 oid_reserve(struct oidset *s, size_t n)
 {
-	struct oidset ns = { NULL, (1u << 16) - 1, 0 };
+	struct oidset ns = { NULL, (1u << 16) - 1, 0, NULL };
 	size_t i;
 
 	while (n * 4 > (ns.mask + 1) * 3)
@@ -167,6 +170,8 @@ oid_reserve(struct oidset *s, size_t n)
 		return;
 	}
 	ns.s = mbr_hugealloc((ns.mask + 1) * sizeof(struct oid));
+	ns.pf = mbr_prefault_start(ns.s, (ns.mask + 1) * sizeof(struct oid));
+	mbr_prefault_end(s->pf);
 	for (i = 0; i <= s->mask; i++)
 		if (s->s[i].h != 0)
 			*oid_find(&ns, s->s[i].h) = s->s[i];
@@ -1639,6 +1644,7 @@ out:
 	if (g.run.rd != NULL)
 		mbr_run_close(&g.run, &cc, &(mbr_err){ 0 });
 	li_free(&g);
+	mbr_prefault_end(g.ids.pf);
 	mbr_hugefree(g.ids.s, (g.ids.mask + 1) * sizeof(struct oid));
 	free(g.fs);
 	free(g.skip);

@@ -6,6 +6,8 @@
  * miss costs one cache line.  Entries live in chunks of 2^16 that never
  * move. */
 #define _GNU_SOURCE	/* mremap */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -190,6 +192,68 @@ mbr_hugerealloc(void *p, size_t old, size_t bytes)
 	memcpy(a, p, old < bytes ? old : bytes);
 	mbr_hugefree(p, old);
 	return a;
+}
+
+#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
+#define MADV_POPULATE_WRITE	23	/* Linux 5.14; older headers */
+#endif
+
+struct mbr_prefault {
+	pthread_t	 t;
+	char		*p;
+	size_t		 len;
+	atomic_int	 stop;
+};
+
+static void *
+prefault(void *arg)
+{
+	mbr_prefault *pf = arg;
+	size_t step = 2u << 20, off = pf->len;
+
+	/* 2 MiB at a time, so that a stop request is heard soon. */
+	while (off > 0 && !atomic_load(&pf->stop)) {
+		size_t k = off >= step ? step : off;
+
+		off -= k;
+		if (madvise(pf->p + off, k, MADV_POPULATE_WRITE) != 0)
+			break;	/* not this kernel, or no memory: faults later */
+	}
+	return NULL;
+}
+
+mbr_prefault *
+mbr_prefault_start(void *p, size_t bytes)
+{
+#ifdef MADV_POPULATE_WRITE
+	mbr_prefault *pf;
+
+	if (p == NULL || bytes < (64u << 20))
+		return NULL;
+	pf = mbr_xcalloc(1, sizeof(*pf));
+	pf->p = p;
+	pf->len = (bytes + 4095) & ~(size_t)4095;
+	atomic_init(&pf->stop, 0);
+	if (pthread_create(&pf->t, NULL, prefault, pf) != 0) {
+		free(pf);
+		return NULL;
+	}
+	return pf;
+#else
+	(void)p;
+	(void)bytes;
+	return NULL;
+#endif
+}
+
+void
+mbr_prefault_end(mbr_prefault *pf)
+{
+	if (pf == NULL)
+		return;
+	atomic_store(&pf->stop, 1);
+	pthread_join(pf->t, NULL);
+	free(pf);
 }
 
 void

@@ -223,6 +223,33 @@ test_hugealloc(void)
 	}
 }
 
+/* Faulting a table in behind its user's back keeps what the user
+ * writes, before, during and after. */
+static void
+test_prefault(void)
+{
+	size_t bytes = 96u << 20, i, step = 4096 * 7 + 8, ok = 1;
+	unsigned char *p = mbr_hugealloc(bytes);
+	mbr_prefault *pf;
+
+	for (i = 0; i < bytes; i += step * 2)
+		p[i] = (unsigned char)(i / step);
+	pf = mbr_prefault_start(p, bytes);
+	for (i = step; i < bytes; i += step * 2)
+		p[i] = (unsigned char)(i / step);
+	mbr_prefault_end(pf);
+	for (i = 0; i < bytes; i += step)
+		ok &= p[i] == (unsigned char)(i / step);
+	for (i = 0; i < bytes; i += 4096)
+		ok &= i % step == 0 || p[i] == 0;
+	T_OK(ok);
+	/* small or absent memory is not worth a thread */
+	T_OK(mbr_prefault_start(p, 4096) == NULL);
+	T_OK(mbr_prefault_start(NULL, bytes) == NULL);
+	mbr_prefault_end(NULL);
+	mbr_hugefree(p, bytes);
+}
+
 int
 main(void)
 {
@@ -232,5 +259,6 @@ main(void)
 	test_tab();
 	test_tab_word_compare();
 	test_hugealloc();
+	test_prefault();
 	return T_DONE();
 }
