@@ -194,7 +194,7 @@ mbr_writer_rec(mbr_writer *w, const mbr_reader *rd, const mbr_rec *rec,
 	}
 }
 
-static int
+static inline int
 same(mbr_slice a, const mbr_buf *b)
 {
 	return a.n == b->n && memcmp(a.p, b->p, a.n) == 0;
@@ -203,7 +203,7 @@ same(mbr_slice a, const mbr_buf *b)
 /* Programs name a field with the same pointer record after record (a
  * literal, a reader's column name): once matched at a position, that
  * pointer matches again without a compare. */
-static int
+static inline int
 same_at(mbr_writer *w, mbr_slice a, size_t i)
 {
 	if (a.p == w->lastp[i] && a.n == w->hname[i].n)
