@@ -304,9 +304,18 @@ dayset_add(struct dayset *d, uint64_t key)
 	return 1;
 }
 
-/* A writer and the text of the values of the record it is writing. */
+/* A writer and the record it is writing: its fields' names, values
+ * and types (the text of the values in buf and abuf).  row: the writer
+ * knows the names already (a fork), so that the record is written by
+ * position (mbr_writer_row). */
+#define OUTF	(16 + 2 * MBR_RFM_MAXALSO)
 struct out {
 	mbr_writer	*w;
+	int		 row;
+	const char	*name[OUTF];
+	mbr_slice	 val[OUTF];
+	uint8_t		 type[OUTF];
+	size_t		 nf;
 	char		 buf[12][64];
 	char		 abuf[MBR_RFM_MAXALSO][2][32];
 	int		 rc;
@@ -828,9 +837,30 @@ money(struct rfm *g, struct out *o, int slot, int64_t v)
 }
 
 static void
-field(mbr_writer *w, const char *name, mbr_slice v, int type)
+field(struct out *o, const char *name, mbr_slice v, int type)
 {
-	mbr_writer_field(w, (mbr_slice){ name, strlen(name) }, v, type);
+	o->name[o->nf] = name;
+	o->val[o->nf] = v;
+	o->type[o->nf++] = (uint8_t)type;
+}
+
+static void
+null(struct out *o, const char *name)
+{
+	field(o, name, (mbr_slice){ "null", 4 }, MBR_V_NULL);
+}
+
+/* Hands the fields put_metrics gathered to the writer, by name: after a
+ * profile's own fields, or as the first record. */
+static void
+give_fields(struct out *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nf; i++)
+		mbr_writer_field(o->w, (mbr_slice){ o->name[i],
+		    strlen(o->name[i]) }, o->val[i], o->type[i]);
+	o->nf = 0;
 }
 
 /* Writes the metrics of member m (NULL or without a paid order: a
@@ -840,6 +870,7 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 {
 	const mbr_rfm_opts *o = g->o;
 	mbr_writer *w = o->summary ? NULL : out->w;
+	struct out *ow = out;
 	int64_t rec = 0, tenure = 0;
 	int i, r, f, mm, st, paid = m != NULL && (m->flags & HAS_PAID);
 	const char *seg = NULL, *life;
@@ -868,59 +899,59 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 		    "last_order_ts", "recency_days", "frequency", "monetary",
 		    "aov", "tenure_days" };
 		for (i = 0; i < 7; i++)
-			mbr_writer_null(w, nulls[i]);
+			null(ow, nulls[i]);
 		for (i = 0; i < o->nalso; i++) {
-			mbr_writer_null(w, g->aname[i][0]);
-			mbr_writer_null(w, g->aname[i][1]);
+			null(ow, g->aname[i][0]);
+			null(ow, g->aname[i][1]);
 		}
-		mbr_writer_null(w, "r_score");
-		mbr_writer_null(w, "f_score");
-		mbr_writer_null(w, "m_score");
-		mbr_writer_null(w, "rfm");
-		mbr_writer_null(w, "rfm_segment");
-		field(w, "lifecycle", (mbr_slice){ life, strlen(life) },
+		null(ow, "r_score");
+		null(ow, "f_score");
+		null(ow, "m_score");
+		null(ow, "rfm");
+		null(ow, "rfm_segment");
+		field(ow, "lifecycle", (mbr_slice){ life, strlen(life) },
 		    MBR_V_PLAIN);
 		return MBR_OK;
 	}
 	/* Times, amounts and names of our own are written unscanned
 	 * (MBR_V_PLAIN): a fifth of the writing was looking for quotes. */
 	n = mbr_time_fmt(out->buf[0], t1);
-	field(w, "first_order_ts", (mbr_slice){ out->buf[0], n },
+	field(ow, "first_order_ts", (mbr_slice){ out->buf[0], n },
 	    MBR_V_PLAIN);
 	n = mbr_time_fmt(out->buf[1], t2);
-	field(w, "last_order_ts", (mbr_slice){ out->buf[1], n },
+	field(ow, "last_order_ts", (mbr_slice){ out->buf[1], n },
 	    MBR_V_PLAIN);
-	field(w, "recency_days", num(out, 2, rec), MBR_V_NUM);
-	field(w, "frequency", num(out, 3, m->freq), MBR_V_NUM);
-	field(w, "monetary", money(g, out, 4, m->monetary), MBR_V_PLAIN);
+	field(ow, "recency_days", num(out, 2, rec), MBR_V_NUM);
+	field(ow, "frequency", num(out, 3, m->freq), MBR_V_NUM);
+	field(ow, "monetary", money(g, out, 4, m->monetary), MBR_V_PLAIN);
 	if (m->freq > 0) {
 		/* aov rounds half away from zero to the minor unit */
 		int64_t q = m->monetary / (int64_t)m->freq;
 		int64_t rm = m->monetary % (int64_t)m->freq;
 		if (2 * (rm < 0 ? -rm : rm) >= (int64_t)m->freq)
 			q += m->monetary < 0 ? -1 : 1;
-		field(w, "aov", money(g, out, 5, q), MBR_V_PLAIN);
+		field(ow, "aov", money(g, out, 5, q), MBR_V_PLAIN);
 	} else
-		mbr_writer_null(w, "aov");
-	field(w, "tenure_days", num(out, 6, tenure), MBR_V_NUM);
+		null(ow, "aov");
+	field(ow, "tenure_days", num(out, 6, tenure), MBR_V_NUM);
 	for (i = 0; i < o->nalso; i++) {
 		n = mbr_money_fmt(out->abuf[i][0], ALSO_F(m, o->nalso, i), 0);
-		field(w, g->aname[i][0], (mbr_slice){ out->abuf[i][0], n },
+		field(ow, g->aname[i][0], (mbr_slice){ out->abuf[i][0], n },
 		    MBR_V_NUM);
 		n = mbr_money_fmt(out->abuf[i][1], ALSO_M(m, i),
 		    (unsigned)g->exp);
-		field(w, g->aname[i][1], (mbr_slice){ out->abuf[i][1], n },
+		field(ow, g->aname[i][1], (mbr_slice){ out->abuf[i][1], n },
 		    MBR_V_PLAIN);
 	}
-	field(w, "r_score", num(out, 7, r), MBR_V_NUM);
-	field(w, "f_score", num(out, 8, f), MBR_V_NUM);
-	field(w, "m_score", num(out, 9, mm), MBR_V_NUM);
+	field(ow, "r_score", num(out, 7, r), MBR_V_NUM);
+	field(ow, "f_score", num(out, 8, f), MBR_V_NUM);
+	field(ow, "m_score", num(out, 9, mm), MBR_V_NUM);
 	n = mbr_money_fmt(out->buf[10], r, 0);	/* "%d%d%d", no printf */
 	n += mbr_money_fmt(out->buf[10] + n, f, 0);
 	n += mbr_money_fmt(out->buf[10] + n, mm, 0);
-	field(w, "rfm", (mbr_slice){ out->buf[10], n }, MBR_V_PLAIN);
-	field(w, "rfm_segment", (mbr_slice){ seg, strlen(seg) }, st);
-	field(w, "lifecycle", (mbr_slice){ life, strlen(life) }, MBR_V_PLAIN);
+	field(ow, "rfm", (mbr_slice){ out->buf[10], n }, MBR_V_PLAIN);
+	field(ow, "rfm_segment", (mbr_slice){ seg, strlen(seg) }, st);
+	field(ow, "lifecycle", (mbr_slice){ life, strlen(life) }, MBR_V_PLAIN);
 	return MBR_OK;
 }
 
@@ -930,8 +961,12 @@ put_member(struct rfm *g, struct out *o, mbr_slice id, const struct mem *m,
 {
 	if (g->o->summary)
 		return put_metrics(g, o, m);
-	mbr_writer_field(o->w, MBR_SLICE("member_id"), id, MBR_V_STR);
+	o->nf = 0;
+	field(o, "member_id", id, MBR_V_STR);
 	put_metrics(g, o, m);
+	if (o->row)
+		return mbr_writer_row(o->w, o->val, o->type, o->nf, err);
+	give_fields(o);
 	return mbr_writer_end(o->w, err);
 }
 
@@ -989,6 +1024,9 @@ put_members(struct rfm *g, mbr_err *err)
 		if ((rc = put_member(g, &g->out, mbr_tab_key(g->m, i), m,
 		    err)) != MBR_OK)
 			return rc;
+		/* The first record named the fields; the rest have the same
+		 * (not so after profiles, which have columns of their own). */
+		g->out.row = g->o->members == NULL;
 		if (!g->o->summary && threads > 1 && n - i > OUTBLOCK)
 			break;
 	}
@@ -996,8 +1034,10 @@ put_members(struct rfm *g, mbr_err *err)
 		return MBR_OK;
 	g->from = i;
 	g->outs = mbr_xcalloc(MBR_SPLIT_SLOTS, sizeof(*g->outs));
-	for (j = 0; j < MBR_SPLIT_SLOTS; j++)
+	for (j = 0; j < MBR_SPLIT_SLOTS; j++) {
 		g->outs[j].w = mbr_writer_fork(g->run.w);
+		g->outs[j].row = g->o->members == NULL;
+	}
 	rc = mbr_split_tasks(threads, (long)((n - i + OUTBLOCK - 1) /
 	    OUTBLOCK), out_run, out_done, g, err);
 	for (j = 0; j < MBR_SPLIT_SLOTS; j++)
@@ -1101,7 +1141,9 @@ profiles(struct rfm *g, mbr_err *err)
 		mbr_writer_field(g->run.w, MBR_SLICE("member_id"), id,
 		    MBR_V_STR);
 		mbr_writer_rec(g->run.w, rd, &rec, skip);
+		g->out.nf = 0;
 		put_metrics(g, &g->out, m);
+		give_fields(&g->out);
 		if ((rc = mbr_writer_end(g->run.w, err)) != MBR_OK)
 			break;
 	}

@@ -293,6 +293,57 @@ header_now(mbr_writer *w)
 	mbr_output_write(w->out, w->line.p, w->line.n);
 }
 
+/* The i-th field of a CSV record, with the separator before it. */
+static inline void
+csv_field(mbr_writer *w, size_t i, mbr_slice v, int type)
+{
+	mbr_buf *d = w->dst;
+	char *o;
+
+	if (type != MBR_V_ABSENT && type != MBR_V_NULL && !as_is(type)) {
+		if (i > 0)
+			mbr_buf_addc(d, w->delim);
+		mbr_csv_quote(d, v.p, v.n, w->delim);
+		return;
+	}
+	o = room(d, 1 + (as_is(type) ? v.n : 0));
+	if (i > 0)
+		*o++ = (char)w->delim;
+	if (as_is(type))
+		o = put_short(o, v.p, v.n);
+	d->n = (size_t)(o - d->p);
+}
+
+/* The i-th field of an NDJSON record, its key quoted once in qname[i],
+ * with the comma before it unless it is the first. */
+static inline void
+json_field(mbr_writer *w, size_t i, mbr_slice v, int type)
+{
+	mbr_buf *d = w->dst;
+	char *o;
+
+	if (d->n > w->at + 1)
+		mbr_buf_addc(d, ',');
+	if (type == MBR_V_STR) {
+		mbr_buf_add(d, w->qname[i].p, w->qname[i].n);
+		mbr_json_quote(d, v.p, v.n);
+		return;
+	}
+	/* the key and a value written as it is, or null */
+	o = room(d, w->qname[i].n + (type == MBR_V_NULL ? 4 : v.n) + 2);
+	o = put_short(o, w->qname[i].p, w->qname[i].n);
+	if (type == MBR_V_NULL)
+		o = put_short(o, "null", 4);
+	else if (type == MBR_V_PLAIN) {
+		*o++ = '"';
+		o = put_short(o, v.p, v.n);
+		*o++ = '"';
+	} else
+		o = put_short(o, v.p, v.n);
+	d->n = (size_t)(o - d->p);
+	d->p[d->n] = '\0';
+}
+
 static int
 end_csv(mbr_writer *w, mbr_err *err)
 {
@@ -325,22 +376,9 @@ end_csv(mbr_writer *w, mbr_err *err)
 	}
 	for (i = 0; i < w->nh; i++) {
 		const struct slot *s = w->pos[i];
-		mbr_buf *d = w->dst;
-		char *o;
 
-		if (s != NULL && s->type != MBR_V_ABSENT &&
-		    s->type != MBR_V_NULL && !as_is(s->type)) {
-			if (i > 0)
-				mbr_buf_addc(d, w->delim);
-			mbr_csv_quote(d, s->val.p, s->val.n, w->delim);
-			continue;
-		}
-		o = room(d, 1 + (s != NULL && as_is(s->type) ? s->val.n : 0));
-		if (i > 0)
-			*o++ = (char)w->delim;
-		if (s != NULL && as_is(s->type))
-			o = put_short(o, s->val.p, s->val.n);
-		d->n = (size_t)(o - d->p);
+		csv_field(w, i, s ? s->val : (mbr_slice){ NULL, 0 },
+		    s ? s->type : MBR_V_ABSENT);
 	}
 	mbr_buf_addc(w->dst, '\n');
 	return MBR_OK;
@@ -351,17 +389,12 @@ end_ndjson(mbr_writer *w)
 {
 	size_t i;
 
-	mbr_buf *d = w->dst;
-	char *o;
-
-	mbr_buf_addc(d, '{');
+	mbr_buf_addc(w->dst, '{');
 	for (i = 0; i < w->ns; i++) {
 		struct slot *s = &w->s[i];
 
 		if (s->type == MBR_V_ABSENT)
 			continue;
-		if (d->n > w->at + 1)
-			mbr_buf_addc(d, ',');
 		/* Keys repeat record after record: quote each once. */
 		if (i >= w->nh || !same_at(w, s->name, i)) {
 			if (i >= w->nh) {
@@ -379,27 +412,31 @@ end_ndjson(mbr_writer *w)
 				mbr_buf_addc(&w->qname[i], ':');
 			}
 		}
-		if (s->type == MBR_V_STR) {
-			mbr_buf_add(d, w->qname[i].p, w->qname[i].n);
-			mbr_json_quote(d, s->val.p, s->val.n);
-			continue;
-		}
-		/* the key and a value written as it is, or null */
-		o = room(d, w->qname[i].n + (s->type == MBR_V_NULL ? 4 :
-		    s->val.n) + 2);
-		o = put_short(o, w->qname[i].p, w->qname[i].n);
-		if (s->type == MBR_V_NULL)
-			o = put_short(o, "null", 4);
-		else if (s->type == MBR_V_PLAIN) {
-			*o++ = '"';
-			o = put_short(o, s->val.p, s->val.n);
-			*o++ = '"';
-		} else
-			o = put_short(o, s->val.p, s->val.n);
-		d->n = (size_t)(o - d->p);
+		json_field(w, i, s->val, s->type);
 	}
-	d->p[d->n] = '\0';
-	mbr_buf_add(d, "}\n", 2);
+	mbr_buf_add(w->dst, "}\n", 2);
+}
+
+/* Where a record goes: a fork's straight to its memory. */
+static void
+begin_rec(mbr_writer *w)
+{
+	mbr_buf_reset(&w->line);
+	w->dst = w->out != NULL ? &w->line : &w->mem;
+	w->at = w->dst->n;
+}
+
+static void
+finish_rec(mbr_writer *w, int rc)
+{
+	if (rc != MBR_OK) {
+		w->dst->n = w->at;	/* nothing of it */
+		w->dst->p[w->dst->n] = '\0';
+		return;
+	}
+	if (w->out != NULL)
+		mbr_output_write(w->out, w->line.p, w->line.n);
+	w->count++;
 }
 
 int
@@ -407,23 +444,40 @@ mbr_writer_end(mbr_writer *w, mbr_err *err)
 {
 	int rc = MBR_OK;
 
-	/* A fork's record goes straight to its memory. */
-	mbr_buf_reset(&w->line);
-	w->dst = w->out != NULL ? &w->line : &w->mem;
-	w->at = w->dst->n;
+	begin_rec(w);
 	if (w->fmt == MBR_FMT_CSV)
 		rc = end_csv(w, err);
 	else
 		end_ndjson(w);
-	if (rc == MBR_OK) {
-		if (w->out != NULL)
-			mbr_output_write(w->out, w->line.p, w->line.n);
-		w->count++;
-	} else
-		w->dst->n = w->at;	/* nothing of it */
+	finish_rec(w, rc);
 	w->ns = 0;
 	w->nnum = 0;
 	return rc;
+}
+
+int
+mbr_writer_row(mbr_writer *w, const mbr_slice *vals, const uint8_t *types,
+    size_t n, mbr_err *err)
+{
+	size_t i;
+
+	if (n != w->nh || (w->fmt == MBR_FMT_CSV && !w->header_done))
+		return mbr_err_set(err, MBR_EDATA, "a row of %zu fields where "
+		    "%zu are known", n, w->nh);
+	begin_rec(w);
+	if (w->fmt == MBR_FMT_CSV) {
+		for (i = 0; i < n; i++)
+			csv_field(w, i, vals[i], types[i]);
+		mbr_buf_addc(w->dst, '\n');
+	} else {
+		mbr_buf_addc(w->dst, '{');
+		for (i = 0; i < n; i++)
+			if (types[i] != MBR_V_ABSENT)
+				json_field(w, i, vals[i], types[i]);
+		mbr_buf_add(w->dst, "}\n", 2);
+	}
+	finish_rec(w, MBR_OK);
+	return MBR_OK;
 }
 
 mbr_writer *
