@@ -455,17 +455,25 @@ mbr_writer_end(mbr_writer *w, mbr_err *err)
 	return rc;
 }
 
+size_t
+mbr_writer_names(const mbr_writer *w)
+{
+	return w->nh;
+}
+
 int
 mbr_writer_row(mbr_writer *w, const mbr_slice *vals, const uint8_t *types,
     size_t n, mbr_err *err)
 {
 	size_t i;
 
-	if (n != w->nh || (w->fmt == MBR_FMT_CSV && !w->header_done))
+	if (n != w->nh)
 		return mbr_err_set(err, MBR_EDATA, "a row of %zu fields where "
 		    "%zu are known", n, w->nh);
 	begin_rec(w);
 	if (w->fmt == MBR_FMT_CSV) {
+		if (!w->header_done)
+			put_header(w);
 		for (i = 0; i < n; i++)
 			csv_field(w, i, vals[i], types[i]);
 		mbr_buf_addc(w->dst, '\n');

@@ -48,13 +48,14 @@ void	mbr_writer_rec(mbr_writer *w, const mbr_reader *rd,
  * header. */
 int	mbr_writer_end(mbr_writer *w, mbr_err *err);
 /* Writes a record of n values (and their MBR_V_ types) that are the
- * fields w already knows, in their order: the CSV header's, or the
- * names of the record written before (a fork knows its parent's).
- * Nothing is looked up by name, for a program writing a million
- * records of the same fields.  MBR_EDATA when w knows other than n
- * names. */
+ * fields w already knows, in their order: the CSV header's (declared
+ * or written), or the names of the records written before (a fork
+ * knows its parent's).  Nothing is looked up by name, for a program
+ * writing millions of records of the same fields.  MBR_EDATA when w
+ * knows other than n names (mbr_writer_names). */
 int	mbr_writer_row(mbr_writer *w, const mbr_slice *vals,
 	    const uint8_t *types, size_t n, mbr_err *err);
+size_t	mbr_writer_names(const mbr_writer *w);
 /* Writes the CSV header if no record was written (so that an empty
  * result is still a valid CSV), flushes, closes; MBR_EIO on a write
  * error.  Frees w. */
