@@ -111,6 +111,8 @@ struct ing {
 	int			 nfiles;
 	unsigned char		*skip;		/* columns not passed on */
 	int			 nskip;
+	int			 own;	/* the input has columns of its own
+					 * to pass through (choose_writer) */
 	mbr_buf			 fpbuf, key, tmp, msg;
 	uint64_t		 written;
 	/* Orders to write, handed to a second thread (see emit_later) */
@@ -527,7 +529,7 @@ emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
 	mbr_slice v[11];
 	uint8_t t[11];
 	size_t n, i;
-	int keep = rec != NULL && g->p->keep;
+	int keep = rec != NULL && g->p->keep && g->own;
 
 	if (w == NULL)
 		return MBR_OK;
@@ -1389,8 +1391,6 @@ choose_writer(struct ing *g, mbr_err *err)
 	size_t nh, i;
 	int own = 0;
 
-	if (g->pipe == NULL)
-		return MBR_OK;
 	if (g->p->keep && !g->is_csv)
 		own = 1;
 	else if (g->p->keep) {
@@ -1399,6 +1399,9 @@ choose_writer(struct ing *g, mbr_err *err)
 			if (h[i] >= g->nskip || !g->skip[h[i]])
 				own = 1;
 	}
+	g->own = own;
+	if (g->pipe == NULL)
+		return MBR_OK;
 	if (own && g->piped) {
 		g->piped = 0;
 		return flush_writer(g, err);
