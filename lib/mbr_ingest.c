@@ -239,9 +239,21 @@ get_which(const mbr_rec *rec, const int *cand, int n, int *which)
 	for (i = 0; i < n; i++) {
 		mbr_slice v = rec->f[cand[i]];
 
+		const unsigned char *p = (const unsigned char *)v.p;
+
 		if (v.p == NULL || rec->type[cand[i]] == MBR_V_NULL)
 			continue;
-		mbr_ident_unguard(&v.p, &v.n);
+		/* mbr_ident_unguard's test, with v left in registers when
+		 * there is no guard (taking its address had sent it through
+		 * the stack for each field of each row) */
+		if (v.n == 0 || p[0] == '=' || p[0] == '\'' ||
+		    mbr_isblank(p[0]) || mbr_isblank(p[v.n - 1])) {
+			const char *s = v.p;
+			size_t n = v.n;
+
+			mbr_ident_unguard_all(&s, &n);
+			v = (mbr_slice){ s, n };
+		}
 		if (v.n > 0) {
 			*which = i;
 			return v;

@@ -228,7 +228,7 @@ mbr_prefault_start(void *p, size_t bytes)
 #ifdef MADV_POPULATE_WRITE
 	mbr_prefault *pf;
 
-	if (p == NULL || bytes < (64u << 20))
+	if (p == NULL || bytes < (16u << 20))
 		return NULL;
 	pf = mbr_xcalloc(1, sizeof(*pf));
 	pf->p = p;
