@@ -127,20 +127,24 @@ int
 mbr_currency_exp(const char *code, size_t n)
 {
 	size_t lo = 0, hi = sizeof(currencies) / sizeof(currencies[0]), mid;
-	char c[3];
-	int r;
+	uint32_t key, k;
 
 	if (n != 3)
 		return -1;
-	c[0] = (char)upper((unsigned char)code[0]);
-	c[1] = (char)upper((unsigned char)code[1]);
-	c[2] = (char)upper((unsigned char)code[2]);
+	/* The three bytes as one number, whose order is memcmp's: this
+	 * is asked for each order, and memcmp called at each step of the
+	 * search was 2% of mbr-ingest's profile. */
+	key = (uint32_t)upper((unsigned char)code[0]) << 16 |
+	    (uint32_t)upper((unsigned char)code[1]) << 8 |
+	    (uint32_t)upper((unsigned char)code[2]);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		r = memcmp(c, currencies[mid].code, 3);
-		if (r == 0)
+		k = (uint32_t)(unsigned char)currencies[mid].code[0] << 16 |
+		    (uint32_t)(unsigned char)currencies[mid].code[1] << 8 |
+		    (uint32_t)(unsigned char)currencies[mid].code[2];
+		if (key == k)
 			return currencies[mid].exp;
-		if (r < 0)
+		if (key < k)
 			hi = mid;
 		else
 			lo = mid + 1;
