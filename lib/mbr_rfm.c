@@ -824,9 +824,25 @@ tally(struct rfm *g, const char *seg, const struct mem *m, int64_t rec)
 static mbr_slice
 num(struct out *o, int slot, int64_t v)
 {
-	size_t n = mbr_money_fmt(o->buf[slot], v, 0);	/* no printf */
+	size_t n;
 
+	if (v >= 0 && v < 10) {		/* scores, mostly */
+		o->buf[slot][0] = (char)('0' + v);
+		return (mbr_slice){ o->buf[slot], 1 };
+	}
+	n = mbr_money_fmt(o->buf[slot], v, 0);	/* no printf */
 	return (mbr_slice){ o->buf[slot], n };
+}
+
+/* Appends score s (1 to 10) to p: the "rfm" field. */
+static size_t
+put_score(char *p, int s)
+{
+	if (s < 10) {
+		p[0] = (char)('0' + s);
+		return 1;
+	}
+	return mbr_money_fmt(p, s, 0);
 }
 
 static mbr_slice
@@ -872,7 +888,8 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 	mbr_writer *w = o->summary ? NULL : out->w;
 	struct out *ow = out;
 	int64_t rec = 0, tenure = 0;
-	int i, r, f, mm, st, paid = m != NULL && (m->flags & HAS_PAID);
+	int i, r = 0, f = 0, mm = 0, st = MBR_V_STR;
+	int paid = m != NULL && (m->flags & HAS_PAID);
 	const char *seg = NULL, *life;
 	mbr_time t1, t2;
 	size_t n;
@@ -946,9 +963,9 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 	field(ow, "r_score", num(out, 7, r), MBR_V_NUM);
 	field(ow, "f_score", num(out, 8, f), MBR_V_NUM);
 	field(ow, "m_score", num(out, 9, mm), MBR_V_NUM);
-	n = mbr_money_fmt(out->buf[10], r, 0);	/* "%d%d%d", no printf */
-	n += mbr_money_fmt(out->buf[10] + n, f, 0);
-	n += mbr_money_fmt(out->buf[10] + n, mm, 0);
+	n = put_score(out->buf[10], r);	/* "%d%d%d", no printf */
+	n += put_score(out->buf[10] + n, f);
+	n += put_score(out->buf[10] + n, mm);
 	field(ow, "rfm", (mbr_slice){ out->buf[10], n }, MBR_V_PLAIN);
 	field(ow, "rfm_segment", (mbr_slice){ seg, strlen(seg) }, st);
 	field(ow, "lifecycle", (mbr_slice){ life, strlen(life) }, MBR_V_PLAIN);
