@@ -231,9 +231,17 @@ run1() {
 # bench_group SIZE WORKLOAD: time the variants listed in $tmp/variants
 # (lines "name<TAB>command") in interleaved rounds; rows go to
 # $rd/SIZE/times.tsv as size, workload, variant, round, wall, rss, rc.
+# Each round starts one variant further on (round 2 with the second,
+# and so on, round after round), so that no variant always runs right
+# after the same one: a variant following a long run of a peer starts
+# on a machine slowed by it and on memory its host has taken back.
 bench_group() {
-	local size=$1 wl=$2 r name cmd total=$((warmup + runs))
+	local size=$1 wl=$2 r name cmd total=$((warmup + runs)) k j
+	k=$(wc -l <"$tmp/variants")
+	[ "$k" -gt 0 ] || return 0
 	for r in $(seq 1 "$total"); do
+		j=$(( (r - 1) % k ))
+		{ tail -n +$((j + 1)) "$tmp/variants"; head -n "$j" "$tmp/variants"; } >"$tmp/round"
 		while IFS='	' read -r name cmd; do
 			run1 "$cmd"
 			if [ "$rc" != 0 ]; then
@@ -245,7 +253,7 @@ bench_group() {
 			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$wl" \
 			    "$name" "$((r - warmup))" "$wall" "$rss" "$rc" \
 			    >>"$times"
-		done <"$tmp/variants"
+		done <"$tmp/round"
 	done
 }
 
