@@ -6,6 +6,7 @@
 #define MBR_BUF_H
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -43,6 +44,35 @@ mbr_buf_addc(mbr_buf *b, int c)
 		mbr_buf_grow(b, 1);
 	b->p[b->n++] = (char)c;
 	b->p[b->n] = '\0';
+}
+
+/* Copies s[0..n) to o and returns o + n, a field's worth without a call
+ * to memcpy: loads and stores stay within both ranges (two words that
+ * may overlap, from 4 bytes up).  Writers put each value so. */
+static inline char *
+mbr_copy_short(char *o, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t x, y;
+
+	if (n > 16)
+		memcpy(o, s, n);
+	else if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(o, &a, 8);
+		memcpy(o + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(o, &x, 4);
+		memcpy(o + n - 4, &y, 4);
+	} else if (n > 0) {
+		o[0] = s[0];
+		o[n / 2] = s[n / 2];
+		o[n - 1] = s[n - 1];
+	}
+	return o + n;
 }
 
 static inline void

@@ -715,7 +715,7 @@ mbr_json_quote(mbr_buf *out, const char *s, size_t n)
 	if (i == n) {
 		p = out->p + out->n;
 		p[0] = '"';
-		memcpy(p + 1, s, n);
+		mbr_copy_short(p + 1, s, n);
 		p[n + 1] = '"';
 		out->n += n + 2;
 		out->p[out->n] = '\0';

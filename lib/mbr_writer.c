@@ -215,43 +215,15 @@ same_at(mbr_writer *w, mbr_slice a, size_t i)
 }
 
 /* Room in d for n more bytes and the NUL; where they go.  A record's
- * short values are put by hand there (put_short): memcpy's call, and
- * the NUL that mbr_buf_add writes after each, cost more than the copy
- * of 20 bytes, ten times a record. */
+ * short values are put there by mbr_copy_short: memcpy's call, and the
+ * NUL that mbr_buf_add writes after each, cost more than the copy of
+ * 20 bytes, ten times a record. */
 static inline char *
 room(mbr_buf *d, size_t n)
 {
 	if (d->cap - d->n <= n)
 		mbr_buf_grow(d, n);
 	return d->p + d->n;
-}
-
-/* Copies s[0..n) to o with loads and stores that stay within both (two
- * overlapping words from 4 bytes up); returns o + n. */
-static inline char *
-put_short(char *o, const char *s, size_t n)
-{
-	uint64_t a, b;
-	uint32_t x, y;
-
-	if (n > 16)
-		memcpy(o, s, n);
-	else if (n >= 8) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(o, &a, 8);
-		memcpy(o + n - 8, &b, 8);
-	} else if (n >= 4) {
-		memcpy(&x, s, 4);
-		memcpy(&y, s + n - 4, 4);
-		memcpy(o, &x, 4);
-		memcpy(o + n - 4, &y, 4);
-	} else if (n > 0) {
-		o[0] = s[0];
-		o[n / 2] = s[n / 2];
-		o[n - 1] = s[n - 1];
-	}
-	return o + n;
 }
 
 /* Whether a value is written as it is: a number (JSON's grammar, or
@@ -310,7 +282,7 @@ csv_field(mbr_writer *w, size_t i, mbr_slice v, int type)
 	if (i > 0)
 		*o++ = (char)w->delim;
 	if (as_is(type))
-		o = put_short(o, v.p, v.n);
+		o = mbr_copy_short(o, v.p, v.n);
 	d->n = (size_t)(o - d->p);
 }
 
@@ -331,15 +303,15 @@ json_field(mbr_writer *w, size_t i, mbr_slice v, int type)
 	}
 	/* the key and a value written as it is, or null */
 	o = room(d, w->qname[i].n + (type == MBR_V_NULL ? 4 : v.n) + 2);
-	o = put_short(o, w->qname[i].p, w->qname[i].n);
+	o = mbr_copy_short(o, w->qname[i].p, w->qname[i].n);
 	if (type == MBR_V_NULL)
-		o = put_short(o, "null", 4);
+		o = mbr_copy_short(o, "null", 4);
 	else if (type == MBR_V_PLAIN) {
 		*o++ = '"';
-		o = put_short(o, v.p, v.n);
+		o = mbr_copy_short(o, v.p, v.n);
 		*o++ = '"';
 	} else
-		o = put_short(o, v.p, v.n);
+		o = mbr_copy_short(o, v.p, v.n);
 	d->n = (size_t)(o - d->p);
 	d->p[d->n] = '\0';
 }
