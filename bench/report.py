@@ -157,10 +157,15 @@ def main():
       "and reused. Every figure is whole-process wall time and peak RSS "
       "(GNU time), the median of the rounds after the warm-up rounds (their "
       "numbers are given for each size); in a round each variant of a "
-      "workload runs once in turn (mbr, peer, peer, ...), so that drift of "
-      "the machine falls on all of them alike, and each round starts one "
-      "variant further on than the last, so that no variant always follows "
-      "the same one. Outputs go to /dev/null. Peers are run with their "
+      "workload runs once, so that drift of the machine falls on all of "
+      "them alike, %s Outputs go to /dev/null. " % (
+          "in an order shuffled afresh each round (seeded by the round, so "
+          "that a rerun repeats it): a variant that followed a long peer "
+          "every time would start each time on a machine that peer had "
+          "slowed." if mach.get("order") == "shuffled" else
+          "each round starting one variant further on than the last (the "
+          "cyclic order stays: each variant follows the same one every "
+          "round).") + "Peers are run with their "
       "default threads and pinned to one thread (`-1t`). **mbr/peer** is "
       "the ratio of the medians: below 1, mbr is faster. RFM and "
       "segment outputs of DuckDB and pandas (and Miller for segment) were "
@@ -175,15 +180,13 @@ def main():
       "(1, 5, 15 minutes) at the start and end of each size are given.")
     if "fresh_cold" in mach:
         w("")
-        w("Memory costs time here in proportion to how much of it a "
-          "process touches: this virtual machine's host takes back pages "
-          "that have been free for a few seconds, and a process touching "
-          "such a page waits for the host (\"fresh memory\" above). Every "
-          "variant starts after the others have run and freed theirs, so "
-          "its peak RSS is largely fresh: at %s MB/s, each 100 MB of peak "
-          "RSS is about %.2f s of CPU time in its wall time." % (
-              mach["fresh_cold"],
-              100.0 / max(float(mach["fresh_cold"]), 1.0)))
+        w("Pages a process touches for the first time are cleared by the "
+          "kernel and, in a virtual machine, may have to come from the host "
+          "again when it took them back after they were freed (free page "
+          "reporting). \"fresh memory\" above is that rate after a 15-second "
+          "pause and right after: when the first is much lower, every "
+          "variant's peak RSS costs it wall time, about %.2f s a 100 MB at "
+          "the first rate." % (100.0 / max(float(mach["fresh_cold"]), 1.0)))
     w("")
 
     for s in sizes:

@@ -231,17 +231,18 @@ run1() {
 # bench_group SIZE WORKLOAD: time the variants listed in $tmp/variants
 # (lines "name<TAB>command") in interleaved rounds; rows go to
 # $rd/SIZE/times.tsv as size, workload, variant, round, wall, rss, rc.
-# Each round starts one variant further on (round 2 with the second,
-# and so on, round after round), so that no variant always runs right
-# after the same one: a variant following a long run of a peer starts
-# on a machine slowed by it and on memory its host has taken back.
+# Each round runs the variants in an order shuffled afresh (seeded by
+# the round, so that a rerun repeats it): a variant that always came
+# right after a long run of a peer would start each time on a machine
+# that peer had slowed.
 bench_group() {
-	local size=$1 wl=$2 r name cmd total=$((warmup + runs)) k j
-	k=$(wc -l <"$tmp/variants")
-	[ "$k" -gt 0 ] || return 0
+	local size=$1 wl=$2 r name cmd total=$((warmup + runs))
 	for r in $(seq 1 "$total"); do
-		j=$(( (r - 1) % k ))
-		{ tail -n +$((j + 1)) "$tmp/variants"; head -n "$j" "$tmp/variants"; } >"$tmp/round"
+		awk -v seed="$r" 'BEGIN { srand(seed) } { v[NR] = $0 }
+		    END { for (i = NR; i > 1; i--) { j = int(rand() * i) + 1
+		    t = v[i]; v[i] = v[j]; v[j] = t }
+		    for (i = 1; i <= NR; i++) print v[i] }' \
+		    "$tmp/variants" >"$tmp/round"
 		while IFS='	' read -r name cmd; do
 			run1 "$cmd"
 			if [ "$rc" != 0 ]; then
@@ -549,6 +550,7 @@ run_size() {
 		printf 'miller\tunavailable: %s\n' "$why_mlr"
 	fi
 	printf 'smoke\t%s\n' "$smoke"
+	printf 'order\tshuffled\n'
 	# 256 MB touched after a pause long enough for the host to take
 	# freed pages back (10 s here), then again at once.
 	if [ -n "$touch" ] && [ $report_only = 0 ] && [ $smoke = 0 ]; then
