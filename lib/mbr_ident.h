@@ -29,15 +29,21 @@ int	mbr_email_norm(mbr_buf *out, const char *s, size_t n, mbr_err *err);
  * the value with none, which is most of them: mbr-ingest asks it of
  * every field of every row. */
 void	mbr_ident_unguard_all(const char **s, size_t *n);
+/* Whether s[0..n) may hold a guard (or is empty): the test that spares
+ * most values the call, for callers keeping their slice in registers. */
+static inline int
+mbr_ident_guarded(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	return n == 0 || p[0] == '=' || p[0] == '\'' || mbr_isblank(p[0]) ||
+	    mbr_isblank(p[n - 1]);
+}
 static inline void
 mbr_ident_unguard(const char **s, size_t *n)
 {
-	const unsigned char *p = (const unsigned char *)*s;
-
-	if (*n > 0 && p[0] != '=' && p[0] != '\'' && !mbr_isblank(p[0]) &&
-	    !mbr_isblank(p[*n - 1]))
-		return;
-	mbr_ident_unguard_all(s, n);
+	if (mbr_ident_guarded(*s, *n))
+		mbr_ident_unguard_all(s, n);
 }
 /* Trims ASCII blanks (space, tab, CR) at both ends, in place of the
  * view. */

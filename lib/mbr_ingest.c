@@ -239,15 +239,11 @@ get_which(const mbr_rec *rec, const int *cand, int n, int *which)
 	for (i = 0; i < n; i++) {
 		mbr_slice v = rec->f[cand[i]];
 
-		const unsigned char *p = (const unsigned char *)v.p;
-
 		if (v.p == NULL || rec->type[cand[i]] == MBR_V_NULL)
 			continue;
-		/* mbr_ident_unguard's test, with v left in registers when
-		 * there is no guard (taking its address had sent it through
-		 * the stack for each field of each row) */
-		if (v.n == 0 || p[0] == '=' || p[0] == '\'' ||
-		    mbr_isblank(p[0]) || mbr_isblank(p[v.n - 1])) {
+		/* v's address is taken only for a guard: taken always, it
+		 * had sent v through the stack for each field of each row */
+		if (mbr_ident_guarded(v.p, v.n)) {
 			const char *s = v.p;
 			size_t n = v.n;
 

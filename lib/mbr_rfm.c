@@ -821,28 +821,22 @@ tally(struct rfm *g, const char *seg, const struct mem *m, int64_t rec)
 	}
 }
 
+/* Writes integer v at p (no NUL) and returns its length: a single
+ * digit, as scores mostly are, without the general formatter. */
+static size_t
+put_int(char *p, int64_t v)
+{
+	if (v >= 0 && v < 10) {
+		p[0] = (char)('0' + v);
+		return 1;
+	}
+	return mbr_money_fmt(p, v, 0);	/* no printf */
+}
+
 static mbr_slice
 num(struct out *o, int slot, int64_t v)
 {
-	size_t n;
-
-	if (v >= 0 && v < 10) {		/* scores, mostly */
-		o->buf[slot][0] = (char)('0' + v);
-		return (mbr_slice){ o->buf[slot], 1 };
-	}
-	n = mbr_money_fmt(o->buf[slot], v, 0);	/* no printf */
-	return (mbr_slice){ o->buf[slot], n };
-}
-
-/* Appends score s (1 to 10) to p: the "rfm" field. */
-static size_t
-put_score(char *p, int s)
-{
-	if (s < 10) {
-		p[0] = (char)('0' + s);
-		return 1;
-	}
-	return mbr_money_fmt(p, s, 0);
+	return (mbr_slice){ o->buf[slot], put_int(o->buf[slot], v) };
 }
 
 static mbr_slice
@@ -886,7 +880,6 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 {
 	const mbr_rfm_opts *o = g->o;
 	mbr_writer *w = o->summary ? NULL : out->w;
-	struct out *ow = out;
 	int64_t rec = 0, tenure = 0;
 	int i, r = 0, f = 0, mm = 0, st = MBR_V_STR;
 	int paid = m != NULL && (m->flags & HAS_PAID);
@@ -916,59 +909,59 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 		    "last_order_ts", "recency_days", "frequency", "monetary",
 		    "aov", "tenure_days" };
 		for (i = 0; i < 7; i++)
-			null(ow, nulls[i]);
+			null(out, nulls[i]);
 		for (i = 0; i < o->nalso; i++) {
-			null(ow, g->aname[i][0]);
-			null(ow, g->aname[i][1]);
+			null(out, g->aname[i][0]);
+			null(out, g->aname[i][1]);
 		}
-		null(ow, "r_score");
-		null(ow, "f_score");
-		null(ow, "m_score");
-		null(ow, "rfm");
-		null(ow, "rfm_segment");
-		field(ow, "lifecycle", (mbr_slice){ life, strlen(life) },
+		null(out, "r_score");
+		null(out, "f_score");
+		null(out, "m_score");
+		null(out, "rfm");
+		null(out, "rfm_segment");
+		field(out, "lifecycle", (mbr_slice){ life, strlen(life) },
 		    MBR_V_PLAIN);
 		return MBR_OK;
 	}
 	/* Times, amounts and names of our own are written unscanned
 	 * (MBR_V_PLAIN): a fifth of the writing was looking for quotes. */
 	n = mbr_time_fmt(out->buf[0], t1);
-	field(ow, "first_order_ts", (mbr_slice){ out->buf[0], n },
+	field(out, "first_order_ts", (mbr_slice){ out->buf[0], n },
 	    MBR_V_PLAIN);
 	n = mbr_time_fmt(out->buf[1], t2);
-	field(ow, "last_order_ts", (mbr_slice){ out->buf[1], n },
+	field(out, "last_order_ts", (mbr_slice){ out->buf[1], n },
 	    MBR_V_PLAIN);
-	field(ow, "recency_days", num(out, 2, rec), MBR_V_NUM);
-	field(ow, "frequency", num(out, 3, m->freq), MBR_V_NUM);
-	field(ow, "monetary", money(g, out, 4, m->monetary), MBR_V_PLAIN);
+	field(out, "recency_days", num(out, 2, rec), MBR_V_NUM);
+	field(out, "frequency", num(out, 3, m->freq), MBR_V_NUM);
+	field(out, "monetary", money(g, out, 4, m->monetary), MBR_V_PLAIN);
 	if (m->freq > 0) {
 		/* aov rounds half away from zero to the minor unit */
 		int64_t q = m->monetary / (int64_t)m->freq;
 		int64_t rm = m->monetary % (int64_t)m->freq;
 		if (2 * (rm < 0 ? -rm : rm) >= (int64_t)m->freq)
 			q += m->monetary < 0 ? -1 : 1;
-		field(ow, "aov", money(g, out, 5, q), MBR_V_PLAIN);
+		field(out, "aov", money(g, out, 5, q), MBR_V_PLAIN);
 	} else
-		null(ow, "aov");
-	field(ow, "tenure_days", num(out, 6, tenure), MBR_V_NUM);
+		null(out, "aov");
+	field(out, "tenure_days", num(out, 6, tenure), MBR_V_NUM);
 	for (i = 0; i < o->nalso; i++) {
 		n = mbr_money_fmt(out->abuf[i][0], ALSO_F(m, o->nalso, i), 0);
-		field(ow, g->aname[i][0], (mbr_slice){ out->abuf[i][0], n },
+		field(out, g->aname[i][0], (mbr_slice){ out->abuf[i][0], n },
 		    MBR_V_NUM);
 		n = mbr_money_fmt(out->abuf[i][1], ALSO_M(m, i),
 		    (unsigned)g->exp);
-		field(ow, g->aname[i][1], (mbr_slice){ out->abuf[i][1], n },
+		field(out, g->aname[i][1], (mbr_slice){ out->abuf[i][1], n },
 		    MBR_V_PLAIN);
 	}
-	field(ow, "r_score", num(out, 7, r), MBR_V_NUM);
-	field(ow, "f_score", num(out, 8, f), MBR_V_NUM);
-	field(ow, "m_score", num(out, 9, mm), MBR_V_NUM);
-	n = put_score(out->buf[10], r);	/* "%d%d%d", no printf */
-	n += put_score(out->buf[10] + n, f);
-	n += put_score(out->buf[10] + n, mm);
-	field(ow, "rfm", (mbr_slice){ out->buf[10], n }, MBR_V_PLAIN);
-	field(ow, "rfm_segment", (mbr_slice){ seg, strlen(seg) }, st);
-	field(ow, "lifecycle", (mbr_slice){ life, strlen(life) }, MBR_V_PLAIN);
+	field(out, "r_score", num(out, 7, r), MBR_V_NUM);
+	field(out, "f_score", num(out, 8, f), MBR_V_NUM);
+	field(out, "m_score", num(out, 9, mm), MBR_V_NUM);
+	n = put_int(out->buf[10], r);	/* "%d%d%d", no printf */
+	n += put_int(out->buf[10] + n, f);
+	n += put_int(out->buf[10] + n, mm);
+	field(out, "rfm", (mbr_slice){ out->buf[10], n }, MBR_V_PLAIN);
+	field(out, "rfm_segment", (mbr_slice){ seg, strlen(seg) }, st);
+	field(out, "lifecycle", (mbr_slice){ life, strlen(life) }, MBR_V_PLAIN);
 	return MBR_OK;
 }
 

@@ -470,13 +470,6 @@ mbr_tab_take_index(mbr_tab *t, size_t *bytes)
 	return p;
 }
 
-void
-mbr_tab_drop_index(mbr_tab *t)
-{
-	mbr_hugefree(t->slot, (t->mask + 1) * sizeof(uint64_t));
-	t->slot = NULL;
-}
-
 size_t
 mbr_tab_count(const mbr_tab *t)
 {

@@ -43,13 +43,12 @@ void	 mbr_tab_prefetch(const mbr_tab *t, uint64_t h);
 void	 mbr_tab_prefetch_entry(const mbr_tab *t, uint64_t h);
 /* The value for key, or NULL. */
 void	*mbr_tab_get(const mbr_tab *t, const char *key, size_t n);
-/* Frees the slots, keeping the entries: for a table that is complete
- * and only iterated from now on.  Upsert and get must not follow. */
-void	 mbr_tab_drop_index(mbr_tab *t);
-/* The same, but the slots' memory is handed to the caller as scratch,
- * *bytes of it with content undefined, to free with mbr_hugefree:
- * pages a process has touched cost nothing to use again, where fresh
- * ones cost a fault each (see mbr_hugerealloc). */
+/* Gives up the slots, keeping the entries: for a table that is
+ * complete and only iterated from now on (upsert and get must not
+ * follow).  Their memory is handed to the caller as scratch, *bytes of
+ * it with content undefined, to free with mbr_hugefree: pages a process
+ * has touched cost nothing to use again, where fresh ones cost a fault
+ * each (see mbr_hugerealloc). */
 void	*mbr_tab_take_index(mbr_tab *t, size_t *bytes);
 /* Entries are numbered 0..count-1 in insertion order. */
 size_t	 mbr_tab_count(const mbr_tab *t);

@@ -604,7 +604,7 @@ put2(char *p, unsigned v)
  * first and last orders meets the same thousand days again and again,
  * and the calendar arithmetic was a sixth of writing a member. */
 #define DATE_CACHE	1024
-static __thread struct {
+static __thread struct date_ent {
 	int64_t	key;		/* day - DAY_MIN + 1; 0: empty */
 	char	text[10];
 } dc[DATE_CACHE];
@@ -612,6 +612,7 @@ static __thread struct {
 static char *
 put_date(char *p, int64_t day)
 {
+	struct date_ent *c;
 	int64_t y;
 	unsigned m, d;
 	char *q = p;
@@ -620,8 +621,9 @@ put_date(char *p, int64_t day)
 		day = DAY_MIN;
 	if (day > DAY_MAX)
 		day = DAY_MAX;
-	if (dc[day & (DATE_CACHE - 1)].key == day - DAY_MIN + 1) {
-		memcpy(p, dc[day & (DATE_CACHE - 1)].text, 10);
+	c = &dc[day & (DATE_CACHE - 1)];
+	if (c->key == day - DAY_MIN + 1) {
+		memcpy(p, c->text, 10);
 		return p + 10;
 	}
 	mbr_civil_from_days(day, &y, &m, &d);
@@ -631,8 +633,8 @@ put_date(char *p, int64_t day)
 	p = put2(p, m);
 	*p++ = '-';
 	p = put2(p, d);
-	dc[day & (DATE_CACHE - 1)].key = day - DAY_MIN + 1;
-	memcpy(dc[day & (DATE_CACHE - 1)].text, q, 10);
+	c->key = day - DAY_MIN + 1;
+	memcpy(c->text, q, 10);
 	return p;
 }
 

@@ -313,7 +313,6 @@ json_field(mbr_writer *w, size_t i, mbr_slice v, int type)
 	} else
 		o = mbr_copy_short(o, v.p, v.n);
 	d->n = (size_t)(o - d->p);
-	d->p[d->n] = '\0';
 }
 
 static int
