@@ -283,7 +283,11 @@ more(struct mbr_chunk *c, long long keep, size_t want)
 		c->cap = cap;
 		c->buf = mbr_xrealloc(c->buf, c->cap);
 	}
+	/* No more than want at a time: what was read is parsed while it
+	 * is still in the core's cache. */
 	n = c->cap - c->len;
+	if (n > want)
+		n = want;
 	do
 		r = pread(c->sp->fd, c->buf + c->len, n,
 		    (off_t)(c->off + (long long)c->len));
