@@ -479,6 +479,93 @@ test_canonical(void)
 	T_EQ_I(mbr_time_canonical("2024-03-05T14:41:35+08:00", 25), 1);
 }
 
+/* The common ISO form has a fast reading of its own (iso_fast): it
+ * must agree with the general parser on every string, valid or not.
+ * The general parser is reached with a leading blank, which both
+ * accept the same way.  Strings are made from the form with digits at
+ * random, now and then a character swapped for one of those that
+ * matter (separators, signs, letters, digits out of range). */
+static void
+test_fast(void)
+{
+	static const char form[] = "2024-03-05T14:41:35+08:00";
+	static const char swaps[] = "0123456789-+:TZ /x9";
+	mbr_tz *zones[3] = { utc, sh, ny };
+	unsigned long seed = 7;
+	int i, k, bad = 0, agree = 0, valid = 0;
+
+	/* Hand-checked (date(1)), and a date the day cache must not
+	 * confuse with its neighbour: 01-33 is not 02-01. */
+	T_TIME(sh, "2024-02-01T00:00:00+08:00", 1706716800, 28800);
+	T_BAD(sh, "2024-01-33T00:00:00+08:00",
+	    "ts \"2024-01-33T00:00:00+08:00\" is not a valid time");
+	T_TIME(sh, "2024-02-29T23:59:59-05:30", 1709270999, -19800);
+	T_TIME(sh, "2024-02-29 23:59:59Z", 1709251199, 0);
+	T_BAD(sh, "2023-02-29T00:00:00Z",
+	    "ts \"2023-02-29T00:00:00Z\" is not a valid time");
+	T_TIME(ny, "2024-11-03T01:30:00", 1730611800, -14400);
+	for (i = 0; i < 300000; i++) {
+		char a[32], b[33];
+		size_t n;
+		mbr_time x = { 0, 0 }, y = { 0, 0 };
+		mbr_err e1 = { 0 }, e2 = { 0 };
+		int r1, r2;
+		mbr_tz *tz = zones[i % 3];
+
+		memcpy(a, form, sizeof(form));
+		for (k = 0; k < 25; k++) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			if (a[k] >= '0' && a[k] <= '9')
+				a[k] = (char)('0' + (seed >> 33) % 10);
+			if ((seed >> 40) % 97 == 0)
+				a[k] = swaps[(seed >> 20) % (sizeof(swaps) - 1)];
+		}
+		/* Years 1900 to 2099, months 0 to 13, days 0 to 32 mostly,
+		 * so that most strings are valid and the edges are met. */
+		if ((seed >> 50) % 4 != 0) {
+			int yy = (int)((seed >> 8) % 200), mo = (int)((seed >> 16)
+			    % 14), dd = (int)((seed >> 24) % 33);
+
+			a[0] = yy < 100 ? '1' : '2';
+			a[1] = yy < 100 ? '9' : '0';
+			a[2] = (char)('0' + yy % 100 / 10);
+			a[3] = (char)('0' + yy % 10);
+			a[5] = (char)('0' + mo / 10);
+			a[6] = (char)('0' + mo % 10);
+			a[8] = (char)('0' + dd / 10);
+			a[9] = (char)('0' + dd % 10);
+		}
+		if ((seed >> 52) % 4 != 0) {	/* and the clock in range */
+			int v[5] = { (int)((seed >> 3) % 24), (int)((seed >> 9)
+			    % 60), (int)((seed >> 15) % 60), (int)((seed >> 21)
+			    % 15), (int)((seed >> 27) % 4) * 15 };
+			static const int at[5] = { 11, 14, 17, 20, 23 };
+
+			for (k = 0; k < 5; k++) {
+				a[at[k]] = (char)('0' + v[k] / 10);
+				a[at[k] + 1] = (char)('0' + v[k] % 10);
+			}
+		}
+		n = (seed >> 44) % 3 == 0 ? 19 : (seed >> 44) % 3 == 1 ? 20 : 25;
+		if (n == 20)
+			a[19] = (seed >> 47) % 8 ? 'Z' : '+';
+		a[n] = '\0';
+		b[0] = ' ';
+		memcpy(b + 1, a, n + 1);
+		r1 = mbr_time_parse(&x, a, n, tz, &e1);
+		r2 = mbr_time_parse(&y, b, n + 1, tz, &e2);
+		if (r1 == r2 && x.t == y.t && x.off == y.off)
+			agree++;
+		else if (bad++ < 5)
+			fprintf(stderr, "fast and general differ on \"%s\"\n",
+			    a);
+		valid += r1 == MBR_OK;
+	}
+	T_EQ_I(agree, 300000);
+	/* Both kinds were met in numbers. */
+	T_OK(valid > 100000 && valid < 250000);
+}
+
 int
 main(void)
 {
@@ -496,6 +583,7 @@ main(void)
 	test_fmt();
 	test_now();
 	test_canonical();
+	test_fast();
 	T_EQ_I(mbr_time_parse(&(mbr_time){ 0, 0 }, "2024-11-11", 10, NULL,
 	    NULL), MBR_OK);
 	mbr_tz_free(utc);
