@@ -494,6 +494,30 @@ civil_day(int y, int mo, int d, int64_t *day)
 	return 1;
 }
 
+/* Whether s[0..19) has the shape of "2024-03-05T14:41:35" (or a blank
+ * for the T, unless t_only): digits and separators where they go, the
+ * values unchecked. */
+static inline int
+iso_shape(const unsigned char *s, int t_only)
+{
+	/* Written out: a loop over the digits' places was a third slower
+	 * per time parsed. */
+	return DIG(s[0]) && DIG(s[1]) && DIG(s[2]) && DIG(s[3]) &&
+	    s[4] == '-' && DIG(s[5]) && DIG(s[6]) && s[7] == '-' &&
+	    DIG(s[8]) && DIG(s[9]) &&
+	    (s[10] == 'T' || (!t_only && s[10] == ' ')) &&
+	    DIG(s[11]) && DIG(s[12]) && s[13] == ':' && DIG(s[14]) &&
+	    DIG(s[15]) && s[16] == ':' && DIG(s[17]) && DIG(s[18]);
+}
+
+/* Whether s[0..6) has the shape of "+08:00". */
+static inline int
+off_shape(const unsigned char *s)
+{
+	return (s[0] == '+' || s[0] == '-') && DIG(s[1]) && DIG(s[2]) &&
+	    s[3] == ':' && DIG(s[4]) && DIG(s[5]);
+}
+
 /* The form nearly every export writes, read without the general
  * parser's search: "2024-03-05T14:41:35" or with a blank for the T,
  * then "+08:00", "-05:00", "Z" or nothing.  0 sends anything else (and
@@ -505,13 +529,7 @@ iso_fast(mbr_time *out, const unsigned char *p, size_t n, mbr_tz *tz)
 	int32_t off, shown;
 	int64_t day, local, t;
 
-	if (n != 19 && n != 20 && n != 25)
-		return 0;
-	if (!(DIG(p[0]) && DIG(p[1]) && DIG(p[2]) && DIG(p[3]) &&
-	    p[4] == '-' && DIG(p[5]) && DIG(p[6]) && p[7] == '-' &&
-	    DIG(p[8]) && DIG(p[9]) && (p[10] == 'T' || p[10] == ' ') &&
-	    DIG(p[11]) && DIG(p[12]) && p[13] == ':' && DIG(p[14]) &&
-	    DIG(p[15]) && p[16] == ':' && DIG(p[17]) && DIG(p[18])))
+	if ((n != 19 && n != 20 && n != 25) || !iso_shape(p, 0))
 		return 0;
 	h = D2(p + 11);
 	mi = D2(p + 14);
@@ -531,8 +549,7 @@ iso_fast(mbr_time *out, const unsigned char *p, size_t n, mbr_tz *tz)
 			return 0;
 		off = 0;
 	} else {
-		if ((p[19] != '+' && p[19] != '-') || !DIG(p[20]) ||
-		    !DIG(p[21]) || p[22] != ':' || !DIG(p[23]) || !DIG(p[24]))
+		if (!off_shape(p + 19))
 			return 0;
 		oh = D2(p + 20);
 		om = D2(p + 23);
@@ -757,18 +774,10 @@ mbr_time_fmt(char *buf, mbr_time tm)
 int
 mbr_time_canonical(const char *str, size_t n)
 {
-	static const unsigned char dig[] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12,
-	    14, 15, 17, 18, 20, 21, 23, 24 };
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i;
 
-	if (n != MBR_TIME_LEN || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || s[22] != ':' ||
-	    (s[19] != '+' && s[19] != '-'))
+	if (n != MBR_TIME_LEN || !iso_shape(s, 1) || !off_shape(s + 19))
 		return 0;
-	for (i = 0; i < sizeof(dig); i++)
-		if (!mbr_isdigit(s[dig[i]]))
-			return 0;
 	return s[19] == '+' || memcmp(s + 20, "00:00", 5) != 0;
 }
 
