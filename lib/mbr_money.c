@@ -213,6 +213,41 @@ shift(uint64_t *v, int d)
 	    __builtin_add_overflow(*v, (uint64_t)d, v);
 }
 
+/* The form nearly every export writes, "1234.50" or "-19.9": digits,
+ * then perhaps the point and up to exp digits, read without the general
+ * parser's search for marks, groups and parentheses.  At most 18
+ * characters with exp counted, so no overflow is possible.  0 sends
+ * anything else to the general parser, which decides. */
+static int
+plain(int64_t *minor, const unsigned char *p, size_t n, unsigned exp,
+    int point)
+{
+	const unsigned char *e = p + n;
+	uint64_t v = 0;
+	size_t nf = 0;
+	int neg = *p == '-';
+
+	if (n + exp > 18)
+		return 0;
+	p += neg;
+	if (p == e || !isdig(*p))
+		return 0;
+	while (p < e && isdig(*p))
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	if (p < e) {
+		if (*p++ != point)
+			return 0;
+		for (; p < e && isdig(*p) && nf < exp; p++, nf++)
+			v = v * 10 + (uint64_t)(*p - '0');
+		if (p != e)
+			return 0;
+	}
+	for (; nf < exp; nf++)
+		v *= 10;
+	*minor = neg ? -(int64_t)v : (int64_t)v;
+	return 1;
+}
+
 int
 mbr_money_parse(int64_t *minor, const char *s, size_t n, unsigned exp,
     int flags, mbr_err *err)
@@ -223,6 +258,9 @@ mbr_money_parse(int64_t *minor, const char *s, size_t n, unsigned exp,
 	int paren = 0, sign = 0, marked = 0, ovf = 0, extra = 0;
 	size_t k, sep, ndig = 0, nfrac = 0;
 	uint64_t v = 0;
+
+	if (n > 0 && plain(minor, p, n, exp, point))
+		return MBR_OK;
 
 	p = skip_blanks(p, e);
 	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))

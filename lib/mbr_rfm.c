@@ -580,7 +580,7 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 			k->cur[cur.n] = '\0';
 			k->exp = x;
 			k->set = 1;
-		} else if (strlen(k->cur) != cur.n ||
+		} else if (cur.n >= sizeof(k->cur) || k->cur[cur.n] != '\0' ||
 		    memcmp(k->cur, cur.p, cur.n) != 0) {
 			refuse(ck, rec, "other currency", "currency \"%.*s\" "
 			    "differs from %s, the currency of the run (sums "

@@ -354,6 +354,66 @@ test_canonical(void)
 	T_OK(ok);
 }
 
+/* Plain amounts ("1234.50", "-19.9") have a fast reading of their own;
+ * it must agree with the general parser on every string.  The general
+ * parser is reached with a leading blank, which it skips.  Strings are
+ * drawn from the characters that matter, mostly digits. */
+static void
+test_plain(void)
+{
+	static const char chars[] = "0123456789012345678901234567890123456789"
+	    ".,-+ ()$\xc2\xa5e";
+	unsigned long seed = 11;
+	int i, k, agree = 0, ok = 0, bad = 0;
+
+	for (i = 0; i < 400000; i++) {
+		char a[32], b[33];
+		int64_t x = 1, y = 2;
+		size_t n;
+		unsigned exp;
+		int flags, r1, r2;
+
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		n = (seed >> 33) % 22;
+		exp = (unsigned)((seed >> 40) % 5);
+		flags = (seed >> 45) % 4 == 0 ? MBR_MONEY_DECIMAL_COMMA : 0;
+		for (k = 0; k < (int)n; k++) {
+			seed = seed * 6364136223846793005UL +
+			    1442695040888963407UL;
+			a[k] = chars[(seed >> 33) % (sizeof(chars) - 1)];
+		}
+		/* Most strings plain: a sign now and then, one point. */
+		if ((seed >> 50) % 3 != 0) {
+			for (k = 0; k < (int)n; k++)
+				a[k] = (char)('0' + (seed >> (k % 40)) % 10);
+			if (n > 2 && (seed >> 20) % 2)
+				a[n - 1 - (seed >> 22) % 4 % n] =
+				    flags ? ',' : '.';
+			if (n > 1 && (seed >> 24) % 4 == 0)
+				a[0] = '-';
+		}
+		a[n] = '\0';
+		b[0] = ' ';
+		memcpy(b + 1, a, n + 1);
+		r1 = mbr_money_parse(&x, a, n, exp, flags, NULL);
+		r2 = mbr_money_parse(&y, b, n + 1, exp, flags, NULL);
+		if (r1 == r2 && (r1 != MBR_OK || x == y))
+			agree++;
+		else if (bad++ < 5)
+			fprintf(stderr, "plain and general differ on \"%s\" "
+			    "exp %u\n", a, exp);
+		ok += r1 == MBR_OK;
+	}
+	T_EQ_I(agree, 400000);
+	T_OK(ok > 100000 && ok < 350000);
+	/* By hand: the largest that the fast reading takes, and past. */
+	T_AMT("999999999999999.99", 2, 0, 99999999999999999);
+	T_AMT("-9999999999999999", 2, 0, -999999999999999900);
+	T_AMT("12,50", 2, MBR_MONEY_DECIMAL_COMMA, 1250);
+	T_AMT("1.500", 2, 0, 150);
+	T_AMT("-0", 2, 0, 0);
+}
+
 int
 main(void)
 {
@@ -362,5 +422,6 @@ main(void)
 	test_currency();
 	test_arith();
 	test_canonical();
+	test_plain();
 	return T_DONE();
 }
