@@ -362,7 +362,7 @@ static void
 test_plain(void)
 {
 	static const char chars[] = "0123456789012345678901234567890123456789"
-	    ".,-+ ()$\xc2\xa5e";
+	    ".,-+ ()$\xc2\xa5" "e";
 	unsigned long seed = 11;
 	int i, k, agree = 0, ok = 0, bad = 0;
 
