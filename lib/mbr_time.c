@@ -477,7 +477,7 @@ clock_(const unsigned char *p, const unsigned char *e, int *h, int *mi,
  * checks were a fifth of parsing a time. */
 static __thread struct { int key; int64_t day; } last_date;
 
-static int
+static inline int
 civil_day(int y, int mo, int d, int64_t *day)
 {
 	int key = y * 10000 + mo * 100 + d;	/* two digits each */
@@ -525,7 +525,7 @@ off_shape(const unsigned char *s)
 static int
 iso_fast(mbr_time *out, const unsigned char *p, size_t n, mbr_tz *tz)
 {
-	int h, mi, sec, oh, om;
+	int h, mi, sec;
 	int32_t off, shown;
 	int64_t day, local, t;
 
@@ -548,15 +548,8 @@ iso_fast(mbr_time *out, const unsigned char *p, size_t n, mbr_tz *tz)
 		if (p[19] != 'Z')
 			return 0;
 		off = 0;
-	} else {
-		if (!off_shape(p + 19))
-			return 0;
-		oh = D2(p + 20);
-		om = D2(p + 23);
-		if (oh > 23 || om > 59)
-			return 0;
-		off = (oh * 3600 + om * 60) * (p[19] == '-' ? -1 : 1);
-	}
+	} else if (!parse_off(p + 19, p + n, &off))
+		return 0;
 	out->t = local - off;
 	out->off = off;
 	return 1;
@@ -569,7 +562,7 @@ mbr_time_parse(mbr_time *out, const char *s, size_t n, mbr_tz *tz,
 	const unsigned char *p = (const unsigned char *)s, *e = p + n, *q;
 	int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, iso = 0, has_off = 0;
 	int32_t off = 0, shown;
-	int64_t local, t;
+	int64_t day, local, t;
 	size_t k;
 
 	if (iso_fast(out, p, n, tz))
@@ -664,10 +657,9 @@ mbr_time_parse(mbr_time *out, const char *s, size_t n, mbr_tz *tz,
 	if (h > 23 || mi > 59 || sec > 59)
 		goto bad;
 civil:
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays(y, mo))
+	if (!civil_day(y, mo, d, &day))
 		goto bad;
-	local = mbr_days_from_civil(y, (unsigned)mo, (unsigned)d) * DAY +
-	    h * 3600 + mi * 60 + sec;
+	local = day * DAY + h * 3600 + mi * 60 + sec;
 	if (has_off) {
 		out->t = local - off;
 		out->off = off;
