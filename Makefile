@@ -97,5 +97,7 @@ install: all
 clean:
 	rm -rf build bin lib/libmbr.a
 
+include tests/fuzz/fuzz.mk
+
 .PHONY: all units deps-build check check-fast demo install clean \
 	bench bench-small
