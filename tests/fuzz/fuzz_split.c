@@ -114,7 +114,8 @@ reference(char *const files[], const char *rjpath, mbr_buf *out)
 		if (rec.bad != NULL)
 			mbr_reject(rj, rd, &rec, rec.bad, rec.why);
 	}
-	mbr_buf_addf(out, "end %d %s\n", err.code, err.msg);
+	mbr_buf_addf(out, "end %d %s\n", err.code,
+	    err.code != MBR_OK ? err.msg : "");
 	FUZZ_CHECK(mbr_rejects_close(rj, 0, NULL, &err) == MBR_OK);
 	mbr_reader_free(rd);
 }
@@ -159,7 +160,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mbr_split_input(sp, &err) != MBR_OK)
 			break;
 	}
-	mbr_buf_addf(&c.got, "end %d %s\n", err.code, err.msg);
+	mbr_buf_addf(&c.got, "end %d %s\n", err.code,
+	    err.code != MBR_OK ? err.msg : "");
 	FUZZ_CHECK(mbr_reader_count(c.rd) == c.nrec);
 	mbr_split_free(sp);
 	FUZZ_CHECK(mbr_rejects_close(rj, 0, NULL, &err) == MBR_OK);
@@ -168,16 +170,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (c.got.n != want.n || memcmp(c.got.p, want.p, want.n) != 0) {
 		fprintf(stderr, "records differ (chunk %s, threads %d)\n"
-		    "--- reader\n%.*s--- split\n%.*s", chunk,
-		    data[0] & 64 ? 2 : 1, (int)want.n, want.p, (int)c.got.n,
-		    c.got.p);
+		    "--- reader\n", chunk, data[0] & 64 ? 2 : 1);
+		fwrite(want.p, 1, want.n, stderr);
+		fputs("--- split\n", stderr);
+		fwrite(c.got.p, 1, c.got.n, stderr);
 		abort();
 	}
 	wrej = fuzz_slurp(fw, &nw);
 	grej = fuzz_slurp(fg, &ng);
 	if (nw != ng || memcmp(wrej, grej, nw) != 0) {
-		fprintf(stderr, "rejects differ\n--- reader\n%s--- split\n%s",
-		    wrej, grej);
+		fputs("rejects differ\n--- reader\n", stderr);
+		fwrite(wrej, 1, nw, stderr);
+		fputs("--- split\n", stderr);
+		fwrite(grej, 1, ng, stderr);
 		abort();
 	}
 	free(wrej);
