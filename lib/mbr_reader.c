@@ -44,6 +44,13 @@ struct mbr_reader {
 	size_t		 norder, caporder;
 	int		*hdr;		/* CSV: header position -> column */
 	size_t		 nhdr;
+	/* inhdr[col] == hdrgen: the column is in the current CSV header,
+	 * so that a header of n names is read in time linear in n. */
+	unsigned	*inhdr;
+	unsigned	 hdrgen;
+	/* nextk[col]: the suffix to try next for a repeat of col's name,
+	 * so that the k-th repeat is not probed past the k-1 before it */
+	int		*nextk;
 	unsigned char	*seen;		/* NDJSON: columns ever seen */
 
 	mbr_csvrec	 crec;
@@ -86,28 +93,29 @@ mbr_reader_col(mbr_reader *rd, const char *s, size_t n)
 		rd->f = mbr_xrealloc(rd->f, rd->capcol * sizeof(*rd->f));
 		rd->type = mbr_xrealloc(rd->type, rd->capcol);
 		rd->seen = mbr_xrealloc(rd->seen, rd->capcol);
+		rd->inhdr = mbr_xrealloc(rd->inhdr,
+		    rd->capcol * sizeof(*rd->inhdr));
+		rd->nextk = mbr_xrealloc(rd->nextk,
+		    rd->capcol * sizeof(*rd->nextk));
 	}
 	*v = rd->ncol;
 	rd->name[*v] = mbr_tab_key(rd->cols, mbr_tab_index(rd->cols, v));
 	rd->f[*v] = (mbr_slice){ NULL, 0 };
 	rd->type[*v] = MBR_V_ABSENT;
 	rd->seen[*v] = 0;
+	rd->inhdr[*v] = 0;
+	rd->nextk[*v] = 2;
 	return rd->ncol++;
 }
 
 int
 mbr_reader_has(const mbr_reader *rd, int col)
 {
-	size_t i;
-
 	if (col < 0 || col >= rd->ncol)
 		return 0;
 	if (rd->fmt == MBR_FMT_NDJSON)
 		return rd->seen[col];
-	for (i = 0; i < rd->nhdr; i++)
-		if (rd->hdr[i] == col)
-			return 1;
-	return 0;
+	return rd->nhdr > 0 && rd->inhdr[col] == rd->hdrgen;
 }
 
 mbr_slice
@@ -310,35 +318,37 @@ start_input(mbr_reader *rd, mbr_err *err)
 		break;
 	}
 	rd->hdr = mbr_xrealloc(rd->hdr, (rd->crec.nf + 1) * sizeof(int));
+	rd->hdrgen++;
 	for (i = 0; i < rd->crec.nf; i++) {
 		const char *s = rd->crec.f[i].p;
-		size_t n = rd->crec.f[i].n, j;
-		int col;
+		size_t n = rd->crec.f[i].n;
+		int col, base;
 
 		while (n > 0 && (*s == ' ' || *s == '\t'))
 			s++, n--;
 		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 			n--;
 		col = mbr_reader_col(rd, s, n);
-		for (j = 0; j < i; j++)
-			if (rd->hdr[j] == col)
-				break;
-		if (j < i) {
-			/* A repeated name: the second is name_2, so
-			 * that neither is lost. */
+		if (rd->inhdr[col] == rd->hdrgen) {
+			/* A repeated name: the second is name_2, the
+			 * third name_3, so that none is lost. */
 			char tmp[512];
-			int k = 2;
 
-			do
+			base = col;
+			do {
 				snprintf(tmp, sizeof(tmp), "%.*s_%d",
-				    (int)(n > 400 ? 400 : n), s, k++);
-			while (mbr_reader_has(rd, mbr_reader_col(rd, tmp,
-			    strlen(tmp))));
-			col = mbr_reader_col(rd, tmp, strlen(tmp));
+				    (int)(n > 400 ? 400 : n), s,
+				    rd->nextk[base]++);
+				col = mbr_reader_col(rd, tmp, strlen(tmp));
+			} while (rd->inhdr[col] == rd->hdrgen);
 		}
+		rd->inhdr[col] = rd->hdrgen;
 		rd->hdr[i] = col;
 		rd->nhdr = i + 1;
 	}
+	/* the next input's repeats are numbered from 2 again */
+	for (i = 0; i < rd->nhdr; i++)
+		rd->nextk[rd->hdr[i]] = 2;
 	return MBR_OK;
 }
 
@@ -572,6 +582,8 @@ next(mbr_reader *rd, mbr_rec *rec, mbr_err *err, int stay)
 			    start_input(rd, err) != MBR_OK)
 				return MBR_READ_END;
 			rd->started = 2;
+			rec->file = mbr_input_name(rd->in[rd->cur]);
+			rec->fileno = rd->cur;
 			return MBR_READ_FILE;
 		}
 		rec->bad = NULL;
@@ -744,6 +756,8 @@ mbr_reader_free(mbr_reader *rd)
 	free(rd->f);
 	free(rd->type);
 	free(rd->seen);
+	free(rd->inhdr);
+	free(rd->nextk);
 	free(rd->order);
 	free(rd->hdr);
 	free(rd->kcache);

@@ -62,7 +62,8 @@ int	mbr_reader_open(mbr_reader **rd, const mbr_reader_opts *o,
 int	mbr_reader_start(mbr_reader *rd, mbr_err *err);
 void	mbr_reader_free(mbr_reader *rd);
 /* MBR_READ_REC: rec holds the next record, valid until the next call.
- * MBR_READ_FILE: an input begins; for CSV its header has been read, so
+ * MBR_READ_FILE: an input begins (rec->file and rec->fileno name it;
+ *   nothing else of rec is set); for CSV its header has been read, so
  *   mbr_reader_has tells which columns it has.
  * MBR_READ_END (0): no more input, or an error (err->code set: MBR_EIO
  *   for read errors, MBR_EDATA for a header that cannot be read). */

@@ -1402,7 +1402,7 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	g.m = mbr_tab_new(sizeof(struct mem) +
 	    (size_t)o->nalso * (sizeof(int64_t) + sizeof(uint32_t)));
 	if ((rc = mbr_run_open(&g.run, c, nfiles, files, 1, err)) != MBR_OK)
-		goto out;
+		goto close;	/* what it opened before failing */
 	g.out.w = g.run.w;
 	{
 		static const mbr_split_fns fns = { sizeof(struct paid),
@@ -1419,9 +1419,7 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	rc = MBR_OK;
 	while ((r = mbr_reader_next(g.run.rd, &rec, err)) != MBR_READ_END) {
 		if (r == MBR_READ_FILE) {
-			if ((rc = begin_orders(&g, rec.file ? rec.file :
-			    mbr_reader_filename(g.run.rd,
-			    mbr_reader_current(g.run.rd)), err)) != MBR_OK)
+			if ((rc = begin_orders(&g, rec.file, err)) != MBR_OK)
 				break;
 			if ((rc = mbr_split_input(g.chunks, err)) != MBR_OK)
 				break;
