@@ -350,6 +350,12 @@ parse(struct mbr_chunk *c, long long lim, int guessed)
 		c->len = 0;
 		c->eof = 0;
 	}
+	if (c->buf == NULL) {
+		/* buf + 0 with buf NULL is undefined (clang's UBSan says
+		 * so): a chunk's first parse starts with its room made. */
+		c->cap = 4 * STEP;
+		c->buf = mbr_xmalloc(c->cap);
+	}
 	memset(&rec, 0, sizeof(rec));
 	rec.f = c->f;
 	rec.type = c->type;
