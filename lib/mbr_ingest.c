@@ -408,7 +408,7 @@ convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e,
 {
 	mbr_slice v;
 	const char *why;
-	int exp;
+	int exp, mflags;
 
 	mbr_err_clear(e);
 	o->id = field(g, rec, MBR_F_ORDER_ID);
@@ -454,10 +454,11 @@ convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e,
 		mbr_err_set(e, MBR_EDATA, "amount is missing");
 		return "missing amount";
 	}
-	if (mbr_money_parse(&o->amount, v.p, v.n, (unsigned)exp,
-	    g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0, e) != MBR_OK)
+	mflags = g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0;
+	if (mbr_money_parse(&o->amount, v.p, v.n, (unsigned)exp, mflags, e) !=
+	    MBR_OK)
 		return "bad amount";
-	o->amtext = mbr_money_canonical(v.p, v.n, (unsigned)exp) ? v :
+	o->amtext = mbr_money_canonical(v.p, v.n, (unsigned)exp, mflags) ? v :
 	    (mbr_slice){ NULL, 0 };
 	if (identity(g, rec, &o->member, msg) != 0) {
 		mbr_err_set(e, MBR_EDATA, "no member identity%s%s",
@@ -544,7 +545,7 @@ static int
 emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
     const mbr_rec *rec, mbr_err *err)
 {
-	char amt[MBR_MONEY_LEN], ts[MBR_TIME_LEN + 1];
+	char amt[MBR_MONEY_LEN], ts[MBR_TIME_MAX + 1];
 	mbr_slice v[11];
 	uint8_t t[11];
 	size_t n, i;

@@ -405,13 +405,13 @@ mbr_money_fmt(char *buf, int64_t minor, unsigned exp)
 }
 
 int
-mbr_money_canonical(const char *str, size_t n, unsigned exp)
+mbr_money_canonical(const char *str, size_t n, unsigned exp, int flags)
 {
 	const unsigned char *s = (const unsigned char *)str, *e = s + n;
 	int neg = n > 0 && s[0] == '-', nonzero = 0;
 	size_t k;
 
-	if (exp > EXP_MAX)
+	if (exp > EXP_MAX || (exp > 0 && (flags & MBR_MONEY_DECIMAL_COMMA)))
 		return 0;
 	s += neg;
 	if (s == e || !isdig(*s) || (*s == '0' && e - s > 1 && isdig(s[1])))

@@ -30,11 +30,14 @@ int	mbr_money_parse(int64_t *minor, const char *s, size_t n,
  * buf holds MBR_MONEY_LEN bytes; returns the length. */
 #define MBR_MONEY_LEN 32
 size_t	mbr_money_fmt(char *buf, int64_t minor, unsigned exp);
-/* Whether s, which mbr_money_parse read with exp places, is the text
- * mbr_money_fmt writes for it ("-12.30", "0.05": no sign but a minus,
- * no leading zero, no grouping, exactly exp places, not "-0.00"), so
- * that a program may copy it rather than format it again. */
-int	mbr_money_canonical(const char *s, size_t n, unsigned exp);
+/* Whether s, which mbr_money_parse read with exp places and flags, is
+ * the text mbr_money_fmt writes for it ("-12.30", "0.05": no sign but a
+ * minus, no leading zero, no grouping, exactly exp places, not
+ * "-0.00"), so that a program may copy it rather than format it again.
+ * Under MBR_MONEY_DECIMAL_COMMA a '.' groups thousands, so only an
+ * amount without places ("1234" in JPY) can be. */
+int	mbr_money_canonical(const char *s, size_t n, unsigned exp,
+	    int flags);
 /* Decimals of an ISO 4217 code (CNY 2, JPY 0, KRW 0, BHD 3, ...), -1 if
  * unknown; the code is matched case-insensitively. */
 int	mbr_currency_exp(const char *code, size_t n);

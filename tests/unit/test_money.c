@@ -301,6 +301,16 @@ test_canonical(void)
 		{ "-", 0, 0 }, { ".50", 2, 0 }, { "1.", 0, 0 }, { "1", 2, 0 },
 		{ "1.00", 0, 0 }, { "1,00", 2, 0 },
 	};
+	/* Under --decimal-comma a '.' groups: "1.234" is 1234.000 in a
+	 * 3-place currency (BHD), never to be copied as it is. */
+	static const struct {
+		const char *s;
+		unsigned exp;
+		int want;
+	} dc[] = {
+		{ "1.234", 3, 0 }, { "1.23", 2, 0 }, { "1,23", 2, 0 },
+		{ "1234", 0, 1 }, { "-7", 0, 1 }, { "1.234", 0, 0 },
+	};
 	char buf[MBR_MONEY_LEN];
 	uint64_t x = 88172645463325252ULL;
 	size_t i, n;
@@ -309,8 +319,11 @@ test_canonical(void)
 	int ok = 1;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		T_EQ_I(mbr_money_canonical(c[i].s, strlen(c[i].s), c[i].exp),
-		    c[i].want);
+		T_EQ_I(mbr_money_canonical(c[i].s, strlen(c[i].s), c[i].exp,
+		    0), c[i].want);
+	for (i = 0; i < sizeof(dc) / sizeof(dc[0]); i++)
+		T_EQ_I(mbr_money_canonical(dc[i].s, strlen(dc[i].s), dc[i].exp,
+		    MBR_MONEY_DECIMAL_COMMA), dc[i].want);
 	for (i = 0; i < 100000; i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -321,7 +334,7 @@ test_canonical(void)
 			v = -v;
 		exp = (unsigned)(x >> 7) % 5;
 		n = mbr_money_fmt(buf, v, exp);
-		ok &= mbr_money_canonical(buf, n, exp) == 1;
+		ok &= mbr_money_canonical(buf, n, exp, 0) == 1;
 		ok &= mbr_money_parse(&back, buf, n, exp, 0, NULL) == MBR_OK &&
 		    back == v;
 	}
@@ -331,6 +344,7 @@ test_canonical(void)
 	for (i = 0, ok = 1; i < 100000; i++) {
 		char s[40], f[MBR_MONEY_LEN];
 		size_t k = 0, d, nd;
+		int fl;
 
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -346,9 +360,10 @@ test_canonical(void)
 			s[k++] = '.';
 		for (d = 0; d < exp; d++)
 			s[k++] = (char)('0' + (x >> (40 + 4 * d)) % 10);
-		if (!mbr_money_canonical(s, k, exp))
-			continue;	/* -0.00 */
-		ok &= mbr_money_parse(&v, s, k, exp, 0, NULL) == MBR_OK &&
+		fl = x & 16 ? MBR_MONEY_DECIMAL_COMMA : 0;
+		if (!mbr_money_canonical(s, k, exp, fl))
+			continue;	/* -0.00, or a point read as grouping */
+		ok &= mbr_money_parse(&v, s, k, exp, fl, NULL) == MBR_OK &&
 		    mbr_money_fmt(f, v, exp) == k && memcmp(f, s, k) == 0;
 	}
 	T_OK(ok);
