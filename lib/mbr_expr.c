@@ -458,7 +458,7 @@ fmt_num(const mbr_xval *v, char *buf, size_t size)
 size_t
 mbr_xval_fmt(const mbr_xval *v, char *buf, size_t size)
 {
-	char tmp[MBR_TIME_LEN + 1];
+	char tmp[MBR_TIME_MAX + 1];
 	size_t n;
 
 	switch (v->t) {

@@ -96,13 +96,15 @@ clamp_t(int64_t t)
 	return t;
 }
 
-/* Reads "+HH:MM", "+HHMM", "+HH" (or '-') spanning all of [p, e);
- * returns 0 if it is not one.  Hours up to 23, as RFC 3339 allows. */
+/* Reads "+HH:MM", "+HHMM", "+HH" (or '-') spanning all of [p, e), and
+ * "+HH:MM:SS" or "+HHMMSS", the local mean time of old dates that
+ * mbr_time_fmt writes; returns 0 if it is not one.  Hours up to 23, as
+ * RFC 3339 allows. */
 static int
 parse_off(const unsigned char *p, const unsigned char *e, int32_t *off)
 {
 	size_t n = (size_t)(e - p);
-	int sign, h, m = 0;
+	int sign, h, m = 0, sec = 0, colon;
 
 	if (n < 3 || (p[0] != '+' && p[0] != '-'))
 		return 0;
@@ -111,18 +113,26 @@ parse_off(const unsigned char *p, const unsigned char *e, int32_t *off)
 		return 0;
 	h = (p[1] - '0') * 10 + (p[2] - '0');
 	p += 3;
-	if (n == 6 && *p == ':')
-		p++;
-	else if (n != 5 && n != 3)
+	colon = p < e && *p == ':';
+	if (colon ? n != 6 && n != 9 : n != 3 && n != 5 && n != 7)
 		return 0;
 	if (p < e) {
+		p += colon;
 		if (!mbr_isdigit(p[0]) || !mbr_isdigit(p[1]))
 			return 0;
 		m = (p[0] - '0') * 10 + (p[1] - '0');
+		p += 2;
 	}
-	if (h > 23 || m > 59)
+	if (p < e) {
+		if (colon && *p++ != ':')
+			return 0;
+		if (!mbr_isdigit(p[0]) || !mbr_isdigit(p[1]))
+			return 0;
+		sec = (p[0] - '0') * 10 + (p[1] - '0');
+	}
+	if (h > 23 || m > 59 || sec > 59)
 		return 0;
-	*off = sign * (h * 3600 + m * 60);
+	*off = sign * (h * 3600 + m * 60 + sec);
 	return 1;
 }
 
@@ -729,16 +739,12 @@ put_date(char *p, int64_t day)
 size_t
 mbr_time_fmt(char *buf, mbr_time tm)
 {
-	/* The offset is written to the minute; an offset with seconds
-	 * (local mean time before 1900, e.g. Shanghai's +08:05:43) is cut
-	 * to whole minutes and the clock fields follow it, so the text
-	 * still names the right instant. */
-	int32_t off = tm.off / 60 * 60;
+	int32_t off = tm.off;
 	int64_t local, day, sec;
 	unsigned a;
 	char *p = buf;
 
-	if (off > 99 * 3600 + 59 * 60 || off < -(99 * 3600 + 59 * 60))
+	if (off > 23 * 3600 + 59 * 60 + 59 || off < -(23 * 3600 + 59 * 60 + 59))
 		off = 0;	/* no zone is that far: a bug upstream */
 	local = clamp_t(tm.t) + off;
 	if (local < (int64_t)DAY_MIN * DAY)
@@ -759,6 +765,14 @@ mbr_time_fmt(char *buf, mbr_time tm)
 	p = put2(p, a / 3600);
 	*p++ = ':';
 	p = put2(p, a / 60 % 60);
+	if (a % 60 != 0) {
+		/* Local mean time before the zones (Shanghai's +08:05:43
+		 * until 1901): the offset to the second, as Python's
+		 * isoformat and java.time write it.  Cut to the minute,
+		 * either the instant or the wall clock would move. */
+		*p++ = ':';
+		p = put2(p, a % 60);
+	}
 	*p = '\0';
 	return (size_t)(p - buf);
 }

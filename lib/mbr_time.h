@@ -36,8 +36,9 @@ int32_t	mbr_tz_offset_at(mbr_tz *tz, int64_t t);
 int32_t	mbr_tz_offset_local(mbr_tz *tz, int64_t local);
 
 /* Parses one timestamp.  Accepted forms:
- *   ISO 8601: 2024-11-11T00:00:05+08:00, ...Z, ...+0800, fractions of a
- *     second (dropped), a space instead of T, date only (midnight);
+ *   ISO 8601: 2024-11-11T00:00:05+08:00, ...Z, ...+0800, ...+08:05:43
+ *     (an offset to the second), fractions of a second (dropped), a
+ *     space instead of T, date only (midnight);
  *   YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD HH:MM[:SS], YYYY/M/D too;
  *   M/D/YYYY H:MM[:SS] (US exports);
  *   YYYY年MM月DD日 HH:MM[:SS] (and without the time);
@@ -51,9 +52,12 @@ int	mbr_time_parse(mbr_time *out, const char *s, size_t n, mbr_tz *tz,
 	    mbr_err *err);
 
 /* Writes "2024-11-11T00:00:05+08:00" (or "...Z" never: always an
- * offset, "+00:00" for UTC) to buf, which must hold MBR_TIME_LEN + 1
- * bytes; returns the length (25). */
+ * offset, "+00:00" for UTC) to buf, which must hold MBR_TIME_MAX + 1
+ * bytes; returns the length: MBR_TIME_LEN (25), or 28 for an offset
+ * with seconds, written "+08:05:43" (local mean time of old dates:
+ * never cut to the minute, which would move the instant or the clock). */
 #define MBR_TIME_LEN 25
+#define MBR_TIME_MAX 28
 size_t	mbr_time_fmt(char *buf, mbr_time tm);
 /* Whether s, which mbr_time_parse read as a valid time, is the text
  * mbr_time_fmt writes for that time, so that a program may copy it
