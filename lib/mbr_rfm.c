@@ -1393,11 +1393,8 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	}
 	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
 		goto out;
-	if ((rc = mbr_time_now(&g.asof, c->as_of, g.tz, err)) != MBR_OK) {
-		if (rc == MBR_EDATA)
-			rc = err->code = MBR_EUSAGE;
+	if ((rc = mbr_time_now(&g.asof, c->as_of, g.tz, err)) != MBR_OK)
 		goto out;
-	}
 	g.asof_day = local_day(&g, g.asof.t);
 	g.m = mbr_tab_new(sizeof(struct mem) +
 	    (size_t)o->nalso * (sizeof(int64_t) + sizeof(uint32_t)));

@@ -724,14 +724,8 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	cls_init(&g, &g.k);
 	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
 		goto out;
-	if ((rc = mbr_time_now(&now, c->as_of, g.tz, err)) != MBR_OK) {
-		if (rc == MBR_EDATA) {
-			rc = err->code = MBR_EUSAGE;
-			snprintf(err->msg, sizeof(err->msg), "--as-of: \"%s\" "
-			    "is not a valid time", c->as_of);
-		}
+	if ((rc = mbr_time_now(&now, c->as_of, g.tz, err)) != MBR_OK)
 		goto out;
-	}
 	mbr_expr_setenv(g.k.x, g.tz, now);
 	g.now = now;
 	if (o->split != NULL && mkdir(o->split, 0777) != 0 &&
@@ -783,6 +777,21 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	}
 	if (rc == MBR_OK)
 		rc = err->code;
+	/* No record written from a CSV input with a header (a header
+	 * alone, or nothing kept by --where): the header row is still
+	 * written, so that the next program of the pipeline finds its
+	 * columns (mbr_writer_close writes a declared header). */
+	if (rc == MBR_OK && o->count == MBR_COUNT_NONE && o->split == NULL &&
+	    mbr_writer_count(g.run.w) == 0 &&
+	    mbr_reader_format(g.run.rd) == MBR_FMT_CSV) {
+		size_t nh;
+
+		mbr_reader_header(g.run.rd, &nh);
+		if (nh > 0) {
+			grow_skip(&g);
+			out_header(&g, g.run.w);
+		}
+	}
 	if (rc == MBR_OK && o->count != MBR_COUNT_NONE)
 		rc = write_counts(&g, err);
 	if (rc == MBR_OK && !c->quiet)

@@ -799,10 +799,25 @@ mbr_date_fmt(char *buf, int64_t day)
 int
 mbr_time_now(mbr_time *out, const char *as_of, mbr_tz *tz, mbr_err *err)
 {
+	const unsigned char *s = (const unsigned char *)as_of;
+	size_t n;
+
 	if (as_of == NULL) {
 		out->t = (int64_t)time(NULL);
 		out->off = mbr_tz_offset_at(tz, out->t);
 		return MBR_OK;
 	}
-	return mbr_time_parse(out, as_of, strlen(as_of), tz, err);
+	/* ISO 8601 only: an export's "12/01/2024" is a guess at an order,
+	 * which a pinned "now" must never be. */
+	n = strlen(as_of);
+	if (n < 10 || !mbr_isdigit(s[0]) || !mbr_isdigit(s[1]) ||
+	    !mbr_isdigit(s[2]) || !mbr_isdigit(s[3]) || s[4] != '-' ||
+	    !mbr_isdigit(s[5]) || !mbr_isdigit(s[6]) || s[7] != '-' ||
+	    !mbr_isdigit(s[8]) || !mbr_isdigit(s[9]) ||
+	    (n > 10 && s[10] != 'T' && s[10] != ' ') ||
+	    mbr_time_parse(out, as_of, n, tz, NULL) != MBR_OK)
+		return mbr_err_set(err, MBR_EUSAGE, "--as-of: \"%s\" is not an "
+		    "ISO 8601 time (2024-12-01 or 2024-12-01T00:00:00+08:00)",
+		    as_of);
+	return MBR_OK;
 }

@@ -79,7 +79,10 @@ mbr_time_day(mbr_time tm)
 	int64_t s = tm.t + tm.off;
 	return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
 }
-/* "Now" for --as-of: parses like mbr_time_parse; NULL means the clock. */
+/* "Now" for --as-of: an ISO 8601 date or time (2024-12-01,
+ * 2024-12-01T00:00:00+08:00; without an offset, local to tz), read as
+ * mbr_time_parse reads it; NULL means the clock.  Anything else is
+ * MBR_EUSAGE, naming the option. */
 int	mbr_time_now(mbr_time *out, const char *as_of, mbr_tz *tz,
 	    mbr_err *err);
 #endif

@@ -432,8 +432,21 @@ test_now(void)
 	    MBR_OK);
 	T_EQ_I(tm.t, 1719676800);
 	T_EQ_I(tm.off, 28800);
-	T_EQ_I(mbr_time_now(&tm, "2024-06-31", utc, &err), MBR_EDATA);
-	T_EQ_S(err.msg, "ts \"2024-06-31\" is not a valid time");
+	T_EQ_I(mbr_time_now(&tm, "2024-06-30", sh, &err), MBR_OK);
+	T_EQ_I(tm.t, 1719676800);
+	T_EQ_I(mbr_time_now(&tm, "2024-06-30 01:00", utc, &err), MBR_OK);
+	T_EQ_I(tm.t, 1719709200);
+	/* ISO 8601 only, and the message names the option. */
+	T_EQ_I(mbr_time_now(&tm, "2024-06-31", utc, &err), MBR_EUSAGE);
+	T_EQ_S(err.msg, "--as-of: \"2024-06-31\" is not an ISO 8601 time "
+	    "(2024-12-01 or 2024-12-01T00:00:00+08:00)");
+	T_EQ_I(mbr_time_now(&tm, "06/30/2024", utc, &err), MBR_EUSAGE);
+	T_EQ_I(mbr_time_now(&tm, "2024/06/30", utc, &err), MBR_EUSAGE);
+	T_EQ_I(mbr_time_now(&tm, "20240630", utc, &err), MBR_EUSAGE);
+	T_EQ_I(mbr_time_now(&tm, "1719676800", utc, &err), MBR_EUSAGE);
+	T_EQ_I(mbr_time_now(&tm, "2024年06月30日", utc, &err), MBR_EUSAGE);
+	T_EQ_I(mbr_time_now(&tm, "2024-06-30x", utc, &err), MBR_EUSAGE);
+	T_EQ_I(mbr_time_now(&tm, "", utc, &err), MBR_EUSAGE);
 }
 
 /* mbr_time_canonical: where it says yes, formatting the parsed time
