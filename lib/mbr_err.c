@@ -1,4 +1,6 @@
 /* mbr_err.c: see mbr_err.h. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,17 @@ static const char *progname = "mbr";
 void
 mbr_setprogname(const char *name)
 {
+	int fd;
+
 	progname = name;
+	/* A closed descriptor 0, 1 or 2 would go to the next file opened,
+	 * and stdout's records into the rejects file (prog >&-).  Each is
+	 * opened on /dev/null the wrong way round, read-only for 1 and 2,
+	 * so that writing to it still fails (EBADF) and is reported. */
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) < 0)
+			break;
 }
 
 const char *

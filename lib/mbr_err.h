@@ -1,7 +1,9 @@
 /* mbr_err.h: errors, exit codes and the allocation wrappers.
  *
  * Library code fills an mbr_err and returns its code; only cmd/ prints
- * and exits.  The code doubles as the exit status (DESIGN.md). */
+ * and exits, save for running out of memory (below) and a failed write
+ * (mbr_output_write in mbr_io.h).  The code doubles as the exit status
+ * (DESIGN.md). */
 #ifndef MBR_ERR_H
 #define MBR_ERR_H
 #include <stddef.h>
@@ -37,6 +39,8 @@ int	mbr_err_print(const mbr_err *err);
 /* "prog: " + printf-style message + newline to stderr. */
 void	mbr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The first call of every main: names the program in messages, and
+ * opens a closed standard descriptor on /dev/null (see mbr_err.c). */
 void		 mbr_setprogname(const char *name);
 const char	*mbr_progname(void);
 

@@ -1,13 +1,21 @@
 /* mbr_io.c: see mbr_io.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "mbr_buf.h"
 #include "mbr_io.h"
 
 #define RAWSZ	(256u << 10)
@@ -293,6 +301,26 @@ mbr_input_close(mbr_input *in)
 	free(in);
 }
 
+/* Outputs.
+ *
+ * An atomic output's temporary file is on a list from its creation
+ * until it is renamed or removed, so that an exit on any path (a write
+ * error, mbr_nomem, a usage error found late) removes it: the list is
+ * walked by an atexit handler.  The list is short (a run's outputs) and
+ * its lock is taken at open and close only. */
+struct atomic {
+	char		*tmp;		/* dir/.NAME.tmp.PID */
+	char		*target;	/* what it replaces (a link resolved) */
+	char		*name;		/* target as the user wrote it */
+	pid_t		 pid;		/* whose: not a forked child's */
+	int		 held;		/* closed whole, waiting for release */
+	struct atomic	*next;
+};
+
+static pthread_mutex_t amu = PTHREAD_MUTEX_INITIALIZER;
+static struct atomic *alist;
+static int holding;
+
 struct mbr_output {
 	int		 fd;
 	char		*name;
@@ -302,34 +330,310 @@ struct mbr_output {
 	z_stream	 zs;
 	unsigned char	*zbuf;
 	int		 errnum;	/* first write error */
+	int		 std;		/* standard output, not ours to close */
+	struct atomic	*at;		/* NULL: written in place */
 };
 
+static void
+afree(struct atomic *a)
+{
+	free(a->tmp);
+	free(a->target);
+	free(a->name);
+	free(a);
+}
+
+/* Takes a off the list (under amu). */
+static void
+aunlink_list(struct atomic *a)
+{
+	struct atomic **pp;
+
+	for (pp = &alist; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			return;
+		}
+}
+
+/* Removes a's temporary file and forgets it. */
+static void
+adrop(struct atomic *a)
+{
+	pthread_mutex_lock(&amu);
+	aunlink_list(a);
+	pthread_mutex_unlock(&amu);
+	unlink(a->tmp);
+	afree(a);
+}
+
+/* At exit, by whatever path: no temporary file of this process stays.
+ * Only unlink(2) here, which is safe whichever thread is exiting; the
+ * list stays as it is, so that LeakSanitizer, which looks after this
+ * handler has run, still finds its entries reachable. */
+static void
+atexit_cleanup(void)
+{
+	struct atomic *a;
+	pid_t me = getpid();
+
+	pthread_mutex_lock(&amu);
+	for (a = alist; a != NULL; a = a->next)
+		if (a->pid == me)
+			unlink(a->tmp);
+	pthread_mutex_unlock(&amu);
+}
+
+static int
+ioerr(mbr_err *err, const char *path, int errnum)
+{
+	mbr_err_set(err, MBR_EIO, "%s", strerror(errnum));
+	mbr_err_at(err, path, 0);
+	return MBR_EIO;
+}
+
+/* The directory part of path ("." for none) and the last component. */
+static void
+split_path(const char *path, char **dir, const char **base)
+{
+	const char *sl = strrchr(path, '/');
+
+	if (sl == NULL) {
+		*dir = mbr_xstrdup(".");
+		*base = path;
+	} else {
+		*dir = mbr_xstrndup(path, sl == path ? 1 : (size_t)(sl - path));
+		*base = sl + 1;
+	}
+}
+
+/* 1 if the symbolic link path leads through /proc: /dev/stdout,
+ * /dev/fd/1, /proc/self/fd/1 are descriptors, to be written in place
+ * even when they resolve to a file (2>log: a rename would swap the
+ * file away from under the descriptor, and >>log would lose what it
+ * held). */
+static int
+via_proc(const char *path)
+{
+	char cur[PATH_MAX], link[PATH_MAX], *d, *r;
+	const char *base;
+	ssize_t n;
+	int hops, in;
+
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (hops = 0; hops < 40; hops++) {
+		split_path(cur, &d, &base);
+		r = realpath(d, NULL);
+		in = r != NULL && strncmp(r, "/proc/", 6) == 0;
+		free(r);
+		if (in || (n = readlink(cur, link, sizeof(link) - 1)) < 0) {
+			free(d);
+			return in;
+		}
+		link[n] = '\0';
+		in = snprintf(cur, sizeof(cur), "%s%s%s", link[0] == '/' ?
+		    "" : d, link[0] == '/' ? "" : "/", link) >=
+		    (int)sizeof(cur);
+		free(d);
+		if (in)
+			return 0;	/* no such path: open(2) will say */
+		if (strncmp(cur, "/proc/", 6) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Looks at what an atomic output to path would replace: 0 with *target
+ * (to free) and *st (st_nlink 0: none yet) when it can be done by a
+ * rename, 1 when path is to be written in place, -1 with err set when
+ * it cannot be written at all. */
+static int
+atomic_target(const char *path, char **target, struct stat *old,
+    mbr_err *err)
+{
+	struct stat st;
+	size_t n = strlen(path);
+
+	*target = NULL;
+	memset(old, 0, sizeof(*old));
+	if (n == 0 || path[n - 1] == '/') {
+		ioerr(err, path, n == 0 ? ENOENT : EISDIR);
+		return -1;
+	}
+	if (lstat(path, &st) != 0) {
+		if (errno != ENOENT) {
+			ioerr(err, path, errno);
+			return -1;
+		}
+		/* The directory's existence and permission show when the
+		 * temporary file is created. */
+		*target = mbr_xstrdup(path);
+		return 0;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char *r;
+
+		if (via_proc(path))
+			return 1;
+		/* A dangling link: open(2) creates what it names. */
+		if ((r = realpath(path, NULL)) == NULL || stat(r, &st) != 0) {
+			free(r);
+			return 1;
+		}
+		*target = mbr_xstrdup(r);
+		free(r);
+	} else
+		*target = mbr_xstrdup(path);
+	if (S_ISDIR(st.st_mode)) {
+		ioerr(err, path, EISDIR);
+		free(*target);
+		*target = NULL;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		free(*target);
+		*target = NULL;
+		return 1;
+	}
+	/* A file that could not be written in place is not replaced
+	 * either (a rename needs only the directory's permission). */
+	if (access(*target, W_OK) != 0) {
+		ioerr(err, path, errno);
+		free(*target);
+		*target = NULL;
+		return -1;
+	}
+	*old = st;
+	return 0;
+}
+
 int
-mbr_output_open(mbr_output **outp, const char *path, int gzip,
+mbr_output_check(const char *path, mbr_err *err)
+{
+	char *target, *dir;
+	const char *base;
+	struct stat st;
+	int r;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return MBR_OK;
+	if ((r = atomic_target(path, &target, &st, err)) < 0)
+		return MBR_EIO;
+	if (r > 0)
+		return MBR_OK;
+	split_path(target, &dir, &base);
+	r = access(dir, W_OK | X_OK) == 0 ? MBR_OK : ioerr(err, path, errno);
+	free(dir);
+	free(target);
+	return r;
+}
+
+/* Creates the temporary file for an atomic output to path: its
+ * descriptor, or -1 with err set; *ap NULL when path is to be written
+ * in place. */
+static int
+open_atomic(const char *path, struct atomic **ap, mbr_err *err)
+{
+	static int registered;
+	struct atomic *a, *o;
+	char *target, *dir, pid[24];
+	const char *base;
+	mbr_buf b;
+	struct stat st;
+	int fd, r, tries;
+
+	*ap = NULL;
+	if ((r = atomic_target(path, &target, &st, err)) < 0)
+		return -1;
+	if (r > 0) {
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0666)) < 0)
+			ioerr(err, path, errno);
+		return fd;
+	}
+	split_path(target, &dir, &base);
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	mbr_buf_init(&b);
+	mbr_buf_addf(&b, "%s/.%s.tmp.%s", dir, base, pid);
+	free(dir);
+	a = mbr_xcalloc(1, sizeof(*a));
+	a->tmp = mbr_xstrndup(b.p, b.n);
+	a->target = target;
+	a->name = mbr_xstrdup(path);
+	a->pid = getpid();
+	mbr_buf_release(&b);
+	for (tries = 0; ; tries++) {
+		fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0666);
+		if (fd >= 0 || errno != EEXIST || tries > 0)
+			break;
+		/* Ours, if this run writes the same file twice; otherwise
+		 * left by an earlier process that had our pid and was
+		 * killed: stale. */
+		pthread_mutex_lock(&amu);
+		for (o = alist; o != NULL; o = o->next)
+			if (o->pid == a->pid && strcmp(o->tmp, a->tmp) == 0)
+				break;
+		pthread_mutex_unlock(&amu);
+		if (o != NULL) {
+			mbr_err_set(err, MBR_EIO, "written twice by this run");
+			mbr_err_at(err, path, 0);
+			afree(a);
+			return -1;
+		}
+		unlink(a->tmp);
+	}
+	if (fd < 0) {
+		ioerr(err, path, errno);
+		afree(a);
+		return -1;
+	}
+	/* The old file's owner (where we may: as root) and permissions. */
+	if (st.st_nlink > 0) {
+		(void)fchown(fd, st.st_uid, st.st_gid);
+		(void)fchmod(fd, st.st_mode & 07777);
+	}
+	pthread_mutex_lock(&amu);
+	if (!registered) {
+		registered = 1;
+		atexit(atexit_cleanup);
+	}
+	a->next = alist;
+	alist = a;
+	pthread_mutex_unlock(&amu);
+	*ap = a;
+	return fd;
+}
+int
+mbr_output_open(mbr_output **outp, const char *path, int flags,
     mbr_err *err)
 {
 	mbr_output *out;
+	struct atomic *a = NULL;
 	int fd = 1;
 
 	*outp = NULL;
-	if (path != NULL && strcmp(path, "-") != 0 &&
-	    (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0) {
-		mbr_err_set(err, MBR_EIO, "%s", strerror(errno));
-		mbr_err_at(err, path, 0);
-		return MBR_EIO;
+	if (path != NULL && strcmp(path, "-") != 0) {
+		if (flags & MBR_OUT_ATOMIC)
+			fd = open_atomic(path, &a, err);
+		else if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0666)) < 0)
+			ioerr(err, path, errno);
+		if (fd < 0)
+			return MBR_EIO;
 	}
 	out = mbr_xcalloc(1, sizeof(*out));
 	out->fd = fd;
-	out->name = mbr_xstrdup(fd == 1 ? "stdout" : path);
+	out->std = path == NULL || strcmp(path, "-") == 0;
+	out->at = a;
+	out->name = mbr_xstrdup(out->std ? "stdout" : path);
 	out->buf = mbr_xmalloc(OUTSZ);
-	if (gzip) {
+	if (flags & MBR_OUT_GZIP) {
 		/* Level 6 as gzip(1); the header carries no name and no
 		 * time, so the same records give the same bytes. */
 		if (deflateInit2(&out->zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
 		    Z_DEFAULT_STRATEGY) != Z_OK) {
-			free(out->buf);
-			free(out->name);
-			free(out);
+			mbr_output_discard(out);
 			return mbr_err_set(err, MBR_EIO, "zlib: cannot start");
 		}
 		out->gz = 1;
@@ -337,6 +641,25 @@ mbr_output_open(mbr_output **outp, const char *path, int gzip,
 	}
 	*outp = out;
 	return MBR_OK;
+}
+
+/* A write error before the end: see mbr_output_write.  One thread
+ * reports and exits; another that fails meanwhile (a second output to
+ * the same closed pipe) waits for the exit. */
+static void
+die(const mbr_output *out)
+{
+	static atomic_flag dying = ATOMIC_FLAG_INIT;
+	mbr_err err;
+
+	if (atomic_flag_test_and_set(&dying))
+		for (;;)
+			pause();
+	mbr_err_clear(&err);
+	mbr_err_set(&err, MBR_EIO, "write error: %s", strerror(out->errnum));
+	mbr_err_at(&err, out->name, 0);
+	mbr_err_print(&err);
+	exit(MBR_EIO);		/* atexit_cleanup removes temporary files */
 }
 
 static void
@@ -349,6 +672,14 @@ put(mbr_output *out, const void *p, size_t n)
 		w = write(out->fd, s, n);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* A job runner may hand us a non-blocking pipe:
+			 * wait for room rather than call it an error. */
+			struct pollfd pfd = { out->fd, POLLOUT, 0 };
+
+			(void)poll(&pfd, 1, -1);
+			continue;
+		}
 		if (w <= 0) {
 			out->errnum = w < 0 ? errno : EIO;
 			return;
@@ -375,6 +706,8 @@ flush(mbr_output *out, int finish)
 		out->zs.avail_out = OUTSZ;
 		zr = deflate(&out->zs, finish ? Z_FINISH : Z_NO_FLUSH);
 		put(out, out->zbuf, OUTSZ - out->zs.avail_out);
+		if (out->errnum != 0)
+			break;
 		if (finish ? zr == Z_STREAM_END : out->zs.avail_in == 0)
 			break;
 		if (zr == Z_STREAM_ERROR) {
@@ -385,11 +718,20 @@ flush(mbr_output *out, int finish)
 	out->n = 0;
 }
 
+/* A flush before the end, which may not fail. */
+static void
+flush_or_die(mbr_output *out)
+{
+	flush(out, 0);
+	if (out->errnum != 0)
+		die(out);
+}
+
 void
 mbr_output_write(mbr_output *out, const void *p, size_t n)
 {
 	if (out->n + n > OUTSZ) {
-		flush(out, 0);
+		flush_or_die(out);
 		if (n > OUTSZ) {
 			/* A huge field: compress or write it straight. */
 			if (out->gz) {
@@ -398,12 +740,15 @@ mbr_output_write(mbr_output *out, const void *p, size_t n)
 					size_t k = n > OUTSZ ? OUTSZ : n;
 					memcpy(out->buf, s, k);
 					out->n = k;
-					flush(out, 0);
+					flush_or_die(out);
 					s += k;
 					n -= k;
 				}
-			} else
+			} else {
 				put(out, p, n);
+				if (out->errnum != 0)
+					die(out);
+			}
 			return;
 		}
 	}
@@ -417,7 +762,7 @@ mbr_output_reserve(mbr_output *out, size_t n)
 	if (n > OUTSZ)
 		abort();	/* callers reserve small, bounded room */
 	if (out->n + n > OUTSZ)
-		flush(out, 0);
+		flush_or_die(out);
 	return out->buf + out->n;
 }
 
@@ -427,26 +772,164 @@ mbr_output_commit(mbr_output *out, size_t n)
 	out->n += n;
 }
 
+/* Removes the temporary files other runs left for target: those named
+ * as ours would be but for the pid, whose process is gone.  A pid that
+ * lives may be a run writing the same file now; it is left alone. */
+static void
+sweep(const char *target)
+{
+	char *dir;
+	const char *base;
+	size_t bn;
+	DIR *d;
+	struct dirent *e;
+	pid_t me = getpid();
+
+	split_path(target, &dir, &base);
+	bn = strlen(base);
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			const char *p = e->d_name;
+			long pid = 0;
+
+			if (p[0] != '.' || strncmp(p + 1, base, bn) != 0 ||
+			    strncmp(p + 1 + bn, ".tmp.", 5) != 0)
+				continue;
+			for (p += 1 + bn + 5; *p >= '0' && *p <= '9' &&
+			    pid < 1L << 40; p++)
+				pid = pid * 10 + (*p - '0');
+			if (*p != '\0' || pid <= 0 || pid == (long)me ||
+			    pid >= 1L << 40)
+				continue;
+			if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+				(void)unlinkat(dirfd(d), e->d_name, 0);
+		}
+		closedir(d);
+	}
+	free(dir);
+}
+
+/* Renames a's file over its target; MBR_EIO if that fails (and the
+ * file is removed).  a is freed. */
+static int
+publish(struct atomic *a, mbr_err *err)
+{
+	char *dir;
+	const char *base;
+	int rc = MBR_OK, fd;
+
+	pthread_mutex_lock(&amu);
+	aunlink_list(a);
+	pthread_mutex_unlock(&amu);
+	if (rename(a->tmp, a->target) != 0) {
+		rc = ioerr(err, a->name, errno);
+		unlink(a->tmp);
+		afree(a);
+		return rc;
+	}
+	/* The rename itself is durable once the directory is synced;
+	 * where that cannot be done (some file systems refuse it), the
+	 * file is whole all the same. */
+	split_path(a->target, &dir, &base);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+	sweep(a->target);
+	afree(a);
+	return rc;
+}
+
+/* Frees out and what it holds but its atomic file. */
+static void
+out_free(mbr_output *out)
+{
+	if (out->gz)
+		deflateEnd(&out->zs);
+	free(out->zbuf);
+	free(out->buf);
+	free(out->name);
+	free(out);
+}
+
 int
 mbr_output_close(mbr_output *out, mbr_err *err)
 {
+	struct atomic *a;
 	int rc = MBR_OK;
 
 	if (out == NULL)
 		return MBR_OK;
+	a = out->at;
 	flush(out, 1);
-	if (out->gz)
-		deflateEnd(&out->zs);
-	if (out->fd != 1 && close(out->fd) < 0 && out->errnum == 0)
+	/* fsync before the rename: else a crash soon after may leave the
+	 * new name on an empty file.  A file system that cannot sync
+	 * (EINVAL) is no write error. */
+	if (a != NULL && out->errnum == 0 && fsync(out->fd) != 0 &&
+	    errno != EINVAL)
+		out->errnum = errno;
+	if (!out->std && close(out->fd) < 0 && out->errnum == 0)
 		out->errnum = errno;
 	if (out->errnum != 0) {
 		rc = mbr_err_set(err, MBR_EIO, "write error: %s",
 		    strerror(out->errnum));
 		mbr_err_at(err, out->name, 0);
+		if (a != NULL)
+			adrop(a);
+	} else if (a != NULL) {
+		int held;
+
+		pthread_mutex_lock(&amu);
+		held = a->held = holding;
+		pthread_mutex_unlock(&amu);
+		if (!held)
+			rc = publish(a, err);
 	}
-	free(out->zbuf);
-	free(out->buf);
-	free(out->name);
-	free(out);
+	out_free(out);
 	return rc;
+}
+
+void
+mbr_output_discard(mbr_output *out)
+{
+	if (out == NULL)
+		return;
+	if (!out->std)
+		close(out->fd);
+	if (out->at != NULL)
+		adrop(out->at);
+	out_free(out);
+}
+
+void
+mbr_output_hold(void)
+{
+	pthread_mutex_lock(&amu);
+	holding = 1;
+	pthread_mutex_unlock(&amu);
+}
+
+int
+mbr_output_release(int keep, mbr_err *err)
+{
+	struct atomic *a, *held;
+	pid_t me = getpid();
+	int rc = MBR_OK;
+
+	/* Oldest first: the list holds the newest at its head. */
+	for (;;) {
+		pthread_mutex_lock(&amu);
+		holding = 0;
+		for (held = NULL, a = alist; a != NULL; a = a->next)
+			if (a->held && a->pid == me)
+				held = a;
+		pthread_mutex_unlock(&amu);
+		if (held == NULL)
+			return rc;
+		if (keep && rc == MBR_OK)
+			rc = publish(held, err);
+		else
+			adrop(held);
+	}
 }
