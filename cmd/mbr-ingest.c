@@ -69,8 +69,7 @@ main(int argc, char *argv[])
 			if ((text = mbr_preset_text(optarg)) == NULL)
 				mbr_usage_error(&c, "--show-preset: unknown "
 				    "preset \"%s\"", optarg);
-			fputs(text, stdout);
-			return 0;
+			mbr_cli_print_exit(text);
 		default:
 			fputs(usage_text, stderr);
 			return MBR_EUSAGE;

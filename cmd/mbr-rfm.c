@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mbr_cli.h"
+#include "mbr_io.h"
 #include "mbr_rfm.h"
 
 static const char usage_text[] =
@@ -176,6 +177,11 @@ main(int argc, char *argv[])
 	if (o.sleeping_days > o.churned_days)
 		mbr_usage_error(&c, "--sleeping-days %d is more than "
 		    "--churned-days %d", o.sleeping_days, o.churned_days);
+	/* The thresholds are written last: a path that cannot take them
+	 * fails now, not after the orders are read. */
+	if (o.thresholds != NULL &&
+	    mbr_output_check(o.thresholds, &err) != MBR_OK)
+		return mbr_exit(&err);
 	mbr_rfm_run(&c, &o, argc - optind, argv + optind, &err);
 	return mbr_exit(&err);
 }

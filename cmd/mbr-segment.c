@@ -1,7 +1,10 @@
 /* mbr-segment: segments and tags by rules, over any record stream. */
+#include <sys/stat.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mbr_cli.h"
 #include "mbr_segment.h"
@@ -22,6 +25,22 @@ enum {
 	OPT_SUM,
 	OPT_WHERE
 };
+
+static int
+split_check(const char *dir, mbr_err *err)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		return MBR_OK;	/* mbr-segment makes it, or says why not */
+	if (!S_ISDIR(st.st_mode))
+		errno = ENOTDIR;
+	else if (access(dir, W_OK | X_OK) == 0)
+		return MBR_OK;
+	mbr_err_set(err, MBR_EIO, "%s", strerror(errno));
+	mbr_err_at(err, dir, 0);
+	return MBR_EIO;
+}
 
 int
 main(int argc, char *argv[])
@@ -111,6 +130,14 @@ main(int argc, char *argv[])
 		mbr_usage_error(&c, "--split and --count do not go together");
 	if (o.split != NULL && c.output != NULL)
 		mbr_usage_error(&c, "--split and -o do not go together");
+	/* Its files open as their segments' first records come: a --split
+	 * path that is a file, or a directory that cannot be written to,
+	 * fails now, before any work. */
+	if (o.split != NULL && split_check(o.split, &err) != MBR_OK) {
+		free(src);
+		free(sum);
+		return mbr_exit(&err);
+	}
 	o.src = src;
 	o.sum = sum;
 	mbr_segment_run(&c, &o, argc - optind, argv + optind, &err);

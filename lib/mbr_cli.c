@@ -1,4 +1,5 @@
 /* mbr_cli.c: see mbr_cli.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,8 @@
 
 #include "mbr.h"
 #include "mbr_cli.h"
+#include "mbr_csv.h"
+#include "mbr_io.h"
 
 void
 mbr_usage_error(const mbr_cli *c, const char *fmt, ...)
@@ -117,7 +120,25 @@ mbr_cli_opt(mbr_cli *c, int ch, const char *arg)
 	case MBR_OPT_ENCODING:
 		c->ro.encoding = arg;
 		break;
+	case MBR_OPT_WHITESPACE:
+		c->ro.delim = MBR_CSV_BLANKS;
+		break;
+	case MBR_OPT_COLUMNS:
+		if (*arg == '\0')
+			mbr_usage_error(c, "--columns: no column names");
+		c->ro.columns = arg;
+		break;
+	case MBR_OPT_HEADER_ROW:
+		if (strcmp(arg, "skip") == 0)
+			c->ro.skip_header = 1;
+		else if (strcmp(arg, "use") == 0)
+			c->ro.skip_header = 0;
+		else
+			mbr_usage_error(c, "--header-row: \"%s\" is not use "
+			    "or skip", arg);
+		break;
 	case 'd':
+		/* -d ' ' is --whitespace: runs of blanks */
 		if (strcmp(arg, "\\t") == 0 || strcmp(arg, "tab") == 0)
 			c->ro.delim = '\t';
 		else if (strlen(arg) == 1 && arg[0] != '"' &&
@@ -143,15 +164,25 @@ mbr_cli_opt(mbr_cli *c, int ch, const char *arg)
 		c->decimal_comma = 1;
 		break;
 	case 'h':
-		fputs(c->usage, stdout);
-		exit(0);
+		mbr_cli_print_exit(c->usage);
 	case 'V':
 		printf("%s %s\n", mbr_progname(), MBR_VERSION);
-		exit(0);
+		mbr_cli_print_exit("");
 	default:
 		return 0;
 	}
 	return 1;
+}
+
+void
+mbr_cli_print_exit(const char *text)
+{
+	if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
+		fprintf(stderr, "%s: stdout: write error: %s\n",
+		    mbr_progname(), strerror(errno));
+		exit(MBR_EIO);
+	}
+	exit(0);
 }
 
 int
@@ -162,6 +193,7 @@ mbr_run_open(mbr_run *r, const mbr_cli *c, int nfiles, char *const files[],
 	int rc, fmt;
 
 	memset(r, 0, sizeof(*r));
+	mbr_output_hold();
 	ro.progress = !c->quiet;
 	if ((rc = mbr_reader_open(&r->rd, &ro, nfiles, files, err)) != MBR_OK)
 		return rc;
@@ -178,7 +210,14 @@ mbr_run_open(mbr_run *r, const mbr_cli *c, int nfiles, char *const files[],
 		    err)) != MBR_OK)
 			return rc;
 	}
-	return mbr_rejects_open(&r->rj, c->rejects, c->quiet, err);
+	if ((rc = mbr_rejects_open(&r->rj, c->rejects, c->quiet, err)) !=
+	    MBR_OK && r->w != NULL) {
+		/* Nothing written yet: the -o file stays as it was. */
+		mbr_writer_close(r->w, &(mbr_err){ 0 });
+		r->w = NULL;
+		mbr_output_release(0, NULL);
+	}
+	return rc;
 }
 
 int
@@ -196,6 +235,15 @@ mbr_run_close(mbr_run *r, const mbr_cli *c, mbr_err *err)
 	e2.code = 0;
 	rc2 = mbr_writer_close(r->w, &e2);
 	if (rc2 != MBR_OK && (rc == MBR_OK || rc2 == MBR_EIO)) {
+		*err = e2;
+		rc = rc2;
+	}
+	/* The named files the run wrote replace yesterday's only if it
+	 * ended well; over --max-rejects too it leaves them as they were
+	 * (the rejects file, written in place, tells why). */
+	e2.code = 0;
+	rc2 = mbr_output_release(rc == MBR_OK, &e2);
+	if (rc2 != MBR_OK && rc == MBR_OK) {
 		*err = e2;
 		rc = rc2;
 	}

@@ -27,6 +27,9 @@ enum {
 	MBR_OPT_HELP,
 	MBR_OPT_THREADS,
 	MBR_OPT_VERSION,
+	MBR_OPT_WHITESPACE,
+	MBR_OPT_COLUMNS,
+	MBR_OPT_HEADER_ROW,
 	MBR_OPT_FIRST_OWN	/* a program's own options start here */
 };
 
@@ -34,10 +37,12 @@ enum {
  * its own and then MBR_CLI_LONGOPTS. */
 #define MBR_CLI_LONGOPTS						\
 	{ "as-of",		required_argument, NULL, MBR_OPT_AS_OF }, \
+	{ "columns",		required_argument, NULL, MBR_OPT_COLUMNS }, \
 	{ "decimal-comma",	no_argument,	   NULL, MBR_OPT_DECIMAL_COMMA }, \
 	{ "delimiter",		required_argument, NULL, 'd' },		\
 	{ "encoding",		required_argument, NULL, MBR_OPT_ENCODING }, \
 	{ "gzip",		no_argument,	   NULL, 'z' },		\
+	{ "header-row",		required_argument, NULL, MBR_OPT_HEADER_ROW }, \
 	{ "help",		no_argument,	   NULL, 'h' },		\
 	{ "input-format",	required_argument, NULL, MBR_OPT_INPUT_FORMAT }, \
 	{ "max-rejects",	required_argument, NULL, MBR_OPT_MAX_REJECTS }, \
@@ -48,6 +53,7 @@ enum {
 	{ "threads",		required_argument, NULL, MBR_OPT_THREADS }, \
 	{ "tz",			required_argument, NULL, MBR_OPT_TZ },	\
 	{ "version",		no_argument,	   NULL, 'V' },		\
+	{ "whitespace",		no_argument,	   NULL, MBR_OPT_WHITESPACE }, \
 	{ NULL, 0, NULL, 0 }
 /* The short options they bring. */
 #define MBR_CLI_SHORTOPTS "d:hno:qVz"
@@ -68,8 +74,12 @@ typedef struct {
 } mbr_cli;
 
 /* Handles a shared option; returns 1 if ch was one.  -h and -V print
- * and exit 0. */
+ * and exit 0 (mbr_cli_print_exit). */
 int	mbr_cli_opt(mbr_cli *c, int ch, const char *arg);
+/* Writes text (and whatever else is buffered) to standard output and
+ * exits 0, or 3 with "prog: stdout: write error: ..." when it cannot be
+ * written: --help > /dev/full is no success. */
+void	mbr_cli_print_exit(const char *text) __attribute__((noreturn));
 
 /* The threads to use: --threads, else 2 when the machine has two cores
  * or more, else 1. */
@@ -92,11 +102,18 @@ typedef struct {
 } mbr_run;
 
 /* Opens the inputs, then (if want_writer) the output in the input's
- * format unless --output-format says, then the rejects. */
+ * format unless --output-format says, then the rejects, so that an
+ * unreadable input or an unwritable -o or --rejects file fails before
+ * any work.  Holds the run's named output files (mbr_output_hold):
+ * -o's, and any the program opens with mbr_writer_open until
+ * mbr_run_close. */
 int	mbr_run_open(mbr_run *r, const mbr_cli *c, int nfiles,
 	    char *const files[], int want_writer, mbr_err *err);
 /* Closes all; the rejects summary and limit are judged against the
- * records read.  Returns the first error's code (err filled). */
+ * records read.  Returns the first error's code (err filled), which
+ * is err's own when it comes in set: a run that failed.  Only when the
+ * run ends well do its named output files replace the old ones
+ * (mbr_output_release); the rejects file is written in place. */
 int	mbr_run_close(mbr_run *r, const mbr_cli *c, mbr_err *err);
 /* For cmd/: prints err if set, returns the exit status. */
 int	mbr_exit(const mbr_err *err);

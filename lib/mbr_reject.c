@@ -37,6 +37,10 @@ mbr_rejects_open(mbr_rejects **rjp, const char *path, int quiet,
 
 	*rjp = NULL;
 	if (path != NULL) {
+		/* Written in place, not atomically: the rejects are the
+		 * account of this run, wanted most when it fails (over
+		 * --max-rejects), and a run killed halfway should leave its
+		 * partial account, not yesterday's whole one. */
 		if ((rc = mbr_output_open(&rj->out, path, 0, err)) != MBR_OK) {
 			free(rj);
 			return rc;

@@ -49,7 +49,8 @@ mbr_writer_open(mbr_writer **wp, const char *path, int format, int gzip,
 
 	*wp = NULL;
 	w = mbr_xcalloc(1, sizeof(*w));
-	if ((rc = mbr_output_open(&w->out, path, gzip, err)) != MBR_OK) {
+	if ((rc = mbr_output_open(&w->out, path, (gzip ? MBR_OUT_GZIP : 0) |
+	    MBR_OUT_ATOMIC, err)) != MBR_OK) {
 		free(w);
 		return rc;
 	}

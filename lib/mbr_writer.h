@@ -16,8 +16,11 @@
 
 typedef struct mbr_writer mbr_writer;
 
-/* path NULL or "-": stdout.  format MBR_FMT_CSV or _NDJSON.  delim is
- * the CSV separator (0 for ','). */
+/* path NULL or "-": stdout.  format MBR_FMT_CSV or _NDJSON.  gzip: -z.
+ * delim is the CSV separator (0 for ',').  A named file is a complete
+ * product, written atomically (MBR_OUT_ATOMIC in mbr_io.h): it replaces
+ * the file of that name at mbr_writer_close, or, in a run, when the run
+ * ends well (mbr_run_close); a failed run leaves the old one. */
 int	mbr_writer_open(mbr_writer **w, const char *path, int format,
 	    int gzip, int delim, mbr_err *err);
 /* Declares the CSV header (ignored for NDJSON); before the first
@@ -58,7 +61,8 @@ int	mbr_writer_row(mbr_writer *w, const mbr_slice *vals,
 size_t	mbr_writer_names(const mbr_writer *w);
 /* Writes the CSV header if no record was written (so that an empty
  * result is still a valid CSV), flushes, closes; MBR_EIO on a write
- * error.  Frees w. */
+ * error at the end (one before it ends the program: mbr_io.h).  Frees
+ * w. */
 int	mbr_writer_close(mbr_writer *w, mbr_err *err);
 /* A writer with w's format, separator and header names that keeps its
  * records in memory, so that blocks of records can be formatted on
