@@ -2,7 +2,9 @@
  *
  * The input is one line.  Checked: mbr_ndjson_parse accepts exactly
  * what jansson (mbr_ndjson_ref_parse) accepts, except a number too
- * large for a double, valid JSON that jansson calls an overflow; when
+ * large for a double, valid JSON that jansson calls an overflow, and a
+ * line holding a NUL byte, which only jansson accepts (and ours must
+ * reject); when
  * both accept, each key has, as jansson resolves duplicates (the last
  * value wins), the same type, and strings, true, false and null the
  * same bytes; every slice lies in the line or the scratch space; every
@@ -74,6 +76,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rr = mbr_ndjson_ref_parse(in, size, &ref, &er);
 	if (ro != MBR_OK)
 		goodmsg(eo.msg, size);
+	/* jansson takes a NUL byte between tokens for the end of the
+	 * text and accepts what comes before; JSON has no place for one,
+	 * and ours rejects it. */
+	if (memchr(in, '\0', size) != NULL) {
+		FUZZ_CHECK(ro != MBR_OK);
+		rr = ro;
+	}
 	if (ro != MBR_OK && rr == MBR_OK) {
 		fprintf(stderr, "rejected what jansson accepts: %s\n", eo.msg);
 		abort();
