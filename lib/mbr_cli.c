@@ -128,6 +128,27 @@ mbr_cli_opt(mbr_cli *c, int ch, const char *arg)
 			mbr_usage_error(c, "--columns: no column names");
 		c->ro.columns = arg;
 		break;
+	case MBR_OPT_WIDTHS: {
+		const char *p = arg;
+		char *e;
+		unsigned long w;
+
+		c->ro.nwidths = 0;
+		for (;;) {
+			w = strtoul(p, &e, 10);
+			if (e == p || *p < '0' || *p > '9' || w == 0 ||
+			    w > 1000000 || (*e != ',' && *e != '\0') ||
+			    c->ro.nwidths == MBR_MAXWIDTHS)
+				mbr_usage_error(c, "--widths: \"%s\" is not a "
+				    "list of column widths (6,10,8)", arg);
+			c->widths[c->ro.nwidths++] = (unsigned)w;
+			if (*e == '\0')
+				break;
+			p = e + 1;
+		}
+		c->ro.widths = c->widths;
+		break;
+	}
 	case MBR_OPT_HEADER_ROW:
 		if (strcmp(arg, "skip") == 0)
 			c->ro.skip_header = 1;

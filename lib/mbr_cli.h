@@ -30,6 +30,7 @@ enum {
 	MBR_OPT_WHITESPACE,
 	MBR_OPT_COLUMNS,
 	MBR_OPT_HEADER_ROW,
+	MBR_OPT_WIDTHS,
 	MBR_OPT_FIRST_OWN	/* a program's own options start here */
 };
 
@@ -54,9 +55,12 @@ enum {
 	{ "tz",			required_argument, NULL, MBR_OPT_TZ },	\
 	{ "version",		no_argument,	   NULL, 'V' },		\
 	{ "whitespace",		no_argument,	   NULL, MBR_OPT_WHITESPACE }, \
+	{ "widths",		required_argument, NULL, MBR_OPT_WIDTHS }, \
 	{ NULL, 0, NULL, 0 }
 /* The short options they bring. */
 #define MBR_CLI_SHORTOPTS "d:hno:qVz"
+
+#define MBR_MAXWIDTHS 1024
 
 typedef struct {
 	mbr_reader_opts	 ro;
@@ -70,6 +74,7 @@ typedef struct {
 	int		 quiet;
 	int		 decimal_comma;
 	int		 threads;	/* --threads; 0: the default */
+	unsigned	 widths[MBR_MAXWIDTHS];	/* --widths */
 	const char	*usage;		/* the program's usage text */
 } mbr_cli;
 

@@ -47,6 +47,8 @@ mbr_csvrec_init(mbr_csvrec *r)
 	r->skipped = 0;
 	r->raw = NULL;
 	r->rawn = 0;
+	r->widths = NULL;
+	r->nwidths = 0;
 	mbr_buf_init(&r->rawbuf);
 	mbr_buf_init(&r->ref);
 }
@@ -477,6 +479,137 @@ done:
 	return (long)used;
 }
 
+/* MBR_CSV_BLANKS: the next line's words, split at runs of blanks
+ * (space, tab, CR); lines of blanks alone are blank lines. */
+static long
+blanks_next(char *p, size_t n, int eof, mbr_csvrec *r)
+{
+	size_t s = 0, le, i;
+	const char *nl;
+
+	for (;;) {
+		nl = memchr(p + s, '\n', n - s);
+		if (nl == NULL && !eof)
+			return 0;
+		le = nl != NULL ? (size_t)(nl - p) : n;
+		for (i = s; i < le; i++)
+			if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+				break;
+		if (i < le)
+			break;
+		if (nl == NULL)
+			return 0;	/* blanks to the end */
+		s = le + 1;
+		r->skipped++;
+	}
+	r->raw = p + s;
+	r->rawn = le - s;
+	while (r->rawn > 0 && p[s + r->rawn - 1] == '\r')
+		r->rawn--;
+	r->nlines = 1;
+	while (i < le) {
+		size_t b = i;
+
+		while (i < le && p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			i++;
+		addfield(r, p + b, i - b);
+		while (i < le && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+			i++;
+	}
+	return (long)(nl != NULL ? le + 1 : n);
+}
+
+/* The display columns of the character at p (of n bytes), and its
+ * length in *len: two for the wide East Asian ranges, one for the rest
+ * and for a byte that begins no valid character. */
+static unsigned
+colwidth(const unsigned char *p, size_t n, size_t *len)
+{
+	uint32_t c;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4) {
+		*len = 1;
+		return 1;
+	}
+	*len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (*len > n) {
+		*len = 1;
+		return 1;
+	}
+	if (*len == 2)
+		return 1;
+	c = *len == 3 ? (uint32_t)(p[0] & 0x0f) << 12 |
+	    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f) :
+	    (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+	    (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd) ?
+	    2 : 1;
+}
+
+static int
+isblank_(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* MBR_CSV_WIDTHS: the next line cut at r->widths; text past the last
+ * width is one more field, which the reader rejects. */
+static long
+widths_next(char *p, size_t n, int eof, mbr_csvrec *r)
+{
+	size_t s = 0, le, i, k, len;
+	const char *nl;
+
+	for (;;) {
+		nl = memchr(p + s, '\n', n - s);
+		if (nl == NULL && !eof)
+			return 0;
+		le = nl != NULL ? (size_t)(nl - p) : n;
+		for (i = s; i < le && isblank_(p[i]); i++)
+			continue;
+		if (i < le)
+			break;
+		if (nl == NULL)
+			return 0;	/* blanks to the end */
+		s = le + 1;
+		r->skipped++;
+	}
+	r->raw = p + s;
+	r->rawn = le - s;
+	while (r->rawn > 0 && p[s + r->rawn - 1] == '\r')
+		r->rawn--;
+	le = s + r->rawn;
+	r->nlines = 1;
+	for (i = s, k = 0; k <= r->nwidths; k++) {
+		size_t b = i, e;
+		unsigned w = 0;
+
+		if (k == r->nwidths) {
+			if (i == le)
+				break;
+			e = le;		/* past the last width */
+		} else {
+			while (i < le && w < r->widths[k]) {
+				w += colwidth((const unsigned char *)p + i,
+				    le - i, &len);
+				i += len;
+			}
+			e = i;
+		}
+		while (b < e && isblank_(p[b]))
+			b++;
+		while (e > b && isblank_(p[e - 1]))
+			e--;
+		addfield(r, p + b, e - b);
+		if (k == r->nwidths)
+			break;
+	}
+	return (long)(nl != NULL ? (size_t)(nl - p) + 1 : n);
+}
+
 long
 mbr_csv_next(char *p, size_t n, int eof, int delim, mbr_csvrec *r,
     mbr_err *err)
@@ -486,6 +619,10 @@ mbr_csv_next(char *p, size_t n, int eof, int delim, mbr_csvrec *r,
 
 	r->nf = 0;
 	r->skipped = 0;
+	if (delim == MBR_CSV_BLANKS)
+		return blanks_next(p, n, eof, r);
+	if (delim == MBR_CSV_WIDTHS)
+		return widths_next(p, n, eof, r);
 	if (n > 0 && (p[0] == '\n' || p[0] == '\r'))
 		s = skipblank(p, n, &r->skipped);
 	if (s == n)

@@ -32,6 +32,8 @@ typedef struct mbr_csvrec_ {
 	size_t		 rawn;		/* without its line end (see mbr_csv_next) */
 	mbr_buf		 rawbuf;	/* raw copy when the record had quotes */
 	mbr_buf		 ref;		/* mbr_csv_ref_next's field storage */
+	const unsigned	*widths;	/* MBR_CSV_WIDTHS: the caller's */
+	size_t		 nwidths;
 } mbr_csvrec;
 
 void	mbr_csvrec_init(mbr_csvrec *r);
@@ -55,7 +57,18 @@ void	mbr_csvrec_release(mbr_csvrec *r);
  *        describe the unterminated record.
  * Without eof, a record must end with a line end inside p[0..n); with
  * eof, the last line needs none.  delim is the field separator
- * (',' ';' '\t' '|'). */
+ * (',' ';' '\t' '|'), or MBR_CSV_BLANKS: each line a record whose
+ * fields are split at runs of blanks (space, tab), leading and trailing
+ * ones ignored, quotes plain characters (CDNOW's aligned columns, old
+ * POS logs). */
+#define MBR_CSV_BLANKS ' '
+/* delim MBR_CSV_WIDTHS: each line a record cut into fields of r->widths
+ * display columns each (a wide CJK character takes two, as in a GBK
+ * file's bytes; a tab is one), blanks around a field trimmed; a short
+ * line's missing fields are empty, and text past the last width makes
+ * the return -(bytes consumed) with err set ("line is longer than the
+ * widths"): a bad record, not a lost one. */
+#define MBR_CSV_WIDTHS 1
 long	mbr_csv_next(char *p, size_t n, int eof, int delim, mbr_csvrec *r,
 	    mbr_err *err);
 

@@ -15,7 +15,7 @@
 #include "mbr_tab.h"
 #include "mbr_time.h"
 
-#define MAXCAND	8
+#define MAXCAND	MBR_PRESET_MAXCOLS
 
 /* Columns of one input, resolved against its header once. */
 struct cols {
@@ -114,6 +114,7 @@ struct ing {
 	int			 own;	/* the input has columns of its own
 					 * to pass through (choose_writer) */
 	mbr_buf			 fpbuf, key, tmp, msg;
+	mbr_buf			 made[MBR_F_N];	/* joined, @line */
 	uint64_t		 written;
 	/* Orders to write, handed to a second thread (see emit_later) */
 	mbr_pipe		*pipe;
@@ -277,10 +278,45 @@ get(const mbr_rec *rec, const int *cand, int n)
 	return get_which(rec, cand, n, &which);
 }
 
+/* A made field (mbr_preset.h): the row's place, or its columns joined;
+ * absent when every joined column is.  Made in g, so the caller reads
+ * on one thread (see pass). */
+static mbr_slice
+made(struct ing *g, const mbr_rec *rec, int f)
+{
+	mbr_buf *b = &g->made[f];
+	const char *name, *sl;
+	int i, any = 0;
+
+	mbr_buf_reset(b);
+	if (g->p->at_line[f]) {
+		name = rec->file;
+		if ((sl = strrchr(name, '/')) != NULL)
+			name = sl + 1;
+		mbr_buf_addf(b, "%s:%lu", name, rec->line);
+		return (mbr_slice){ b->p, b->n };
+	}
+	for (i = 0; i < g->cols.nf[f]; i++) {
+		mbr_slice v = get(rec, &g->cols.f[f][i], 1);
+
+		if (i > 0)
+			mbr_buf_add(b, g->p->join[f], strlen(g->p->join[f]));
+		if (v.p != NULL) {
+			mbr_buf_add(b, v.p, v.n);
+			any = 1;
+		}
+	}
+	return any ? (mbr_slice){ b->p, b->n } : (mbr_slice){ NULL, 0 };
+}
+
 static mbr_slice
 field(struct ing *g, const mbr_rec *rec, int f)
 {
-	mbr_slice v = get(rec, g->cols.f[f], g->cols.nf[f]);
+	mbr_slice v;
+
+	if (g->p->made && (g->p->at_line[f] || g->p->join[f] != NULL))
+		return made(g, rec, f);
+	v = get(rec, g->cols.f[f], g->cols.nf[f]);
 
 	if (v.p == NULL && g->p->constant[f] != NULL)
 		v = (mbr_slice){ g->p->constant[f], strlen(g->p->constant[f]) };
@@ -1357,8 +1393,21 @@ check_columns(struct ing *g, const char *file, mbr_err *err)
 	for (i = 0; i < sizeof(need) / sizeof(need[0]) + 2; i++) {
 		int f = i < 2 ? need[i] : i == 2 ? MBR_F_AMOUNT : MBR_F_STATUS;
 
-		if (p->constant[f] != NULL)
+		if (p->constant[f] != NULL || p->at_line[f])
 			continue;
+		if (p->join[f] != NULL) {
+			/* every column joined */
+			for (k = 0; k < (size_t)g->cols.nf[f]; k++)
+				if (!mbr_reader_has(rd, g->cols.f[f][k])) {
+					mbr_err_set(err, MBR_EUSAGE, "missing "
+					    "column \"%s\" (preset %s: %s "
+					    "joins it)", p->cols[f].v[k],
+					    p->name, mbr_field_names[f]);
+					mbr_err_at(err, file, 0);
+					return MBR_EUSAGE;
+				}
+			continue;
+		}
 		if (f == MBR_F_STATUS && p->default_status >= 0)
 			continue;
 		if (f == MBR_F_AMOUNT && g->cols.nf[MBR_F_AMOUNT] == 0)
@@ -1488,7 +1537,9 @@ pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 		if (r == MBR_READ_FILE) {
 			if ((rc = begin_file(g, err)) != MBR_OK)
 				break;
-			if (!g->plan && !g->p->line_items && g->split != NULL &&
+			/* made fields are made in g, on one thread */
+			if (!g->plan && !g->p->line_items && !g->p->made &&
+			    g->split != NULL &&
 			    mbr_split_cuts(g->split) &&
 			    (rc = split_file(g, err)) != MBR_OK)
 				break;
@@ -1596,6 +1647,8 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 	mbr_buf_init(&g.key);
 	mbr_buf_init(&g.tmp);
 	mbr_buf_init(&g.msg);
+	for (i = 0; i < MBR_F_N; i++)
+		mbr_buf_init(&g.made[i]);
 
 	/* Size the order-id set for the input at once, so that it is not
 	 * rebuilt again and again as it grows.  One file is sized when it
@@ -1680,6 +1733,8 @@ out:
 	mbr_buf_release(&g.key);
 	mbr_buf_release(&g.tmp);
 	mbr_buf_release(&g.msg);
+	for (i = 0; i < MBR_F_N; i++)
+		mbr_buf_release(&g.made[i]);
 	for (i = 0; i < g.nbuiltin; i++)
 		mbr_preset_free(g.builtin[i]);
 	mbr_preset_free(g.forced);

@@ -261,6 +261,13 @@ field_of(const char *s)
 	return -1;
 }
 
+/* Whether a map gives field f: columns, made, or a constant. */
+static int
+given(const mbr_preset *p, int f)
+{
+	return p->cols[f].n > 0 || p->at_line[f] || p->constant[f] != NULL;
+}
+
 static int
 parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 {
@@ -296,8 +303,40 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 		if ((f = field_of(k)) < 0 || f == MBR_F_MEMBER_ID)
 			return mbr_err_set(err, MBR_EUSAGE, "%s: fields: "
 			    "\"%s\" is not an order field", name, k);
-		if ((rc = strv_get(&p->cols[f], v, k, name, err)) != MBR_OK)
+		if (json_is_string(v) &&
+		    strcmp(json_string_value(v), "@line") == 0) {
+			p->at_line[f] = 1;
+			p->made = 1;
+			continue;
+		}
+		if (json_is_object(v)) {
+			json_t *sep = json_object_get(v, "sep");
+			const char *jk;
+			json_t *jv;
+
+			json_object_foreach(v, jk, jv)
+				if (strcmp(jk, "join") != 0 &&
+				    strcmp(jk, "sep") != 0)
+					return mbr_err_set(err, MBR_EUSAGE,
+					    "%s: fields: %s: unknown key "
+					    "\"%s\" (join, sep)", name, k, jk);
+			if (sep != NULL && !json_is_string(sep))
+				return mbr_err_set(err, MBR_EUSAGE, "%s: "
+				    "fields: %s: sep must be a string", name,
+				    k);
+			if ((rc = strv_get(&p->cols[f], json_object_get(v,
+			    "join"), "join", name, err)) != MBR_OK)
+				return rc;
+			p->join[f] = mbr_xstrdup(sep != NULL ?
+			    json_string_value(sep) : "-");
+			p->made = 1;
+		} else if ((rc = strv_get(&p->cols[f], v, k, name, err)) !=
+		    MBR_OK)
 			return rc;
+		if (p->cols[f].n > MBR_PRESET_MAXCOLS)
+			return mbr_err_set(err, MBR_EUSAGE, "%s: fields: %s "
+			    "names %zu columns, more than %d", name, k,
+			    p->cols[f].n, MBR_PRESET_MAXCOLS);
 	}
 	json_object_foreach(json_object_get(root, "constants"), k, v) {
 		if ((f = field_of(k)) < 0 || !json_is_string(v))
@@ -354,17 +393,17 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 	    (p->default_status = status_of(json_string_value(j))) < 0))
 		return mbr_err_set(err, MBR_EUSAGE, "%s: default_status must "
 		    "be paid, refunded, cancelled or pending", name);
-	if (p->cols[MBR_F_ORDER_ID].n == 0)
+	if (!given(p, MBR_F_ORDER_ID))
 		return mbr_err_set(err, MBR_EUSAGE, "%s: fields: order_id "
-		    "is required", name);
-	if (p->cols[MBR_F_TS].n == 0)
+		    "is required (a column, or \"@line\")", name);
+	if (!given(p, MBR_F_TS))
 		return mbr_err_set(err, MBR_EUSAGE, "%s: fields: ts is "
 		    "required", name);
-	if (p->cols[MBR_F_AMOUNT].n == 0 && (p->cols[MBR_F_QUANTITY].n == 0 ||
-	    p->cols[MBR_F_PRICE].n == 0))
+	if (!given(p, MBR_F_AMOUNT) && (!given(p, MBR_F_QUANTITY) ||
+	    !given(p, MBR_F_PRICE)))
 		return mbr_err_set(err, MBR_EUSAGE, "%s: fields: amount, or "
 		    "quantity and price, are required", name);
-	if (p->cols[MBR_F_STATUS].n == 0 && p->default_status < 0)
+	if (!given(p, MBR_F_STATUS) && p->default_status < 0)
 		return mbr_err_set(err, MBR_EUSAGE, "%s: fields: status, or "
 		    "a default_status, is required", name);
 	return MBR_OK;
@@ -437,6 +476,7 @@ mbr_preset_free(mbr_preset *p)
 	for (i = 0; i < MBR_F_N; i++) {
 		strv_free(&p->cols[i]);
 		free(p->constant[i]);
+		free(p->join[i]);
 	}
 	for (i = 0; i < p->nident; i++) {
 		free(p->ident[i].platform);

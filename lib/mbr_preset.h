@@ -21,7 +21,11 @@
  *     "keep": false }               pass unmapped columns through
  *
  * A field maps to one column or a list of candidates: the first
- * non-empty one in the row is used. */
+ * non-empty one in the row is used.  Or it is made: "@line" is the
+ * row's place, "orders.csv:12" (the file's name without its directory,
+ * and the row's first line), for exports without an order id; and
+ * {"join": ["Invoice", "StockCode"], "sep": "-"} joins the columns'
+ * values (sep "-" when not given). */
 #ifndef MBR_PRESET_H
 #define MBR_PRESET_H
 #include <stddef.h>
@@ -61,6 +65,9 @@ typedef struct {
 	char		*why;		/* for MBR_ST_REJECT */
 } mbr_status_rule;
 
+/* Columns a field may name: candidates or joined. */
+#define MBR_PRESET_MAXCOLS 8
+
 typedef struct {
 	char		*name;
 	mbr_strv	 detect;
@@ -68,6 +75,9 @@ typedef struct {
 	int		 keep;
 	mbr_strv	 cols[MBR_F_N];
 	char		*constant[MBR_F_N];
+	char		*join[MBR_F_N];	/* non-NULL: cols joined with it */
+	unsigned char	 at_line[MBR_F_N];	/* "@line" */
+	int		 made;		/* some field is joined or @line */
 	mbr_ident_rule	*ident;
 	size_t		 nident;
 	mbr_status_rule	*status;	/* value -> status */

@@ -48,6 +48,8 @@ struct mbr_reader {
 	 * so that a header of n names is read in time linear in n. */
 	unsigned	*inhdr;
 	unsigned	 hdrgen;
+	mbr_slice	*colv;		/* --columns: the names */
+	size_t		 ncolv;
 	/* nextk[col]: the suffix to try next for a repeat of col's name,
 	 * so that the k-th repeat is not probed past the k-1 before it */
 	int		*nextk;
@@ -240,7 +242,8 @@ static int
 start_input(mbr_reader *rd, mbr_err *err)
 {
 	const char *name = mbr_input_name(rd->in[rd->cur]);
-	size_t i;
+	const mbr_slice *hf;
+	size_t i, nhf;
 	long r;
 	int rc;
 
@@ -274,11 +277,27 @@ start_input(mbr_reader *rd, mbr_err *err)
 	if (rd->fmt == MBR_FMT_NDJSON)
 		return MBR_OK;
 
-	/* The header: the first record. */
+	/* --header-row skip: the first line is no data (a title above
+	 * the header, or a header --columns replaces), whatever it holds. */
+	while (rd->o.skip_header) {
+		char *nl = memchr(rd->buf + rd->beg, '\n', rd->end - rd->beg);
+
+		if (nl != NULL || rd->ieof) {
+			rd->beg = nl != NULL ? (size_t)(nl - rd->buf) + 1 :
+			    rd->end;
+			rd->line++;
+			break;
+		}
+		if ((rc = refill(rd, err)) != MBR_OK)
+			return rc;
+	}
+	/* The header: the first record, unless --columns names the
+	 * columns. */
 	for (;;) {
 		char *p = rd->buf + rd->beg;
 		size_t n = rd->end - rd->beg, lend;
 		int delim = rd->o.delim;
+		int own = rd->o.columns == NULL;
 
 		if (delim == 0) {
 			char *nl = memchr(p, '\n', n);
@@ -290,6 +309,10 @@ start_input(mbr_reader *rd, mbr_err *err)
 			}
 			lend = nl ? (size_t)(nl - p) : n;
 			delim = mbr_csv_sniff(p, lend);
+		}
+		if (!own) {
+			rd->delim = delim;
+			break;
 		}
 		r = mbr_csv_next(p, n, rd->ieof, delim, &rd->crec, err);
 		if (r == 0 && !rd->ieof) {
@@ -313,15 +336,29 @@ start_input(mbr_reader *rd, mbr_err *err)
 			mbr_err_at(err, name, rd->line);
 			return MBR_EDATA;
 		}
+		if (delim == MBR_CSV_WIDTHS &&
+		    rd->crec.nf > rd->crec.nwidths) {
+			mbr_err_set(err, MBR_EDATA, "header is longer than "
+			    "the widths (%zu columns)", rd->crec.nwidths);
+			mbr_err_at(err, name, rd->line);
+			return MBR_EDATA;
+		}
 		rd->line += rd->crec.nlines;
 		rd->beg += (size_t)r;
 		break;
 	}
-	rd->hdr = mbr_xrealloc(rd->hdr, (rd->crec.nf + 1) * sizeof(int));
+	if (rd->o.columns != NULL) {
+		hf = rd->colv;
+		nhf = rd->ncolv;
+	} else {
+		hf = rd->crec.f;
+		nhf = rd->crec.nf;
+	}
+	rd->hdr = mbr_xrealloc(rd->hdr, (nhf + 1) * sizeof(int));
 	rd->hdrgen++;
-	for (i = 0; i < rd->crec.nf; i++) {
-		const char *s = rd->crec.f[i].p;
-		size_t n = rd->crec.f[i].n;
+	for (i = 0; i < nhf; i++) {
+		const char *s = hf[i].p;
+		size_t n = hf[i].n;
 		int col, base;
 
 		while (n > 0 && (*s == ' ' || *s == '\t'))
@@ -407,6 +444,17 @@ check_text(const char *p, size_t n, char *why, size_t nwhy)
 	return NULL;
 }
 
+static unsigned
+sum_widths(const mbr_csvrec *cr)
+{
+	unsigned t = 0;
+	size_t i;
+
+	for (i = 0; i < cr->nwidths; i++)
+		t += cr->widths[i];
+	return t;
+}
+
 int
 mbr_reader_csvrec(const mbr_reader *rd, long r, const mbr_csvrec *cr,
     int clean, mbr_slice *f, mbr_rec *rec, char *why, size_t nwhy)
@@ -429,6 +477,12 @@ mbr_reader_csvrec(const mbr_reader *rd, long r, const mbr_csvrec *cr,
 	if (!clean && (rec->bad = check_text(cr->raw, cr->rawn, why, nwhy)) !=
 	    NULL)
 		return 0;
+	if (rd->delim == MBR_CSV_WIDTHS && cr->nf > cr->nwidths) {
+		snprintf(why, nwhy, "line is longer than the widths (text "
+		    "after display column %u)", sum_widths(cr));
+		rec->bad = "longer than the widths";
+		return 0;
+	}
 	if (cr->nf != rd->nhdr) {
 		snprintf(why, nwhy, "row has %zu field%s, header has %zu",
 		    cr->nf, cr->nf == 1 ? "" : "s", rd->nhdr);
@@ -632,8 +686,11 @@ mbr_reader_plain(const mbr_reader *rd, long long *off, unsigned long *line)
 {
 	int fd;
 
+	/* (fixed widths are cut on one thread: a chunk's records know
+	 * nothing of them) */
 	if (rd->cur >= rd->nin || rd->started != 2 ||
 	    rd->fmt != MBR_FMT_CSV || rd->nhdr == 0 ||
+	    rd->delim == MBR_CSV_WIDTHS ||
 	    (fd = mbr_input_plain(rd->in[rd->cur], off)) < 0)
 		return -1;
 	*off -= (long long)(rd->end - rd->beg);
@@ -724,9 +781,34 @@ mbr_reader_open(mbr_reader **rdp, const mbr_reader_opts *o, int nfiles,
 			return rc;
 		}
 	rd->cols = mbr_tab_new(sizeof(int));
+	if (o->columns != NULL) {
+		const char *p = o->columns, *q;
+
+		/* "a,b,c": blanks around a name are trimmed by the
+		 * header's own rule */
+		size_t k = 1;
+
+		for (q = p; (q = strchr(q, ',')) != NULL; q++)
+			k++;
+		rd->colv = mbr_xcalloc(k, sizeof(*rd->colv));
+		for (;; p = q + 1) {
+			q = strchr(p, ',');
+			if (q == NULL)
+				q = p + strlen(p);
+			rd->colv[rd->ncolv++] = (mbr_slice){ p,
+			    (size_t)(q - p) };
+			if (*q == '\0')
+				break;
+		}
+	}
 	rd->cap = BLOCK;
 	rd->buf = mbr_xmalloc(rd->cap);
 	mbr_csvrec_init(&rd->crec);
+	if (o->widths != NULL) {
+		rd->o.delim = MBR_CSV_WIDTHS;
+		rd->crec.widths = o->widths;
+		rd->crec.nwidths = o->nwidths;
+	}
 	mbr_jrec_init(&rd->jrec);
 	rd->tty = o->progress && isatty(2);
 	clock_gettime(CLOCK_MONOTONIC, &rd->t0);
@@ -757,6 +839,7 @@ mbr_reader_free(mbr_reader *rd)
 	free(rd->type);
 	free(rd->seen);
 	free(rd->inhdr);
+	free(rd->colv);
 	free(rd->nextk);
 	free(rd->order);
 	free(rd->hdr);

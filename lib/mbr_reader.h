@@ -30,7 +30,17 @@ enum { MBR_FMT_AUTO, MBR_FMT_CSV, MBR_FMT_NDJSON };
 
 typedef struct {
 	int		 format;	/* MBR_FMT_*; AUTO detects per input */
-	int		 delim;		/* CSV separator; 0 sniffs the header */
+	int		 delim;		/* CSV separator; 0 sniffs the header;
+					 * MBR_CSV_BLANKS: runs of blanks */
+	const char	*columns;	/* "a,b,c": a CSV input's column names,
+					 * its first line being data; NULL: its
+					 * header names them */
+	const unsigned	*widths;	/* non-NULL: fixed-width lines, cut
+					 * at these display columns */
+	size_t		 nwidths;
+	int		 skip_header;	/* the first line is no data: a title
+					 * above the header, or with columns
+					 * a header to drop */
 	const char	*encoding;	/* NULL: UTF-8 */
 	int		 progress;	/* show a progress line on stderr */
 } mbr_reader_opts;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "mbr_csv.h"
 #include "mbr_reader.h"
 #include "t.h"
 
@@ -144,6 +145,100 @@ test_file_named(void)
 	mbr_reader_free(rd);
 }
 
+/* Reads every record of one file; writes each as "line:f1|f2|..." (or
+ * "line:bad:why"), joined with spaces, to out. */
+static void
+read_all(const mbr_reader_opts *ro, const char *path, char *out,
+    size_t cap)
+{
+	char *files[] = { (char *)path };
+	mbr_reader *rd;
+	mbr_err err = { 0 };
+	mbr_rec rec;
+	size_t len = 0, i;
+	int r;
+
+	out[0] = '\0';
+	T_EQ_I(mbr_reader_open(&rd, ro, 1, files, &err), MBR_OK);
+	while ((r = mbr_reader_next(rd, &rec, &err)) != MBR_READ_END) {
+		const int *h;
+		size_t nh;
+
+		if (r == MBR_READ_FILE)
+			continue;
+		len += (size_t)snprintf(out + len, cap - len, "%s%lu:",
+		    len ? " " : "", rec.line);
+		if (rec.bad != NULL) {
+			len += (size_t)snprintf(out + len, cap - len,
+			    "bad:%s", rec.why);
+			continue;
+		}
+		h = mbr_reader_header(rd, &nh);
+		for (i = 0; i < nh; i++) {
+			mbr_slice v = rec.f[h[i]];
+			mbr_slice k = mbr_reader_colname(rd, h[i]);
+
+			len += (size_t)snprintf(out + len, cap - len,
+			    "%s%.*s=%.*s", i ? "|" : "", (int)k.n, k.p,
+			    (int)v.n, v.p);
+		}
+	}
+	T_EQ_I(err.code, MBR_OK);
+	mbr_reader_free(rd);
+}
+
+/* Runs of blanks (CDNOW's aligned columns), named by --columns or by
+ * the file's first line, or by --columns over a first line dropped. */
+static void
+test_blanks_and_columns(void)
+{
+	/* the first five lines of CDNOW_master.txt, CRLF as there */
+	static const char cdnow[] =
+	    " customer_id  date number_of_cds  dollar_value\r\n"
+	    " 00001 19970101  1   11.77\r\n"
+	    " 00002 19970112  1   12.00\r\n"
+	    "   \t \r\n"
+	    " 00002 19970112  5   77.00\r\n"
+	    " 00003 19970102  2\r\n";
+	const char *f = put("cdnow.txt", cdnow, sizeof(cdnow) - 1);
+	const char *g = put("plain.csv", "1,2\n3,4\n", 8);
+	mbr_reader_opts ro = { 0 };
+	char got[1024];
+
+	ro.delim = MBR_CSV_BLANKS;
+	read_all(&ro, f, got, sizeof(got));
+	T_EQ_S(got, "2:customer_id=00001|date=19970101|number_of_cds=1|"
+	    "dollar_value=11.77 3:customer_id=00002|date=19970112|"
+	    "number_of_cds=1|dollar_value=12.00 5:customer_id=00002|"
+	    "date=19970112|number_of_cds=5|dollar_value=77.00 "
+	    "6:bad:row has 3 fields, header has 4");
+	ro.columns = "id,day,cds,usd";
+	ro.skip_header = 1;
+	read_all(&ro, f, got, sizeof(got));
+	T_EQ_S(got, "2:id=00001|day=19970101|cds=1|usd=11.77 "
+	    "3:id=00002|day=19970112|cds=1|usd=12.00 "
+	    "5:id=00002|day=19970112|cds=5|usd=77.00 "
+	    "6:bad:row has 3 fields, header has 4");
+	/* without a header, the first line is data, its delimiter
+	 * sniffed */
+	memset(&ro, 0, sizeof(ro));
+	ro.columns = "a, b";
+	read_all(&ro, g, got, sizeof(got));
+	T_EQ_S(got, "1:a=1|b=2 2:a=3|b=4");
+	ro.columns = "x,x";
+	read_all(&ro, g, got, sizeof(got));
+	T_EQ_S(got, "1:x=1|x_2=2 2:x=3|x_2=4");
+	ro.skip_header = 1;
+	read_all(&ro, g, got, sizeof(got));
+	T_EQ_S(got, "2:x=3|x_2=4");
+	/* a title above the header, a quote and no delimiter in it */
+	memset(&ro, 0, sizeof(ro));
+	ro.skip_header = 1;
+	f = put("title.csv", "\"Orders; 2024\nid;amt\n1;2\n", 24);
+	read_all(&ro, f, got, sizeof(got));
+	T_EQ_S(got, "3:id=1|amt=2");
+}
+
 int
 main(void)
 {
@@ -157,6 +252,7 @@ main(void)
 	test_repeats();
 	test_many_repeats();
 	test_file_named();
+	test_blanks_and_columns();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	rc = T_DONE();
 	return system(cmd) != 0 ? 2 : rc;
