@@ -722,7 +722,7 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	if ((rc = compile(&g, err)) != MBR_OK)
 		goto out;
 	cls_init(&g, &g.k);
-	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
+	if ((rc = mbr_cli_tz(c, &g.tz, err)) != MBR_OK)
 		goto out;
 	if ((rc = mbr_time_now(&now, c->as_of, g.tz, err)) != MBR_OK)
 		goto out;
