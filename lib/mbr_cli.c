@@ -128,6 +128,11 @@ mbr_cli_opt(mbr_cli *c, int ch, const char *arg)
 			mbr_usage_error(c, "--columns: no column names");
 		c->ro.columns = arg;
 		break;
+	case MBR_OPT_DATE_ORDER:
+		if ((c->date_order = mbr_date_order_parse(arg)) < 0)
+			mbr_usage_error(c, "--date-order: \"%s\" is not mdy, "
+			    "dmy or ymd", arg);
+		break;
 	case MBR_OPT_WIDTHS: {
 		const char *p = arg;
 		char *e;
@@ -279,6 +284,16 @@ mbr_exit(const mbr_err *err)
 	if (err->code == MBR_OK)
 		return 0;
 	return mbr_err_print(err);
+}
+
+int
+mbr_cli_tz(const mbr_cli *c, mbr_tz **tz, mbr_err *err)
+{
+	int rc;
+
+	if ((rc = mbr_tz_open(tz, c->tz, err)) == MBR_OK)
+		mbr_tz_date_order(*tz, c->date_order);
+	return rc;
 }
 
 int

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "mbr_reader.h"
 #include "mbr_reject.h"
+#include "mbr_time.h"
 #include "mbr_writer.h"
 
 enum {
@@ -31,6 +32,7 @@ enum {
 	MBR_OPT_COLUMNS,
 	MBR_OPT_HEADER_ROW,
 	MBR_OPT_WIDTHS,
+	MBR_OPT_DATE_ORDER,
 	MBR_OPT_FIRST_OWN	/* a program's own options start here */
 };
 
@@ -39,6 +41,7 @@ enum {
 #define MBR_CLI_LONGOPTS						\
 	{ "as-of",		required_argument, NULL, MBR_OPT_AS_OF }, \
 	{ "columns",		required_argument, NULL, MBR_OPT_COLUMNS }, \
+	{ "date-order",		required_argument, NULL, MBR_OPT_DATE_ORDER }, \
 	{ "decimal-comma",	no_argument,	   NULL, MBR_OPT_DECIMAL_COMMA }, \
 	{ "delimiter",		required_argument, NULL, 'd' },		\
 	{ "encoding",		required_argument, NULL, MBR_OPT_ENCODING }, \
@@ -71,6 +74,7 @@ typedef struct {
 	mbr_limit	 max_rejects;
 	const char	*as_of;
 	const char	*tz;
+	int		 date_order;	/* --date-order: MBR_DATE_* */
 	int		 quiet;
 	int		 decimal_comma;
 	int		 threads;	/* --threads; 0: the default */
@@ -85,6 +89,9 @@ int	mbr_cli_opt(mbr_cli *c, int ch, const char *arg);
  * exits 0, or 3 with "prog: stdout: write error: ..." when it cannot be
  * written: --help > /dev/full is no success. */
 void	mbr_cli_print_exit(const char *text) __attribute__((noreturn));
+
+/* Opens --tz (mbr_tz_open), reading slash dates in --date-order. */
+int	mbr_cli_tz(const mbr_cli *c, mbr_tz **tz, mbr_err *err);
 
 /* The threads to use: --threads, else 2 when the machine has two cores
  * or more, else 1. */

@@ -1391,7 +1391,7 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 		    (uint8_t)mbr_writer_plain(sr->name_zh,
 		    strlen(sr->name_zh));
 	}
-	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
+	if ((rc = mbr_cli_tz(c, &g.tz, err)) != MBR_OK)
 		goto out;
 	if ((rc = mbr_time_now(&g.asof, c->as_of, g.tz, err)) != MBR_OK)
 		goto out;

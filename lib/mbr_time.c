@@ -48,6 +48,7 @@ struct mbr_tz {
 	const char	*env;	/* TZ value the C library needs; NULL: unset */
 	char		*name;	/* owned copy of the zone name, or NULL */
 	uint64_t	 id;	/* the zone's cache (tc_id); unique */
+	int		 dorder;	/* MBR_DATE_*: slash dates */
 };
 
 /* The C library holds one zone at a time (TZ); the zone it holds now,
@@ -571,6 +572,7 @@ mbr_time_parse(mbr_time *out, const char *s, size_t n, mbr_tz *tz,
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n, *q;
 	int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, iso = 0, has_off = 0;
+	int slash = 0;
 	int32_t off = 0, shown;
 	int64_t day, local, t;
 	size_t k;
@@ -637,10 +639,15 @@ mbr_time_parse(mbr_time *out, const char *s, size_t n, mbr_tz *tz,
 		if ((p = clock_(p, e, &h, &mi, &sec)) == NULL)
 			goto bad;
 	} else if ((k == 1 || k == 2) && *q == '/') {
-		/* US exports: month first. */
-		if ((p = num(p, e, 1, 2, &mo)) == NULL ||
+		/* Month first as US exports, unless --date-order says
+		 * day first (European ones) or year first only. */
+		int dmy = tz != NULL && tz->dorder == MBR_DATE_DMY;
+
+		slash = 1;
+		if ((tz != NULL && tz->dorder == MBR_DATE_YMD) ||
+		    (p = num(p, e, 1, 2, dmy ? &d : &mo)) == NULL ||
 		    (p = lit(p, e, "/", 1)) == NULL ||
-		    (p = num(p, e, 1, 2, &d)) == NULL ||
+		    (p = num(p, e, 1, 2, dmy ? &mo : &d)) == NULL ||
 		    (p = lit(p, e, "/", 1)) == NULL ||
 		    (p = num(p, e, 4, 4, &y)) == NULL)
 			goto bad;
@@ -680,8 +687,37 @@ civil:
 	out->off = shown;
 	return MBR_OK;
 bad:
+	/* a hint only where the other order would have read a date */
+	if (slash && (tz == NULL || tz->dorder != MBR_DATE_YMD) &&
+	    !(mo > 12 && mo <= 31 && d >= 1 && d <= 12))
+		slash = 0;
+	if (slash)
+		return mbr_err_set(err, MBR_EDATA, "ts \"%.*s\" is not a valid "
+		    "time (%s)", QLEN(n), s, tz == NULL || tz->dorder ==
+		    MBR_DATE_MDY ? "month first; --date-order dmy reads day "
+		    "first" : tz->dorder == MBR_DATE_DMY ? "day first, as "
+		    "--date-order dmy says" : "--date-order ymd: year first "
+		    "only");
 	return mbr_err_set(err, MBR_EDATA, "ts \"%.*s\" is not a valid time",
 	    QLEN(n), s);
+}
+
+void
+mbr_tz_date_order(mbr_tz *tz, int order)
+{
+	tz->dorder = order;
+}
+
+int
+mbr_date_order_parse(const char *s)
+{
+	if (strcmp(s, "mdy") == 0)
+		return MBR_DATE_MDY;
+	if (strcmp(s, "dmy") == 0)
+		return MBR_DATE_DMY;
+	if (strcmp(s, "ymd") == 0)
+		return MBR_DATE_YMD;
+	return -1;
 }
 
 static char *

@@ -35,12 +35,21 @@ int32_t	mbr_tz_offset_at(mbr_tz *tz, int64_t t);
  * answers folds by its previous call, so it is not used). */
 int32_t	mbr_tz_offset_local(mbr_tz *tz, int64_t local);
 
+/* How slash dates with the year last read in this zone's times:
+ * MBR_DATE_MDY (the default, as US exports: 12/1/2010 is 1 December),
+ * MBR_DATE_DMY (13/02/2011), or MBR_DATE_YMD (only 2011/02/13; the
+ * others are errors).  --date-order; mbr_date_order_parse reads its
+ * name, -1 if unknown. */
+enum { MBR_DATE_MDY, MBR_DATE_DMY, MBR_DATE_YMD };
+void	mbr_tz_date_order(mbr_tz *tz, int order);
+int	mbr_date_order_parse(const char *s);
+
 /* Parses one timestamp.  Accepted forms:
  *   ISO 8601: 2024-11-11T00:00:05+08:00, ...Z, ...+0800, ...+08:05:43
  *     (an offset to the second), fractions of a second (dropped), a
  *     space instead of T, date only (midnight);
  *   YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD HH:MM[:SS], YYYY/M/D too;
- *   M/D/YYYY H:MM[:SS] (US exports);
+ *   M/D/YYYY H:MM[:SS] (US exports), or D/M/YYYY (mbr_tz_date_order);
  *   YYYY年MM月DD日 HH:MM[:SS] (and without the time);
  *   epoch seconds (9 to 11 digits) and milliseconds (12 to 14 digits);
  *   YYYYMMDD (CDNOW and other fixed-width logs).

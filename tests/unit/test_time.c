@@ -418,6 +418,38 @@ test_fmt(void)
 	T_FMT(0, INT32_MIN, "1970-01-01T00:00:00+00:00");
 }
 
+/* --date-order: slash dates with the year last, month or day first;
+ * year first ones whatever the order.  Epochs from date(1):
+ *   TZ=UTC date -d '2011-02-13 10:00' +%s */
+static void
+test_date_order(void)
+{
+	mbr_tz *tz;
+	mbr_err err = { 0 };
+
+	T_EQ_I(mbr_date_order_parse("mdy"), MBR_DATE_MDY);
+	T_EQ_I(mbr_date_order_parse("dmy"), MBR_DATE_DMY);
+	T_EQ_I(mbr_date_order_parse("ymd"), MBR_DATE_YMD);
+	T_EQ_I(mbr_date_order_parse("DMY"), -1);
+	T_EQ_I(mbr_tz_open(&tz, "UTC", &err), MBR_OK);
+	T_TIME(tz, "01/02/2011 10:00", 1293962400, 0);	/* 2 January */
+	T_BAD(tz, "13/02/2011 10:00", "ts \"13/02/2011 10:00\" is not a "
+	    "valid time (month first; --date-order dmy reads day first)");
+	mbr_tz_date_order(tz, MBR_DATE_DMY);
+	T_TIME(tz, "13/02/2011 10:00", 1297591200, 0);
+	T_TIME(tz, "01/02/2011 10:00", 1296554400, 0);	/* 1 February */
+	T_TIME(tz, "1/2/2011", 1296518400, 0);
+	T_TIME(tz, "2011/02/13 10:00", 1297591200, 0);
+	T_BAD(tz, "02/13/2011", "ts \"02/13/2011\" is not a valid time "
+	    "(day first, as --date-order dmy says)");
+	mbr_tz_date_order(tz, MBR_DATE_YMD);
+	T_TIME(tz, "2011/02/13 10:00", 1297591200, 0);
+	T_TIME(tz, "2011-02-13T10:00:00Z", 1297591200, 0);
+	T_BAD(tz, "01/02/2011", "ts \"01/02/2011\" is not a valid time "
+	    "(--date-order ymd: year first only)");
+	mbr_tz_free(tz);
+}
+
 static void
 test_now(void)
 {
@@ -607,6 +639,7 @@ main(void)
 	test_calendar();
 	test_fmt();
 	test_now();
+	test_date_order();
 	test_canonical();
 	test_fast();
 	T_EQ_I(mbr_time_parse(&(mbr_time){ 0, 0 }, "2024-11-11", 10, NULL,
