@@ -1628,7 +1628,7 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 		snprintf(cc.max_rejects.text, sizeof(cc.max_rejects.text),
 		    "0");
 	}
-	if ((rc = mbr_tz_open(&g.tz, c->tz, err)) != MBR_OK)
+	if ((rc = mbr_cli_tz(c, &g.tz, err)) != MBR_OK)
 		return rc;
 	for (i = 0; mbr_preset_names[i] != NULL; i++)
 		if ((rc = mbr_preset_builtin(&g.builtin[g.nbuiltin++],
