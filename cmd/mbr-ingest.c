@@ -5,12 +5,14 @@
 
 #include "mbr_cli.h"
 #include "mbr_ingest.h"
+#include "mbr_money.h"
 #include "mbr_preset.h"
 
 static const char usage_text[] =
     "usage: mbr-ingest [-qz] [--check] [--preset name | --map file.json]\n"
     "                  [--default-country cc] [--currency code] [--tz zone]\n"
     "                  [--encoding enc] [-d delim] [--decimal-comma]\n"
+    "                  [--round half-even|half-up]\n"
     "                  [--input-format fmt] [--output-format fmt] [-o file]\n"
     "                  [--rejects file] [--max-rejects n|n%] [--threads n]\n"
     "                  [--show-preset name] [file ...]\n";
@@ -21,6 +23,7 @@ enum {
 	OPT_DEFAULT_COUNTRY,
 	OPT_MAP,
 	OPT_PRESET,
+	OPT_ROUND,
 	OPT_SHOW_PRESET
 };
 
@@ -34,6 +37,7 @@ main(int argc, char *argv[])
 		    OPT_DEFAULT_COUNTRY },
 		{ "map",		required_argument, NULL, OPT_MAP },
 		{ "preset",		required_argument, NULL, OPT_PRESET },
+		{ "round",		required_argument, NULL, OPT_ROUND },
 		{ "show-preset",	required_argument, NULL, OPT_SHOW_PRESET },
 		MBR_CLI_LONGOPTS
 	};
@@ -64,6 +68,15 @@ main(int argc, char *argv[])
 			break;
 		case OPT_PRESET:
 			o.preset = optarg;
+			break;
+		case OPT_ROUND:
+			if (strcmp(optarg, "half-even") == 0)
+				o.round = MBR_ROUND_HALF_EVEN;
+			else if (strcmp(optarg, "half-up") == 0)
+				o.round = MBR_ROUND_HALF_UP;
+			else
+				mbr_usage_error(&c, "--round: \"%s\" is not "
+				    "half-even or half-up", optarg);
 			break;
 		case OPT_SHOW_PRESET:
 			if ((text = mbr_preset_text(optarg)) == NULL)

@@ -16,6 +16,9 @@
 #include "mbr_time.h"
 
 #define MAXCAND	MBR_PRESET_MAXCOLS
+/* With --round, amounts and prices are read to this many places past
+ * the minor unit, and totals rounded to it once. */
+#define RX	4
 
 /* Columns of one input, resolved against its header once. */
 struct cols {
@@ -56,6 +59,7 @@ struct order {
 	int		 exp;
 	char		 currency[8];
 	int		 status;
+	int		 rounded;	/* --round changed amount */
 	mbr_slice	 channel, store, items, skus, categories;
 	mbr_buf		 member;
 };
@@ -115,6 +119,9 @@ struct ing {
 					 * to pass through (choose_writer) */
 	mbr_buf			 fpbuf, key, tmp, msg;
 	mbr_buf			 made[MBR_F_N];	/* joined, @line */
+	int			 round;		/* --round: MBR_ROUND_* */
+	uint64_t		 rounded;	/* orders written that it
+						 * changed */
 	uint64_t		 written;
 	/* Orders to write, handed to a second thread (see emit_later) */
 	mbr_pipe		*pipe;
@@ -276,6 +283,24 @@ get(const mbr_rec *rec, const int *cand, int n)
 	int which;
 
 	return get_which(rec, cand, n, &which);
+}
+
+/* Reads an amount with exp places; with --round, with RX more, rounded
+ * to exp (*inexact set when that changed it: orders written with a
+ * rounded amount are counted as they settle). */
+static int
+amount(struct ing *g, int64_t *a, mbr_slice v, int exp, int *inexact,
+    mbr_err *e)
+{
+	int flags = g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0;
+
+	if (g->round == MBR_ROUND_NONE)
+		return mbr_money_parse(a, v.p, v.n, (unsigned)exp, flags, e);
+	if (mbr_money_parse(a, v.p, v.n, (unsigned)exp + RX, flags, e) !=
+	    MBR_OK)
+		return e->code;
+	*a = mbr_money_round(*a, RX, g->round, inexact);
+	return MBR_OK;
 }
 
 /* A made field (mbr_preset.h): the row's place, or its columns joined;
@@ -491,8 +516,8 @@ convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e,
 		return "missing amount";
 	}
 	mflags = g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0;
-	if (mbr_money_parse(&o->amount, v.p, v.n, (unsigned)exp, mflags, e) !=
-	    MBR_OK)
+	o->rounded = 0;
+	if (amount(g, &o->amount, v, exp, &o->rounded, e) != MBR_OK)
 		return "bad amount";
 	o->amtext = mbr_money_canonical(v.p, v.n, (unsigned)exp, mflags) ? v :
 	    (mbr_slice){ NULL, 0 };
@@ -789,6 +814,7 @@ settle(struct ing *g, struct order *o, int file, unsigned long line,
 	case ID_NEW:
 	case ID_PLANNED:
 		g->fs[file].orders++;
+		g->rounded += (unsigned)o->rounded;
 		return put_order(g, o, e->st, rec, err);
 	case ID_DUP:
 		g->fs[file].dups++;
@@ -842,6 +868,7 @@ struct iitem {
 	size_t		 off, len;	/* its text in the slot's writer */
 	unsigned long	 line, recno;
 	int		 status;
+	int		 rounded;
 };
 
 static void
@@ -904,6 +931,7 @@ imap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	it->line = rec->line;
 	it->recno = recno;
 	it->status = sl->o.status;
+	it->rounded = sl->o.rounded;
 	if (sl->w == NULL)
 		return;
 	it->off = mbr_writer_held(sl->w);
@@ -939,6 +967,7 @@ icommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 		r = judge(g, it[j].h, it[j].fp, it[j].status, file, line, &e);
 		if (r == ID_NEW || (r == ID_PLANNED && e->st == it[j].status)) {
 			fs->orders++;
+			g->rounded += (unsigned)it[j].rounded;
 			g->written++;
 			if (nrun++ == 0)
 				off = it[j].off;
@@ -1170,9 +1199,9 @@ li_row(struct ing *g, const mbr_rec *rec)
 	v = field(g, rec, MBR_F_AMOUNT);
 	if (v.p != NULL) {
 		int64_t a;
-		if (mbr_money_parse(&a, v.p, v.n, (unsigned)exp,
-		    g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0, &e) !=
-		    MBR_OK) {
+		if (mbr_money_parse(&a, v.p, v.n, (unsigned)exp +
+		    (g->round ? RX : 0), g->c->decimal_comma ?
+		    MBR_MONEY_DECIMAL_COMMA : 0, &e) != MBR_OK) {
 			li_bad(lo, rec->line, "bad amount", e.msg);
 			return;
 		}
@@ -1191,9 +1220,9 @@ li_row(struct ing *g, const mbr_rec *rec)
 			    "whole number", (int)q.n, q.p);
 			li_bad(lo, rec->line, "bad quantity", g->msg.p);
 			return;
-		} else if (mbr_money_parse(&pi, pr.p, pr.n, (unsigned)exp,
-		    g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA : 0, &e) !=
-		    MBR_OK) {
+		} else if (mbr_money_parse(&pi, pr.p, pr.n, (unsigned)exp +
+		    (g->round ? RX : 0), g->c->decimal_comma ?
+		    MBR_MONEY_DECIMAL_COMMA : 0, &e) != MBR_OK) {
 			/* mbr_money_parse says "amount": here it is the
 			 * price */
 			mbr_buf_reset(&g->msg);
@@ -1305,11 +1334,16 @@ li_finish(struct ing *g, mbr_err *err)
 		    strlen(lo->currency) } : (mbr_slice){ NULL, 0 },
 		    o.currency, &e);
 		o.exp = exp;
+		/* with --round, the sum of quantity times price is
+		 * rounded once, as the order's total */
 		o.amount = lo->sum;
+		o.rounded = 0;
 		if (lo->total != NULL)
-			mbr_money_parse(&o.amount, lo->total, strlen(lo->total),
-			    (unsigned)exp, g->c->decimal_comma ?
-			    MBR_MONEY_DECIMAL_COMMA : 0, &e);
+			amount(g, &o.amount, (mbr_slice){ lo->total,
+			    strlen(lo->total) }, exp, &o.rounded, &e);
+		else if (g->round != MBR_ROUND_NONE)
+			o.amount = mbr_money_round(lo->sum, RX, g->round,
+			    &o.rounded);
 		mbr_buf_reset(&o.member);
 		mbr_buf_adds(&o.member, lo->member);
 		o.channel = lo->channel ? (mbr_slice){ lo->channel,
@@ -1607,6 +1641,11 @@ summary(struct ing *g)
 		    (unsigned long long)f->updates,
 		    (unsigned long long)f->rejects);
 	}
+	if (g->round != MBR_ROUND_NONE)
+		fprintf(stderr, "%s: %llu orders' amounts rounded %s to the "
+		    "minor unit\n", mbr_progname(),
+		    (unsigned long long)g->rounded,
+		    g->round == MBR_ROUND_HALF_EVEN ? "half-even" : "half-up");
 }
 
 
@@ -1622,6 +1661,7 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 	memset(&g, 0, sizeof(g));
 	g.o = o;
 	g.c = &cc;
+	g.round = o->round;
 	g.nfiles = nfiles > 0 ? nfiles : 1;
 	if (o->check && !cc.max_rejects.set) {
 		cc.max_rejects.set = 1;	/* --check: no reject is fine */

@@ -21,6 +21,8 @@ typedef struct {
 	unsigned	 cc;		/* --default-country, 86 */
 	const char	*currency;	/* --currency when the export has none */
 	int		 check;		/* --check: validate, write nothing */
+	int		 round;		/* --round: MBR_ROUND_*; NONE rejects
+					 * amounts finer than the minor unit */
 } mbr_ingest_opts;
 
 int	mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o,

@@ -430,6 +430,26 @@ mbr_money_canonical(const char *str, size_t n, unsigned exp, int flags)
 	return s == e && (!neg || nonzero);
 }
 
+int64_t
+mbr_money_round(int64_t v, unsigned places, int mode, int *inexact)
+{
+	uint64_t d = 1, m, q, r;
+
+	while (places-- > 0)
+		d *= 10;
+	/* on the magnitude, so that -0.005 and 0.005 round alike */
+	m = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	q = m / d;
+	r = m % d;
+	if (r != 0) {
+		*inexact = 1;
+		if (r > d - r || (r == d - r && (mode == MBR_ROUND_HALF_UP ||
+		    (q & 1) != 0)))
+			q++;
+	}
+	return v < 0 ? -(int64_t)q : (int64_t)q;
+}
+
 int
 mbr_money_add(int64_t *a, int64_t b, mbr_err *err)
 {

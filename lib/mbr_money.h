@@ -41,6 +41,12 @@ int	mbr_money_canonical(const char *s, size_t n, unsigned exp,
 /* Decimals of an ISO 4217 code (CNY 2, JPY 0, KRW 0, BHD 3, ...), -1 if
  * unknown; the code is matched case-insensitively. */
 int	mbr_currency_exp(const char *code, size_t n);
+/* Rounding to the minor unit (--round): half to even (banker's), or
+ * half away from zero. */
+enum { MBR_ROUND_NONE, MBR_ROUND_HALF_EVEN, MBR_ROUND_HALF_UP };
+/* v, a count of 10^-places minor units, rounded to whole minor units;
+ * *inexact set to 1 when that changed the value (never cleared). */
+int64_t	mbr_money_round(int64_t v, unsigned places, int mode, int *inexact);
 /* Overflow-checked a += b and a = q * p (quantity times unit price);
  * return MBR_EDATA with a message on overflow, leaving *a unchanged. */
 int	mbr_money_add(int64_t *a, int64_t b, mbr_err *err);

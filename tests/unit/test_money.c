@@ -429,6 +429,45 @@ test_plain(void)
 	T_AMT("-0", 2, 0, 0);
 }
 
+/* --round: expectations from Python's decimal module,
+ * Decimal(v).scaleb(-places).quantize(Decimal(1), ROUND_HALF_EVEN or
+ * ROUND_HALF_UP). */
+static void
+test_round(void)
+{
+	static const struct {
+		int64_t v;
+		unsigned places;
+		int64_t even, up;
+	} c[] = {
+		{ 5, 1, 0, 1 }, { 15, 1, 2, 2 }, { 25, 1, 2, 3 },
+		{ -25, 1, -2, -3 }, { -15, 1, -2, -2 }, { 14, 1, 1, 1 },
+		{ 16, 1, 2, 2 }, { 1250, 3, 1, 1 }, { 1251, 3, 1, 1 },
+		{ 3500, 3, 4, 4 }, { 2500, 3, 2, 3 }, { -2500, 3, -2, -3 },
+		{ 12345, 4, 1, 1 }, { 0, 2, 0, 0 }, { -1, 4, 0, 0 },
+		{ 99995, 4, 10, 10 }, { 1, 0, 1, 1 }, { -7, 0, -7, -7 },
+	};
+	size_t i;
+	int inexact;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int64_t d = 1;
+		unsigned k;
+
+		for (k = 0; k < c[i].places; k++)
+			d *= 10;
+		inexact = 0;
+		T_EQ_I(mbr_money_round(c[i].v, c[i].places,
+		    MBR_ROUND_HALF_EVEN, &inexact), c[i].even);
+		T_EQ_I(inexact, c[i].v % d != 0);
+		T_EQ_I(mbr_money_round(c[i].v, c[i].places, MBR_ROUND_HALF_UP,
+		    &inexact), c[i].up);
+	}
+	inexact = 0;
+	T_EQ_I(mbr_money_round(INT64_MIN, 4, MBR_ROUND_HALF_EVEN, &inexact),
+	    -922337203685478);	/* -922337203685477.5808 */
+}
+
 int
 main(void)
 {
@@ -438,5 +477,6 @@ main(void)
 	test_arith();
 	test_canonical();
 	test_plain();
+	test_round();
 	return T_DONE();
 }
