@@ -251,7 +251,8 @@ fail:
 
 /* --- the run --- */
 
-enum { HAS_PAID = 1, EMITTED = 2 };
+/* HAS_ORDER: a refunded, cancelled or pending order, none paid yet */
+enum { HAS_PAID = 1, EMITTED = 2, HAS_ORDER = 4 };
 
 struct mem {
 	int64_t		first_t, last_t;
@@ -403,7 +404,9 @@ begin_orders(struct rfm *g, const char *file, mbr_err *err)
 	return MBR_OK;
 }
 
-/* A paid order on its way to its member (see fold). */
+/* A paid order on its way to its member (see fold); t NOT_PAID for an
+ * order of another status, which only makes its member known. */
+#define NOT_PAID INT64_MIN
 struct paid {
 	uint64_t	 h;		/* mbr_hash of the key */
 	int64_t		 t, day;	/* instant, local day */
@@ -431,6 +434,10 @@ apply(struct rfm *g, const struct paid *p)
 	int64_t t = p->t, a = p->a, day = p->day, age;
 	int i, newday = 1;
 
+	if (t == NOT_PAID) {
+		m->flags |= HAS_ORDER;
+		return;
+	}
 	age = g->asof_day - day;
 	if (!(m->flags & HAS_PAID)) {
 		m->flags |= HAS_PAID;
@@ -549,6 +556,21 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		    mbr_slice_eq(st_, "cancelled", 9) ||
 		    mbr_slice_eq(st_, "pending", 7)) {
 			k->n_other++;
+			/* its member is known, with frequency 0, so
+			 * that every ordering member has a record; not
+			 * from an order after --as-of */
+			if (id.p != NULL && id.n > 0 && ts.p != NULL &&
+			    mbr_time_parse(&t, ts.p, ts.n, g->tz, &e) ==
+			    MBR_OK && t.t <= g->asof.t) {
+				p = mbr_chunk_add(ck, id.n, &key);
+				memcpy(key, id.p, id.n);
+				p->key = key;
+				p->n = id.n;
+				p->h = mbr_hash(id.p, id.n);
+				p->t = NOT_PAID;
+				p->a = 0;
+				p->day = 0;
+			}
 			return;
 		}
 		refuse(ck, rec, "unknown status", "status \"%.*s\" is not "
@@ -908,9 +930,23 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 		static const char *const nulls[] = { "first_order_ts",
 		    "last_order_ts", "recency_days", "frequency", "monetary",
 		    "aov", "tenure_days" };
+		/* orders, none paid: no purchase yet, but a member who
+		 * ordered, counted (frequency and monetary 0) */
+		int ordered = m != NULL && (m->flags & HAS_ORDER);
+		mbr_slice zero = { "0", 1 }, zm = money(g, out, 4, 0);
+
 		for (i = 0; i < 7; i++)
-			null(out, nulls[i]);
+			if (ordered && (i == 3 || i == 4))
+				field(out, nulls[i], i == 3 ? zero : zm,
+				    i == 3 ? MBR_V_NUM : MBR_V_PLAIN);
+			else
+				null(out, nulls[i]);
 		for (i = 0; i < o->nalso; i++) {
+			if (ordered) {
+				field(out, g->aname[i][0], zero, MBR_V_NUM);
+				field(out, g->aname[i][1], zm, MBR_V_PLAIN);
+				continue;
+			}
 			null(out, g->aname[i][0]);
 			null(out, g->aname[i][1]);
 		}

@@ -349,6 +349,7 @@ def main(argv):
     cur = a.currency
     exp = CURRENCY_EXP[cur] if cur else None
     rows = []          # valid paid orders up to --as-of
+    seen_order = []    # members of those and of other orders, in order
     n_read = n_paid = n_other = n_future = 0
     rejects = []       # (reason, message, file, line)
     fmt_in = None
@@ -380,6 +381,13 @@ def main(argv):
             if st != "paid":
                 if st in ("refunded", "cancelled", "pending"):
                     n_other += 1
+                    # its member is known (frequency 0) when it has an
+                    # id and a time up to --as-of
+                    mid = rec.get("member_id") or ""
+                    ts = rec.get("ts")
+                    t = parse_time(ts, zone) if ts is not None else None
+                    if mid != "" and t is not None and t <= asof:
+                        seen_order.append(mid)
                 else:
                     reject("unknown status", 'status "%s" is not paid, '
                            "refunded, cancelled or pending" % st)
@@ -420,6 +428,7 @@ def main(argv):
                 continue
             n_paid += 1
             rows.append((mid, t, minor))
+            seen_order.append(mid)
     if exp is None:
         exp = 2
     fmt_out = a.output_format or fmt_in or "csv"
@@ -534,10 +543,20 @@ def main(argv):
     for d in a.also:
         also_cols += ["frequency_%dd" % d, "monetary_%dd" % d]
 
+    ordered = set(seen_order)
+
     def metrics(mid):
         row = M.loc[mid] if mid in M.index else None
         if row is None:
-            f = [(c, None, "null") for c in
+            def zero(c):
+                # a member whose orders are none paid: no purchase yet
+                if mid not in ordered or not c.startswith(
+                        ("frequency", "monetary")):
+                    return (c, None, "null")
+                if c.startswith("frequency"):
+                    return (c, 0, "num")
+                return (c, fmt_money(0, exp), "str")
+            f = [zero(c) for c in
                  ["first_order_ts", "last_order_ts", "recency_days",
                   "frequency", "monetary", "aov", "tenure_days"] +
                  also_cols + ["r_score", "f_score", "m_score", "rfm",
@@ -584,7 +603,8 @@ def main(argv):
             prof = [(k, v, "str") for k, v in rec.items() if k not in skip]
             listed.append((mid, prof))
     listed_ids = {m for m, _ in listed}
-    listed += [(m, []) for m in order_of if m not in listed_ids]
+    listed += [(m, []) for m in dict.fromkeys(seen_order)
+               if m not in listed_ids]
 
     w = Writer(out, fmt_out)
     if a.summary:
