@@ -30,8 +30,8 @@ def load_mbr(path):
     out = {}
     with open(path, newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            if row["frequency"] in ("", None):
-                continue  # a prospect: no paid order, no scores
+            if row["r_score"] in ("", None):
+                continue  # no paid order (a prospect), no scores
             out[row["member_id"]] = (
                 int(row["recency_days"]), int(row["frequency"]),
                 cents(row["monetary"]), int(row["r_score"]),
