@@ -10,6 +10,7 @@
 static const char usage_text[] =
     "usage: mbr-rfm [-qz] [--as-of time] [--tz zone] [--window Nd]\n"
     "               [--also Nd,...] [--frequency orders|days]\n"
+    "               [--carry field[:first|last|mode]]\n"
     "               [--members file] [--scoring quantile|rank] [--scores k]\n"
     "               [--bins spec] [--model rfm11|rfm8] [--split mean|median]\n"
     "               [--segments file] [--lang en|zh] [--new-days n]\n"
@@ -21,6 +22,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_ALSO = MBR_OPT_FIRST_OWN,
+	OPT_CARRY,
 	OPT_BINS,
 	OPT_CHURNED,
 	OPT_CURRENCY,
@@ -60,6 +62,7 @@ main(int argc, char *argv[])
 	static const struct option lopts[] = {
 		{ "also",		required_argument, NULL, OPT_ALSO },
 		{ "bins",		required_argument, NULL, OPT_BINS },
+		{ "carry",		required_argument, NULL, OPT_CARRY },
 		{ "churned-days",	required_argument, NULL, OPT_CHURNED },
 		{ "currency",		required_argument, NULL, OPT_CURRENCY },
 		{ "frequency",		required_argument, NULL, OPT_FREQUENCY },
@@ -99,6 +102,10 @@ main(int argc, char *argv[])
 				o.also[o.nalso++] = days(&c, "--also", tok);
 			}
 			free(s);
+			break;
+		case OPT_CARRY:
+			if (mbr_rfm_parse_carry(&o, optarg, &err) != MBR_OK)
+				mbr_usage_error(&c, "%s", err.msg);
 			break;
 		case OPT_BINS:
 			o.bins = optarg;

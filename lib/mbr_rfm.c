@@ -120,6 +120,51 @@ bad:
 	    "%d per letter)", spec, MBR_RFM_MAXBINS - 1);
 }
 
+int
+mbr_rfm_parse_carry(mbr_rfm_opts *o, char *spec, mbr_err *err)
+{
+	static const char *const how[] = { "last", "first", "mode" };
+	static const char *const metrics[] = { "member_id", "first_order_ts",
+	    "last_order_ts", "recency_days", "frequency", "monetary", "aov",
+	    "tenure_days", "r_score", "f_score", "m_score", "rfm",
+	    "rfm_segment", "lifecycle", NULL };
+	const char *colon = strrchr(spec, ':');
+	size_t n = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
+	int h = MBR_CARRY_LAST, i;
+
+	if (colon != NULL) {
+		for (h = 0; h < 3; h++)
+			if (strcmp(colon + 1, how[h]) == 0)
+				break;
+		if (h == 3)
+			return mbr_err_set(err, MBR_EUSAGE, "--carry: \"%s\": "
+			    "\"%s\" is not first, last or mode", spec,
+			    colon + 1);
+	}
+	if (n == 0)
+		return mbr_err_set(err, MBR_EUSAGE, "--carry: \"%s\" names "
+		    "no field", spec);
+	for (i = 0; metrics[i] != NULL; i++)
+		if (strlen(metrics[i]) == n &&
+		    memcmp(metrics[i], spec, n) == 0)
+			return mbr_err_set(err, MBR_EUSAGE, "--carry: %.*s is "
+			    "a metric of mbr-rfm's own", (int)n, spec);
+	for (i = 0; i < o->ncarry; i++)
+		if (o->carry[i].n == n && memcmp(o->carry[i].field, spec,
+		    n) == 0)
+			return mbr_err_set(err, MBR_EUSAGE, "--carry: %.*s is "
+			    "carried twice", (int)n, spec);
+	if (o->ncarry == MBR_RFM_MAXCARRY)
+		return mbr_err_set(err, MBR_EUSAGE, "--carry: at most %d "
+		    "fields", MBR_RFM_MAXCARRY);
+	spec[n] = '\0';	/* the field's name, now */
+	o->carry[o->ncarry].field = spec;
+	o->carry[o->ncarry].n = n;
+	o->carry[o->ncarry].how = h;
+	o->ncarry++;
+	return MBR_OK;
+}
+
 /* --- segments --- */
 
 /* The rules are R rfm's ten segments (its vignette's table), reordered
@@ -265,6 +310,20 @@ struct mem {
 #define ALSO_M(m, i)	(((int64_t *)((struct mem *)(m) + 1))[i])
 #define ALSO_F(m, n, i)	(((uint32_t *)(&ALSO_M(m, n)))[i])
 
+/* Then, 8-byte aligned at g->carry_off, one slot per --carry: the
+ * value chosen so far (an index into g->vals, 0 for none) and the time
+ * of its order, or for :mode the values counted. */
+struct cnode {
+	struct cnode	*next;
+	uint32_t	 val, n;
+};
+struct cslot {
+	int64_t		 t;
+	uint32_t	 val;
+	struct cnode	*list;	/* :mode, in order of first sight */
+};
+#define CARRY(g, m, i)	((struct cslot *)((char *)(m) + (g)->carry_off) + (i))
+
 /* (member, day) pairs for --frequency days. */
 struct dayset {
 	uint64_t	*s;
@@ -309,7 +368,7 @@ dayset_add(struct dayset *d, uint64_t key)
  * and types (the text of the values in buf and abuf).  row: the writer
  * knows the names already (a fork), so that the record is written by
  * position (mbr_writer_row). */
-#define OUTF	(16 + 2 * MBR_RFM_MAXALSO)
+#define OUTF	(16 + 2 * MBR_RFM_MAXALSO + MBR_RFM_MAXCARRY)
 struct out {
 	mbr_writer	*w;
 	int		 row;
@@ -360,6 +419,11 @@ struct rfm {
 	struct out		*outs;		/* MBR_SPLIT_SLOTS forks */
 	size_t			 from;		/* the first member they write */
 	mbr_buf			 tmp;
+	/* --carry */
+	int			 ix_carry[MBR_RFM_MAXCARRY];
+	size_t			 carry_off;
+	mbr_tab			*vals;		/* carried values; index + 1 */
+	mbr_arena		*arena;		/* :mode's nodes */
 	/* summary */
 	struct segsum {
 		const char	*name;
@@ -401,6 +465,14 @@ begin_orders(struct rfm *g, const char *file, mbr_err *err)
 			mbr_err_at(err, file, 1);
 			return MBR_EUSAGE;
 		}
+	/* a field to carry that the orders lack is a typo, not nulls */
+	for (i = 0; i < g->o->ncarry; i++)
+		if (!mbr_reader_has(g->run.rd, g->ix_carry[i])) {
+			mbr_err_set(err, MBR_EUSAGE, "--carry: no column "
+			    "\"%s\"", g->o->carry[i].field);
+			mbr_err_at(err, file, 1);
+			return MBR_EUSAGE;
+		}
 	return MBR_OK;
 }
 
@@ -425,6 +497,56 @@ struct chunk {
 	int		 exp;		/* -1 until known */
 	int		 set;		/* this chunk set cur and exp */
 };
+
+/* The carried values of paid order p, behind its key: for each, its
+ * length (4 bytes) and its text; an empty one carries nothing.  first
+ * keeps the earliest order's (the first read of equal times), last the
+ * latest's (the last read), mode the most frequent (the first seen of
+ * equal counts). */
+static void
+carry(struct rfm *g, struct mem *m, const struct paid *p)
+{
+	const char *q = p->key + p->n;
+	int i;
+
+	for (i = 0; i < g->o->ncarry; i++) {
+		struct cslot *c = CARRY(g, m, i);
+		struct cnode *nd, **at;
+		uint32_t n, v;
+
+		memcpy(&n, q, 4);
+		q += 4;
+		if (n == 0)
+			continue;
+		v = (uint32_t)mbr_tab_index(g->vals, mbr_tab_upsert(g->vals,
+		    q, n, NULL)) + 1;
+		q += n;
+		switch (g->o->carry[i].how) {
+		case MBR_CARRY_FIRST:
+			if (c->val == 0 || p->t < c->t) {
+				c->val = v;
+				c->t = p->t;
+			}
+			break;
+		case MBR_CARRY_LAST:
+			if (c->val == 0 || p->t >= c->t) {
+				c->val = v;
+				c->t = p->t;
+			}
+			break;
+		default:
+			for (at = &c->list; (nd = *at) != NULL; at = &nd->next)
+				if (nd->val == v)
+					break;
+			if (nd == NULL) {
+				nd = mbr_arena_alloc(g->arena, sizeof(*nd));
+				nd->val = v;
+				*at = nd;
+			}
+			nd->n++;
+		}
+	}
+}
 
 static void
 apply(struct rfm *g, const struct paid *p)
@@ -464,6 +586,8 @@ apply(struct rfm *g, const struct paid *p)
 			if (a >= 0 && newday)
 				ALSO_F(m, o->nalso, i)++;
 		}
+	if (o->ncarry > 0)
+		carry(g, m, p);
 }
 
 /* The member table is probed at random, two cache misses an order (its
@@ -629,7 +753,25 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		return;
 	}
 	k->n_paid++;
-	p = mbr_chunk_add(ck, id.n, &key);
+	if (g->o->ncarry > 0) {
+		size_t extra = 0;
+		char *q;
+		int i;
+
+		for (i = 0; i < g->o->ncarry; i++)
+			extra += 4 + rec->f[g->ix_carry[i]].n;
+		p = mbr_chunk_add(ck, id.n + extra, &key);
+		for (i = 0, q = (char *)key + id.n; i < g->o->ncarry; i++) {
+			mbr_slice v = rec->f[g->ix_carry[i]];
+			uint32_t n = v.p != NULL ? (uint32_t)v.n : 0;
+
+			memcpy(q, &n, 4);
+			if (n > 0)
+				memcpy(q + 4, v.p, n);
+			q += 4 + n;
+		}
+	} else
+		p = mbr_chunk_add(ck, id.n, &key);
 	memcpy(key, id.p, id.n);
 	p->key = key;
 	p->n = id.n;
@@ -1001,6 +1143,35 @@ put_metrics(struct rfm *g, struct out *out, const struct mem *m)
 	return MBR_OK;
 }
 
+/* The --carry fields, after the metrics: null for a member without a
+ * paid order that had the field. */
+static void
+put_carried(struct rfm *g, struct out *o, const struct mem *m)
+{
+	int i;
+
+	for (i = 0; i < g->o->ncarry; i++) {
+		const struct cslot *c = m != NULL ? CARRY(g, m, i) : NULL;
+		const char *name = g->o->carry[i].field;
+		uint32_t v = 0, best = 0;
+		const struct cnode *nd;
+
+		if (c != NULL && g->o->carry[i].how == MBR_CARRY_MODE) {
+			for (nd = c->list; nd != NULL; nd = nd->next)
+				if (nd->n > best) {
+					best = nd->n;
+					v = nd->val;
+				}
+		} else if (c != NULL)
+			v = c->val;
+		if (v == 0)
+			null(o, name);
+		else
+			field(o, name, mbr_tab_key(g->vals, v - 1),
+			    MBR_V_STR);
+	}
+}
+
 static int
 put_member(struct rfm *g, struct out *o, mbr_slice id, const struct mem *m,
     mbr_err *err)
@@ -1010,6 +1181,7 @@ put_member(struct rfm *g, struct out *o, mbr_slice id, const struct mem *m,
 	o->nf = 0;
 	field(o, "member_id", id, MBR_V_STR);
 	put_metrics(g, o, m);
+	put_carried(g, o, m);
 	if (o->row)
 		return mbr_writer_row(o->w, o->val, o->type, o->nf, err);
 	give_fields(o);
@@ -1106,6 +1278,10 @@ is_metric(struct rfm *g, mbr_slice name)
 	for (i = 0; names[i] != NULL; i++)
 		if (mbr_slice_eq(name, names[i], strlen(names[i])))
 			return 1;
+	for (i = 0; i < g->o->ncarry; i++)
+		if (mbr_slice_eq(name, g->o->carry[i].field,
+		    g->o->carry[i].n))
+			return 1;
 	for (i = 0; i < g->o->nalso; i++)
 		if (mbr_slice_eq(name, g->aname[i][0],
 		    strlen(g->aname[i][0])) ||
@@ -1189,6 +1365,7 @@ profiles(struct rfm *g, mbr_err *err)
 		mbr_writer_rec(g->run.w, rd, &rec, skip);
 		g->out.nf = 0;
 		put_metrics(g, &g->out, m);
+		put_carried(g, &g->out, m);
 		give_fields(&g->out);
 		if ((rc = mbr_writer_end(g->run.w, err)) != MBR_OK)
 			break;
@@ -1432,8 +1609,14 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	if ((rc = mbr_time_now(&g.asof, c->as_of, g.tz, err)) != MBR_OK)
 		goto out;
 	g.asof_day = local_day(&g, g.asof.t);
-	g.m = mbr_tab_new(sizeof(struct mem) +
-	    (size_t)o->nalso * (sizeof(int64_t) + sizeof(uint32_t)));
+	g.carry_off = (sizeof(struct mem) + (size_t)o->nalso *
+	    (sizeof(int64_t) + sizeof(uint32_t)) + 7) & ~(size_t)7;
+	g.m = mbr_tab_new(g.carry_off + (size_t)o->ncarry *
+	    sizeof(struct cslot));
+	if (o->ncarry > 0) {
+		g.vals = mbr_tab_new(1);
+		g.arena = mbr_arena_new();
+	}
 	if ((rc = mbr_run_open(&g.run, c, nfiles, files, 1, err)) != MBR_OK)
 		goto close;	/* what it opened before failing */
 	g.out.w = g.run.w;
@@ -1449,6 +1632,9 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	g.ix_amt = mbr_reader_col(g.run.rd, "amount", 6);
 	g.ix_st = mbr_reader_col(g.run.rd, "status", 6);
 	g.ix_cur = mbr_reader_col(g.run.rd, "currency", 8);
+	for (i = 0; i < o->ncarry; i++)
+		g.ix_carry[i] = mbr_reader_col(g.run.rd, o->carry[i].field,
+		    o->carry[i].n);
 	rc = MBR_OK;
 	while ((r = mbr_reader_next(g.run.rd, &rec, err)) != MBR_READ_END) {
 		if (r == MBR_READ_FILE) {
@@ -1512,6 +1698,8 @@ out:
 	free(g.sum);
 	free(g.days.s);
 	mbr_tab_free(g.m);
+	mbr_tab_free(g.vals);
+	mbr_arena_free(g.arena);
 	mbr_tz_free(g.tz);
 	mbr_buf_release(&g.tmp);
 	return rc;

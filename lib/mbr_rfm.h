@@ -12,6 +12,7 @@
 #include "mbr_stats.h"
 
 #define MBR_RFM_MAXALSO	8
+#define MBR_RFM_MAXCARRY 8
 #define MBR_RFM_MAXBINS	10
 
 enum { MBR_SCORE_QUANTILE, MBR_SCORE_RANK, MBR_SCORE_BINS };
@@ -42,7 +43,21 @@ typedef struct {
 	const char	*thresholds;	/* --thresholds FILE */
 	int		 summary;	/* --summary */
 	const char	*currency;	/* --currency, else the first order's */
+	/* --carry FIELD[:first|last|mode]: an order attribute of the paid
+	 * orders brought to the member's record under its own name */
+	struct {
+		const char	*field;
+		size_t		 n;	/* its length */
+		int		 how;	/* MBR_CARRY_* */
+	}		 carry[MBR_RFM_MAXCARRY];
+	int		 ncarry;
 } mbr_rfm_opts;
+
+enum { MBR_CARRY_LAST, MBR_CARRY_FIRST, MBR_CARRY_MODE };
+/* Parses "country", "store:first", "channel:mode" into o->carry,
+ * cutting spec at its colon (o->carry keeps the field's name in it); a
+ * usage error in err. */
+int	mbr_rfm_parse_carry(mbr_rfm_opts *o, char *spec, mbr_err *err);
 
 #define MBR_RFM_OPTS_DEFAULT { .scoring = MBR_SCORE_QUANTILE, .k = 5, \
 	.new_days = 30, .sleeping_days = 60, .churned_days = 90 }
