@@ -356,14 +356,16 @@ aunlink_list(struct atomic *a)
 		}
 }
 
-/* Removes a's temporary file and forgets it. */
+/* Removes a's temporary file and forgets it (both under the lock, so
+ * that an exit meanwhile on another thread finds it on the list or
+ * gone). */
 static void
 adrop(struct atomic *a)
 {
 	pthread_mutex_lock(&amu);
+	unlink(a->tmp);
 	aunlink_list(a);
 	pthread_mutex_unlock(&amu);
-	unlink(a->tmp);
 	afree(a);
 }
 
@@ -819,11 +821,13 @@ publish(struct atomic *a, mbr_err *err)
 	int rc = MBR_OK, fd;
 
 	pthread_mutex_lock(&amu);
-	aunlink_list(a);
-	pthread_mutex_unlock(&amu);
 	if (rename(a->tmp, a->target) != 0) {
 		rc = ioerr(err, a->name, errno);
 		unlink(a->tmp);
+	}
+	aunlink_list(a);
+	pthread_mutex_unlock(&amu);
+	if (rc != MBR_OK) {
 		afree(a);
 		return rc;
 	}
