@@ -38,7 +38,7 @@ enum {
 	F_DAYS_SINCE, F_DAYS_UNTIL, F_DAYS_UNTIL_BIRTHDAY, F_MONTH, F_YEAR,
 	F_DAY, F_TODAY, F_NOW, F_DATE, F_LOWER, F_UPPER, F_LEN, F_COALESCE,
 	F_HAS, F_CONTAINS, F_COUNT, F_NUMBER, F_ABS, F_MIN, F_MAX,
-	F_STARTS_WITH, F_ENDS_WITH
+	F_STARTS_WITH, F_ENDS_WITH, F_HOUR, F_WEEKDAY
 };
 
 static const struct fn {
@@ -56,6 +56,7 @@ static const struct fn {
 	{ "days_until_birthday", F_DAYS_UNTIL_BIRTHDAY,	1, 1 },
 	{ "ends_with",		F_ENDS_WITH,		2, 2 },
 	{ "has",		F_HAS,			1, 1 },
+	{ "hour",		F_HOUR,			0, 1 },
 	{ "len",		F_LEN,			1, 1 },
 	{ "lower",		F_LOWER,		1, 1 },
 	{ "max",		F_MAX,			1, -1 },
@@ -66,6 +67,7 @@ static const struct fn {
 	{ "starts_with",	F_STARTS_WITH,		2, 2 },
 	{ "today",		F_TODAY,		0, 0 },
 	{ "upper",		F_UPPER,		1, 1 },
+	{ "weekday",		F_WEEKDAY,		0, 1 },
 	{ "year",		F_YEAR,			0, 1 },
 };
 
@@ -84,7 +86,8 @@ struct field {
 	char	*name;
 	size_t	 n;
 	int	 col;
-	char	 where[80];
+	int	 quoted;	/* written "in double quotes" somewhere */
+	char	 where[80];	/* the first use, or the first quoted one */
 };
 
 struct mbr_expr {
@@ -103,6 +106,10 @@ struct mbr_expr {
 	int64_t		 today;		/* the local day of now in tz */
 	char		*scratch;
 	size_t		 used;
+	/* strings made past the scratch area in one evaluation (a
+	 * lower() of a field over 64 KiB), freed by the next */
+	char		**big;
+	size_t		 nbig, capbig;
 };
 
 /* Tokens. */
@@ -157,6 +164,13 @@ keep(mbr_expr *x, const char *s, size_t n)
 	return p;
 }
 
+static void
+free_big(mbr_expr *x)
+{
+	while (x->nbig > 0)
+		free(x->big[--x->nbig]);
+}
+
 mbr_expr *
 mbr_expr_new(void)
 {
@@ -187,6 +201,8 @@ mbr_expr_free(mbr_expr *x)
 	free(x->fields);
 	free(x->strs);
 	free(x->scratch);
+	free_big(x);
+	free(x->big);
 	free(x);
 }
 
@@ -580,6 +596,34 @@ long_:
 	    sizeof(ps->buf) - 1);
 }
 
+static int	isodate(const char *, size_t, int64_t *);
+
+/* The length of a date or time literal at s (YYYY-MM-DD, then perhaps
+ * THH:MM[:SS[.fff]] and Z or an offset), 0 if none begins there. */
+static size_t
+datelit(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 10 || !isdig(s[0]) || !isdig(s[1]) || !isdig(s[2]) ||
+	    !isdig(s[3]) || s[4] != '-' || !isdig(s[5]) || !isdig(s[6]) ||
+	    s[7] != '-' || !isdig(s[8]) || !isdig(s[9]))
+		return 0;
+	i = 10;
+	if (i + 1 < n && s[i] == 'T' && isdig(s[i + 1])) {
+		for (i++; i < n && (isdig(s[i]) || s[i] == ':' || s[i] == '.');
+		    i++)
+			continue;
+		if (i < n && s[i] == 'Z')
+			i++;
+		else if (i + 2 < n && (s[i] == '+' || s[i] == '-') &&
+		    isdig(s[i + 1]) && isdig(s[i + 2]))
+			for (i += 3; i < n && (isdig(s[i]) || s[i] == ':'); i++)
+				continue;
+	}
+	return i;
+}
+
 static int
 lex(struct parser *ps)
 {
@@ -616,8 +660,23 @@ lex(struct parser *ps)
 		ps->have = 1;
 		return MBR_OK;
 	}
-	if (isdig(t[ps->pos]) || (t[ps->pos] == '.' && ps->pos + 1 < ps->n &&
-	    isdig(t[ps->pos + 1]))) {
+	if ((i = datelit(t + ps->pos, ps->n - ps->pos)) > 0) {
+		/* 2024-11-11, 2024-11-11T00:00:05+08:00: the quoted
+		 * string's sugar */
+		mbr_time tm;
+		int64_t day;
+
+		if (!(i == 10 ? isodate(t + ps->pos, 10, &day) :
+		    mbr_time_parse(&tm, t + ps->pos, i, NULL, NULL) ==
+		    MBR_OK))
+			return perr(ps, ps->pos, "bad date \"%.*s\"", (int)i,
+			    t + ps->pos);
+		tk->t = T_STR;
+		tk->len = i;
+		tk->s = t + ps->pos;
+		tk->n = i;
+	} else if (isdig(t[ps->pos]) || (t[ps->pos] == '.' &&
+	    ps->pos + 1 < ps->n && isdig(t[ps->pos + 1]))) {
 		i = ps->pos;
 		while (i < ps->n && (isdig(t[i]) || t[i] == '.'))
 			i++;
@@ -739,27 +798,33 @@ node(struct parser *ps, int op)
 static int	expr(struct parser *, int *);
 
 static int
-field_ref(struct parser *ps, const char *s, size_t n, size_t off)
+field_ref(struct parser *ps, const char *s, size_t n, size_t off,
+    int quoted)
 {
 	mbr_expr *x = ps->x;
 	unsigned long line, col;
 	size_t i, bol;
-	int nd;
+	int nd, isnew = 0;
 
 	for (i = 0; i < x->nfields; i++)
 		if (x->fields[i].n == n && memcmp(x->fields[i].name, s, n) == 0)
 			break;
 	if (i == x->nfields) {
+		isnew = 1;
 		x->fields = grow(x->fields, &x->capfields, x->nfields + 1,
 		    sizeof(*x->fields));
 		x->fields[i].name = mbr_xstrndup(s, n);
 		x->fields[i].n = n;
 		x->fields[i].col = -1;
+		x->fields[i].quoted = 0;
+		x->nfields++;
+	}
+	if (isnew || (quoted && !x->fields[i].quoted)) {
 		place(ps->text, off, &line, &col, &bol);
 		snprintf(x->fields[i].where, sizeof(x->fields[i].where),
 		    "%s:%lu:%lu", ps->src, line, col);
-		x->nfields++;
 	}
+	x->fields[i].quoted |= quoted;
 	nd = node(ps, OP_FIELD);
 	N(nd).fld = (int)i;
 	return nd;
@@ -856,7 +921,7 @@ primary(struct parser *ps, int *out)
 	case T_QNAME:
 		if (tk.n == 0)
 			return perr(ps, tk.off, "empty field name");
-		nd = field_ref(ps, tk.s, tk.n, tk.off);
+		nd = field_ref(ps, tk.s, tk.n, tk.off, 1);
 		eat(ps);
 		break;
 	case T_NAME:
@@ -865,7 +930,7 @@ primary(struct parser *ps, int *out)
 			return call(ps, tk.s, tk.n, tk.off, out);
 		if (ps->tk.t < 0)
 			return MBR_EUSAGE;
-		nd = field_ref(ps, tk.s, tk.n, tk.off);
+		nd = field_ref(ps, tk.s, tk.n, tk.off, 0);
 		break;
 	case T_LP:
 		eat(ps);
@@ -1335,6 +1400,12 @@ mbr_expr_field(const mbr_expr *x, size_t i)
 	return (mbr_slice){ x->fields[i].name, x->fields[i].n };
 }
 
+int
+mbr_expr_field_quoted(const mbr_expr *x, size_t i)
+{
+	return x->fields[i].quoted;
+}
+
 const char *
 mbr_expr_field_where(const mbr_expr *x, size_t i)
 {
@@ -1430,11 +1501,31 @@ asnum(const mbr_xval *v, mbr_xval *out)
 	return 0;
 }
 
+/* n bytes for a string made in this evaluation: in the scratch area,
+ * or when it is full, a block of their own until the next evaluation
+ * (the strings made before stay where they are). */
+static char *
+room(mbr_expr *x, size_t n)
+{
+	char *p;
+
+	if (SCRATCH - x->used >= n) {
+		p = x->scratch + x->used;
+		x->used += n;
+		return p;
+	}
+	x->big = grow(x->big, &x->capbig, x->nbig + 1, sizeof(*x->big));
+	p = mbr_xmalloc(n ? n : 1);
+	x->big[x->nbig++] = p;
+	return p;
+}
+
 /* The text of a value: strings as they are, others written into the
- * scratch area.  0 for null or when scratch is full. */
+ * scratch area.  0 for null. */
 static int
 astext(mbr_expr *x, const mbr_xval *v, const char **p, size_t *n)
 {
+	char buf[64];
 	size_t k;
 
 	if (v->t == MBR_X_STR || (v->t == MBR_X_NUM && v->p != NULL)) {
@@ -1442,12 +1533,14 @@ astext(mbr_expr *x, const mbr_xval *v, const char **p, size_t *n)
 		*n = v->n;
 		return 1;
 	}
-	if (v->t == MBR_X_NULL || SCRATCH - x->used < 48)
+
+	if (v->t == MBR_X_NULL)
 		return 0;
-	k = mbr_xval_fmt(v, x->scratch + x->used, SCRATCH - x->used);
-	*p = x->scratch + x->used;
+	k = mbr_xval_fmt(v, buf, sizeof(buf));
+	if (k >= sizeof(buf))
+		k = sizeof(buf) - 1;	/* a number is at most 40 */
+	*p = memcpy(room(x, k), buf, k);
 	*n = k;
-	x->used += k;
 	return 1;
 }
 
@@ -1516,10 +1609,24 @@ asday(mbr_expr *x, const mbr_xval *v, int64_t *day)
 	return 1;
 }
 
-/* Orders a and b into *r; 0 if they cannot be compared (a null, or
- * kinds that do not meet), which makes every comparison false. */
+/* A string literal's reading against a field (see compare): an ISO
+ * date, or an ISO time (a date, then T or a blank and a clock). */
 static int
-compare(mbr_expr *x, const mbr_xval *a, const mbr_xval *b, int *r)
+isotime_text(const char *s, size_t n)
+{
+	int64_t day;
+
+	return n > 10 && (s[10] == 'T' || s[10] == ' ') && isodate(s, 10,
+	    &day);
+}
+
+/* Orders a and b into *r; 0 if they cannot be compared (a null, or
+ * kinds that do not meet), which makes every comparison false.  ord:
+ * for <, <=, >, >= and between, where a string literal that reads as a
+ * number compares with a field that reads as one as numbers (for ==
+ * and in it stays text: member_id == '007'). */
+static int
+compare(mbr_expr *x, const mbr_xval *a, const mbr_xval *b, int ord, int *r)
 {
 	mbr_xval na, nb;
 	int64_t da, db;
@@ -1539,10 +1646,29 @@ compare(mbr_expr *x, const mbr_xval *a, const mbr_xval *b, int *r)
 		/* Two fields that both read as numbers compare as numbers
 		 * (CSV has no types; "9" < "10"); a quoted literal keeps a
 		 * comparison textual. */
-		if (a->fld && b->fld && mbr_xval_num(&na, a->p, a->n) &&
-		    mbr_xval_num(&nb, b->p, b->n)) {
-			*r = mbr_xval_numcmp(&na, &nb);
-			return 1;
+		if ((a->fld && b->fld) || (ord && (a->fld || b->fld))) {
+			if (mbr_xval_num(&na, a->p, a->n) &&
+			    mbr_xval_num(&nb, b->p, b->n)) {
+				*r = mbr_xval_numcmp(&na, &nb);
+				return 1;
+			}
+		}
+		/* A field against a literal date or time: as days or
+		 * instants, so that last_order_ts > '2011-11-10' means what
+		 * date(last_order_ts) > '2011-11-10' does. */
+		if (a->fld != b->fld) {
+			const mbr_xval *lit = a->fld ? b : a;
+
+			if (lit->n == 10 && isodate(lit->p, 10, &da) &&
+			    asday(x, a, &da) && asday(x, b, &db)) {
+				*r = da < db ? -1 : da > db;
+				return 1;
+			}
+			if (isotime_text(lit->p, lit->n) && astime(x, a, &ta) &&
+			    astime(x, b, &tb)) {
+				*r = ta.t < tb.t ? -1 : ta.t > tb.t;
+				return 1;
+			}
 		}
 		n = a->n < b->n ? a->n : b->n;
 		c = n > 0 ? memcmp(a->p, b->p, n) : 0;
@@ -1750,11 +1876,11 @@ casefold(mbr_expr *x, const mbr_xval *v, int up, mbr_xval *out)
 	size_t n, i;
 	char *q;
 
-	if (!astext(x, v, &p, &n) || SCRATCH - x->used < n) {
+	if (!astext(x, v, &p, &n)) {
 		set_null(out);
 		return;
 	}
-	q = x->scratch + x->used;
+	q = room(x, n);
 	/* ASCII only: the C library's toupper would follow the locale,
 	 * and Chinese has no case. */
 	for (i = 0; i < n; i++) {
@@ -1765,7 +1891,6 @@ casefold(mbr_expr *x, const mbr_xval *v, int up, mbr_xval *out)
 			c = (char)(c - 'A' + 'a');
 		q[i] = c;
 	}
-	x->used += n;
 	set_null(out);
 	out->t = MBR_X_STR;
 	out->p = q;
@@ -1810,11 +1935,32 @@ fcall(mbr_expr *x, const struct node *nd, const mbr_slice *f,
 			ev(x, arg, f, ty, &a);
 			if (a.t == MBR_X_NULL)
 				continue;
-			if (out->t == MBR_X_NULL || (compare(x, &a, out, &r) &&
+			if (out->t == MBR_X_NULL || (compare(x, &a, out, 1,
+			    &r) &&
 			    (nd->fn == F_MIN ? r < 0 : r > 0)))
 				*out = a;
 		}
 		return;
+	case F_HOUR: {
+		/* the hour of the clock in --tz, as days are counted */
+		mbr_time tm;
+		int64_t loc;
+
+		if (arg >= 0)
+			ev(x, arg, f, ty, &a);
+		else {
+			a.t = MBR_X_TIME;
+			a.tm = x->now;
+		}
+		if (!astime(x, &a, &tm)) {
+			set_null(out);
+			return;
+		}
+		loc = tm.t + (x->tz != NULL ? mbr_tz_offset_at(x->tz, tm.t) :
+		    tm.off);
+		set_int(out, (loc % 86400 + 86400) % 86400 / 3600);
+		return;
+	}
 	}
 	if (arg >= 0)
 		ev(x, arg, f, ty, &a);
@@ -1828,6 +1974,7 @@ fcall(mbr_expr *x, const struct node *nd, const mbr_slice *f,
 	case F_MONTH:
 	case F_YEAR:
 	case F_DAY:
+	case F_WEEKDAY:
 		if (!asday(x, &a, &day)) {
 			set_null(out);
 			return;
@@ -1851,6 +1998,11 @@ fcall(mbr_expr *x, const struct node *nd, const mbr_slice *f,
 			break;
 		case F_YEAR:
 			set_int(out, y);
+			break;
+		case F_WEEKDAY:
+			/* ISO: Monday 1 ... Sunday 7; 1970-01-01 was a
+			 * Thursday */
+			set_int(out, (day % 7 + 7 + 3) % 7 + 1);
 			break;
 		default:
 			set_int(out, d);
@@ -1975,7 +2127,8 @@ ev(mbr_expr *x, int i, const mbr_slice *f, const uint8_t *ty, mbr_xval *out)
 	case OP_GE:
 		ev(x, nd->a, f, ty, &a);
 		ev(x, nd->b, f, ty, &b);
-		if (!compare(x, &a, &b, &r)) {
+		if (!compare(x, &a, &b, nd->op != OP_EQ && nd->op != OP_NE,
+		    &r)) {
 			set_bool(out, 0);
 			return;
 		}
@@ -2029,7 +2182,7 @@ ev(mbr_expr *x, int i, const mbr_slice *f, const uint8_t *ty, mbr_xval *out)
 		}
 		for (j = nd->b; j >= 0; j = x->nodes[j].next) {
 			ev(x, j, f, ty, &b);
-			if (compare(x, &a, &b, &r) && r == 0) {
+			if (compare(x, &a, &b, 0, &r) && r == 0) {
 				set_bool(out, nd->op == OP_IN);
 				return;
 			}
@@ -2041,7 +2194,8 @@ ev(mbr_expr *x, int i, const mbr_slice *f, const uint8_t *ty, mbr_xval *out)
 		ev(x, nd->a, f, ty, &a);
 		ev(x, nd->b, f, ty, &b);
 		ev(x, nd->c, f, ty, &c);
-		if (!compare(x, &a, &b, &r) || !compare(x, &a, &c, &r2)) {
+		if (!compare(x, &a, &b, 1, &r) || !compare(x, &a, &c, 1,
+		    &r2)) {
 			set_bool(out, 0);
 			return;
 		}
@@ -2058,6 +2212,8 @@ mbr_expr_eval(mbr_expr *x, int e, const mbr_slice *f, const uint8_t *type,
     mbr_xval *out)
 {
 	x->used = 0;
+	if (x->nbig > 0)
+		free_big(x);
 	ev(x, x->roots[e], f, type, out);
 }
 
@@ -2067,6 +2223,8 @@ mbr_expr_test(mbr_expr *x, int e, const mbr_slice *f, const uint8_t *type)
 	mbr_xval v;
 
 	x->used = 0;
+	if (x->nbig > 0)
+		free_big(x);
 	ev(x, x->roots[e], f, type, &v);
 	return truth(&v);
 }

@@ -88,8 +88,12 @@ const mbr_expr_rule *mbr_expr_rule_at(const mbr_expr *x, size_t i);
 /* The field names the expressions use, for checks (--strict). */
 size_t	mbr_expr_nfields(const mbr_expr *x);
 mbr_slice mbr_expr_field(const mbr_expr *x, size_t i);
-/* Where field i is first used: "rules:3:12". */
+/* Where field i is first used, or first used in double quotes:
+ * "rules:3:12". */
 const char *mbr_expr_field_where(const mbr_expr *x, size_t i);
+/* Whether field i was written "in double quotes" (an analyst may have
+ * meant a string). */
+int	mbr_expr_field_quoted(const mbr_expr *x, size_t i);
 
 /* Resolves every field name to a column number through col(ctx,
  * name, len); before the first evaluation. */

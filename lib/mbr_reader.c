@@ -120,6 +120,72 @@ mbr_reader_has(const mbr_reader *rd, int col)
 	return rd->nhdr > 0 && rd->inhdr[col] == rd->hdrgen;
 }
 
+static int
+lc(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Edit distance of a and b, ASCII letters' case ignored, an adjacent
+ * swap one edit (optimal string alignment); over max, max + 1. */
+static size_t
+distance(const char *a, size_t na, const char *b, size_t nb, size_t max)
+{
+	size_t row[3][66], i, j, *p2, *p1, *c;
+
+	if (na > 64 || nb > 64 || (na > nb ? na - nb : nb - na) > max)
+		return max + 1;
+	for (j = 0; j <= nb; j++)
+		row[1][j] = j;
+	p2 = row[0];
+	p1 = row[1];
+	c = row[2];
+	for (i = 1; i <= na; i++) {
+		c[0] = i;
+		for (j = 1; j <= nb; j++) {
+			int x = lc((unsigned char)a[i - 1]);
+			int y = lc((unsigned char)b[j - 1]);
+			size_t v;
+
+			v = p1[j - 1] + (x != y);
+			if (p1[j] + 1 < v)
+				v = p1[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (i > 1 && j > 1 && x == lc((unsigned char)b[j - 2]) &&
+			    lc((unsigned char)a[i - 2]) == y && p2[j - 2] + 1 < v)
+				v = p2[j - 2] + 1;
+			c[j] = v;
+		}
+		{
+			size_t *t = p2;
+			p2 = p1;
+			p1 = c;
+			c = t;
+		}
+	}
+	return p1[nb];
+}
+
+int
+mbr_reader_closest(const mbr_reader *rd, const char *s, size_t n)
+{
+	size_t max = n <= 4 ? 1 : 2, best = max + 1, d;
+	int col, found = -1;
+
+	for (col = 0; col < rd->ncol; col++) {
+		if (!mbr_reader_has(rd, col) || (rd->name[col].n == n &&
+		    memcmp(rd->name[col].p, s, n) == 0))
+			continue;
+		d = distance(s, n, rd->name[col].p, rd->name[col].n, max);
+		if (d < best) {
+			best = d;
+			found = col;
+		}
+	}
+	return found;
+}
+
 mbr_slice
 mbr_reader_colname(const mbr_reader *rd, int col)
 {

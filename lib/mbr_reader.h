@@ -84,6 +84,10 @@ int	mbr_reader_col(mbr_reader *rd, const char *name, size_t n);
  * any record so far had it). */
 int	mbr_reader_has(const mbr_reader *rd, int col);
 mbr_slice mbr_reader_colname(const mbr_reader *rd, int col);
+/* For a name that is no column of the input (mbr_reader_has): the
+ * column whose name is nearest, within an edit or two (one for names of
+ * up to 4 bytes; case ignored), or -1: "did you mean ...?". */
+int	mbr_reader_closest(const mbr_reader *rd, const char *s, size_t n);
 int	mbr_reader_ncols(const mbr_reader *rd);
 /* The current input's format (MBR_FMT_CSV or _NDJSON) and, for CSV,
  * its separator. */

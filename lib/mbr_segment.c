@@ -77,7 +77,8 @@ struct seg {
 						 * are compiled from it again,
 						 * and -r may be a pipe */
 	uint64_t		 written;
-	int			 checked;	/* --strict: input checked */
+	int			 checked;	/* the fields were checked */
+	unsigned char		*warned;	/* [field]: said so */
 };
 
 static int
@@ -204,22 +205,43 @@ compile(struct seg *g, mbr_err *err)
 	return MBR_OK;
 }
 
-/* --strict: every field a rule names must be in the input, which for
- * CSV is its header and for NDJSON the first record's keys. */
+/* Every field a rule names should be in the input, which for CSV is
+ * its header and for NDJSON the keys of the records so far: a field
+ * that is not is null for every record, so it is a warning on
+ * standard error, with what was likely meant (a string in double
+ * quotes, which name fields; a near name), each field once.  With
+ * --strict it is an error. */
 static int
-strict(struct seg *g, mbr_err *err)
+check_fields(struct seg *g, int strict, const char *scope, mbr_err *err)
 {
+	mbr_reader *rd = g->run.rd;
 	size_t i;
-	mbr_slice f;
-	int k;
+	mbr_slice f, near;
+	int k, c;
+	char hint[300];
 
 	for (i = 0; i < mbr_expr_nfields(g->k.x); i++) {
 		f = mbr_expr_field(g->k.x, i);
-		k = mbr_reader_col(g->run.rd, f.p, f.n);
-		if (!mbr_reader_has(g->run.rd, k))
+		k = mbr_reader_col(rd, f.p, f.n);
+		if (mbr_reader_has(rd, k) || (!strict && g->warned[i]))
+			continue;
+		hint[0] = '\0';
+		if ((c = mbr_reader_closest(rd, f.p, f.n)) >= 0) {
+			near = mbr_reader_colname(rd, c);
+			snprintf(hint, sizeof(hint), "; did you mean \"%.*s\"?",
+			    (int)(near.n < 200 ? near.n : 200), near.p);
+		} else if (mbr_expr_field_quoted(g->k.x, i))
+			snprintf(hint, sizeof(hint), "; strings take single "
+			    "quotes");
+		if (strict)
 			return mbr_err_set(err, MBR_EUSAGE, "%s: unknown field "
-			    "\"%.*s\" (--strict)", mbr_expr_field_where(g->k.x,
-			    i), (int)f.n, f.p);
+			    "\"%.*s\" (--strict)%s",
+			    mbr_expr_field_where(g->k.x, i), (int)f.n, f.p,
+			    hint);
+		g->warned[i] = 1;
+		fprintf(stderr, "%s: %s: no field \"%.*s\" %s%s\n",
+		    mbr_progname(), mbr_expr_field_where(g->k.x, i), (int)f.n,
+		    f.p, scope, hint);
 	}
 	return MBR_OK;
 }
@@ -712,7 +734,8 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	mbr_rec rec;
 	mbr_err e2;
 	size_t i;
-	int r, rc;
+	int r, rc, pending = 0;	/* an NDJSON input's fields unchecked */
+	unsigned long nrec = 0;
 
 	memset(&g, 0, sizeof(g));
 	g.c = c;
@@ -749,14 +772,25 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 	for (i = 0; i < o->nsum; i++)
 		g.sumcol[i] = mbr_reader_col(g.run.rd, o->sum[i],
 		    strlen(o->sum[i]));
+	g.warned = mbr_xcalloc(mbr_expr_nfields(g.k.x) + 1, 1);
 	rc = MBR_OK;
 	while ((r = mbr_reader_next(g.run.rd, &rec, err)) != MBR_READ_END) {
 		if (r == MBR_READ_FILE) {
+			size_t nh;
+
+			/* an NDJSON input before this one is judged on
+			 * what it had */
+			if (pending)
+				check_fields(&g, 0, "in the input", err);
+			pending = 0;
+			nrec = 0;
 			g.checked = mbr_reader_format(g.run.rd) ==
 			    MBR_FMT_NDJSON ? 0 : 1;
-			if (o->strict && g.checked &&
-			    (rc = strict(&g, err)) != MBR_OK)
+			mbr_reader_header(g.run.rd, &nh);
+			if (g.checked && nh > 0 && (rc = check_fields(&g,
+			    o->strict, "in the header", err)) != MBR_OK)
 				break;
+			pending = !g.checked;
 			if (g.checked && g.split != NULL &&
 			    mbr_split_cuts(g.split) && !split_open(&g) &&
 			    (rc = split_file(&g, err)) != MBR_OK)
@@ -769,14 +803,23 @@ mbr_segment_run(const mbr_cli *c, const mbr_segment_opts *o, int nfiles,
 		}
 		if (!g.checked) {
 			g.checked = 1;
-			if (o->strict && (rc = strict(&g, err)) != MBR_OK)
+			if (o->strict && (rc = check_fields(&g, 1, "", err)) !=
+			    MBR_OK)
 				break;
+		}
+		/* NDJSON records need not all have every key: a field no
+		 * record of the first 1,000 has is worth a warning */
+		if (pending && ++nrec == 1000) {
+			check_fields(&g, 0, "in the first 1000 records", err);
+			pending = 0;
 		}
 		if ((rc = record(&g, &rec, err)) != MBR_OK)
 			break;
 	}
 	if (rc == MBR_OK)
 		rc = err->code;
+	if (rc == MBR_OK && pending)
+		check_fields(&g, 0, "in the input", err);
 	/* No record written from a CSV input with a header (a header
 	 * alone, or nothing kept by --where): the header row is still
 	 * written, so that the next program of the pipeline finds its
@@ -821,6 +864,7 @@ out:
 	cls_release(&g.k);
 	free(g.seg);
 	free(g.tag);
+	free(g.warned);
 	free(g.rule_name);
 	free(g.sumcol);
 	free(g.skip);

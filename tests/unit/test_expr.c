@@ -122,6 +122,15 @@ numbers(void)
 	T_EQ_S(ev("id == '7'"), "false");
 	T_EQ_S(ev("id == 7"), "true");
 	T_EQ_S(ev("monetary / 2"), "649.5");
+	/* but orders a field that reads as a number by number: "10" >
+	 * "9" as text is false */
+	T_EQ_S(ev("f2 > '9'"), "true");
+	T_EQ_S(ev("'9' < f2"), "true");
+	T_EQ_S(ev("frequency >= '9.0'"), "true");
+	T_EQ_S(ev("f2 between '9' and '11'"), "true");
+	T_EQ_S(ev("id > '6'"), "true");
+	T_EQ_S(ev("id < 'abc'"), "true");	/* text: '0' < 'a' */
+	T_EQ_S(ev("max(f2, '9')"), "10");
 }
 
 static void
@@ -219,10 +228,38 @@ dates(void)
 	T_EQ_S(ev("date(last) < today()"), "true");
 	T_EQ_S(ev("last < now()"), "true");
 	T_EQ_S(ev("date(last) == '2024-05-02'"), "true");
+	/* a field against a literal date compares by day in --tz, as
+	 * date(field) does; against a literal time, by instant */
+	T_EQ_S(ev("last > '2024-05-02'"), "false");
+	T_EQ_S(ev("last == '2024-05-02'"), "true");
+	T_EQ_S(ev("last >= '2024-05-02'"), "true");
+	T_EQ_S(ev("last < '2024-05-03'"), "true");
+	T_EQ_S(ev("last in ('2024-05-01', '2024-05-02')"), "true");
+	T_EQ_S(ev("last > '2024-05-02T23:00:00+08:00'"), "true");
+	T_EQ_S(ev("last > '2024-05-02 23:45'"), "false");	/* Shanghai */
+	T_EQ_S(ev("late == '2024-07-01'"), "true");	/* 00:30 there */
+	/* unquoted: the same literals */
+	T_EQ_S(ev("last == 2024-05-02"), "true");
+	T_EQ_S(ev("last > 2024-05-02T23:00:00+08:00"), "true");
+	T_EQ_S(ev("last < 2024-05-02T23:00:00Z"), "true");
+	T_EQ_S(ev("days_since(2024-06-01)"), "30");
+	/* hour() on the clock of --tz, weekday() ISO (Monday 1); from
+	 * Python: date(2024, 5, 2).isoweekday() == 4 */
+	T_EQ_S(ev("hour(last)"), "23");
+	T_EQ_S(ev("hour(late)"), "0");
+	T_EQ_S(ev("hour()"), "0");
+	T_EQ_S(ev("weekday(last)"), "4");
+	T_EQ_S(ev("weekday()"), "1");		/* 2024-07-01 */
+	T_EQ_S(ev("weekday('1969-12-28')"), "7");
+	T_EQ_S(ev("weekday(1970-01-01)"), "4");
+	T_EQ_S(ev("hour(bad)"), "null");
 	/* UTC: the same instants fall a day earlier */
 	tz_cur = tz_utc;
 	T_EQ_S(ev("today()"), "2024-06-30");
 	T_EQ_S(ev("days_since(last)"), "59");
+	T_EQ_S(ev("hour(last)"), "15");
+	T_EQ_S(ev("last == '2024-05-02'"), "true");
+	T_EQ_S(ev("late == '2024-06-30'"), "true");
 	T_EQ_S(ev("days_since(late)"), "0");
 	T_EQ_S(ev("days_until_birthday(bd_jul)"), "1");
 	T_EQ_S(ev("days_until_birthday(bd_jun)"), "0");
