@@ -20,9 +20,10 @@
 #     --split onto a file): exit 3 naming it, before any work (stdout
 #     empty, an -o file left as it was);
 #   -o, --thresholds and --split files replaced only by a run that ends
-#     well: over --max-rejects, on a truncated gzip input, and on a
-#     write error halfway (RLIMIT_FSIZE, ulimit -f) yesterday's files
-#     stay byte for byte, with no temporary file left; a run killed
+#     well: over --max-rejects, on a truncated gzip input, on a write
+#     error halfway (RLIMIT_FSIZE, ulimit -f) and on one in the
+#     rejects, yesterday's files stay byte for byte, with no temporary
+#     file left; a run killed
 #     (SIGKILL) while writing leaves yesterday's file and at most its
 #     own .NAME.tmp.PID, which the next good run removes.
 #
@@ -342,7 +343,7 @@ for p in ingest rfm segment; do
 	tsh "$tmo" "$p --threads 2 -z -o a/out.csv big.csv 2>err; echo \$? >rc"
 	check "$p -z -o" 0 "" && same "$p -z -o" a/out.csv want.gz
 	# failed runs leave it
-	for how in max-rejects gzip fsize1 fsize2; do
+	for how in max-rejects gzip fsize1 fsize2 rejects1 rejects2; do
 		cp yesterday a/out.csv
 		case $how in
 		max-rejects)
@@ -359,6 +360,12 @@ for p in ingest rfm segment; do
 			    2>err; echo \$? >rc"
 			check "$p -o, file size limit, th${how#fsize}" 3 \
 			    "$n: a/out.csv: write error: File too large" ;;
+		rejects*)
+			# another output failing halfway
+			tsh "$tmo" "$p --threads ${how#rejects} -o a/out.csv \
+			    --rejects /dev/full bad.csv 2>err; echo \$? >rc"
+			check "$p -o, --rejects /dev/full, th${how#rejects}" 3 \
+			    "$n: /dev/full: $full" ;;
 		esac
 		same "$p -o, failed ($how): the old file" a/out.csv yesterday
 		clean "$p -o, failed ($how): no temporary file" a out.csv
