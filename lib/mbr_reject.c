@@ -304,6 +304,13 @@ mbr_rejects_close(mbr_rejects *rj, uint64_t records, const mbr_limit *max,
 		    "rejected, over --max-rejects %s",
 		    (unsigned long long)rj->n, (unsigned long long)records,
 		    max->text);
+	/* Without a limit, a run that used nothing fails all the same:
+	 * a nightly job must notice an export whose layout changed. */
+	else if (rc == MBR_OK && (max == NULL || !max->set) && records > 0 &&
+	    rj->n >= records)
+		rc = mbr_err_set(err, MBR_EDATA, "all %llu records rejected "
+		    "(--max-rejects 100%% allows it)",
+		    (unsigned long long)records);
 	for (i = 0; i < rj->nr; i++)
 		free(rj->r[i].name);
 	free(rj->r);

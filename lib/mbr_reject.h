@@ -4,7 +4,8 @@
  * --rejects file with reject_reason and reject_source (file:line), and
  * stderr gets one summary line per reason.  Without --rejects the first
  * few are shown on stderr.  --max-rejects N or P% turns too many into a
- * failed run (exit 1).
+ * failed run (exit 1); without it, a run that rejected every record
+ * fails.
  *
  * The rejects file is NDJSON (the record's fields, or "raw" with its
  * text when it could not be parsed), or CSV with the columns
@@ -53,7 +54,8 @@ uint64_t mbr_rejects_count(const mbr_rejects *rj);
 int	mbr_limit_over(const mbr_limit *l, uint64_t rejects,
 	    uint64_t records);
 /* Prints the summary (unless quiet), closes the file, frees; returns
- * MBR_EDATA with a message when rejects exceed max out of records,
+ * MBR_EDATA with a message when rejects exceed max out of records (or
+ * without max, when every record was rejected),
  * MBR_EIO when the rejects file could not be written. */
 int	mbr_rejects_close(mbr_rejects *rj, uint64_t records,
 	    const mbr_limit *max, mbr_err *err);
