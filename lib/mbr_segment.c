@@ -313,8 +313,18 @@ sum_value(struct seg *g, const mbr_rec *rec, size_t k, mbr_xval *x,
 
 	if (v.p == NULL || v.n == 0 || rec->type[g->sumcol[k]] == MBR_V_NULL)
 		return 0;
-	if (!mbr_xval_num(x, v.p, v.n) || x->dbl) {
+	if (!mbr_xval_num(x, v.p, v.n)) {
 		snprintf(msg, size, "%s \"%.*s\" is not a number",
+		    g->o->sum[k], (int)(v.n > 200 ? 200 : v.n), v.p);
+		return -1;
+	}
+	/* A number the language holds as a double is no exact decimal:
+	 * rejected all the same, but not as "not a number", which
+	 * 92233720368547758.07 is (tests/golden/mbr-segment/
+	 * sum-not-exact). */
+	if (x->dbl) {
+		snprintf(msg, size, "%s \"%.*s\" cannot be summed exactly "
+		    "(over 18 significant digits, or an exponent)",
 		    g->o->sum[k], (int)(v.n > 200 ? 200 : v.n), v.p);
 		return -1;
 	}
@@ -374,9 +384,17 @@ write_counts(struct seg *g, mbr_err *err)
 		at = tags ? g->nseg + i : i;
 		/* The unnamed default shows only when it has records. */
 		if (!tags && i == g->dflt && i + 1 == g->nseg &&
-		    g->o->default_segment == NULL && g->k.n[at] == 0)
+		    g->o->default_segment == NULL && g->k.n[at] == 0 &&
+		    (g->add_seg || g->o->where == NULL))
 			continue;
-		mbr_writer_str(w, tags ? "tag" : "segment", v[i].s, v[i].n);
+		/* Without segment rules the records --where kept are one
+		 * unnamed group: the row is named by the expression. */
+		if (!tags && i == g->dflt && !g->add_seg && g->o->where != NULL)
+			mbr_writer_str(w, "segment", g->o->where,
+			    strlen(g->o->where));
+		else
+			mbr_writer_str(w, tags ? "tag" : "segment", v[i].s,
+			    v[i].n);
 		mbr_writer_int(w, "records", (int64_t)g->k.n[at]);
 		mbr_writer_field(w, MBR_SLICE("share"), (mbr_slice){ share,
 		    fmt_share(share, g->k.n[at], g->k.total) }, MBR_V_NUM);
