@@ -62,6 +62,16 @@ struct order {
 	int		 rounded;	/* --round changed amount */
 	mbr_slice	 channel, store, items, skus, categories;
 	mbr_buf		 member;
+	const struct kept *kept;	/* a line-item order's columns */
+	size_t		 nkept;		/* passed through ("keep") */
+};
+
+/* A column passed through from a line-item order's first row. */
+struct kept {
+	int		 col;
+	uint8_t		 type;
+	char		*val;
+	size_t		 n;
 };
 
 /* A line-item order gathered from its rows. */
@@ -88,6 +98,8 @@ struct liorder {
 	mbr_buf		*items, *skus, *cats;
 	char		*bad_reason, *bad_msg;
 	unsigned long	 bad_line;
+	struct kept	*kept;		/* "keep": the first row's own */
+	size_t		 nkept;
 };
 
 struct filestat {
@@ -610,7 +622,7 @@ emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
 	mbr_slice v[11];
 	uint8_t t[11];
 	size_t n, i;
-	int keep = rec != NULL && g->p->keep && g->own;
+	int keep = (rec != NULL && g->p->keep && g->own) || o->nkept > 0;
 
 	if (w == NULL)
 		return MBR_OK;
@@ -646,7 +658,11 @@ emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
 	for (i = 0; i < 11; i++)
 		mbr_writer_field(w, (mbr_slice){ mbr_field_names[canon[i]],
 		    strlen(mbr_field_names[canon[i]]) }, v[i], t[i]);
-	if (keep) {
+	for (i = 0; i < o->nkept; i++)
+		mbr_writer_field(w, mbr_reader_colname(g->run.rd,
+		    o->kept[i].col), (mbr_slice){ o->kept[i].val,
+		    o->kept[i].n }, o->kept[i].type);
+	if (keep && rec != NULL) {
 		if (g->nskip < mbr_reader_ncols(g->run.rd)) {
 			int k = mbr_reader_ncols(g->run.rd);
 			g->skip = mbr_xrealloc(g->skip, (size_t)k);
@@ -1092,6 +1108,29 @@ li_join(mbr_buf **b, mbr_slice v, int unique)
 			(*b)->p[i] = '/';
 }
 
+/* "keep" in a line-item map: the order takes the columns of its own
+ * (those no field maps) from its first row, as an order-level export's
+ * row passes them on. */
+static void
+li_keep(struct ing *g, struct liorder *lo, const mbr_rec *rec)
+{
+	size_t i;
+
+	lo->kept = mbr_arena_alloc(g->arena, (rec->n + 1) * sizeof(*lo->kept));
+	for (i = 0; i < rec->n; i++) {
+		int c = rec->order[i];
+		mbr_slice v = rec->f[c];
+
+		if ((c < g->nskip && g->skip[c]) || v.p == NULL)
+			continue;
+		lo->kept[lo->nkept].col = c;
+		lo->kept[lo->nkept].type = rec->type[c];
+		lo->kept[lo->nkept].val = mbr_arena_strndup(g->arena, v.p, v.n);
+		lo->kept[lo->nkept].n = v.n;
+		lo->nkept++;
+	}
+}
+
 static void
 li_row(struct ing *g, const mbr_rec *rec)
 {
@@ -1118,6 +1157,8 @@ li_row(struct ing *g, const mbr_rec *rec)
 		lo->id = mbr_arena_strndup(g->arena, id.p, id.n);
 		lo->status = -1;
 		lo->sum_ok = 1;
+		if (g->p->keep && g->own)
+			li_keep(g, lo, rec);
 	}
 	row = mbr_arena_alloc(g->arena, sizeof(*row));
 	row->line = rec->line;
@@ -1353,6 +1394,8 @@ li_finish(struct ing *g, mbr_err *err)
 		o.items = bufslice(lo->items);
 		o.skus = bufslice(lo->skus);
 		o.categories = bufslice(lo->cats);
+		o.kept = lo->kept;
+		o.nkept = lo->nkept;
 		rc = settle(g, &o, lo->file, lo->line, NULL, err);
 		if (rc == -1) {
 			/* a conflict: every row of it is rejected */
