@@ -108,14 +108,17 @@ mbr_cli_opt(mbr_cli *c, int ch, const char *arg)
 		mbr_opt_limit(&c->max_rejects, "--max-rejects", arg);
 		break;
 	case MBR_OPT_INPUT_FORMAT:
-		if ((c->ro.format = mbr_format_parse(arg)) < 0)
+		if ((c->ro.format = mbr_format_parse(arg)) == MBR_FMT_TSV) {
+			c->ro.format = MBR_FMT_CSV;
+			c->ro.delim = '\t';
+		} else if (c->ro.format < 0)
 			mbr_usage_error(c, "--input-format: \"%s\" is not "
-			    "csv, ndjson or auto", arg);
+			    "csv, tsv, ndjson or auto", arg);
 		break;
 	case MBR_OPT_OUTPUT_FORMAT:
 		if ((c->out_format = mbr_format_parse(arg)) < 0)
 			mbr_usage_error(c, "--output-format: \"%s\" is not "
-			    "csv or ndjson", arg);
+			    "csv, tsv or ndjson", arg);
 		break;
 	case MBR_OPT_ENCODING:
 		c->ro.encoding = arg;

@@ -76,6 +76,8 @@ mbr_format_parse(const char *s)
 	if (strcmp(s, "ndjson") == 0 || strcmp(s, "jsonl") == 0 ||
 	    strcmp(s, "json") == 0)
 		return MBR_FMT_NDJSON;
+	if (strcmp(s, "tsv") == 0)
+		return MBR_FMT_TSV;
 	if (strcmp(s, "auto") == 0)
 		return MBR_FMT_AUTO;
 	return -1;

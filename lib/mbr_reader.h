@@ -26,7 +26,9 @@
 #include "mbr.h"
 #include "mbr_err.h"
 
-enum { MBR_FMT_AUTO, MBR_FMT_CSV, MBR_FMT_NDJSON };
+/* MBR_FMT_TSV: for output, tab-separated with \\t \\n \\r \\\\ escaped
+ * (no quotes); as an input format, CSV with tabs. */
+enum { MBR_FMT_AUTO, MBR_FMT_CSV, MBR_FMT_NDJSON, MBR_FMT_TSV };
 
 typedef struct {
 	int		 format;	/* MBR_FMT_*; AUTO detects per input */

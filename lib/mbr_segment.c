@@ -287,7 +287,8 @@ split_writer(struct seg *g, size_t s, mbr_writer **w, mbr_err *err)
 		fmt = mbr_reader_format(g->run.rd);
 	snprintf(path, sizeof(path), "%s/%s.%s%s", g->o->split,
 	    g->seg[s].n > 0 ? g->seg[s].s : "_none",
-	    fmt == MBR_FMT_NDJSON ? "ndjson" : "csv", g->c->gzip ? ".gz" : "");
+	    fmt == MBR_FMT_NDJSON ? "ndjson" : fmt == MBR_FMT_TSV ? "tsv" :
+	    "csv", g->c->gzip ? ".gz" : "");
 	return mbr_writer_open(&g->seg[s].w, path, fmt, g->c->gzip, 0,
 	    err) == MBR_OK ? (*w = g->seg[s].w, MBR_OK) : err->code;
 }
@@ -323,8 +324,8 @@ sum_value(struct seg *g, const mbr_rec *rec, size_t k, mbr_xval *x,
 	 * 92233720368547758.07 is (tests/golden/mbr-segment/
 	 * sum-not-exact). */
 	if (x->dbl) {
-		snprintf(msg, size, "%s \"%.*s\" cannot be summed exactly "
-		    "(over 18 significant digits, or an exponent)",
+		snprintf(msg, size, "%s \"%.*s\" has more digits than --sum "
+		    "adds exactly (18)",
 		    g->o->sum[k], (int)(v.n > 200 ? 200 : v.n), v.p);
 		return -1;
 	}

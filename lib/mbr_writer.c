@@ -20,6 +20,7 @@ struct mbr_writer {
 	mbr_output	*out;
 	int		 fmt;
 	int		 delim;
+	int		 tsv;		/* CSV form, TSV's escapes */
 	struct slot	*s;		/* the current record's fields */
 	size_t		 ns, caps;
 	/* CSV header, or the names the NDJSON keys were quoted for */
@@ -56,6 +57,10 @@ mbr_writer_open(mbr_writer **wp, const char *path, int format, int gzip,
 	}
 	w->fmt = format == MBR_FMT_NDJSON ? MBR_FMT_NDJSON : MBR_FMT_CSV;
 	w->delim = delim ? delim : ',';
+	if (format == MBR_FMT_TSV) {
+		w->tsv = 1;
+		w->delim = '\t';
+	}
 	mbr_buf_init(&w->line);
 	mbr_buf_init(&w->mem);
 	*wp = w;
@@ -236,6 +241,38 @@ as_is(int type)
 	return type == MBR_V_NUM || type == MBR_V_PLAIN;
 }
 
+/* A TSV value: what would end its field or line escaped as \t, \n,
+ * \r, and the backslash itself as \\ (PostgreSQL's COPY text, Miller's
+ * TSV), so that no quotes are needed. */
+static void
+tsv_escape(mbr_buf *d, const char *s, size_t n)
+{
+	size_t i, b = 0;
+
+	for (i = 0; i < n; i++) {
+		char e = s[i] == '\t' ? 't' : s[i] == '\n' ? 'n' :
+		    s[i] == '\r' ? 'r' : s[i] == '\\' ? '\\' : 0;
+
+		if (e == 0)
+			continue;
+		mbr_buf_add(d, s + b, i - b);
+		mbr_buf_addc(d, '\\');
+		mbr_buf_addc(d, e);
+		b = i + 1;
+	}
+	mbr_buf_add(d, s + b, n - b);
+}
+
+/* A CSV value, quoted as it needs, or a TSV value, escaped. */
+static void
+put_value(mbr_writer *w, const char *s, size_t n)
+{
+	if (w->tsv)
+		tsv_escape(w->dst, s, n);
+	else
+		mbr_csv_quote(w->dst, s, n, w->delim);
+}
+
 /* Adds the CSV header row to the line. */
 static void
 put_header(mbr_writer *w)
@@ -245,8 +282,7 @@ put_header(mbr_writer *w)
 	for (i = 0; i < w->nh; i++) {
 		if (i > 0)
 			mbr_buf_addc(w->dst, w->delim);
-		mbr_csv_quote(w->dst, w->hname[i].p, w->hname[i].n,
-		    w->delim);
+		put_value(w, w->hname[i].p, w->hname[i].n);
 	}
 	mbr_buf_addc(w->dst, '\n');
 	w->header_done = 1;
@@ -276,7 +312,7 @@ csv_field(mbr_writer *w, size_t i, mbr_slice v, int type)
 	if (type != MBR_V_ABSENT && type != MBR_V_NULL && !as_is(type)) {
 		if (i > 0)
 			mbr_buf_addc(d, w->delim);
-		mbr_csv_quote(d, v.p, v.n, w->delim);
+		put_value(w, v.p, v.n);
 		return;
 	}
 	o = room(d, 1 + (as_is(type) ? v.n : 0));
@@ -467,6 +503,10 @@ mbr_writer_mem(int format, int delim)
 
 	w->fmt = format == MBR_FMT_NDJSON ? MBR_FMT_NDJSON : MBR_FMT_CSV;
 	w->delim = delim ? delim : ',';
+	if (format == MBR_FMT_TSV) {
+		w->tsv = 1;
+		w->delim = '\t';
+	}
 	mbr_buf_init(&w->line);
 	mbr_buf_init(&w->mem);
 	return w;
@@ -480,6 +520,7 @@ mbr_writer_fork(const mbr_writer *w)
 
 	f->fmt = w->fmt;
 	f->delim = w->delim;
+	f->tsv = w->tsv;
 	for (i = 0; i < w->nh; i++)
 		add_name(f, (mbr_slice){ w->hname[i].p, w->hname[i].n });
 	f->header_done = 1;	/* w's to write */
