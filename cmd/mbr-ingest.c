@@ -17,6 +17,18 @@ static const char usage_text[] =
     "                  [--rejects file] [--max-rejects n|n%] [--threads n]\n"
     "                  [--show-preset name] [file ...]\n";
 
+static const char help_text[] =
+"Turns order exports into canonical orders (mbr-ingest(1)).\n"
+"      --preset NAME       online-retail, shopify, woocommerce, tmall, jd or\n"
+"                          canonical (default: told by each file's header)\n"
+"      --map FILE.json     the layout of another export (mbr-ingest(1) MAP FILES)\n"
+"      --show-preset NAME  print a preset: a map to start from\n"
+"      --currency CODE     currency of exports that do not say (CNY)\n"
+"      --default-country CC  calling code of phones without one (86)\n"
+"      --round half-even|half-up  round amounts finer than the minor unit\n"
+"                          (default: reject them)\n"
+"      --check             validate only: write nothing, any reject fails\n";
+
 enum {
 	OPT_CHECK = MBR_OPT_FIRST_OWN,
 	OPT_CURRENCY,
@@ -41,7 +53,7 @@ main(int argc, char *argv[])
 		{ "show-preset",	required_argument, NULL, OPT_SHOW_PRESET },
 		MBR_CLI_LONGOPTS
 	};
-	mbr_cli c = { .usage = usage_text };
+	mbr_cli c = { .usage = usage_text, .help = help_text };
 	mbr_ingest_opts o = { .cc = 86, .currency = "CNY" };
 	mbr_err err = { 0 };
 	const char *text;

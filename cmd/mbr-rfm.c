@@ -20,6 +20,27 @@ static const char usage_text[] =
     "               [--rejects file] [--max-rejects n|n%] [--threads n]\n"
     "               [file ...]\n";
 
+static const char help_text[] =
+"Scores members by recency, frequency and monetary value (mbr-rfm(1)).\n"
+"      --window Nd         frequency and monetary over the last N days\n"
+"      --also Nd,...       frequency_Nd and monetary_Nd besides\n"
+"      --frequency orders|days  count paid orders, or days with one\n"
+"      --carry F[:first|last|mode]  an order field on the member (last)\n"
+"      --members FILE      member profiles, in their order, with prospects\n"
+"      --scoring quantile|rank  how scores are cut (quantile: R rfm's)\n"
+"      --scores K          scores 1..K (5)\n"
+"      --bins SPEC         fixed cuts: 'r=30,60,90 f=1,2,3 m=100,500,1000'\n"
+"      --model rfm11|rfm8  the 11 named segments, or the 8-class model\n"
+"      --split mean|median  rfm8's cut between high and low (mean)\n"
+"      --segments FILE     segments of your own (CSV: segment,r,f,m)\n"
+"      --lang en|zh        segment and lifecycle names in Chinese\n"
+"      --new-days N        new: first order within N days (30)\n"
+"      --sleeping-days N   active up to N days since the last order (60)\n"
+"      --churned-days N    sleeping up to N days, churned after (90)\n"
+"      --summary           one row per segment instead of the members\n"
+"      --thresholds FILE   the score cuts, to FILE\n"
+"      --currency CODE     the run's currency (default: the first order's)\n";
+
 enum {
 	OPT_ALSO = MBR_OPT_FIRST_OWN,
 	OPT_CARRY,
@@ -80,7 +101,7 @@ main(int argc, char *argv[])
 		{ "window",		required_argument, NULL, OPT_WINDOW },
 		MBR_CLI_LONGOPTS
 	};
-	mbr_cli c = { .usage = usage_text };
+	mbr_cli c = { .usage = usage_text, .help = help_text };
 	mbr_rfm_opts o = MBR_RFM_OPTS_DEFAULT;
 	mbr_err err = { 0 };
 	char *s, *tok, *save;

@@ -17,6 +17,18 @@ static const char usage_text[] =
     "                   [--output-format fmt] [-o file] [--rejects file]\n"
     "                   [--max-rejects n|n%] [--threads n] [file ...]\n";
 
+static const char help_text[] =
+"Segments and tags records by rules (mbr-segment(1), mbr-expr(5)).\n"
+"  -r FILE                 rules from FILE: 'segment NAME = EXPR', 'tag ...'\n"
+"  -e RULE                 one rule; -r and -e may repeat, in order\n"
+"      --where EXPR        only the records EXPR holds for\n"
+"  -v                      only those it does not hold for\n"
+"      --default-segment NAME  segment of records no rule takes (empty)\n"
+"      --count [segments|tags]  counts and shares instead of records\n"
+"      --sum FIELD         with --count, FIELD's sum per row (repeatable)\n"
+"      --split DIR         each segment's records to DIR/SEGMENT.csv\n"
+"      --strict            a field the input lacks is an error, not a warning\n";
+
 enum {
 	OPT_COUNT = MBR_OPT_FIRST_OWN,
 	OPT_DEFAULT,
@@ -54,7 +66,7 @@ main(int argc, char *argv[])
 		{ "where",		required_argument, NULL, OPT_WHERE },
 		MBR_CLI_LONGOPTS
 	};
-	mbr_cli c = { .usage = usage_text };
+	mbr_cli c = { .usage = usage_text, .help = help_text };
 	mbr_segment_opts o = { 0 };
 	mbr_segment_src *src;
 	const char **sum;

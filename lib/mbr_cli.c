@@ -91,6 +91,35 @@ bad:
 	exit(MBR_EUSAGE);
 }
 
+/* The shared options, a line each, for every program's --help. */
+static const char shared_help[] =
+"Input and output:\n"
+"  -d, --delimiter C       CSV delimiter (default: the one of , ; TAB | most\n"
+"                          found in the header; ' ' as --whitespace)\n"
+"      --whitespace        fields split at runs of blanks (aligned text)\n"
+"      --widths W1,W2,...  fixed-width fields, in display columns\n"
+"      --columns A,B,...   names for a file without a header\n"
+"      --header-row use|skip  skip: the first line is no data\n"
+"      --encoding ENC      convert from gb18030, gbk, utf-16, ... (else UTF-8)\n"
+"      --input-format F    csv, tsv, ndjson or auto (default: detected)\n"
+"      --output-format F   csv, tsv or ndjson (default: as the input)\n"
+"  -o, --output FILE       write to FILE, replaced when the run ends well\n"
+"  -z, --gzip              gzip the output\n"
+"      --rejects FILE      records that cannot be used, with reason and place\n"
+"      --max-rejects N|P%  fail (exit 1) past this many rejects (default:\n"
+"                          fail only when every record is rejected)\n"
+"Time and money:\n"
+"      --as-of TIME        \"now\", ISO 8601 (default: the clock)\n"
+"      --tz ZONE           zone of times without an offset, and of days\n"
+"      --date-order ORD    slash dates: mdy (default), dmy or ymd\n"
+"      --decimal-comma     amounts written 1.234,56\n"
+"Running:\n"
+"      --threads N         threads to use (default: 2 on two cores or more)\n"
+"  -q, --quiet             no progress line, no summary\n"
+"  -h, --help              this help\n"
+"  -V, --version           the version\n"
+"Exit status: 0 success, 1 data errors over the limit, 2 usage, 3 I/O.\n";
+
 int
 mbr_cli_opt(mbr_cli *c, int ch, const char *arg)
 {
@@ -192,8 +221,19 @@ mbr_cli_opt(mbr_cli *c, int ch, const char *arg)
 	case MBR_OPT_DECIMAL_COMMA:
 		c->decimal_comma = 1;
 		break;
-	case 'h':
-		mbr_cli_print_exit(c->usage);
+	case 'h': {
+		mbr_buf b;
+
+		mbr_buf_init(&b);
+		mbr_buf_adds(&b, c->usage);
+		if (c->help != NULL) {
+			mbr_buf_adds(&b, "\n");
+			mbr_buf_adds(&b, c->help);
+		}
+		mbr_buf_adds(&b, "\n");
+		mbr_buf_adds(&b, shared_help);
+		mbr_cli_print_exit(b.p);	/* (b goes with the process) */
+	}
 	case 'V':
 		printf("%s %s\n", mbr_progname(), MBR_VERSION);
 		mbr_cli_print_exit("");

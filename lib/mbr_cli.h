@@ -61,7 +61,7 @@ enum {
 	{ "widths",		required_argument, NULL, MBR_OPT_WIDTHS }, \
 	{ NULL, 0, NULL, 0 }
 /* The short options they bring. */
-#define MBR_CLI_SHORTOPTS "d:hno:qVz"
+#define MBR_CLI_SHORTOPTS "d:ho:qVz"
 
 #define MBR_MAXWIDTHS 1024
 
@@ -80,6 +80,8 @@ typedef struct {
 	int		 threads;	/* --threads; 0: the default */
 	unsigned	 widths[MBR_MAXWIDTHS];	/* --widths */
 	const char	*usage;		/* the program's usage text */
+	const char	*help;		/* its own options, a line each, for
+					 * --help before the shared ones */
 } mbr_cli;
 
 /* Handles a shared option; returns 1 if ch was one.  -h and -V print
