@@ -73,7 +73,7 @@ lossy(mbr_buf *out, const char *s, size_t n)
 		 * nor a CSV one takes it: it is shown as \x00 too.  The
 		 * next NUL is looked for once, and the UTF-8 check stops
 		 * at it: checking all the rest at each NUL made a record of
-		 * 10 MB of NUL bytes take hours (tests/bad/nul-run-10mb). */
+		 * 10 MB of NUL bytes take hours (tests/bad/nul-run-4mb). */
 		if ((z == NULL || z < s) &&
 		    (z = memchr(s, '\0', (size_t)(e - s))) == NULL)
 			z = e;
