@@ -12,7 +12,7 @@ static const char usage_text[] =
     "usage: mbr-ingest [-qz] [--check] [--preset name | --map file.json]\n"
     "                  [--default-country cc] [--currency code] [--tz zone]\n"
     "                  [--encoding enc] [-d delim] [--decimal-comma]\n"
-    "                  [--round half-even|half-up]\n"
+    "                  [--round half-even|half-up] [--kind orders|events]\n"
     "                  [--input-format fmt] [--output-format fmt] [-o file]\n"
     "                  [--rejects file] [--max-rejects n|n%] [--threads n]\n"
     "                  [--show-preset name] [file ...]\n";
@@ -27,12 +27,15 @@ static const char help_text[] =
 "      --default-country CC  calling code of phones without one (86)\n"
 "      --round half-even|half-up  round amounts finer than the minor unit\n"
 "                          (default: reject them)\n"
-"      --check             validate only: write nothing, any reject fails\n";
+"      --check             validate only: write nothing, any reject fails\n"
+"      --kind orders|events  canonical orders (default), or behaviour events\n"
+"                          (member_id, ts, event, sku, category, ...)\n";
 
 enum {
 	OPT_CHECK = MBR_OPT_FIRST_OWN,
 	OPT_CURRENCY,
 	OPT_DEFAULT_COUNTRY,
+	OPT_KIND,
 	OPT_MAP,
 	OPT_PRESET,
 	OPT_ROUND,
@@ -47,6 +50,7 @@ main(int argc, char *argv[])
 		{ "currency",		required_argument, NULL, OPT_CURRENCY },
 		{ "default-country",	required_argument, NULL,
 		    OPT_DEFAULT_COUNTRY },
+		{ "kind",		required_argument, NULL, OPT_KIND },
 		{ "map",		required_argument, NULL, OPT_MAP },
 		{ "preset",		required_argument, NULL, OPT_PRESET },
 		{ "round",		required_argument, NULL, OPT_ROUND },
@@ -74,6 +78,15 @@ main(int argc, char *argv[])
 		case OPT_DEFAULT_COUNTRY:
 			o.cc = (unsigned)mbr_opt_int("--default-country",
 			    optarg, 1, 999);
+			break;
+		case OPT_KIND:
+			if (strcmp(optarg, "events") == 0)
+				o.events = 1;
+			else if (strcmp(optarg, "orders") == 0)
+				o.events = 0;
+			else
+				mbr_usage_error(&c, "--kind: \"%s\" is not "
+				    "orders or events", optarg);
 			break;
 		case OPT_MAP:
 			o.map = optarg;

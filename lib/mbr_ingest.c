@@ -1467,8 +1467,29 @@ check_columns(struct ing *g, const char *file, mbr_err *err)
 	size_t i, k;
 	int any;
 
+	if (g->o->events) {
+		/* events need a time and an event; a map without them
+		 * makes orders only */
+		if (p->nevents == 0) {
+			mbr_err_set(err, MBR_EUSAGE, "--kind events: preset "
+			    "%s makes no events (a map needs an event field "
+			    "and an events table)", p->name);
+			mbr_err_at(err, file, 0);
+			return MBR_EUSAGE;
+		}
+	} else if (p->order_err != NULL) {
+		mbr_err_set(err, MBR_EUSAGE, "preset %s makes no orders: %s "
+		    "(--kind events reads it)", p->name, p->order_err);
+		mbr_err_at(err, file, 0);
+		return MBR_EUSAGE;
+	}
 	for (i = 0; i < sizeof(need) / sizeof(need[0]) + 2; i++) {
 		int f = i < 2 ? need[i] : i == 2 ? MBR_F_AMOUNT : MBR_F_STATUS;
+
+		if (g->o->events)
+			f = i == 0 ? MBR_F_EVENT : i == 1 ? MBR_F_TS : -1;
+		if (f < 0)
+			break;
 
 		if (p->constant[f] != NULL || p->at_line[f])
 			continue;
@@ -1599,6 +1620,98 @@ begin_file(struct ing *g, mbr_err *err)
 	return choose_writer(g, err);
 }
 
+/* --kind events: a behaviour event of the row, or its reject. */
+static int
+ev_row(struct ing *g, const mbr_rec *rec, mbr_err *err)
+{
+	static const char *const names[] = { "member_id", "ts", "event",
+	    "sku", "category", "channel", "campaign_id" };
+	static const int from[] = { -1, -1, -1, MBR_F_SKU, MBR_F_CATEGORY,
+	    MBR_F_CHANNEL, MBR_F_CAMPAIGN };
+	const mbr_status_rule *ev;
+	mbr_slice v;
+	mbr_time t;
+	mbr_err e;
+	char ts[MBR_TIME_MAX + 1];
+	size_t i, n;
+
+	if (g->plan)
+		return MBR_OK;
+	mbr_err_clear(&e);
+	v = field(g, rec, MBR_F_EVENT);
+	if (v.p == NULL) {
+		reject(g, rec, "missing event", "event is missing");
+		return MBR_OK;
+	}
+	if ((ev = mbr_preset_event(g->p, v.p, v.n)) == NULL) {
+		mbr_buf_reset(&g->msg);
+		mbr_buf_addf(&g->msg, "event \"%.*s\" is unknown (map it "
+		    "with --map)", (int)v.n, v.p);
+		reject(g, rec, "unknown event", g->msg.p);
+		return MBR_OK;
+	}
+	if (ev->to == MBR_ST_REJECT) {
+		reject(g, rec, ev->why, ev->why);
+		return MBR_OK;
+	}
+	v = field(g, rec, MBR_F_TS);
+	if (v.p == NULL) {
+		reject(g, rec, "missing ts", "ts is missing");
+		return MBR_OK;
+	}
+	if (mbr_time_parse(&t, v.p, v.n, g->tz, &e) != MBR_OK) {
+		reject(g, rec, "bad ts", e.msg);
+		return MBR_OK;
+	}
+	if (identity(g, rec, &g->tmp, &g->msg) != 0) {
+		mbr_buf_reset(&g->key);
+		mbr_buf_addf(&g->key, "no member identity%s%s",
+		    g->msg.n ? ": " : "", g->msg.p);
+		reject(g, rec, "no member identity", g->key.p);
+		return MBR_OK;
+	}
+	g->fs[rec->fileno].orders++;
+	if (g->run.w == NULL)
+		return MBR_OK;
+	n = mbr_time_fmt(ts, t);
+	for (i = 0; i < 7; i++) {
+		mbr_slice x;
+		int type = MBR_V_STR;
+
+		if (i == 0)
+			x = (mbr_slice){ g->tmp.p, g->tmp.n };
+		else if (i == 1) {
+			x = (mbr_slice){ ts, n };
+			type = MBR_V_PLAIN;
+		} else if (i == 2) {
+			x = (mbr_slice){ mbr_event_names[ev->to],
+			    strlen(mbr_event_names[ev->to]) };
+			type = MBR_V_PLAIN;
+		} else
+			x = field(g, rec, from[i]);
+		if (x.p == NULL)
+			mbr_writer_field(g->run.w, (mbr_slice){ names[i],
+			    strlen(names[i]) }, (mbr_slice){ "null", 4 },
+			    MBR_V_NULL);
+		else
+			mbr_writer_field(g->run.w, (mbr_slice){ names[i],
+			    strlen(names[i]) }, x, type);
+	}
+	if (g->p->keep && g->own) {
+		if (g->nskip < mbr_reader_ncols(g->run.rd)) {
+			int k = mbr_reader_ncols(g->run.rd);
+			g->skip = mbr_xrealloc(g->skip, (size_t)k);
+			memset(g->skip + g->nskip, 0, (size_t)(k - g->nskip));
+			g->nskip = k;
+		}
+		mbr_writer_rec(g->run.w, g->run.rd, rec, g->skip);
+	}
+	if (mbr_writer_end(g->run.w, err) != MBR_OK)
+		return err->code;
+	g->written++;
+	return MBR_OK;
+}
+
 static int
 pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 {
@@ -1616,6 +1729,7 @@ pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 				break;
 			/* made fields are made in g, on one thread */
 			if (!g->plan && !g->p->line_items && !g->p->made &&
+			    !g->o->events &&
 			    g->split != NULL &&
 			    mbr_split_cuts(g->split) &&
 			    (rc = split_file(g, err)) != MBR_OK)
@@ -1624,6 +1738,11 @@ pass(struct ing *g, int nfiles, char *const files[], mbr_err *err)
 		}
 		if (rec.bad != NULL) {
 			reject(g, &rec, rec.bad, rec.why);
+			continue;
+		}
+		if (g->o->events) {
+			if ((rc = ev_row(g, &rec, err)) != MBR_OK)
+				break;
 			continue;
 		}
 		if (g->p->line_items) {
@@ -1676,6 +1795,15 @@ summary(struct ing *g)
 		struct filestat *f = &g->fs[i];
 
 		rows = mbr_reader_count_in(g->run.rd, i);
+		if (g->o->events) {
+			fprintf(stderr, "%s: %s: %llu rows (%s): %llu events, "
+			    "%llu rejected\n", mbr_progname(),
+			    mbr_reader_filename(g->run.rd, i),
+			    (unsigned long long)rows, f->preset ? f->preset :
+			    "empty", (unsigned long long)f->orders,
+			    (unsigned long long)f->rejects);
+			continue;
+		}
 		fprintf(stderr, "%s: %s: %llu rows (%s): %llu orders, "
 		    "%llu duplicates, %llu status updates, %llu rejected\n",
 		    mbr_progname(), mbr_reader_filename(g->run.rd, i),
@@ -1723,6 +1851,10 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 	if (o->map == NULL && o->preset != NULL &&
 	    (rc = mbr_preset_builtin(&g.forced, o->preset, err)) != MBR_OK)
 		goto out;
+	/* an export without a header: the preset names its columns */
+	if (g.forced != NULL && g.forced->columns != NULL &&
+	    cc.ro.columns == NULL)
+		ro.columns = cc.ro.columns = g.forced->columns;
 	g.fs = mbr_xcalloc((size_t)g.nfiles, sizeof(*g.fs));
 	g.li = mbr_tab_new(sizeof(struct liorder));
 	g.arena = mbr_arena_new();
@@ -1753,7 +1885,7 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 			want <<= 1;
 		g.ids.cap = (size_t)want;
 	}
-	if (nfiles > 1 && rereadable(nfiles, files)) {
+	if (nfiles > 1 && !o->events && rereadable(nfiles, files)) {
 		/* The plan: which row of each order is written, with which
 		 * status.  Nothing is written or rejected in it. */
 		ro.progress = 0;
@@ -1793,8 +1925,17 @@ mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o, int nfiles,
 		rc = err->code;
 	if (rc == MBR_OK)
 		rc = li_finish(&g, err);
-	if (rc == MBR_OK && g.run.w != NULL && mbr_writer_count(g.run.w) == 0)
-		canon_header(&g, 0);	/* no order: a CSV still gets its header */
+	if (rc == MBR_OK && g.run.w != NULL && mbr_writer_count(g.run.w) == 0) {
+		/* nothing written: a CSV still gets its header */
+		if (o->events) {
+			static const mbr_slice eh[] = { MBR_SLICE("member_id"),
+			    MBR_SLICE("ts"), MBR_SLICE("event"),
+			    MBR_SLICE("sku"), MBR_SLICE("category"),
+			    MBR_SLICE("channel"), MBR_SLICE("campaign_id") };
+			mbr_writer_header(g.run.w, eh, 7);
+		} else
+			canon_header(&g, 0);
+	}
 	if (rc == MBR_OK)
 		summary(&g);
 	rc = mbr_run_close(&g.run, &cc, err);

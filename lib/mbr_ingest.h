@@ -23,6 +23,8 @@ typedef struct {
 	int		 check;		/* --check: validate, write nothing */
 	int		 round;		/* --round: MBR_ROUND_*; NONE rejects
 					 * amounts finer than the minor unit */
+	int		 events;	/* --kind events: behaviour events,
+					 * not orders */
 } mbr_ingest_opts;
 
 int	mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o,

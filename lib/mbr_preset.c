@@ -6,11 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mbr_buf.h"
 #include "mbr_preset.h"
 
 const char *const mbr_field_names[MBR_F_N] = {
 	"order_id", "ts", "amount", "currency", "status", "channel", "store",
-	"items", "skus", "categories", "quantity", "price", "member_id"
+	"items", "skus", "categories", "quantity", "price", "member_id",
+	"event", "sku", "category", "campaign_id"
+};
+
+const char *const mbr_event_names[MBR_EV_N] = {
+	"view", "cart", "favorite", "signup", "login", "click", "open"
 };
 
 const char *const mbr_status_names[MBR_ST_N] = {
@@ -140,6 +146,28 @@ static const char online_retail_json[] =
 " \"id_prefix\": {\"C\": \"cancelled\",\n"
 "   \"A\": \"reject:adjustment invoice, not an order\"}}\n";
 
+/* Taobao's UserBehavior data (Tianchi): no header, no prices.  As
+ * events, each row but a buy; as orders, each buy, of amount 0. */
+static const char taobao_json[] =
+"{\"name\": \"taobao\",\n"
+" \"comment\": \"Taobao UserBehavior (Tianchi): user_id, item_id, category_id, behavior_type (pv, cart, fav, buy), timestamp (Unix seconds), no header and no prices; --kind events for the behaviour, --kind orders for the buys (amount 0)\",\n"
+" \"columns\": [\"user_id\", \"item_id\", \"category_id\",\n"
+"   \"behavior_type\", \"timestamp\"],\n"
+" \"detect\": [\"user_id\", \"item_id\", \"behavior_type\"],\n"
+" \"fields\": {\"order_id\": \"@line\", \"ts\": \"timestamp\",\n"
+"   \"status\": \"behavior_type\", \"skus\": \"item_id\",\n"
+"   \"categories\": \"category_id\", \"event\": \"behavior_type\",\n"
+"   \"sku\": \"item_id\", \"category\": \"category_id\"},\n"
+" \"identity\": [{\"type\": \"customer\", \"column\": \"user_id\"}],\n"
+" \"constants\": {\"channel\": \"taobao\", \"currency\": \"CNY\",\n"
+"   \"amount\": \"0.00\"},\n"
+" \"status\": {\"buy\": \"paid\",\n"
+"   \"pv\": \"reject:a page view, not an order (--kind events)\",\n"
+"   \"cart\": \"reject:an add to cart, not an order (--kind events)\",\n"
+"   \"fav\": \"reject:a favourite, not an order (--kind events)\"},\n"
+" \"events\": {\"pv\": \"view\", \"cart\": \"cart\", \"fav\": \"favorite\",\n"
+"   \"buy\": \"reject:a purchase, not a behaviour event (--kind orders)\"}}\n";
+
 static const struct {
 	const char *name, *json;
 } builtin[] = {
@@ -148,11 +176,12 @@ static const struct {
 	{ "woocommerce", woocommerce_json },
 	{ "tmall", tmall_json },
 	{ "jd", jd_json },
+	{ "taobao", taobao_json },
 	{ "canonical", canonical_json },
 };
 
 const char *const mbr_preset_names[] = {
-	"online-retail", "shopify", "woocommerce", "tmall", "jd",
+	"online-retail", "shopify", "woocommerce", "tmall", "jd", "taobao",
 	"canonical", NULL
 };
 
@@ -176,7 +205,7 @@ mbr_preset_builtin(mbr_preset **p, const char *name, mbr_err *err)
 	if (json == NULL)
 		return mbr_err_set(err, MBR_EUSAGE, "unknown preset \"%s\" "
 		    "(presets: online-retail, shopify, woocommerce, tmall, "
-		    "jd, canonical)", name);
+		    "jd, taobao, canonical)", name);
 	return mbr_preset_parse(p, json, strlen(json), name, err);
 }
 
@@ -250,6 +279,30 @@ status_rule(mbr_status_rule *r, const char *from, json_t *to,
 	return MBR_OK;
 }
 
+/* "view" or "reject:why", for the events table. */
+static int
+event_rule(mbr_status_rule *r, const char *from, json_t *to,
+    const char *name, mbr_err *err)
+{
+	const char *s = json_is_string(to) ? json_string_value(to) : "";
+	int i;
+
+	r->from = mbr_xstrdup(from);
+	if (strncmp(s, "reject:", 7) == 0) {
+		r->to = MBR_ST_REJECT;
+		r->why = mbr_xstrdup(s + 7);
+		return MBR_OK;
+	}
+	for (i = 0; i < MBR_EV_N; i++)
+		if (strcmp(s, mbr_event_names[i]) == 0) {
+			r->to = i;
+			return MBR_OK;
+		}
+	return mbr_err_set(err, MBR_EUSAGE, "%s: events \"%s\" maps to "
+	    "\"%s\", not view, cart, favorite, signup, login, click, open "
+	    "or reject:REASON", name, from, s);
+}
+
 static int
 field_of(const char *s)
 {
@@ -284,7 +337,8 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 	json_object_foreach(root, k, v) {
 		static const char *const known[] = { "name", "detect",
 		    "line_items", "keep", "fields", "identity", "constants",
-		    "status", "default_status", "id_prefix", "comment", NULL };
+		    "status", "default_status", "id_prefix", "comment",
+		    "events", "columns", NULL };
 		for (i = 0; known[i] != NULL; i++)
 			if (strcmp(k, known[i]) == 0)
 				break;
@@ -393,19 +447,49 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 	    (p->default_status = status_of(json_string_value(j))) < 0))
 		return mbr_err_set(err, MBR_EUSAGE, "%s: default_status must "
 		    "be paid, refunded, cancelled or pending", name);
-	if (!given(p, MBR_F_ORDER_ID))
-		return mbr_err_set(err, MBR_EUSAGE, "%s: fields: order_id "
-		    "is required (a column, or \"@line\")", name);
+	j = json_object_get(root, "events");
+	p->events = mbr_xcalloc(json_object_size(j) + 1, sizeof(*p->events));
+	json_object_foreach(j, k, v)
+		if ((rc = event_rule(&p->events[p->nevents++], k, v, name,
+		    err)) != MBR_OK)
+			return rc;
+	if ((j = json_object_get(root, "columns")) != NULL) {
+		mbr_strv cv = { NULL, 0 };
+		mbr_buf b;
+
+		if ((rc = strv_get(&cv, j, "columns", name, err)) != MBR_OK)
+			return rc;
+		mbr_buf_init(&b);
+		for (i = 0; i < cv.n; i++) {
+			if (i > 0)
+				mbr_buf_addc(&b, ',');
+			mbr_buf_adds(&b, cv.v[i]);
+		}
+		p->columns = mbr_xstrdup(b.p);
+		mbr_buf_release(&b);
+		strv_free(&cv);
+	}
 	if (!given(p, MBR_F_TS))
 		return mbr_err_set(err, MBR_EUSAGE, "%s: fields: ts is "
 		    "required", name);
-	if (!given(p, MBR_F_AMOUNT) && (!given(p, MBR_F_QUANTITY) ||
+	if (given(p, MBR_F_EVENT) && p->nevents == 0)
+		return mbr_err_set(err, MBR_EUSAGE, "%s: an event field needs "
+		    "an events table (\"pv\": \"view\", ...)", name);
+	/* What orders need: an error at once for a map of orders, kept
+	 * for --kind orders in a map that also makes events. */
+	if (!given(p, MBR_F_ORDER_ID))
+		p->order_err = mbr_xstrdup("fields: order_id is required (a "
+		    "column, or \"@line\")");
+	else if (!given(p, MBR_F_AMOUNT) && (!given(p, MBR_F_QUANTITY) ||
 	    !given(p, MBR_F_PRICE)))
-		return mbr_err_set(err, MBR_EUSAGE, "%s: fields: amount, or "
-		    "quantity and price, are required", name);
-	if (!given(p, MBR_F_STATUS) && p->default_status < 0)
-		return mbr_err_set(err, MBR_EUSAGE, "%s: fields: status, or "
-		    "a default_status, is required", name);
+		p->order_err = mbr_xstrdup("fields: amount, or quantity and "
+		    "price, are required");
+	else if (!given(p, MBR_F_STATUS) && p->default_status < 0)
+		p->order_err = mbr_xstrdup("fields: status, or a "
+		    "default_status, is required");
+	if (p->order_err != NULL && !given(p, MBR_F_EVENT))
+		return mbr_err_set(err, MBR_EUSAGE, "%s: %s", name,
+		    p->order_err);
 	return MBR_OK;
 }
 
@@ -493,16 +577,23 @@ mbr_preset_free(mbr_preset *p)
 		free(p->prefix[i].why);
 	}
 	free(p->prefix);
+	for (i = 0; i < p->nevents; i++) {
+		free(p->events[i].from);
+		free(p->events[i].why);
+	}
+	free(p->events);
+	free(p->columns);
+	free(p->order_err);
 	free(p);
 }
 
-const mbr_status_rule *
-mbr_preset_status(const mbr_preset *p, const char *s, size_t n)
+static const mbr_status_rule *
+lookup(const mbr_status_rule *v, size_t nv, const char *s, size_t n)
 {
 	size_t i, j;
 
-	for (i = 0; i < p->nstatus; i++) {
-		const char *f = p->status[i].from;
+	for (i = 0; i < nv; i++) {
+		const char *f = v[i].from;
 
 		for (j = 0; j < n && f[j] != '\0'; j++) {
 			int a = (unsigned char)s[j], b = (unsigned char)f[j];
@@ -514,7 +605,19 @@ mbr_preset_status(const mbr_preset *p, const char *s, size_t n)
 				break;
 		}
 		if (j == n && f[j] == '\0')
-			return &p->status[i];
+			return &v[i];
 	}
 	return NULL;
+}
+
+const mbr_status_rule *
+mbr_preset_status(const mbr_preset *p, const char *s, size_t n)
+{
+	return lookup(p->status, p->nstatus, s, n);
+}
+
+const mbr_status_rule *
+mbr_preset_event(const mbr_preset *p, const char *s, size_t n)
+{
+	return lookup(p->events, p->nevents, s, n);
 }

@@ -20,6 +20,13 @@
  *     "id_prefix": { "C": "cancelled", "A": "reject:adjustment" },
  *     "keep": false }               pass unmapped columns through
  *
+ * For behaviour events (mbr-ingest --kind events) a map gives the
+ * fields event, ts, sku, category, campaign_id (and channel), an
+ * "events" table like "status" ({"pv": "view", "buy": "reject:..."},
+ * to view, cart, favorite, signup, login, click or open), and, for an
+ * export without a header, "columns": its names in order.  A map with
+ * an event field need not make orders.
+ *
  * A field maps to one column or a list of candidates: the first
  * non-empty one in the row is used.  Or it is made: "@line" is the
  * row's place, "orders.csv:12" (the file's name without its directory,
@@ -36,6 +43,8 @@ enum {
 	MBR_F_ORDER_ID, MBR_F_TS, MBR_F_AMOUNT, MBR_F_CURRENCY, MBR_F_STATUS,
 	MBR_F_CHANNEL, MBR_F_STORE, MBR_F_ITEMS, MBR_F_SKUS,
 	MBR_F_CATEGORIES, MBR_F_QUANTITY, MBR_F_PRICE, MBR_F_MEMBER_ID,
+	/* behaviour events (--kind events) */
+	MBR_F_EVENT, MBR_F_SKU, MBR_F_CATEGORY, MBR_F_CAMPAIGN,
 	MBR_F_N
 };
 extern const char *const mbr_field_names[MBR_F_N];
@@ -43,6 +52,11 @@ extern const char *const mbr_field_names[MBR_F_N];
 enum { MBR_ST_PAID, MBR_ST_REFUNDED, MBR_ST_CANCELLED, MBR_ST_PENDING,
 	MBR_ST_N, MBR_ST_REJECT = 100 };
 extern const char *const mbr_status_names[MBR_ST_N];
+
+/* The behaviour events of DESIGN.md; MBR_ST_REJECT for "reject:why". */
+enum { MBR_EV_VIEW, MBR_EV_CART, MBR_EV_FAVORITE, MBR_EV_SIGNUP,
+	MBR_EV_LOGIN, MBR_EV_CLICK, MBR_EV_OPEN, MBR_EV_N };
+extern const char *const mbr_event_names[MBR_EV_N];
 
 /* Identity types, in the typed member_id they produce. */
 enum { MBR_ID_MEMBER, MBR_ID_PHONE, MBR_ID_EMAIL, MBR_ID_NICK,
@@ -85,6 +99,12 @@ typedef struct {
 	int		 default_status;	/* -1: a status column is needed */
 	mbr_status_rule	*prefix;	/* order_id prefix -> status */
 	size_t		 nprefix;
+	mbr_status_rule	*events;	/* value -> MBR_EV_* */
+	size_t		 nevents;
+	char		*columns;	/* "a,b,c": a headerless export's
+					 * names, or NULL */
+	char		*order_err;	/* why it cannot make orders, or
+					 * NULL (a map for events only) */
 } mbr_preset;
 
 /* Parses a map (JSON text); name is for messages (the file).
@@ -101,5 +121,8 @@ const char *mbr_preset_text(const char *name);
 /* Looks up a status value (trimmed, ASCII case-insensitive); -1 if the
  * table does not have it. */
 const mbr_status_rule *mbr_preset_status(const mbr_preset *p,
+	    const char *s, size_t n);
+/* The same for an event value ("pv" -> view). */
+const mbr_status_rule *mbr_preset_event(const mbr_preset *p,
 	    const char *s, size_t n);
 #endif
