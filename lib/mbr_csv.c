@@ -479,10 +479,19 @@ done:
 	return (long)used;
 }
 
-/* MBR_CSV_BLANKS: the next line's words, split at runs of blanks
- * (space, tab, CR); lines of blanks alone are blank lines. */
-static long
-blanks_next(char *p, size_t n, int eof, mbr_csvrec *r)
+static int
+isblank_(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The next line of the layouts without quotes (MBR_CSV_BLANKS,
+ * MBR_CSV_WIDTHS) that is not blanks alone, the blank ones counted in
+ * r->skipped: its text in r->raw, r->rawn (without the line end).  The
+ * bytes it takes, or 0: none whole yet, or only blanks to the end (as
+ * mbr_csv_next). */
+static size_t
+plain_line(const char *p, size_t n, int eof, mbr_csvrec *r)
 {
 	size_t s = 0, le, i;
 	const char *nl;
@@ -492,9 +501,8 @@ blanks_next(char *p, size_t n, int eof, mbr_csvrec *r)
 		if (nl == NULL && !eof)
 			return 0;
 		le = nl != NULL ? (size_t)(nl - p) : n;
-		for (i = s; i < le; i++)
-			if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-				break;
+		for (i = s; i < le && isblank_(p[i]); i++)
+			continue;
 		if (i < le)
 			break;
 		if (nl == NULL)
@@ -507,16 +515,29 @@ blanks_next(char *p, size_t n, int eof, mbr_csvrec *r)
 	while (r->rawn > 0 && p[s + r->rawn - 1] == '\r')
 		r->rawn--;
 	r->nlines = 1;
-	while (i < le) {
-		size_t b = i;
+	return nl != NULL ? le + 1 : n;
+}
 
-		while (i < le && p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+/* MBR_CSV_BLANKS: the next line's words, split at runs of blanks
+ * (space, tab, CR); lines of blanks alone are blank lines. */
+static long
+blanks_next(char *p, size_t n, int eof, mbr_csvrec *r)
+{
+	size_t used = plain_line(p, n, eof, r), i = 0;
+	const char *q = r->raw;
+
+	while (used > 0 && i < r->rawn) {
+		size_t b;
+
+		while (i < r->rawn && isblank_(q[i]))
 			i++;
-		addfield(r, p + b, i - b);
-		while (i < le && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
-			i++;
+		if (i == r->rawn)
+			break;
+		for (b = i; i < r->rawn && !isblank_(q[i]); i++)
+			continue;
+		addfield(r, q + b, i - b);
 	}
-	return (long)(nl != NULL ? le + 1 : n);
+	return (long)used;
 }
 
 /* The display columns of the character at p (of n bytes), and its
@@ -549,41 +570,17 @@ colwidth(const unsigned char *p, size_t n, size_t *len)
 	    2 : 1;
 }
 
-static int
-isblank_(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 /* MBR_CSV_WIDTHS: the next line cut at r->widths; text past the last
  * width is one more field, which the reader rejects. */
 static long
 widths_next(char *p, size_t n, int eof, mbr_csvrec *r)
 {
-	size_t s = 0, le, i, k, len;
-	const char *nl;
+	size_t used = plain_line(p, n, eof, r), i, k, len, le = r->rawn;
+	const char *q = r->raw;
 
-	for (;;) {
-		nl = memchr(p + s, '\n', n - s);
-		if (nl == NULL && !eof)
-			return 0;
-		le = nl != NULL ? (size_t)(nl - p) : n;
-		for (i = s; i < le && isblank_(p[i]); i++)
-			continue;
-		if (i < le)
-			break;
-		if (nl == NULL)
-			return 0;	/* blanks to the end */
-		s = le + 1;
-		r->skipped++;
-	}
-	r->raw = p + s;
-	r->rawn = le - s;
-	while (r->rawn > 0 && p[s + r->rawn - 1] == '\r')
-		r->rawn--;
-	le = s + r->rawn;
-	r->nlines = 1;
-	for (i = s, k = 0; k <= r->nwidths; k++) {
+	if (used == 0)
+		return 0;
+	for (i = 0, k = 0; k <= r->nwidths; k++) {
 		size_t b = i, e;
 		unsigned w = 0;
 
@@ -593,21 +590,21 @@ widths_next(char *p, size_t n, int eof, mbr_csvrec *r)
 			e = le;		/* past the last width */
 		} else {
 			while (i < le && w < r->widths[k]) {
-				w += colwidth((const unsigned char *)p + i,
+				w += colwidth((const unsigned char *)q + i,
 				    le - i, &len);
 				i += len;
 			}
 			e = i;
 		}
-		while (b < e && isblank_(p[b]))
+		while (b < e && isblank_(q[b]))
 			b++;
-		while (e > b && isblank_(p[e - 1]))
+		while (e > b && isblank_(q[e - 1]))
 			e--;
-		addfield(r, p + b, e - b);
+		addfield(r, q + b, e - b);
 		if (k == r->nwidths)
 			break;
 	}
-	return (long)(nl != NULL ? (size_t)(nl - p) + 1 : n);
+	return (long)used;
 }
 
 long
