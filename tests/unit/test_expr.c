@@ -196,6 +196,24 @@ strings(void)
 	T_EQ_S(ev("'it''s'"), "it's");
 	T_EQ_S(ev("'a\\'b'"), "a'b");
 	T_EQ_S(ev("'b' > 'a'"), "true");
+	/* past the 64 KiB scratch area: a value of its own, not null,
+	 * and the strings made before it stay good */
+	{
+		static char big[200001];
+
+		memset(big, 'x', 200000);
+		big[199999] = 'Y';
+		nf = 0;
+		rec("bio", big, MBR_V_STR);
+		rec("bio2", big, MBR_V_STR);
+		T_EQ_S(ev("len(upper(bio))"), "200000");
+		T_EQ_S(ev("ends_with(lower(bio), 'xy')"), "true");
+		T_EQ_S(ev("starts_with(upper(bio), 'XX')"), "true");
+		T_EQ_S(ev("lower(bio) == lower(bio2) and upper(bio) != lower(bio)"),
+		    "true");
+		T_EQ_S(ev("len(lower(bio)) + len(upper(bio2)) + len(lower(bio))"),
+		    "600000");
+	}
 }
 
 static void
