@@ -292,6 +292,28 @@ refill(mbr_reader *rd, mbr_err *err)
 	return MBR_OK;
 }
 
+/* Reads more until a line end (LF, or the lone CR some CSV files end
+ * lines with) comes after the first scan bytes of the unread text,
+ * which have none, or until the input ends.  The parsers look at a
+ * record again only when it may have ended: a line of 100 MB read 256
+ * KiB at a time is scanned once, not once a read. */
+static int
+more_line(mbr_reader *rd, size_t scan, mbr_err *err)
+{
+	int rc;
+
+	for (;;) {
+		if ((rc = refill(rd, err)) != MBR_OK)
+			return rc;
+		if (rd->ieof || memchr(rd->buf + rd->beg + scan, '\n',
+		    rd->end - rd->beg - scan) != NULL ||
+		    memchr(rd->buf + rd->beg + scan, '\r',
+		    rd->end - rd->beg - scan) != NULL)
+			return MBR_OK;
+		scan = rd->end - rd->beg;
+	}
+}
+
 static void
 clear_fields(mbr_reader *rd)
 {
@@ -311,6 +333,7 @@ start_input(mbr_reader *rd, mbr_err *err)
 {
 	const char *name = mbr_input_name(rd->in[rd->cur]);
 	const mbr_slice *hf;
+	const char *z;
 	size_t i, nhf;
 	long r;
 	int rc;
@@ -356,7 +379,7 @@ start_input(mbr_reader *rd, mbr_err *err)
 			rd->line++;
 			break;
 		}
-		if ((rc = refill(rd, err)) != MBR_OK)
+		if ((rc = more_line(rd, rd->end - rd->beg, err)) != MBR_OK)
 			return rc;
 	}
 	/* The header: the first record, unless --columns names the
@@ -371,7 +394,7 @@ start_input(mbr_reader *rd, mbr_err *err)
 			char *nl = memchr(p, '\n', n);
 
 			if (nl == NULL && !rd->ieof) {
-				if ((rc = refill(rd, err)) != MBR_OK)
+				if ((rc = more_line(rd, n, err)) != MBR_OK)
 					return rc;
 				continue;
 			}
@@ -384,7 +407,7 @@ start_input(mbr_reader *rd, mbr_err *err)
 		}
 		r = mbr_csv_next(p, n, rd->ieof, delim, &rd->crec, err);
 		if (r == 0 && !rd->ieof) {
-			if ((rc = refill(rd, err)) != MBR_OK)
+			if ((rc = more_line(rd, n, err)) != MBR_OK)
 				return rc;
 			continue;
 		}
@@ -396,6 +419,13 @@ start_input(mbr_reader *rd, mbr_err *err)
 			return err->code;
 		}
 		rd->line += rd->crec.skipped;
+		if ((z = memchr(rd->crec.raw, '\0', rd->crec.rawn)) != NULL) {
+			/* a binary file, or UTF-16 without its mark */
+			mbr_err_set(err, MBR_EDATA, "header has a NUL byte at "
+			    "column %zu", (size_t)(z - rd->crec.raw) + 1);
+			mbr_err_at(err, name, rd->line);
+			return MBR_EDATA;
+		}
 		if (mbr_utf8_check(rd->crec.raw, rd->crec.rawn) !=
 		    rd->crec.rawn) {
 			mbr_err_set(err, MBR_EDATA, "header is not valid "
@@ -581,7 +611,7 @@ next_csv(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 			break;
 		if (rd->ieof)
 			return MBR_READ_END;
-		if ((rc = refill(rd, err)) != MBR_OK)
+		if ((rc = more_line(rd, rd->end - rd->beg, err)) != MBR_OK)
 			return MBR_READ_END;
 	}
 	rec->line = rd->line + rd->crec.skipped;
@@ -636,7 +666,7 @@ next_ndjson(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 		n = rd->end - rd->beg;
 		nl = memchr(p, '\n', n);
 		if (nl == NULL && !rd->ieof) {
-			if ((rc = refill(rd, err)) != MBR_OK)
+			if ((rc = more_line(rd, n, err)) != MBR_OK)
 				return MBR_READ_END;
 			continue;
 		}
@@ -675,8 +705,16 @@ next_ndjson(mbr_reader *rd, mbr_rec *rec, mbr_err *err)
 		mbr_kv *kv = &rd->jrec.kv[k];
 		int col = key_col(rd, k, kv->key);
 
-		if (rd->f[col].p == NULL)
-			rd->order[rd->norder++] = col;
+		if (rd->f[col].p != NULL) {
+			/* which of the two was meant is anyone's guess:
+			 * the record is rejected, not read by the last */
+			snprintf(rd->why, sizeof(rd->why), "duplicate key "
+			    "\"%.*s\"", (int)(kv->key.n < 200 ? kv->key.n :
+			    200), kv->key.p);
+			rec->order = rd->order;
+			return bad(rd, rec, "duplicate key");
+		}
+		rd->order[rd->norder++] = col;
 		/* A value is never NULL-pointed, so that "present" and
 		 * "absent" differ even for "" and null. */
 		rd->f[col] = kv->val.p != NULL ? kv->val :

@@ -419,6 +419,8 @@ struct rfm {
 	struct out		*outs;		/* MBR_SPLIT_SLOTS forks */
 	size_t			 from;		/* the first member they write */
 	mbr_buf			 tmp;
+	char			 ovf[208];	/* a member whose sum
+						 * overflowed, or "" */
 	/* --carry */
 	int			 ix_carry[MBR_RFM_MAXCARRY];
 	size_t			 carry_off;
@@ -548,6 +550,17 @@ carry(struct rfm *g, struct mem *m, const struct paid *p)
 	}
 }
 
+/* A sum past 2^63 - 1 minor units (92,233,720,368,547,758.07 of a
+ * two-place currency): no real member's, so the data are wrong, and the
+ * run fails naming the first member it met (see mbr_rfm_run). */
+static void
+overflow(struct rfm *g, const char *key, size_t n)
+{
+	if (g->ovf[0] == '\0')
+		snprintf(g->ovf, sizeof(g->ovf), "%.*s", (int)(n < 200 ? n :
+		    200), key);
+}
+
 static void
 apply(struct rfm *g, const struct paid *p)
 {
@@ -576,13 +589,16 @@ apply(struct rfm *g, const struct paid *p)
 		newday = dayset_add(&g->days, ((uint64_t)mbr_tab_index(g->m,
 		    m) << 24) | (uint64_t)(day & 0xffffff));
 	if (o->window == 0 || age < o->window) {
-		m->monetary += a;
+		if (__builtin_add_overflow(m->monetary, a, &m->monetary))
+			overflow(g, p->key, p->n);
 		if (a >= 0 && newday)
 			m->freq++;
 	}
 	for (i = 0; i < o->nalso; i++)
 		if (age < o->also[i]) {
-			ALSO_M(m, i) += a;
+			if (__builtin_add_overflow(ALSO_M(m, i), a,
+			    &ALSO_M(m, i)))
+				overflow(g, p->key, p->n);
 			if (a >= 0 && newday)
 				ALSO_F(m, o->nalso, i)++;
 		}
@@ -670,6 +686,17 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		mbr_chunk_reject(ck, rec, rec->bad, rec->why);
 		return;
 	}
+	/* JSON's null is no value, not the text "null" */
+	if (rec->type[g->ix_id] == MBR_V_NULL)
+		id.p = NULL;
+	if (rec->type[g->ix_ts] == MBR_V_NULL)
+		ts.p = NULL;
+	if (rec->type[g->ix_amt] == MBR_V_NULL)
+		amt.p = NULL;
+	if (rec->type[g->ix_st] == MBR_V_NULL)
+		st_.p = NULL;
+	if (rec->type[g->ix_cur] == MBR_V_NULL)
+		cur.p = NULL;
 	if (st_.p == NULL || st_.n == 0) {
 		mbr_chunk_reject(ck, rec, "missing status",
 		    "status is missing");
@@ -763,7 +790,8 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		p = mbr_chunk_add(ck, id.n + extra, &key);
 		for (i = 0, q = (char *)key + id.n; i < g->o->ncarry; i++) {
 			mbr_slice v = rec->f[g->ix_carry[i]];
-			uint32_t n = v.p != NULL ? (uint32_t)v.n : 0;
+			uint32_t n = v.p != NULL && rec->type[g->ix_carry[i]] !=
+			    MBR_V_NULL ? (uint32_t)v.n : 0;
 
 			memcpy(q, &n, 4);
 			if (n > 0)
@@ -979,7 +1007,9 @@ tally(struct rfm *g, const char *seg, const struct mem *m, int64_t rec)
 	g->sum[i].members++;
 	if (m != NULL && (m->flags & HAS_PAID)) {
 		g->sum[i].paid++;
-		g->sum[i].monetary += m->monetary;
+		if (__builtin_add_overflow(g->sum[i].monetary, m->monetary,
+		    &g->sum[i].monetary))
+			overflow(g, seg, strlen(seg));
 		g->sum[i].rsum += rec;
 		g->sum[i].fsum += m->freq;
 	}
@@ -1646,6 +1676,10 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	}
 	if (rc == MBR_OK)
 		rc = err->code;
+	if (rc == MBR_OK && g.ovf[0] != '\0')
+		rc = mbr_err_set(err, MBR_EDATA, "monetary of member \"%s\" "
+		    "is out of range (over 2^63 - 1 minor units): amounts "
+		    "that large are wrong data", g.ovf);
 	if (rc != MBR_OK)
 		goto close;
 	if (g.exp < 0)
@@ -1664,6 +1698,12 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 		goto close;
 	if (o->summary) {
 		show_breaks(&g);
+		if (g.ovf[0] != '\0') {
+			rc = mbr_err_set(err, MBR_EDATA, "monetary of segment "
+			    "\"%s\" is out of range (over 2^63 - 1 minor "
+			    "units)", g.ovf);
+			goto close;
+		}
 		if ((rc = write_summary(&g, err)) != MBR_OK)
 			goto close;
 	}
