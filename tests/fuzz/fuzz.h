@@ -58,17 +58,4 @@ fuzz_slurp(int fd, size_t *n)
 	return p;
 }
 
-/* Whether the first line has more than max separators: such a header
- * of many repeated or empty names takes cubic time in mbr_reader.c
- * (issue 13, item 1, being fixed by others); skipped until it is. */
-static inline int
-fuzz_wide_header(const unsigned char *p, size_t n, size_t max)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < n && p[i] != '\n' && p[i] != '\r'; i++)
-		if (p[i] == ',' || p[i] == ';' || p[i] == '\t' || p[i] == '|')
-			k++;
-	return k > max;
-}
 #endif
