@@ -16,7 +16,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 # Packages the build needs, installed when missing (see tests/deps.sh).
 DEB_BUILD = gcc make libcsv-dev libjansson-dev libpcre2-dev zlib1g-dev \
 	    tzdata
-DEB_CHECK = mandoc
+DEB_CHECK = mandoc clang libclang-rt-14-dev
 
 PROGS = $(sort $(notdir $(basename $(wildcard cmd/mbr-*.c))))
 LIB_SRC = $(sort $(wildcard lib/*.c))
@@ -62,13 +62,27 @@ units: $(UNIT_BIN)
 deps-build:
 	@sh tests/deps.sh $(DEB_BUILD)
 
-# The sanitizer build, then every suite; tests/run.sh prints the one
-# closing line "N passed, N failed".
+# The sanitizer builds, gcc's and clang's (each finds what the other
+# misses: clang's UBSan reported pointer arithmetic on NULL that gcc's
+# did not), then every suite on each; tests/run.sh prints the one
+# closing line "N passed, N failed".  LeakSanitizer is on: no program
+# may leak on any exit path.
 check: deps-build
 	@sh tests/deps.sh $(DEB_CHECK)
 	$(MAKE) all
 	$(MAKE) O=build/asan XCFLAGS="$(SAN) -Werror -O1" all units
-	sh tests/run.sh build/asan
+	$(MAKE) O=build/asan-clang CC=clang XCFLAGS="$(SAN) -Werror -O1" \
+	    all units
+	sh tests/run.sh build/asan build/asan-clang
+
+# Every suite with the programs and unit tests under valgrind memcheck
+# (tests/valgrind-wrap.sh), on a build without sanitizers.  Slow (about
+# 20 times a plain run), so not part of check.
+check-valgrind: deps-build
+	@sh tests/deps.sh $(DEB_CHECK) valgrind
+	$(MAKE) O=build/vg all units
+	sh tests/valgrind-wrap.sh build/vg build/vg-wrap
+	MBR_NO_BENCH=1 MBR_NO_FUZZ=1 sh tests/run.sh build/vg-wrap
 
 # Without sanitizers: faster, for a quick loop.
 check-fast: all units
@@ -99,5 +113,5 @@ clean:
 
 include tests/fuzz/fuzz.mk
 
-.PHONY: all units deps-build check check-fast demo install clean \
-	bench bench-small
+.PHONY: all units deps-build check check-fast check-valgrind demo install \
+	clean bench bench-small

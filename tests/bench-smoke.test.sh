@@ -5,6 +5,7 @@
 # bench/run.sh makes before it times anything.  No timing is asserted.
 # It measures the optimised programs in bin/ (`make check` builds them).
 # MBR_NO_BENCH=1 skips it.
+# run.sh: once
 cd "$(dirname "$0")/.." || exit 1
 if [ "${MBR_NO_BENCH:-0}" = 1 ]; then
 	echo "bench smoke: skipped (MBR_NO_BENCH=1)"

@@ -1,9 +1,11 @@
 #!/bin/sh
-# run.sh BUILD: every test suite, for "make check" and "make check-fast".
+# run.sh BUILD [BUILD...]: every test suite, for "make check" and "make
+# check-fast".
 #
 # BUILD is the build directory the Makefile's O names: "build/asan"
 # keeps programs in build/asan/bin, "build" keeps them in bin/; unit
-# test binaries are BUILD/tests/test_*.  In order this runs
+# test binaries are BUILD/tests/test_*.  For each BUILD in turn (make
+# check gives the gcc and the clang sanitizer builds) this runs
 #
 #   each unit test binary, from the repository root;
 #   tests/golden.sh BIN;
@@ -12,7 +14,13 @@
 #     mbr(7)), so that the chunked reader meets every case of the
 #     bad-input corpus;
 #   tests/man-examples.sh BIN;
-#   each executable tests/*.test.sh, as "tests/x.test.sh BIN BUILD".
+#   each executable tests/*.test.sh, as "tests/x.test.sh BIN BUILD";
+#     one whose text has a line "# run.sh: once" (it tests no build of
+#     ours: the benchmark's smoke run, the fuzz targets) with the first
+#     BUILD only.
+#
+# The suites of a BUILD after the first are labelled with its last
+# directory name ("asan-clang: unit/test_csv").
 #
 # Every suite ends its output with a line "N passed, N failed" (perhaps
 # after a "name: " prefix).  A suite that prints no such line counts as
@@ -38,29 +46,9 @@ say() {
 
 root=$(cd "$(dirname "$0")/.." && pwd -P) || exit 2
 cd "$root" || exit 2
-if [ $# -ne 1 ] || [ -z "$1" ]; then
-	say "usage: sh tests/run.sh BUILD   (build/asan or build)" >&2
+if [ $# -lt 1 ] || [ -z "$1" ]; then
+	say "usage: sh tests/run.sh BUILD [BUILD...]   (build/asan or build)" >&2
 	exit 2
-fi
-build=${1%/}
-build=${build#./}
-# As the Makefile lays it out: only the default build uses bin/.
-if [ "$build" = build ] || [ "$build" = "$root/build" ]; then
-	bin=$root/bin
-else
-	case $build in
-	/*)	bin=$build/bin ;;
-	*)	bin=$root/$build/bin ;;
-	esac
-fi
-case $build in
-/*)	units=$build/tests ;;
-*)	units=$root/$build/tests ;;
-esac
-if [ ! -d "$bin" ]; then
-	say "run.sh: $bin: no such directory; build first (make check)" >&2
-	say "0 passed, 1 failed"
-	exit 1
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mbr-run.XXXXXX") || exit 2
@@ -114,6 +102,7 @@ summary=
 suite() {
 	s_label=$1
 	shift
+	s_t0=$(date +%s)
 	{ "$@" 2>&1; echo $? >"$tmp/rc"; } |
 	    awk -v logf="$tmp/log" '
 		{ print > logf }
@@ -143,24 +132,66 @@ suite() {
 	fi
 	total_pass=$((total_pass + s_pass))
 	total_fail=$((total_fail + s_fail))
-	summary="$summary$s_label: $s_pass passed, $s_fail failed
+	s_secs=$(( $(date +%s) - s_t0 ))
+	summary="$summary$s_label: $s_pass passed, $s_fail failed ($s_secs s)
 "
 }
 
-for t in "$units"/test_*; do
-	[ -f "$t" ] && [ -x "$t" ] || continue
-	case ${t##*/} in
-	*.*)	continue ;;		# test_x.o, test_x.dSYM...
+# one_build BUILD PREFIX ONCE: every suite of one build; ONCE 1 runs
+# the suites marked "# run.sh: once" too.
+one_build() {
+	build=${1%/}
+	build=${build#./}
+	pre=$2
+	# As the Makefile lays it out: only the default build uses bin/.
+	if [ "$build" = build ] || [ "$build" = "$root/build" ]; then
+		bin=$root/bin
+	else
+		case $build in
+		/*)	bin=$build/bin ;;
+		*)	bin=$root/$build/bin ;;
+		esac
+	fi
+	case $build in
+	/*)	units=$build/tests ;;
+	*)	units=$root/$build/tests ;;
 	esac
-	suite "unit/${t##*/}" $tmo "$t" </dev/null
-done
-suite golden sh tests/golden.sh "$bin"
-suite golden-cut env MBR_SPLIT_CHUNK=7 sh tests/golden.sh "$bin" mbr-rfm \
-    mbr-ingest mbr-segment
-suite man sh tests/man-examples.sh "$bin"
-for t in tests/*.test.sh; do
-	[ -f "$t" ] && [ -x "$t" ] || continue
-	suite "${t#tests/}" "./$t" "$bin" "$build"
+	if [ ! -d "$bin" ]; then
+		say "run.sh: $bin: no such directory; build first (make check)" >&2
+		total_fail=$((total_fail + 1))
+		summary="$summary${pre}build: 0 passed, 1 failed
+"
+		return
+	fi
+	for t in "$units"/test_*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		case ${t##*/} in
+		*.*)	continue ;;		# test_x.o, test_x.dSYM...
+		esac
+		suite "${pre}unit/${t##*/}" $tmo "$t" </dev/null
+	done
+	suite "${pre}golden" sh tests/golden.sh "$bin"
+	suite "${pre}golden-cut" env MBR_SPLIT_CHUNK=7 sh tests/golden.sh \
+	    "$bin" mbr-rfm mbr-ingest mbr-segment
+	suite "${pre}man" sh tests/man-examples.sh "$bin"
+	for t in tests/*.test.sh; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		if [ "$3" = 0 ] && grep -q '^# run.sh: once' "$t"; then
+			continue
+		fi
+		suite "$pre${t#tests/}" "./$t" "$bin" "$build"
+	done
+}
+
+first=1
+for b in "$@"; do
+	if [ $first = 1 ]; then
+		one_build "$b" "" 1
+	else
+		b_=${b%/}
+		one_build "$b" "${b_##*/}: " 0
+	fi
+	first=0
 done
 
 say "--- summary"
