@@ -82,7 +82,8 @@ check-valgrind: deps-build
 	@sh tests/deps.sh $(DEB_CHECK) valgrind
 	$(MAKE) O=build/vg all units
 	sh tests/valgrind-wrap.sh build/vg build/vg-wrap
-	MBR_NO_BENCH=1 MBR_NO_FUZZ=1 sh tests/run.sh build/vg-wrap
+	MBR_NO_BENCH=1 MBR_NO_FUZZ=1 MBR_VALGRIND=1 BAD_TIMEOUT=900 \
+	    GOLDEN_TIMEOUT=300 sh tests/run.sh build/vg-wrap
 
 # Without sanitizers: faster, for a quick loop.
 check-fast: all units
