@@ -13,7 +13,8 @@ fi
 build=$(cd "$1" && pwd -P)
 mkdir -p "$2/bin" "$2/tests"
 out=$(cd "$2" && pwd -P)
-vg='valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --track-origins=yes'
+supp=$(cd "$(dirname "$0")" && pwd -P)/valgrind.supp
+vg="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --track-origins=yes --suppressions=$supp"
 for f in "$build"/bin/mbr-* "$build"/tests/test_*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	case ${f##*/} in
