@@ -614,6 +614,21 @@ val(mbr_slice *v, uint8_t *type, mbr_slice s, int t)
 	*type = (uint8_t)(s.p == NULL ? MBR_V_NULL : t);
 }
 
+/* "keep": the record's columns that no field maps, after the canonical
+ * ones (columns a later NDJSON record brings are passed on too). */
+static void
+pass_rest(struct ing *g, mbr_writer *w, const mbr_rec *rec)
+{
+	int k = mbr_reader_ncols(g->run.rd);
+
+	if (g->nskip < k) {
+		g->skip = mbr_xrealloc(g->skip, (size_t)k);
+		memset(g->skip + g->nskip, 0, (size_t)(k - g->nskip));
+		g->nskip = k;
+	}
+	mbr_writer_rec(w, g->run.rd, rec, g->skip);
+}
+
 static int
 emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
     const mbr_rec *rec, mbr_err *err)
@@ -662,15 +677,8 @@ emit(struct ing *g, mbr_writer *w, const struct order *o, int status,
 		mbr_writer_field(w, mbr_reader_colname(g->run.rd,
 		    o->kept[i].col), (mbr_slice){ o->kept[i].val,
 		    o->kept[i].n }, o->kept[i].type);
-	if (keep && rec != NULL) {
-		if (g->nskip < mbr_reader_ncols(g->run.rd)) {
-			int k = mbr_reader_ncols(g->run.rd);
-			g->skip = mbr_xrealloc(g->skip, (size_t)k);
-			memset(g->skip + g->nskip, 0, (size_t)(k - g->nskip));
-			g->nskip = k;
-		}
-		mbr_writer_rec(w, g->run.rd, rec, g->skip);
-	}
+	if (keep && rec != NULL)
+		pass_rest(g, w, rec);
 	return mbr_writer_end(w, err);
 }
 
@@ -1697,15 +1705,8 @@ ev_row(struct ing *g, const mbr_rec *rec, mbr_err *err)
 			mbr_writer_field(g->run.w, (mbr_slice){ names[i],
 			    strlen(names[i]) }, x, type);
 	}
-	if (g->p->keep && g->own) {
-		if (g->nskip < mbr_reader_ncols(g->run.rd)) {
-			int k = mbr_reader_ncols(g->run.rd);
-			g->skip = mbr_xrealloc(g->skip, (size_t)k);
-			memset(g->skip + g->nskip, 0, (size_t)(k - g->nskip));
-			g->nskip = k;
-		}
-		mbr_writer_rec(g->run.w, g->run.rd, rec, g->skip);
-	}
+	if (g->p->keep && g->own)
+		pass_rest(g, g->run.w, rec);
 	if (mbr_writer_end(g->run.w, err) != MBR_OK)
 		return err->code;
 	g->written++;
