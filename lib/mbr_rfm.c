@@ -666,6 +666,25 @@ begin_chunk(void *ctx, mbr_chunk *ck, void *st, const void *prev,
 	}
 }
 
+/* An item for the fold: member id's key copied behind it, with room
+ * for extra bytes after the key (the carried values). */
+static struct paid *
+add_item(mbr_chunk *ck, mbr_slice id, size_t extra, int64_t t, int64_t a,
+    int64_t day)
+{
+	void *key;
+	struct paid *p = mbr_chunk_add(ck, id.n + extra, &key);
+
+	memcpy(key, id.p, id.n);
+	p->key = key;
+	p->n = id.n;
+	p->h = mbr_hash(id.p, id.n);
+	p->t = t;
+	p->a = a;
+	p->day = day;
+	return p;
+}
+
 /* Parses an order: a paid one becomes an item to fold. */
 static void
 order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
@@ -679,7 +698,6 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	mbr_time t;
 	int64_t a;
 	struct paid *p;
-	void *key;
 
 	mbr_err_clear(&e);
 	if (rec->bad != NULL) {
@@ -713,14 +731,7 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 			if (id.p != NULL && id.n > 0 && ts.p != NULL &&
 			    mbr_time_parse(&t, ts.p, ts.n, g->tz, &e) ==
 			    MBR_OK && t.t <= g->asof.t) {
-				p = mbr_chunk_add(ck, id.n, &key);
-				memcpy(key, id.p, id.n);
-				p->key = key;
-				p->n = id.n;
-				p->h = mbr_hash(id.p, id.n);
-				p->t = NOT_PAID;
-				p->a = 0;
-				p->day = 0;
+				add_item(ck, id, 0, NOT_PAID, 0, 0);
 			}
 			return;
 		}
@@ -787,8 +798,8 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 
 		for (i = 0; i < g->o->ncarry; i++)
 			extra += 4 + rec->f[g->ix_carry[i]].n;
-		p = mbr_chunk_add(ck, id.n + extra, &key);
-		for (i = 0, q = (char *)key + id.n; i < g->o->ncarry; i++) {
+		p = add_item(ck, id, extra, t.t, a, local_day(g, t.t));
+		for (i = 0, q = (char *)p->key + id.n; i < g->o->ncarry; i++) {
 			mbr_slice v = rec->f[g->ix_carry[i]];
 			uint32_t n = v.p != NULL && rec->type[g->ix_carry[i]] !=
 			    MBR_V_NULL ? (uint32_t)v.n : 0;
@@ -799,14 +810,7 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 			q += 4 + n;
 		}
 	} else
-		p = mbr_chunk_add(ck, id.n, &key);
-	memcpy(key, id.p, id.n);
-	p->key = key;
-	p->n = id.n;
-	p->h = mbr_hash(id.p, id.n);
-	p->t = t.t;
-	p->a = a;
-	p->day = local_day(g, t.t);
+		add_item(ck, id, 0, t.t, a, local_day(g, t.t));
 }
 
 /* Folds a chunk's paid orders, in input order, once the currency it
