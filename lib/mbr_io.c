@@ -937,3 +937,24 @@ mbr_output_release(int keep, mbr_err *err)
 			adrop(held);
 	}
 }
+
+int
+mbr_input_slurp(const char *path, mbr_buf *b, mbr_err *err)
+{
+	mbr_input *in;
+	long got;
+	int rc;
+
+	if ((rc = mbr_input_open(&in, path, NULL, err)) != MBR_OK)
+		return rc;
+	do {
+		mbr_buf_grow(b, 65536);
+		got = mbr_input_read(in, b->p + b->n, 65536, err);
+		if (got > 0)
+			b->n += (size_t)got;
+	} while (got > 0);
+	if (b->cap > 0)
+		b->p[b->n] = '\0';
+	mbr_input_close(in);
+	return got < 0 ? err->code : MBR_OK;
+}

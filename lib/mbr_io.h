@@ -8,6 +8,7 @@
 #ifndef MBR_IO_H
 #define MBR_IO_H
 #include <stddef.h>
+#include "mbr_buf.h"
 #include "mbr_err.h"
 
 typedef struct mbr_input mbr_input;
@@ -35,6 +36,9 @@ int		 mbr_input_plain(const mbr_input *in, long long *off);
 /* Bytes read from the file itself (compressed bytes for gzip). */
 unsigned long long mbr_input_rawbytes(const mbr_input *in);
 void		 mbr_input_close(mbr_input *in);
+/* Reads a whole input (a rule book, a state file) into b, after what
+ * b holds: mbr_input_open and mbr_input_read's errors. */
+int		 mbr_input_slurp(const char *path, mbr_buf *b, mbr_err *err);
 
 typedef struct mbr_output mbr_output;
 

@@ -1,0 +1,1996 @@
+/* mbr_points.c: the points ledger (mbr_points.h, man/mbr-points.1). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mbr_buf.h"
+#include "mbr_io.h"
+#include "mbr_money.h"
+#include "mbr_points.h"
+#include "mbr_pstate.h"
+#include "mbr_tab.h"
+
+/* A record of the run, to replay in time order: an order (ref: its
+ * entry in the table of order ids), a points event (ref: its entry in
+ * the table of event ids) or a signup (ref: the member).  t is the
+ * booking time, seq the place in the input. */
+enum { K_PAID, K_REFUND, K_PENDING, K_EVENT, K_SIGNUP };
+struct item {
+	int64_t		 t;
+	uint32_t	 seq;
+	uint32_t	 ref;
+	uint32_t	 mask;	/* the "when" multipliers that hold */
+	uint8_t		 kind;
+};
+
+/* A queue entry: member mem has something due at t (a lot's expiry, a
+ * birthday); rank orders members of the same time by member_id. */
+struct qent {
+	int64_t		 t;
+	uint32_t	 rank;
+	uint32_t	 mem;
+};
+
+struct pts {
+	const mbr_cli		*c;
+	const mbr_points_opts	*o;
+	mbr_program		*p;
+	mbr_tz			*tz;
+	mbr_time		 asof;
+	int64_t			 asof_day;
+	mbr_pstate		 st;	/* members, lots, orders, events */
+	mbr_run			 run;
+	mbr_writer		*led;
+	mbr_buf			 tmp, rule;
+	/* columns of the orders */
+	int			 ix_oid, ix_id, ix_ts, ix_amt, ix_cur, ix_st;
+	/* the run's records */
+	struct item		*it;
+	size_t			 nit, capit;
+	/* the queue */
+	struct qent		*q;
+	size_t			 nq, capq;
+	uint32_t		*byrank;	/* member numbers by member_id */
+	int64_t			 next_review;
+	/* profiles: kept for the balances */
+	mbr_reader		*prd;
+	mbr_buf			 prof;
+	int			*pcols;
+	size_t			 npcols;
+	/* the events' reader, open until the replay has judged them */
+	char			*evfile;
+	mbr_arena		*raw;
+	/* counts */
+	uint64_t		 n_orders, n_paid, n_refund, n_pending, n_dup,
+				 n_future, n_late, n_refunded_first;
+	uint64_t		 n_events, n_ev_dup, n_ev_future;
+	uint64_t		 n_rows;
+	int64_t			 total_earned;
+};
+
+/* ---- time ---- */
+
+static int64_t
+local_day(struct pts *g, int64_t t)
+{
+	mbr_time tm = { t, mbr_tz_offset_at(g->tz, t) };
+
+	return mbr_time_day(tm);
+}
+
+/* The instant of 00:00 local on day d. */
+static int64_t
+midnight(struct pts *g, int64_t d)
+{
+	int64_t local = d * 86400;
+
+	return local - mbr_tz_offset_local(g->tz, local);
+}
+
+static int64_t
+last_of_month(int64_t y, unsigned m)
+{
+	static const unsigned dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+/* Day d plus n months (n may be negative), the day of the month kept
+ * or cut to the month's last. */
+static int64_t
+add_months(int64_t d, int n)
+{
+	int64_t y, mm;
+	unsigned m, dd;
+
+	mbr_civil_from_days(d, &y, &m, &dd);
+	mm = y * 12 + (m - 1) + n;
+	y = mm >= 0 ? mm / 12 : -((-mm + 11) / 12);
+	m = (unsigned)(mm - y * 12) + 1;
+	if (dd > last_of_month(y, m))
+		dd = (unsigned)last_of_month(y, m);
+	return mbr_days_from_civil(y, m, dd);
+}
+
+static void
+put_time(struct pts *g, char *buf, int64_t t)
+{
+	mbr_time tm = { t, mbr_tz_offset_at(g->tz, t) };
+
+	buf[mbr_time_fmt(buf, tm)] = '\0';
+}
+
+/* ---- arithmetic ---- */
+
+static int
+mul_ok(__int128 *a, int64_t b)
+{
+	return !__builtin_mul_overflow(*a, (__int128)b, a);
+}
+
+/* num / den rounded by the programme's rule, num >= 0. */
+static int64_t
+rounded(const mbr_program *p, __int128 num, __int128 den)
+{
+	__int128 q = num / den, r = num % den;
+
+	if (r != 0) {
+		if (p->rounding == MBR_ROUND_CEIL)
+			q++;
+		else if (p->rounding == MBR_ROUND_NEAREST && 2 * r >= den)
+			q++;
+	}
+	return q > INT64_MAX / 4 ? -1 : (int64_t)q;
+}
+
+/* ---- lots and qualifying entries ---- */
+
+#define LOT_OPEN	INT32_MAX
+
+/* The last day of points earned on day d. */
+static int32_t
+lot_day(struct pts *g, int64_t d)
+{
+	const mbr_program *p = g->p;
+	int64_t y;
+	unsigned m, dd;
+
+	switch (p->expiry) {
+	case MBR_EXP_MONTHS:
+		return (int32_t)(add_months(d, p->exp_n) - 1);
+	case MBR_EXP_MONTH_END:
+		d = add_months(d, p->exp_n);
+		mbr_civil_from_days(d, &y, &m, &dd);
+		return (int32_t)mbr_days_from_civil(y, m,
+		    (unsigned)last_of_month(y, m));
+	case MBR_EXP_YEAR_END:
+		mbr_civil_from_days(d, &y, &m, &dd);
+		return (int32_t)mbr_days_from_civil(y + p->exp_n, 12, 31);
+	default:
+		return LOT_OPEN;
+	}
+}
+
+static size_t
+lot_name(char *buf, int32_t day)
+{
+	if (day == LOT_OPEN) {
+		memcpy(buf, "open", 5);
+		return 4;
+	}
+	buf[mbr_date_fmt(buf, day)] = '\0';
+	return 10;
+}
+
+static int64_t
+balance(const mbr_pmem *m)
+{
+	return m->earned + m->adjusted - m->clawed - m->redeemed - m->expired;
+}
+
+/* ---- the ledger ---- */
+
+enum { R_EARN, R_CLAWBACK, R_REDEEM, R_EXPIRE, R_ADJUST, R_BONUS,
+	R_TIER_UP, R_TIER_DOWN };
+static const char *const rtype[] = { "earn", "clawback", "redeem",
+	"expire", "adjust", "bonus", "tier_up", "tier_down" };
+
+struct row {
+	int		 type;
+	int64_t		 t;
+	int64_t		 pts;
+	mbr_slice	 oid, eid;
+	int32_t		 lot;		/* LOT_OPEN, a day, or -1: debt */
+	int		 nolot;		/* a tier row */
+	const char	*rule;
+	const char	*tier;
+	const char	*qual;
+};
+
+#define LOT_DEBT	(-1)
+
+static int
+row(struct pts *g, uint32_t mi, const struct row *r, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	mbr_slice id = mbr_pstate_id(&g->st, mi), v[11];
+	uint8_t ty[11];
+	char ts[MBR_TIME_MAX + 1], p[24], b[24], lot[16];
+	size_t i;
+
+	g->n_rows++;
+	if (g->led == NULL)
+		return MBR_OK;
+	put_time(g, ts, r->t);
+	v[0] = id;
+	ty[0] = MBR_V_STR;
+	v[1] = (mbr_slice){ ts, strlen(ts) };
+	v[2] = (mbr_slice){ rtype[r->type], strlen(rtype[r->type]) };
+	v[3] = (mbr_slice){ p, (size_t)snprintf(p, sizeof(p), "%lld",
+	    (long long)r->pts) };
+	v[4] = (mbr_slice){ b, (size_t)snprintf(b, sizeof(b), "%lld",
+	    (long long)balance(m)) };
+	v[5] = r->oid;
+	v[6] = r->eid;
+	if (r->nolot)
+		v[7] = (mbr_slice){ "", 0 };
+	else if (r->lot == LOT_DEBT)
+		v[7] = MBR_SLICE("debt");
+	else
+		v[7] = (mbr_slice){ lot, lot_name(lot, r->lot) };
+	v[8] = (mbr_slice){ r->rule, strlen(r->rule) };
+	v[9] = (mbr_slice){ r->tier ? r->tier : "", r->tier ?
+	    strlen(r->tier) : 0 };
+	v[10] = (mbr_slice){ r->qual ? r->qual : "", r->qual ?
+	    strlen(r->qual) : 0 };
+	for (i = 1; i < 11; i++)
+		ty[i] = MBR_V_PLAIN;
+	ty[5] = ty[6] = ty[8] = ty[9] = MBR_V_STR;
+	if (v[5].p == NULL)
+		v[5] = (mbr_slice){ "", 0 };
+	if (v[6].p == NULL)
+		v[6] = (mbr_slice){ "", 0 };
+	return mbr_writer_row(g->led, v, ty, 11, err);
+}
+
+/* ---- lots ---- */
+
+/* Adds pts to member m's lot of day (kept in day order, OPEN last). */
+static void
+lot_add(struct pts *g, mbr_pmem *m, int32_t day, int64_t pts)
+{
+	uint32_t *at, n;
+	mbr_pnode *nd;
+
+	mbr_pstate_node_reserve(&g->st);
+	at = &m->lots;
+	while (*at != 0 && mbr_pstate_node(&g->st, *at)->day < day)
+		at = &mbr_pstate_node(&g->st, *at)->next;
+	if (*at != 0 && (nd = mbr_pstate_node(&g->st, *at))->day == day) {
+		nd->v += pts;
+		return;
+	}
+	n = mbr_pstate_node_new(&g->st);
+	nd = mbr_pstate_node(&g->st, n);
+	nd->day = day;
+	nd->v = pts;
+	nd->next = *at;
+	*at = n;
+}
+
+static int64_t
+lots_total(struct pts *g, const mbr_pmem *m)
+{
+	int64_t s = 0;
+	uint32_t n;
+
+	for (n = m->lots; n != 0; n = mbr_pstate_node(&g->st, n)->next)
+		s += mbr_pstate_node(&g->st, n)->v;
+	return s;
+}
+
+/* Takes up to want points from lot *at (removed when emptied), writing
+ * a row of type; returns what it took. */
+static int64_t
+take_from(struct pts *g, uint32_t mi, uint32_t *at, int64_t want,
+    struct row *r, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	mbr_pnode *nd = mbr_pstate_node(&g->st, *at);
+	int64_t k = want < nd->v ? want : nd->v;
+	uint32_t dead;
+
+	if (k <= 0)
+		return 0;
+	nd->v -= k;
+	r->lot = nd->day;
+	r->pts = -k;
+	switch (r->type) {
+	case R_CLAWBACK:
+		m->clawed += k;
+		break;
+	case R_REDEEM:
+		m->redeemed += k;
+		break;
+	case R_EXPIRE:
+		m->expired += k;
+		break;
+	default:
+		m->adjusted -= k;
+	}
+	if (nd->v == 0) {
+		dead = *at;
+		*at = nd->next;
+		mbr_pstate_node_free(&g->st, dead);
+	}
+	if (row(g, mi, r, err) != MBR_OK)
+		return -1;
+	return k;
+}
+
+/* Spends want points from member mi's lots, the earliest last day
+ * first, after the lot of day first (-1: none); returns what was left
+ * uncovered, or -1 on a write error. */
+static int64_t
+spend(struct pts *g, uint32_t mi, int64_t want, int32_t first,
+    struct row *r, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	uint32_t *at;
+	int64_t k;
+
+	if (first != -1)
+		for (at = &m->lots; *at != 0 && want > 0;
+		    at = &mbr_pstate_node(&g->st, *at)->next)
+			if (mbr_pstate_node(&g->st, *at)->day == first) {
+				if ((k = take_from(g, mi, at, want, r, err)) <
+				    0)
+					return -1;
+				want -= k;
+				break;
+			}
+	while (want > 0 && m->lots != 0) {
+		if ((k = take_from(g, mi, &m->lots, want, r, err)) < 0)
+			return -1;
+		want -= k;
+	}
+	return want;
+}
+
+/* ---- qualifying value ---- */
+
+/* The qualifying value (spend, or points for a points basis; spend
+ * always when want_spend) over days [lo, hi]. */
+static int64_t
+qual_sum(struct pts *g, const mbr_pmem *m, int64_t lo, int64_t hi,
+    int want_spend)
+{
+	int64_t s = 0;
+	uint32_t n;
+
+	for (n = m->qual; n != 0; n = mbr_pstate_node(&g->st, n)->next) {
+		const mbr_pnode *nd = mbr_pstate_node(&g->st, n);
+
+		if (nd->day >= lo && nd->day <= hi)
+			s += want_spend || !g->p->tier_points ? nd->v : nd->w;
+	}
+	return s;
+}
+
+/* The window's first day for a value on day d (rolling: after d - 12
+ * months; calendar: the year's first day). */
+static int64_t
+window_lo(struct pts *g, int64_t d)
+{
+	int64_t y;
+	unsigned m, dd;
+
+	if (!g->p->calendar)
+		return add_months(d, -12) + 1;
+	mbr_civil_from_days(d, &y, &m, &dd);
+	return mbr_days_from_civil(y, 1, 1);
+}
+
+static int64_t
+qual_at(struct pts *g, const mbr_pmem *m, int64_t d, int want_spend)
+{
+	return qual_sum(g, m, window_lo(g, d), d, want_spend);
+}
+
+/* Adds spend and points on day d, dropping entries no window can see
+ * again. */
+static void
+qual_add(struct pts *g, mbr_pmem *m, int64_t d, int64_t spend_, int64_t pts,
+    int64_t today)
+{
+	uint32_t *at, n;
+	mbr_pnode *nd;
+	int64_t keep = window_lo(g, today) - 1;
+
+	mbr_pstate_node_reserve(&g->st);
+	at = &m->qual;
+
+	if (g->p->calendar)
+		keep = add_months(keep + 1, -12);
+	else
+		keep = add_months(today, -12) - 1;
+	while (*at != 0 && mbr_pstate_node(&g->st, *at)->day < keep) {
+		n = *at;
+		*at = mbr_pstate_node(&g->st, n)->next;
+		mbr_pstate_node_free(&g->st, n);
+	}
+	if (d < keep)
+		return;
+	while (*at != 0 && mbr_pstate_node(&g->st, *at)->day < d)
+		at = &mbr_pstate_node(&g->st, *at)->next;
+	if (*at != 0 && (nd = mbr_pstate_node(&g->st, *at))->day == d) {
+		nd->v += spend_;
+		nd->w += pts;
+		return;
+	}
+	n = mbr_pstate_node_new(&g->st);
+	nd = mbr_pstate_node(&g->st, n);
+	nd->day = (int32_t)d;
+	nd->v = spend_;
+	nd->w = pts;
+	nd->next = *at;
+	*at = n;
+}
+
+static const char *
+qual_text(struct pts *g, char *buf, int64_t v)
+{
+	if (g->p->tier_points)
+		snprintf(buf, 24, "%lld", (long long)v);
+	else
+		buf[mbr_money_fmt(buf, v, g->p->exp)] = '\0';
+	return buf;
+}
+
+/* ---- the queue ---- */
+
+static int
+qless(const struct qent *a, const struct qent *b)
+{
+	return a->t < b->t || (a->t == b->t && a->rank < b->rank);
+}
+
+static void
+qpush(struct pts *g, int64_t t, uint32_t mi)
+{
+	struct qent e = { t, mbr_pstate_mem(&g->st, mi)->rank, mi };
+	size_t i;
+
+	if (g->nq == g->capq) {
+		g->capq = g->capq ? 2 * g->capq : 1024;
+		g->q = mbr_xrealloc(g->q, g->capq * sizeof(*g->q));
+	}
+	for (i = g->nq++; i > 0 && qless(&e, &g->q[(i - 1) / 2]);
+	    i = (i - 1) / 2)
+		g->q[i] = g->q[(i - 1) / 2];
+	g->q[i] = e;
+}
+
+static struct qent
+qpop(struct pts *g)
+{
+	struct qent top = g->q[0], e = g->q[--g->nq];
+	size_t i = 0, c;
+
+	while ((c = 2 * i + 1) < g->nq) {
+		if (c + 1 < g->nq && qless(&g->q[c + 1], &g->q[c]))
+			c++;
+		if (!qless(&g->q[c], &e))
+			break;
+		g->q[i] = g->q[c];
+		i = c;
+	}
+	if (g->nq > 0)
+		g->q[i] = e;
+	return top;
+}
+
+/* When member m's next lot expires: midnight after its earliest last
+ * day, or for inactive_days, N days after the last activity. */
+static int64_t
+next_expiry(struct pts *g, const mbr_pmem *m)
+{
+	const mbr_pnode *nd;
+
+	if (m->lots == 0)
+		return INT64_MAX;
+	nd = mbr_pstate_node(&g->st, m->lots);
+	if (nd->day != LOT_OPEN)
+		return midnight(g, (int64_t)nd->day + 1);
+	if (g->p->expiry == MBR_EXP_INACTIVE)
+		return midnight(g, (int64_t)m->last_act + g->p->exp_n + 1);
+	return INT64_MAX;
+}
+
+static void
+schedule(struct pts *g, uint32_t mi)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	int64_t t = next_expiry(g, m);
+
+	if (m->bday_next < t)
+		t = m->bday_next;
+	if (t < m->qt) {
+		m->qt = t;
+		qpush(g, t, mi);
+	}
+}
+
+/* The first birthday at or after day from (its midnight > after). */
+static int64_t
+next_birthday(struct pts *g, const mbr_pmem *m, int64_t after)
+{
+	int64_t y, t, d;
+	unsigned mm, dd;
+
+	if (m->bday_m == 0 || g->p->birthday == 0)
+		return INT64_MAX;
+	mbr_civil_from_days(local_day(g, after), &y, &mm, &dd);
+	for (y -= 1;; y++) {
+		dd = g->p->bday_month ? 1 : m->bday_d;
+		if (dd > last_of_month(y, m->bday_m))
+			dd = (unsigned)last_of_month(y, m->bday_m);
+		d = mbr_days_from_civil(y, m->bday_m, dd);
+		if ((t = midnight(g, d)) > after)
+			return t;
+	}
+}
+
+/* Member mi is known from booking time t on. */
+static void
+know(struct pts *g, uint32_t mi, int64_t t)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+
+	if (m->flags & MBR_PM_KNOWN)
+		return;
+	m->flags |= MBR_PM_KNOWN;
+	m->since = m->tier_since = t;
+	m->bday_next = next_birthday(g, m, t);
+	schedule(g, mi);
+}
+
+/* ---- earning ---- */
+
+static int
+add_points(struct pts *g, uint32_t mi, int type, int64_t t, int64_t pts,
+    mbr_slice oid, mbr_slice eid, const char *rule, int32_t *lotp,
+    mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	struct row r = { .type = type, .t = t, .oid = oid, .eid = eid,
+	    .rule = rule };
+	int64_t settle;
+	int32_t lot = lot_day(g, local_day(g, t));
+
+	if (lotp != NULL)
+		*lotp = lot;
+	if (pts <= 0)
+		return MBR_OK;
+	if (m->debt > 0) {
+		settle = pts < m->debt ? pts : m->debt;
+		m->debt -= settle;
+		if (type == R_ADJUST)
+			m->adjusted += settle;
+		else
+			m->earned += settle;
+		r.pts = settle;
+		r.lot = LOT_DEBT;
+		if (row(g, mi, &r, err) != MBR_OK)
+			return MBR_EIO;
+		pts -= settle;
+	}
+	if (pts == 0)
+		return MBR_OK;
+	lot_add(g, m, lot, pts);
+	if (type == R_ADJUST)
+		m->adjusted += pts;
+	else
+		m->earned += pts;
+	r.pts = pts;
+	r.lot = lot;
+	if (row(g, mi, &r, err) != MBR_OK)
+		return MBR_EIO;
+	schedule(g, mi);
+	return MBR_OK;
+}
+
+/* Upgrades member mi when its qualifying value on day d reaches a
+ * higher level: a tier_up row and the level's gift. */
+static int
+upgrade(struct pts *g, uint32_t mi, int64_t t, int64_t d, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	int64_t v = qual_at(g, m, d, 0);
+	int lv = mbr_program_level(g->p, v);
+	char q[MBR_MONEY_LEN], rule[80];
+	struct row r = { .type = R_TIER_UP, .t = t, .nolot = 1,
+	    .rule = "upgrade" };
+
+	if (lv <= m->tier)
+		return MBR_OK;
+	m->tier = (int16_t)lv;
+	m->tier_since = t;
+	r.tier = g->p->levels[lv].name;
+	r.qual = qual_text(g, q, v);
+	if (row(g, mi, &r, err) != MBR_OK)
+		return MBR_EIO;
+	if (g->p->levels[lv].gift > 0) {
+		snprintf(rule, sizeof(rule), "gift:%s", g->p->levels[lv].name);
+		return add_points(g, mi, R_BONUS, t, g->p->levels[lv].gift,
+		    (mbr_slice){ 0 }, (mbr_slice){ 0 }, rule, NULL, err);
+	}
+	return MBR_OK;
+}
+
+/* The base points of amount a (> 0): *step the ladder step used. */
+static int
+base(const mbr_program *p, int64_t a, __int128 *num, __int128 *den,
+    const char **label)
+{
+	const mbr_dec *per = &p->per;
+	int i;
+
+	*label = "base";
+	*num = a;
+	*den = 1;
+	for (i = 0; i < (int)p->exp; i++)
+		*den *= 10;
+	if (p->nsteps > 0) {
+		for (i = p->nsteps - 1; i > 0 && a < p->steps[i].from; i--)
+			;
+		*label = p->steps[i].label;
+		if (p->steps[i].fixed) {
+			*num = p->steps[i].points;
+			*den = 1;
+			return 1;
+		}
+		per = &p->steps[i].per;
+	}
+	if (!mul_ok(num, per->m))
+		return 0;
+	for (i = 0; i < per->scale; i++)
+		*den *= 10;
+	return 1;
+}
+
+/* Whether multiplier x holds for an order at instant ts. */
+static int
+holds(struct pts *g, const mbr_mult *x, int64_t ts, uint32_t mask, int i)
+{
+	int64_t d, y;
+	unsigned m, dd;
+
+	if (x->has_from && ts < x->from)
+		return 0;
+	if (x->has_to && ts >= x->to)
+		return 0;
+	if (x->expr >= 0 && !(mask & (1u << i)))
+		return 0;
+	if (x->month == 0 && x->monthday == 0 && x->weekday == 0)
+		return 1;
+	d = local_day(g, ts);
+	mbr_civil_from_days(d, &y, &m, &dd);
+	if (x->month != 0 && (int)m != x->month)
+		return 0;
+	if (x->monthday != 0 && (int)dd != x->monthday)
+		return 0;
+	if (x->weekday != 0 && ((d + 3) % 7 + 7) % 7 + 1 != x->weekday)
+		return 0;
+	return 1;
+}
+
+/* The points of a paid order, and the rule text that made them into
+ * g->rule; -1 when they are beyond any real number. */
+static int64_t
+order_points(struct pts *g, const mbr_pmem *m, int64_t a, int64_t ts,
+    uint32_t mask)
+{
+	const mbr_program *p = g->p;
+	const mbr_level *lv = &p->levels[m->tier];
+	const mbr_dec *f[MBR_PROG_MAXMULT + 1], *bestf = NULL;
+	const char *fn[MBR_PROG_MAXMULT + 1], *label, *bestn = NULL;
+	char tiern[80];
+	__int128 num, den;
+	int nf = 0, i, j;
+	int64_t pts;
+
+	mbr_buf_reset(&g->rule);
+	if (a < p->min_amount) {
+		mbr_buf_adds(&g->rule, "min_amount");
+		return 0;
+	}
+	if (!base(p, a, &num, &den, &label))
+		return -1;
+	mbr_buf_adds(&g->rule, label);
+	if (lv->has_factor) {
+		snprintf(tiern, sizeof(tiern), "tier:%s", lv->name);
+		f[nf] = &lv->factor;
+		fn[nf++] = tiern;
+	}
+	for (i = 0; i < p->nmult; i++)
+		if (holds(g, &p->mult[i], ts, mask, i)) {
+			f[nf] = &p->mult[i].factor;
+			fn[nf++] = p->mult[i].name;
+		}
+	if (p->best) {
+		/* the largest: a/10^s > b/10^t by cross-multiplying */
+		for (i = 0; i < nf; i++) {
+			__int128 x = f[i]->m, y;
+
+			if (bestf != NULL) {
+				y = bestf->m;
+				for (j = 0; j < bestf->scale; j++)
+					x *= 10;
+				for (j = 0; j < f[i]->scale; j++)
+					y *= 10;
+			}
+			if (bestf == NULL || x > y) {
+				bestf = f[i];
+				bestn = fn[i];
+			}
+		}
+		nf = 0;
+		if (bestf != NULL) {
+			f[nf] = bestf;
+			fn[nf++] = bestn;
+		}
+	}
+	for (i = 0; i < nf; i++) {
+		if (!mul_ok(&num, f[i]->m))
+			return -1;
+		for (j = 0; j < f[i]->scale; j++)
+			if (!mul_ok(&den, 10))
+				return -1;
+		/* keep both small: most factors end in zeros once scaled */
+		while (den > 1 && num % 10 == 0 && den % 10 == 0) {
+			num /= 10;
+			den /= 10;
+		}
+		mbr_buf_addc(&g->rule, '|');
+		mbr_buf_adds(&g->rule, fn[i]);
+	}
+	if ((pts = rounded(p, num, den)) < 0)
+		return -1;
+	if (p->cap_order > 0 && pts > p->cap_order) {
+		pts = p->cap_order;
+		mbr_buf_adds(&g->rule, "|cap:order");
+	}
+	return pts;
+}
+
+/* The points a partial refund of amount a (> 0) claws back: a's points
+ * at the base rate. */
+static int64_t
+partial_points(struct pts *g, int64_t a)
+{
+	__int128 num, den;
+	const char *label;
+
+	if (g->p->nsteps > 0) {
+		int i;
+
+		for (i = g->p->nsteps - 1; i > 0 && a < g->p->steps[i].from;
+		    i--)
+			;
+		if (g->p->steps[i].fixed)
+			return 0;
+	}
+	if (!base(g->p, a, &num, &den, &label))
+		return -1;
+	return rounded(g->p, num, den);
+}
+
+/* Claws back want points of member mi (from lot first first). */
+static int
+clawback(struct pts *g, uint32_t mi, int64_t t, int64_t want, int32_t first,
+    mbr_slice oid, const char *why, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	struct row r = { .type = R_CLAWBACK, .t = t, .oid = oid };
+	int64_t left;
+
+	if (want <= 0)
+		return MBR_OK;
+	mbr_buf_reset(&g->tmp);
+	mbr_buf_adds(&g->tmp, why);
+	if (g->p->forgive && lots_total(g, m) < want)
+		mbr_buf_adds(&g->tmp, "|forgive");
+	r.rule = g->tmp.p;
+	if ((left = spend(g, mi, want, first, &r, err)) < 0)
+		return MBR_EIO;
+	if (left > 0 && !g->p->forgive) {
+		m->debt += left;
+		m->clawed += left;
+		r.pts = -left;
+		r.lot = LOT_DEBT;
+		if (row(g, mi, &r, err) != MBR_OK)
+			return MBR_EIO;
+	}
+	return MBR_OK;
+}
+
+static int
+paid(struct pts *g, const struct item *it, mbr_err *err)
+{
+	mbr_porder *o = mbr_pstate_order(&g->st, it->ref);
+	uint32_t mi = o->mem;
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	mbr_slice oid = mbr_pstate_order_id(&g->st, it->ref);
+	int64_t a = o->amount, pts, d = local_day(g, o->ts), day;
+	int rc;
+
+	know(g, mi, it->t);
+	if (o->flags & MBR_PO_REFUNDED) {
+		g->n_refunded_first++;
+		return MBR_OK;
+	}
+	o->flags |= MBR_PO_EARNED;
+	o->earned = 0;
+	if (a < 0) {
+		if ((pts = partial_points(g, -a)) < 0)
+			pts = 0;
+		qual_add(g, m, d, a, 0, local_day(g, it->t));
+		return clawback(g, mi, it->t, pts, -2, oid, "partial", err);
+	}
+	day = local_day(g, it->t);
+	if ((pts = order_points(g, m, a, o->ts, it->mask)) < 0) {
+		mbr_buf_reset(&g->tmp);
+		mbr_buf_addf(&g->tmp, "the points of order \"%.*s\" are out "
+		    "of range", (int)oid.n, oid.p);
+		return mbr_err_set(err, MBR_EDATA, "%s", g->tmp.p);
+	}
+	if (g->p->cap_day > 0) {
+		if (m->cap_day != d) {
+			m->cap_day = (int32_t)d;
+			m->cap_used = 0;
+		}
+		if (pts > g->p->cap_day - m->cap_used) {
+			pts = g->p->cap_day - m->cap_used;
+			mbr_buf_adds(&g->rule, "|cap:day");
+		}
+		m->cap_used += pts;
+	}
+	if (pts > 0) {
+		m->last_act = (int32_t)day;
+		if ((rc = add_points(g, mi, R_EARN, it->t, pts, oid,
+		    (mbr_slice){ 0 }, g->rule.p, &o->lot, err)) != MBR_OK)
+			return rc;
+		g->total_earned += pts;
+		schedule(g, mi);
+	}
+	o->earned = pts;
+	qual_add(g, m, d, a, pts, day);
+	return upgrade(g, mi, it->t, day, err);
+}
+
+static int
+refund(struct pts *g, const struct item *it, mbr_err *err)
+{
+	mbr_porder *o = mbr_pstate_order(&g->st, it->ref);
+	uint32_t mi = o->mem;
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	int64_t pts;
+
+	know(g, mi, it->t);
+	if (o->flags & MBR_PO_REFUNDED)
+		return MBR_OK;
+	o->flags |= MBR_PO_REFUNDED;
+	if (!(o->flags & MBR_PO_EARNED))
+		return MBR_OK;
+	pts = o->earned;
+	qual_add(g, m, local_day(g, o->ts), -o->amount, -pts,
+	    local_day(g, it->t));
+	return clawback(g, mi, it->t, pts, o->lot,
+	    mbr_pstate_order_id(&g->st, it->ref), "refund", err);
+}
+
+/* ---- points events ---- */
+
+static void
+ev_reject(struct pts *g, const mbr_pevent *e, const char *reason,
+    const char *msg)
+{
+	mbr_reject_raw(g->run.rj, g->evfile, e->line, e->raw, e->rawn, reason,
+	    msg);
+}
+
+static int
+event(struct pts *g, const struct item *it, mbr_err *err)
+{
+	mbr_pevent *e = mbr_pstate_event(&g->st, it->ref);
+	mbr_slice eid = mbr_pstate_event_id(&g->st, it->ref);
+	mbr_pmem *m;
+	struct row r = { .t = it->t, .eid = eid };
+	int64_t have;
+	char msg[200];
+
+	if (e->mem == UINT32_MAX) {
+		snprintf(msg, sizeof(msg), "member_id \"%.*s\" has no order, "
+		    "profile or points", (int)(e->rawmemn < 100 ? e->rawmemn :
+		    100), e->rawmem);
+		ev_reject(g, e, "unknown member", msg);
+		e->flags |= MBR_PE_REJECTED;
+		return MBR_OK;
+	}
+	m = mbr_pstate_mem(&g->st, e->mem);
+	know(g, e->mem, it->t);
+	r.rule = e->reason != NULL && e->reason[0] != '\0' ? e->reason :
+	    e->type == MBR_PE_REDEEM ? "redeem" : "adjust";
+	if (e->type == MBR_PE_ADJUST && e->points > 0)
+		return add_points(g, e->mem, R_ADJUST, it->t, e->points,
+		    (mbr_slice){ 0 }, eid, r.rule, NULL, err);
+	have = balance(m);
+	if (have < -e->points && e->type == MBR_PE_ADJUST) {
+		snprintf(msg, sizeof(msg), "adjustment of %lld points is "
+		    "more than the balance of %lld", (long long)e->points,
+		    (long long)have);
+		ev_reject(g, e, "insufficient points", msg);
+		e->flags |= MBR_PE_REJECTED;
+		return MBR_OK;
+	}
+	if (e->type == MBR_PE_REDEEM && have < e->points) {
+		snprintf(msg, sizeof(msg), "redemption of %lld points is more "
+		    "than the balance of %lld", (long long)e->points,
+		    (long long)have);
+		ev_reject(g, e, "insufficient points", msg);
+		e->flags |= MBR_PE_REJECTED;
+		return MBR_OK;
+	}
+	r.type = e->type == MBR_PE_REDEEM ? R_REDEEM : R_ADJUST;
+	if (e->type == MBR_PE_REDEEM)
+		m->last_act = (int32_t)local_day(g, it->t);
+	if (spend(g, e->mem, e->type == MBR_PE_REDEEM ? e->points :
+	    -e->points, -2, &r, err) < 0)
+		return MBR_EIO;
+	schedule(g, e->mem);
+	return MBR_OK;
+}
+
+/* ---- generated events ---- */
+
+static int
+expire(struct pts *g, uint32_t mi, int64_t t, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	struct row r = { .type = R_EXPIRE, .t = t, .rule = "expiry" };
+
+	while (m->lots != 0 && next_expiry(g, m) <= t)
+		if (take_from(g, mi, &m->lots, INT64_MAX, &r, err) < 0)
+			return MBR_EIO;
+	return MBR_OK;
+}
+
+static int
+review(struct pts *g, uint32_t mi, int64_t t, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	int64_t d = local_day(g, t), v, w;
+	int lv;
+	char q[MBR_MONEY_LEN];
+	struct row r = { .type = R_TIER_DOWN, .t = t, .nolot = 1,
+	    .rule = "review" };
+
+	if (!(m->flags & MBR_PM_KNOWN) || m->since >= t || m->tier == 0)
+		return MBR_OK;
+	if (g->p->calendar) {
+		int64_t y;
+		unsigned mm, dd;
+
+		mbr_civil_from_days(d, &y, &mm, &dd);
+		v = qual_sum(g, m, mbr_days_from_civil(y - 1, 1, 1),
+		    mbr_days_from_civil(y, 1, 1) - 1, 0);
+		w = qual_sum(g, m, mbr_days_from_civil(y, 1, 1), d - 1, 0);
+		if (w > v)
+			v = w;
+	} else
+		v = qual_sum(g, m, add_months(d, -12), d - 1, 0);
+	lv = mbr_program_level(g->p, v);
+	if (lv >= m->tier)
+		return MBR_OK;
+	m->tier = (int16_t)lv;
+	m->tier_since = t;
+	r.tier = g->p->levels[lv].name;
+	r.qual = qual_text(g, q, v);
+	return row(g, mi, &r, err);
+}
+
+static int
+birthday(struct pts *g, uint32_t mi, int64_t t, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	int rc;
+
+	if (m->bday_next > t)
+		return MBR_OK;
+	m->bday_next = next_birthday(g, m, t);
+	if ((rc = add_points(g, mi, R_BONUS, t, g->p->birthday,
+	    (mbr_slice){ 0 }, (mbr_slice){ 0 }, "birthday", NULL, err)) !=
+	    MBR_OK)
+		return rc;
+	return MBR_OK;
+}
+
+/* What is due for member mi at t, in the order expiry, review,
+ * birthday. */
+static int
+due(struct pts *g, uint32_t mi, int64_t t, int rev, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+
+	if (m->qt == t)
+		m->qt = INT64_MAX;
+	if (expire(g, mi, t, err) != MBR_OK ||
+	    (rev && review(g, mi, t, err) != MBR_OK) ||
+	    birthday(g, mi, t, err) != MBR_OK)
+		return MBR_EIO;
+	schedule(g, mi);
+	return MBR_OK;
+}
+
+/* The review after instant t: midnight of the review day + grace. */
+static int64_t
+review_after(struct pts *g, int64_t t)
+{
+	int64_t y, d, r;
+	unsigned m, dd;
+
+	if (g->p->nlevels < 2)
+		return INT64_MAX;
+	mbr_civil_from_days(local_day(g, t), &y, &m, &dd);
+	for (y -= 1;; y++) {
+		d = mbr_days_from_civil(y, (unsigned)g->p->review_m,
+		    (unsigned)g->p->review_d) + g->p->grace;
+		if ((r = midnight(g, d)) > t)
+			return r;
+	}
+}
+
+/* Everything generated at time t: the queue's members, or at a review
+ * every member, in member_id order. */
+static int
+generated(struct pts *g, int64_t t, mbr_err *err)
+{
+	size_t i, n = mbr_pstate_nmem(&g->st);
+
+	if (t == g->next_review) {
+		while (g->nq > 0 && g->q[0].t == t)
+			qpop(g);
+		for (i = 0; i < n; i++)
+			if (due(g, g->byrank[i], t, 1, err) != MBR_OK)
+				return MBR_EIO;
+		g->next_review = review_after(g, t);
+		return MBR_OK;
+	}
+	while (g->nq > 0 && g->q[0].t == t) {
+		struct qent e = qpop(g);
+
+		if (mbr_pstate_mem(&g->st, e.mem)->qt != t)
+			continue;	/* superseded */
+		if (due(g, e.mem, t, 0, err) != MBR_OK)
+			return MBR_EIO;
+	}
+	return MBR_OK;
+}
+
+static int
+signup(struct pts *g, const struct item *it, mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, it->ref);
+
+	know(g, it->ref, it->t);
+	if (m->flags & MBR_PM_SIGNED)
+		return MBR_OK;
+	m->flags |= MBR_PM_SIGNED;
+	return add_points(g, it->ref, R_BONUS, it->t, g->p->signup,
+	    (mbr_slice){ 0 }, (mbr_slice){ 0 }, "signup", NULL, err);
+}
+
+static int
+itemcmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+replay(struct pts *g, mbr_err *err)
+{
+	size_t i = 0, k;
+	int rc = MBR_OK;
+
+	for (k = 1; k < g->nit; k++)
+		if (itemcmp(&g->it[k - 1], &g->it[k]) > 0)
+			break;
+	if (k < g->nit)
+		qsort(g->it, g->nit, sizeof(*g->it), itemcmp);
+	g->next_review = review_after(g, g->st.asof_set ? g->st.asof :
+	    g->nit > 0 ? g->it[0].t - 1 : g->asof.t);
+	for (;;) {
+		int64_t tn = i < g->nit ? g->it[i].t : INT64_MAX;
+		int64_t tg = g->nq > 0 ? g->q[0].t : INT64_MAX;
+
+		if (g->next_review < tg)
+			tg = g->next_review;
+		if (tg <= tn && tg <= g->asof.t) {
+			if ((rc = generated(g, tg, err)) != MBR_OK)
+				return rc;
+			continue;
+		}
+		if (i == g->nit)
+			break;
+		switch (g->it[i].kind) {
+		case K_PAID:
+			rc = paid(g, &g->it[i], err);
+			break;
+		case K_REFUND:
+			rc = refund(g, &g->it[i], err);
+			break;
+		case K_PENDING:
+			know(g, g->it[i].ref, g->it[i].t);
+			break;
+		case K_EVENT:
+			rc = event(g, &g->it[i], err);
+			break;
+		default:
+			rc = signup(g, &g->it[i], err);
+		}
+		if (rc != MBR_OK)
+			return rc;
+		i++;
+	}
+	return MBR_OK;
+}
+
+/* ---- reading ---- */
+
+static struct item *
+add_item(struct pts *g, int64_t ts, int kind, uint32_t ref)
+{
+	struct item *it;
+
+	if (g->nit == g->capit) {
+		g->capit = g->capit ? 2 * g->capit : 4096;
+		g->it = mbr_xrealloc(g->it, g->capit * sizeof(*g->it));
+	}
+	it = &g->it[g->nit];
+	it->t = g->st.asof_set && ts < g->st.asof ? g->st.asof : ts;
+	if (g->st.asof_set && ts <= g->st.asof)
+		g->n_late++;
+	it->seq = (uint32_t)g->nit++;
+	it->ref = ref;
+	it->kind = (uint8_t)kind;
+	it->mask = 0;
+	return it;
+}
+
+static int
+col(void *ctx, const char *name, size_t n)
+{
+	return mbr_reader_col(ctx, name, n);
+}
+
+static mbr_slice
+field(const mbr_rec *rec, int ix)
+{
+	mbr_slice s = rec->f[ix];
+
+	if (rec->type[ix] == MBR_V_NULL)
+		s.p = NULL;
+	return s;
+}
+
+static void __attribute__((format(printf, 4, 5)))
+refuse(struct pts *g, const mbr_rec *rec, const char *reason,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	mbr_buf_reset(&g->tmp);
+	va_start(ap, fmt);
+	mbr_buf_vaddf(&g->tmp, fmt, ap);
+	va_end(ap);
+	mbr_reject(g->run.rj, g->run.rd, rec, reason, g->tmp.p);
+}
+
+static int
+begin_orders(struct pts *g, const char *file, mbr_err *err)
+{
+	static const char *const need[] = { "order_id", "member_id", "ts",
+	    "amount", "status" };
+	int ix[5] = { g->ix_oid, g->ix_id, g->ix_ts, g->ix_amt, g->ix_st };
+	size_t nh, i;
+
+	if (mbr_reader_format(g->run.rd) != MBR_FMT_CSV)
+		return MBR_OK;
+	mbr_reader_header(g->run.rd, &nh);
+	if (nh == 0)
+		return MBR_OK;
+	for (i = 0; i < 5; i++)
+		if (!mbr_reader_has(g->run.rd, ix[i])) {
+			mbr_err_set(err, MBR_EUSAGE, "missing column \"%s\" "
+			    "(orders need order_id, member_id, ts, amount, "
+			    "status)", need[i]);
+			mbr_err_at(err, file, 1);
+			return MBR_EUSAGE;
+		}
+	return MBR_OK;
+}
+
+static void
+order(struct pts *g, const mbr_rec *rec)
+{
+	mbr_slice oid = field(rec, g->ix_oid), id = field(rec, g->ix_id);
+	mbr_slice ts = field(rec, g->ix_ts), amt = field(rec, g->ix_amt);
+	mbr_slice cur = field(rec, g->ix_cur), st = field(rec, g->ix_st);
+	int kind, isnew, i;
+	mbr_err e;
+	mbr_time t;
+	int64_t a = 0;
+	uint32_t mi, oi;
+	mbr_porder *o;
+	struct item *it;
+
+	mbr_err_clear(&e);
+	if (rec->bad != NULL) {
+		mbr_reject(g->run.rj, g->run.rd, rec, rec->bad, rec->why);
+		return;
+	}
+	if (st.p == NULL || st.n == 0) {
+		refuse(g, rec, "missing status", "status is missing");
+		return;
+	}
+	if (mbr_slice_eq(st, "paid", 4))
+		kind = K_PAID;
+	else if (mbr_slice_eq(st, "refunded", 8) ||
+	    mbr_slice_eq(st, "cancelled", 9))
+		kind = K_REFUND;
+	else if (mbr_slice_eq(st, "pending", 7))
+		kind = K_PENDING;
+	else {
+		refuse(g, rec, "unknown status", "status \"%.*s\" is not "
+		    "paid, refunded, cancelled or pending", (int)st.n, st.p);
+		return;
+	}
+	if (oid.p == NULL || oid.n == 0) {
+		refuse(g, rec, "missing order_id", "order_id is missing");
+		return;
+	}
+	if (id.p == NULL || id.n == 0) {
+		refuse(g, rec, "missing member_id", "member_id is missing");
+		return;
+	}
+	if (ts.p == NULL || mbr_time_parse(&t, ts.p, ts.n, g->tz, &e) !=
+	    MBR_OK) {
+		refuse(g, rec, "bad ts", "%s", ts.p ? e.msg : "ts is missing");
+		return;
+	}
+	if (cur.p != NULL && cur.n > 0 && (cur.n != strlen(g->p->cur) ||
+	    strncasecmp(cur.p, g->p->cur, cur.n) != 0)) {
+		refuse(g, rec, "other currency", "currency \"%.*s\" is not "
+		    "the programme's, %s", (int)cur.n, cur.p, g->p->cur);
+		return;
+	}
+	if (kind == K_PAID || (amt.p != NULL && amt.n > 0)) {
+		if (amt.p == NULL || mbr_money_parse(&a, amt.p, amt.n,
+		    g->p->exp, g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA :
+		    0, &e) != MBR_OK) {
+			refuse(g, rec, "bad amount", "%s", amt.p ? e.msg :
+			    "amount is missing");
+			return;
+		}
+	}
+	if (t.t > g->asof.t) {
+		g->n_future++;
+		return;
+	}
+	g->n_orders++;
+	mi = mbr_pstate_member(&g->st, id.p, id.n);
+	if (kind == K_PENDING) {
+		g->n_pending++;
+		add_item(g, t.t, K_PENDING, mi);
+		return;
+	}
+	oi = mbr_pstate_order_get(&g->st, oid.p, oid.n, &isnew);
+	o = mbr_pstate_order(&g->st, oi);
+	if (isnew) {
+		o->mem = mi;
+		o->ts = t.t;
+		o->amount = a;
+	} else if (o->mem != mi) {
+		refuse(g, rec, "order_id conflict", "order_id \"%.*s\" was "
+		    "seen with member \"%.*s\"", (int)oid.n, oid.p,
+		    (int)mbr_pstate_id(&g->st, o->mem).n,
+		    mbr_pstate_id(&g->st, o->mem).p);
+		return;
+	}
+	if (kind == K_REFUND) {
+		if (o->flags & MBR_PO_REFUND_SEEN) {
+			g->n_dup++;
+			return;
+		}
+		o->flags |= MBR_PO_REFUND_SEEN;
+		g->n_refund++;
+		add_item(g, t.t, K_REFUND, oi);
+		return;
+	}
+	if (o->flags & MBR_PO_PAID_SEEN) {
+		if (o->ts == t.t && o->amount == a) {
+			g->n_dup++;
+			return;
+		}
+		refuse(g, rec, "order_id conflict", "order_id \"%.*s\" was "
+		    "paid before with another time or amount", (int)oid.n,
+		    oid.p);
+		return;
+	}
+	o->flags |= MBR_PO_PAID_SEEN;
+	o->ts = t.t;
+	o->amount = a;
+	g->n_paid++;
+	it = add_item(g, t.t, K_PAID, oi);
+	for (i = 0; i < g->p->nmult; i++)
+		if (g->p->mult[i].expr >= 0 && mbr_expr_test(g->p->x,
+		    g->p->mult[i].expr, rec->f, rec->type))
+			it->mask |= 1u << i;
+}
+
+static int
+read_orders(struct pts *g, mbr_err *err)
+{
+	mbr_rec rec;
+	int r, rc = MBR_OK;
+
+	g->ix_oid = mbr_reader_col(g->run.rd, "order_id", 8);
+	g->ix_id = mbr_reader_col(g->run.rd, "member_id", 9);
+	g->ix_ts = mbr_reader_col(g->run.rd, "ts", 2);
+	g->ix_amt = mbr_reader_col(g->run.rd, "amount", 6);
+	g->ix_st = mbr_reader_col(g->run.rd, "status", 6);
+	g->ix_cur = mbr_reader_col(g->run.rd, "currency", 8);
+	if (g->p->x != NULL) {
+		mbr_expr_bind(g->p->x, col, g->run.rd);
+		mbr_expr_setenv(g->p->x, g->tz, g->asof);
+	}
+	while ((r = mbr_reader_next(g->run.rd, &rec, err)) != MBR_READ_END) {
+		if (r == MBR_READ_FILE) {
+			if ((rc = begin_orders(g, rec.file, err)) != MBR_OK)
+				return rc;
+			continue;
+		}
+		order(g, &rec);
+	}
+	return err->code;
+}
+
+/* Opens a side input (--events, --members) with the run's reader
+ * options; missing columns of need are a usage error. */
+static int
+open_side(struct pts *g, mbr_reader **rd, const char *path,
+    const char *const *need, int *ix, int n, mbr_err *err)
+{
+	mbr_reader_opts ro = g->c->ro;
+	char *files[1] = { (char *)path };
+	size_t nh;
+	int i, rc;
+
+	ro.progress = 0;
+	ro.columns = NULL;
+	if ((rc = mbr_reader_open(rd, &ro, 1, files, err)) != MBR_OK)
+		return rc;
+	for (i = 0; i < n; i++)
+		ix[i] = mbr_reader_col(*rd, need[i], strlen(need[i]));
+	if ((rc = mbr_reader_start(*rd, err)) != MBR_OK)
+		return rc;
+	mbr_reader_header(*rd, &nh);
+	if (mbr_reader_format(*rd) == MBR_FMT_CSV && nh > 0)
+		for (i = 0; i < n; i++)
+			if (i < 2 && !mbr_reader_has(*rd, ix[i])) {
+				mbr_err_set(err, MBR_EUSAGE, "missing column "
+				    "\"%s\"", need[i]);
+				mbr_err_at(err, path, 1);
+				return MBR_EUSAGE;
+			}
+	return MBR_OK;
+}
+
+static int
+read_events(struct pts *g, mbr_err *err)
+{
+	static const char *const need[] = { "member_id", "ts", "type",
+	    "points", "reason", "event_id" };
+	mbr_reader *rd;
+	mbr_rec rec;
+	int ix[6], r, rc, isnew;
+	mbr_err e;
+
+	if ((rc = open_side(g, &rd, g->o->events, need, ix, 6, err)) !=
+	    MBR_OK) {
+		mbr_reader_free(rd);
+		return rc;
+	}
+	g->evfile = mbr_xstrdup(mbr_reader_filename(rd, 0));
+	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		mbr_slice id, ts, ty, pt, rs, eid;
+		mbr_time t;
+		int64_t p;
+		int type;
+		uint32_t ei;
+		mbr_pevent *ev;
+		char *endp, num[32];
+
+		if (r == MBR_READ_FILE)
+			continue;
+		if (rec.bad != NULL) {
+			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		id = field(&rec, ix[0]);
+		ts = field(&rec, ix[1]);
+		ty = field(&rec, ix[2]);
+		pt = field(&rec, ix[3]);
+		rs = field(&rec, ix[4]);
+		eid = field(&rec, ix[5]);
+		mbr_err_clear(&e);
+#define EREJ(reason, ...) do { mbr_buf_reset(&g->tmp); \
+	mbr_buf_addf(&g->tmp, __VA_ARGS__); \
+	mbr_reject(g->run.rj, rd, &rec, reason, g->tmp.p); } while (0)
+		if (eid.p == NULL || eid.n == 0) {
+			EREJ("missing event_id", "event_id is missing");
+			continue;
+		}
+		if (id.p == NULL || id.n == 0) {
+			EREJ("missing member_id", "member_id is missing");
+			continue;
+		}
+		if (ts.p == NULL || mbr_time_parse(&t, ts.p, ts.n, g->tz,
+		    &e) != MBR_OK) {
+			EREJ("bad ts", "%s", ts.p ? e.msg : "ts is missing");
+			continue;
+		}
+		if (mbr_slice_eq(ty, "redeem", 6))
+			type = MBR_PE_REDEEM;
+		else if (mbr_slice_eq(ty, "adjust", 6))
+			type = MBR_PE_ADJUST;
+		else {
+			EREJ("unknown type", "type \"%.*s\" is not redeem or "
+			    "adjust", ty.p ? (int)ty.n : 0, ty.p ? ty.p : "");
+			continue;
+		}
+		if (pt.p == NULL || pt.n == 0 || pt.n >= sizeof(num)) {
+			EREJ("bad points", "points \"%.*s\" is not a whole "
+			    "number", pt.p ? (int)(pt.n < 40 ? pt.n : 40) :
+			    0, pt.p ? pt.p : "");
+			continue;
+		}
+		memcpy(num, pt.p, pt.n);
+		num[pt.n] = '\0';
+		p = strtoll(num, &endp, 10);
+		if (*endp != '\0' || !(mbr_isdigit(num[0]) || ((num[0] ==
+		    '-' || num[0] == '+') && mbr_isdigit(num[1]))) ||
+		    p > 1000000000000LL || p < -1000000000000LL ||
+		    (type == MBR_PE_REDEEM && p <= 0) || p == 0) {
+			EREJ("bad points", "points \"%s\" is not a whole "
+			    "number %s", num, type == MBR_PE_REDEEM ?
+			    "above 0" : "other than 0");
+			continue;
+		}
+		if (t.t > g->asof.t) {
+			g->n_ev_future++;
+			continue;
+		}
+		ei = mbr_pstate_event_get(&g->st, eid.p, eid.n, &isnew);
+		ev = mbr_pstate_event(&g->st, ei);
+		if (!isnew) {
+			mbr_slice had = ev->mem == UINT32_MAX ?
+			    (mbr_slice){ ev->rawmem, ev->rawmemn } :
+			    mbr_pstate_id(&g->st, ev->mem);
+
+			if (ev->ts == t.t && ev->points == p &&
+			    ev->type == type && had.n == id.n &&
+			    memcmp(had.p, id.p, id.n) == 0) {
+				g->n_ev_dup++;
+				continue;
+			}
+			EREJ("event_id conflict", "event_id \"%.*s\" was seen "
+			    "with another member, time, type or points",
+			    (int)eid.n, eid.p);
+			continue;
+		}
+#undef EREJ
+		g->n_events++;
+		ev->ts = t.t;
+		ev->points = p;
+		ev->type = (uint8_t)type;
+		ev->mem = mbr_pstate_member_find(&g->st, id.p, id.n);
+		ev->line = rec.line;
+		ev->raw = mbr_arena_strndup(g->raw, rec.raw.p, rec.raw.n);
+		ev->rawn = rec.raw.n;
+		ev->rawmem = mbr_arena_strndup(g->raw, id.p, id.n);
+		ev->rawmemn = id.n;
+		ev->reason = rs.p != NULL ? mbr_arena_strndup(g->raw, rs.p,
+		    rs.n) : NULL;
+		add_item(g, t.t, K_EVENT, ei);
+	}
+	rc = err->code;
+	mbr_reader_free(rd);
+	return rc;
+}
+
+/* A profile's birthday: YYYY-MM-DD or MM-DD. */
+static int
+parse_bday(mbr_slice s, unsigned *m, unsigned *d)
+{
+	const char *p = s.p;
+
+	if (s.n == 10 && p[4] == '-')
+		p += 5;
+	else if (s.n != 5)
+		return 0;
+	if (!mbr_isdigit(p[0]) || !mbr_isdigit(p[1]) || p[2] != '-' ||
+	    !mbr_isdigit(p[3]) || !mbr_isdigit(p[4]))
+		return 0;
+	*m = (unsigned)((p[0] - '0') * 10 + p[1] - '0');
+	*d = (unsigned)((p[3] - '0') * 10 + p[4] - '0');
+	return *m >= 1 && *m <= 12 && *d >= 1 &&
+	    *d <= (unsigned)last_of_month(2000, *m);
+}
+
+static const char *const balance_fields[] = { "member_id", "points",
+	"earned", "redeemed", "expired", "clawed_back", "adjusted",
+	"expiring_points", "expiring_on", "tier", "tier_since",
+	"qualifying_spend", "qualifying_points", "next_tier", "to_next_tier",
+	NULL };
+
+static int
+is_balance_field(mbr_slice s)
+{
+	int i;
+
+	for (i = 0; balance_fields[i] != NULL; i++)
+		if (mbr_slice_eq(s, balance_fields[i],
+		    strlen(balance_fields[i])))
+			return 1;
+	return 0;
+}
+
+static int
+read_members(struct pts *g, mbr_err *err)
+{
+	static const char *const need[] = { "member_id", "birthday",
+	    "signup_ts" };
+	mbr_reader *rd;
+	mbr_rec rec;
+	int ix[3], r, rc;
+	mbr_err e;
+	mbr_tab *seen = mbr_tab_new(sizeof(unsigned long));
+
+	rc = open_side(g, &rd, g->o->members, need, ix, 1, err);
+	g->prd = rd;
+	if (rc != MBR_OK) {
+		mbr_tab_free(seen);
+		return rc;
+	}
+	ix[1] = mbr_reader_col(rd, "birthday", 8);
+	ix[2] = mbr_reader_col(rd, "signup_ts", 9);
+	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		mbr_slice id, bd, su;
+		uint32_t mi, at;
+		mbr_pmem *m;
+		unsigned long *line;
+		unsigned bm, bdd;
+		mbr_time t;
+		size_t k, cnt;
+		int isnew;
+
+		if (r == MBR_READ_FILE)
+			continue;
+		if (rec.bad != NULL) {
+			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		id = field(&rec, ix[0]);
+		bd = field(&rec, ix[1]);
+		su = field(&rec, ix[2]);
+		mbr_err_clear(&e);
+#define PREJ(reason, ...) do { mbr_buf_reset(&g->tmp); \
+	mbr_buf_addf(&g->tmp, __VA_ARGS__); \
+	mbr_reject(g->run.rj, rd, &rec, reason, g->tmp.p); } while (0)
+		if (id.p == NULL || id.n == 0) {
+			PREJ("missing member_id", "member_id is missing");
+			continue;
+		}
+		line = mbr_tab_upsert(seen, id.p, id.n, &isnew);
+		if (!isnew) {
+			PREJ("duplicate member", "member_id \"%.*s\" is "
+			    "already at line %lu", (int)id.n, id.p, *line);
+			continue;
+		}
+		*line = rec.line;
+		bm = bdd = 0;
+		if (bd.p != NULL && bd.n > 0 && !parse_bday(bd, &bm, &bdd)) {
+			PREJ("bad birthday", "birthday \"%.*s\" is not "
+			    "YYYY-MM-DD or MM-DD", (int)(bd.n < 40 ? bd.n : 40),
+			    bd.p);
+			continue;
+		}
+		if (su.p != NULL && su.n > 0 && mbr_time_parse(&t, su.p,
+		    su.n, g->tz, &e) != MBR_OK) {
+			PREJ("bad signup_ts", "%s", e.msg);
+			continue;
+		}
+#undef PREJ
+		mi = mbr_pstate_member(&g->st, id.p, id.n);
+		m = mbr_pstate_mem(&g->st, mi);
+		m->flags |= MBR_PM_PROFILE;
+		if (bm != 0 && (m->bday_m != bm || m->bday_d != bdd)) {
+			m->bday_m = (uint8_t)bm;
+			m->bday_d = (uint8_t)bdd;
+			if (m->flags & MBR_PM_KNOWN) {
+				m->bday_next = next_birthday(g, m,
+				    g->st.asof_set ? g->st.asof : m->since);
+			}
+		}
+		if (su.p != NULL && su.n > 0 && t.t <= g->asof.t)
+			add_item(g, t.t, K_SIGNUP, mi);
+		/* the fields to pass on: count, then (column, type,
+		 * length, bytes) each */
+		at = (uint32_t)g->prof.n;
+		cnt = 0;
+		mbr_buf_add(&g->prof, &cnt, sizeof(cnt));
+		for (k = 0; k < rec.n; k++) {
+			int c = rec.order[k];
+			uint32_t len = (uint32_t)rec.f[c].n;
+			uint8_t ty = rec.type[c];
+
+			if (c == ix[0] ||
+			    is_balance_field(mbr_reader_colname(rd, c)))
+				continue;
+			mbr_buf_add(&g->prof, &c, sizeof(c));
+			mbr_buf_add(&g->prof, &ty, 1);
+			mbr_buf_add(&g->prof, &len, sizeof(len));
+			mbr_buf_add(&g->prof, rec.f[c].p, len);
+			cnt++;
+		}
+		memcpy(g->prof.p + at, &cnt, sizeof(cnt));
+		m->prof = at + 1;
+	}
+	rc = err->code;
+	mbr_tab_free(seen);
+	return rc;
+}
+
+/* ---- writing ---- */
+
+struct byid {
+	const char	*p;
+	size_t		 n;
+	uint32_t	 i;
+};
+
+static int
+idcmp(const void *a, const void *b)
+{
+	const struct byid *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+
+	return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Members by member_id, bytewise: the order of the balances, and of
+ * members whose events fall at the same instant. */
+static void
+rank_members(struct pts *g)
+{
+	size_t i, n = mbr_pstate_nmem(&g->st);
+	struct byid *v = mbr_xcalloc(n + 1, sizeof(*v));
+
+	for (i = 0; i < n; i++) {
+		mbr_slice id = mbr_pstate_id(&g->st, (uint32_t)i);
+
+		v[i] = (struct byid){ id.p, id.n, (uint32_t)i };
+	}
+	qsort(v, n, sizeof(*v), idcmp);
+	g->byrank = mbr_xrealloc(g->byrank, (n + 1) * sizeof(*g->byrank));
+	for (i = 0; i < n; i++) {
+		g->byrank[i] = v[i].i;
+		mbr_pstate_mem(&g->st, v[i].i)->rank = (uint32_t)i;
+	}
+	free(v);
+}
+
+static void
+header(struct pts *g)
+{
+	mbr_slice v[32 + 256];
+	size_t n = 0, i, nh;
+	int k;
+
+	for (k = 0; balance_fields[k] != NULL; k++) {
+		if (strcmp(balance_fields[k], "qualifying_points") == 0 &&
+		    !g->p->tier_points)
+			continue;
+		v[n++] = (mbr_slice){ balance_fields[k],
+		    strlen(balance_fields[k]) };
+	}
+	if (g->prd != NULL) {
+		const int *h = mbr_reader_header(g->prd, &nh);
+		int ix = mbr_reader_col(g->prd, "member_id", 9);
+
+		if (mbr_reader_format(g->prd) != MBR_FMT_CSV) {
+			nh = (size_t)mbr_reader_ncols(g->prd);
+			h = NULL;
+		}
+		for (i = 0; i < nh && n < sizeof(v) / sizeof(v[0]); i++) {
+			int c = h != NULL ? h[i] : (int)i;
+			mbr_slice nm = mbr_reader_colname(g->prd, c);
+
+			if (c == ix || is_balance_field(nm) ||
+			    (h == NULL && !mbr_reader_has(g->prd, c)))
+				continue;
+			v[n++] = nm;
+		}
+	}
+	mbr_writer_header(g->run.w, v, n);
+}
+
+static int
+put_balance(struct pts *g, uint32_t mi, mbr_err *err)
+{
+	mbr_writer *w = g->run.w;
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	const mbr_program *p = g->p;
+	int64_t q = 0, qs = 0, soon = 0, limit = g->asof_day +
+	    g->o->expiring_days;
+	int32_t first = -1;
+	uint32_t n;
+	char ts[MBR_TIME_MAX + 1], qb[MBR_MONEY_LEN], nb[MBR_MONEY_LEN],
+	    day[16];
+
+	mbr_writer_field(w, MBR_SLICE("member_id"), mbr_pstate_id(&g->st, mi),
+	    MBR_V_STR);
+	mbr_writer_int(w, "points", balance(m));
+	mbr_writer_int(w, "earned", m->earned);
+	mbr_writer_int(w, "redeemed", m->redeemed);
+	mbr_writer_int(w, "expired", m->expired);
+	mbr_writer_int(w, "clawed_back", m->clawed);
+	mbr_writer_int(w, "adjusted", m->adjusted);
+	for (n = m->lots; n != 0; n = mbr_pstate_node(&g->st, n)->next) {
+		const mbr_pnode *nd = mbr_pstate_node(&g->st, n);
+		int64_t last = nd->day;
+
+		if (nd->day == LOT_OPEN) {
+			if (p->expiry != MBR_EXP_INACTIVE)
+				break;
+			last = (int64_t)m->last_act + p->exp_n;
+		}
+		if (last > limit)
+			break;
+		if (first < 0)
+			first = (int32_t)last;
+		soon += nd->v;
+	}
+	mbr_writer_int(w, "expiring_points", soon);
+	if (first >= 0) {
+		day[mbr_date_fmt(day, first)] = '\0';
+		mbr_writer_str(w, "expiring_on", day, 10);
+	} else
+		mbr_writer_str(w, "expiring_on", "", 0);
+	mbr_writer_field(w, MBR_SLICE("tier"), (mbr_slice){
+	    p->levels[m->tier].name, strlen(p->levels[m->tier].name) },
+	    MBR_V_STR);
+	if (m->flags & MBR_PM_KNOWN) {
+		put_time(g, ts, m->tier_since);
+		mbr_writer_str(w, "tier_since", ts, strlen(ts));
+		q = qual_at(g, m, g->asof_day, 0);
+		qs = qual_at(g, m, g->asof_day, 1);
+	} else
+		mbr_writer_str(w, "tier_since", "", 0);
+	qb[mbr_money_fmt(qb, qs, p->exp)] = '\0';
+	mbr_writer_str(w, "qualifying_spend", qb, strlen(qb));
+	if (p->tier_points)
+		mbr_writer_int(w, "qualifying_points", q);
+	if (m->tier + 1 < p->nlevels) {
+		const mbr_level *nx = &p->levels[m->tier + 1];
+		int64_t gap = nx->from - q;
+
+		if (gap < 0)
+			gap = 0;	/* refunds after reaching it */
+		mbr_writer_field(w, MBR_SLICE("next_tier"), (mbr_slice){
+		    nx->name, strlen(nx->name) }, MBR_V_STR);
+		if (p->tier_points)
+			mbr_writer_int(w, "to_next_tier", gap);
+		else {
+			nb[mbr_money_fmt(nb, gap, p->exp)] = '\0';
+			mbr_writer_str(w, "to_next_tier", nb, strlen(nb));
+		}
+	} else {
+		mbr_writer_str(w, "next_tier", "", 0);
+		mbr_writer_str(w, "to_next_tier", "", 0);
+	}
+	if (m->prof != 0) {
+		const char *b = g->prof.p + m->prof - 1;
+		size_t cnt, k;
+
+		memcpy(&cnt, b, sizeof(cnt));
+		b += sizeof(cnt);
+		for (k = 0; k < cnt; k++) {
+			int c;
+			uint8_t ty;
+			uint32_t len;
+
+			memcpy(&c, b, sizeof(c));
+			ty = (uint8_t)b[sizeof(c)];
+			memcpy(&len, b + sizeof(c) + 1, sizeof(len));
+			b += sizeof(c) + 1 + sizeof(len);
+			mbr_writer_field(w, mbr_reader_colname(g->prd, c),
+			    (mbr_slice){ b, len }, ty);
+			b += len;
+		}
+	}
+	return mbr_writer_end(w, err);
+}
+
+static int
+put_balances(struct pts *g, mbr_err *err)
+{
+	size_t i, n = mbr_pstate_nmem(&g->st);
+
+	header(g);
+	for (i = 0; i < n; i++) {
+		uint32_t mi = g->byrank[i];
+		mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+
+		if (!(m->flags & (MBR_PM_KNOWN | MBR_PM_PROFILE)))
+			continue;
+		if (put_balance(g, mi, err) != MBR_OK)
+			return err->code;
+	}
+	return MBR_OK;
+}
+
+static int
+open_ledger(struct pts *g, mbr_err *err)
+{
+	static const char *const f[] = { "member_id", "ts", "type", "points",
+	    "balance", "order_id", "event_id", "lot", "rule", "tier",
+	    "qualifying" };
+	mbr_slice v[11];
+	int i, rc;
+
+	if ((rc = mbr_writer_open(&g->led, g->o->ledger,
+	    mbr_writer_format(g->run.w), g->c->gzip, 0, err)) != MBR_OK)
+		return rc;
+	for (i = 0; i < 11; i++)
+		v[i] = (mbr_slice){ f[i], strlen(f[i]) };
+	mbr_writer_header(g->led, v, 11);
+	return MBR_OK;
+}
+
+int
+mbr_points_run(const mbr_cli *c, const mbr_points_opts *o, int nfiles,
+    char *const files[], mbr_err *err)
+{
+	struct pts g;
+	int rc;
+	size_t i, n;
+
+	memset(&g, 0, sizeof(g));
+	g.c = c;
+	g.o = o;
+	mbr_buf_init(&g.tmp);
+	mbr_buf_init(&g.rule);
+	mbr_buf_init(&g.prof);
+	mbr_pstate_init(&g.st);
+	g.raw = mbr_arena_new();
+	if ((rc = mbr_cli_tz(c, &g.tz, err)) != MBR_OK)
+		goto out;
+	if ((rc = mbr_time_now(&g.asof, c->as_of, g.tz, err)) != MBR_OK)
+		goto out;
+	g.asof_day = local_day(&g, g.asof.t);
+	if ((rc = mbr_program_load(&g.p, o->program, g.tz, err)) != MBR_OK)
+		goto out;
+	if (o->state != NULL && (rc = mbr_pstate_read(&g.st, o->state, g.p,
+	    o->reprogram, err)) != MBR_OK)
+		goto out;
+	if (g.st.asof_set && g.asof.t < g.st.asof) {
+		char s[MBR_TIME_MAX + 1];
+
+		put_time(&g, s, g.st.asof);
+		rc = mbr_err_set(err, MBR_EUSAGE, "--as-of is before the "
+		    "state's as-of, %s", s);
+		goto out;
+	}
+	if (o->state_out != NULL &&
+	    (rc = mbr_output_check(o->state_out, err)) != MBR_OK)
+		goto out;
+	if ((rc = mbr_run_open(&g.run, c, nfiles, files, 1, err)) != MBR_OK)
+		goto close;
+	if (o->ledger != NULL && (rc = open_ledger(&g, err)) != MBR_OK)
+		goto close;
+	if ((rc = read_orders(&g, err)) != MBR_OK)
+		goto close;
+	if (o->events != NULL && (rc = read_events(&g, err)) != MBR_OK)
+		goto close;
+	if (o->members != NULL && (rc = read_members(&g, err)) != MBR_OK)
+		goto close;
+	/* members known before tonight have their birthdays queued */
+	rank_members(&g);
+	n = mbr_pstate_nmem(&g.st);
+	for (i = 0; i < n; i++) {
+		mbr_pmem *m = mbr_pstate_mem(&g.st, (uint32_t)i);
+
+		m->qt = INT64_MAX;
+		if (m->flags & MBR_PM_KNOWN) {
+			if (m->bday_next == 0)
+				m->bday_next = next_birthday(&g, m, g.st.asof);
+			schedule(&g, (uint32_t)i);
+		} else
+			m->bday_next = INT64_MAX;
+	}
+	if ((rc = replay(&g, err)) != MBR_OK)
+		goto close;
+	if ((rc = put_balances(&g, err)) != MBR_OK)
+		goto close;
+	if (g.led != NULL) {
+		rc = mbr_writer_close(g.led, err);
+		g.led = NULL;
+		if (rc != MBR_OK)
+			goto close;
+	}
+	g.st.asof = g.asof.t;
+	g.st.asof_set = 1;
+	if (o->state_out != NULL && (rc = mbr_pstate_write(&g.st,
+	    o->state_out, g.p, err)) != MBR_OK)
+		goto close;
+	if (!c->quiet) {
+		fprintf(stderr, "%s: %llu orders: %llu paid, %llu refunded or "
+		    "cancelled, %llu pending, %llu seen before, %llu after "
+		    "--as-of", mbr_progname(),
+		    (unsigned long long)(g.n_orders + g.n_future),
+		    (unsigned long long)g.n_paid,
+		    (unsigned long long)g.n_refund,
+		    (unsigned long long)g.n_pending,
+		    (unsigned long long)g.n_dup,
+		    (unsigned long long)g.n_future);
+		if (g.n_late > 0)
+			fprintf(stderr, ", %llu late (booked at the state's "
+			    "as-of)", (unsigned long long)g.n_late);
+		if (o->events != NULL)
+			fprintf(stderr, "; %llu events, %llu seen before, %llu "
+			    "after --as-of", (unsigned long long)g.n_events,
+			    (unsigned long long)g.n_ev_dup,
+			    (unsigned long long)g.n_ev_future);
+		fprintf(stderr, "; %llu ledger rows, %lld points earned\n",
+		    (unsigned long long)g.n_rows, (long long)g.total_earned);
+	}
+close:
+	if (g.led != NULL)
+		mbr_writer_close(g.led, NULL);
+	rc = mbr_run_close(&g.run, c, err);
+out:
+	mbr_reader_free(g.prd);
+	mbr_program_free(g.p);
+	mbr_pstate_free(&g.st);
+	mbr_arena_free(g.raw);
+	mbr_tz_free(g.tz);
+	free(g.it);
+	free(g.q);
+	free(g.byrank);
+	free(g.evfile);
+	mbr_buf_release(&g.tmp);
+	mbr_buf_release(&g.rule);
+	mbr_buf_release(&g.prof);
+	return rc;
+}

@@ -1,0 +1,162 @@
+/* mbr_pstate.h: what mbr-points carries from one night to the next:
+ * each member's counters, lots, tier and qualifying days, and the ids
+ * of the orders and points events already booked.
+ *
+ * In memory it is three mbr_tab tables (members, orders, events) and a
+ * pool of list nodes (a member's lots and qualifying days, a few each).
+ * On disk it is a text file of tab-separated lines, ending in a line
+ * that counts the lines before it and gives their CRC-32, so that a
+ * state cut short (a disk full, a copy interrupted) is refused rather
+ * than read as fewer members. */
+#ifndef MBR_PSTATE_H
+#define MBR_PSTATE_H
+#include <stdint.h>
+#include "mbr.h"
+#include "mbr_err.h"
+#include "mbr_program.h"
+#include "mbr_tab.h"
+
+#define MBR_PSTATE_VERSION 1
+
+/* A lot (day: its last day, or INT32_MAX for one that does not expire
+ * by date; v: points) or a qualifying day (v: spend, w: points). */
+typedef struct {
+	int32_t		 day;
+	uint32_t	 next;	/* the next node of the list, 0: none */
+	int64_t		 v, w;
+} mbr_pnode;
+
+enum {
+	MBR_PM_KNOWN = 1,	/* has a record booked */
+	MBR_PM_SIGNED = 2,	/* signup bonus given */
+	MBR_PM_PROFILE = 4	/* in this run's --members */
+};
+
+typedef struct {
+	int64_t		 earned, redeemed, expired, clawed, adjusted, debt;
+	int64_t		 since, tier_since;
+	int64_t		 bday_next;	/* next birthday bonus, INT64_MAX */
+	int64_t		 cap_used;	/* points earned on cap_day */
+	int64_t		 qt;		/* run only: its queue entry's time */
+	int32_t		 cap_day, last_act;
+	uint32_t	 lots, qual;	/* lists of nodes */
+	uint32_t	 rank;		/* run only: place by member_id */
+	uint32_t	 prof;		/* run only: its profile's fields */
+	int16_t		 tier;
+	uint8_t		 bday_m, bday_d;
+	uint8_t		 flags;
+} mbr_pmem;
+
+enum {
+	MBR_PO_PAID_SEEN = 1,	/* a paid record was read */
+	MBR_PO_REFUND_SEEN = 2,	/* a refunded or cancelled one */
+	MBR_PO_EARNED = 4,	/* its paid record was booked */
+	MBR_PO_REFUNDED = 8	/* its refund was booked */
+};
+
+typedef struct {
+	int64_t		 ts, amount, earned;
+	uint32_t	 mem;
+	int32_t		 lot;	/* the lot its points went to */
+	uint8_t		 flags;
+} mbr_porder;
+
+enum { MBR_PE_REDEEM = 1, MBR_PE_ADJUST = 2 };
+enum { MBR_PE_REJECTED = 1 };
+
+typedef struct {
+	int64_t		 ts, points;
+	uint32_t	 mem;		/* UINT32_MAX: no such member */
+	uint8_t		 type, flags;
+	/* this run's: for rejects and the ledger */
+	unsigned long	 line;
+	const char	*raw, *rawmem, *reason;
+	size_t		 rawn, rawmemn;
+} mbr_pevent;
+
+typedef struct {
+	mbr_tab		*mem, *ord, *ev;
+	mbr_pnode	*node;
+	uint32_t	 nnode, capnode, freenode;
+	int64_t		 asof;		/* the as-of of the run that wrote it */
+	int		 asof_set;
+} mbr_pstate;
+
+void	mbr_pstate_init(mbr_pstate *st);
+void	mbr_pstate_free(mbr_pstate *st);
+
+/* Member number of an id, the member created if new. */
+uint32_t mbr_pstate_member(mbr_pstate *st, const char *id, size_t n);
+/* The same without creating: UINT32_MAX if unknown. */
+uint32_t mbr_pstate_member_find(const mbr_pstate *st, const char *id,
+	    size_t n);
+size_t	 mbr_pstate_nmem(const mbr_pstate *st);
+
+static inline mbr_pmem *
+mbr_pstate_mem(const mbr_pstate *st, uint32_t i)
+{
+	return mbr_tab_val(st->mem, i);
+}
+
+static inline mbr_slice
+mbr_pstate_id(const mbr_pstate *st, uint32_t i)
+{
+	return mbr_tab_key(st->mem, i);
+}
+
+static inline mbr_pnode *
+mbr_pstate_node(const mbr_pstate *st, uint32_t i)
+{
+	return &st->node[i];
+}
+
+/* A new node (zeroed).  It may move the pool: a caller holding a
+ * pointer into it calls mbr_pstate_node_reserve first, after which the
+ * next mbr_pstate_node_new moves nothing. */
+uint32_t mbr_pstate_node_new(mbr_pstate *st);
+void	 mbr_pstate_node_reserve(mbr_pstate *st);
+void	 mbr_pstate_node_free(mbr_pstate *st, uint32_t i);
+
+uint32_t mbr_pstate_order_get(mbr_pstate *st, const char *id, size_t n,
+	    int *isnew);
+
+static inline mbr_porder *
+mbr_pstate_order(const mbr_pstate *st, uint32_t i)
+{
+	return mbr_tab_val(st->ord, i);
+}
+
+static inline mbr_slice
+mbr_pstate_order_id(const mbr_pstate *st, uint32_t i)
+{
+	return mbr_tab_key(st->ord, i);
+}
+
+uint32_t mbr_pstate_event_get(mbr_pstate *st, const char *id, size_t n,
+	    int *isnew);
+
+static inline mbr_pevent *
+mbr_pstate_event(const mbr_pstate *st, uint32_t i)
+{
+	return mbr_tab_val(st->ev, i);
+}
+
+static inline mbr_slice
+mbr_pstate_event_id(const mbr_pstate *st, uint32_t i)
+{
+	return mbr_tab_key(st->ev, i);
+}
+
+/* Reads a state file into an empty st.  A state of another programme
+ * (its checksum) is MBR_EUSAGE unless reprogram, and then a tier the
+ * programme lacks is; a file cut short or altered, MBR_EIO. */
+int	mbr_pstate_read(mbr_pstate *st, const char *path,
+	    const mbr_program *p, int reprogram, mbr_err *err);
+/* Parses a state file's text (for the fuzz target); as above. */
+int	mbr_pstate_parse(mbr_pstate *st, const char *src, const char *text,
+	    size_t n, const mbr_program *p, int reprogram, mbr_err *err);
+/* Writes the members that have a record booked, with their lots,
+ * qualifying days, orders and events, atomically. */
+int	mbr_pstate_write(const mbr_pstate *st, const char *path,
+	    const mbr_program *p, mbr_err *err);
+#endif
