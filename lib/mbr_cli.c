@@ -295,8 +295,8 @@ mbr_run_close(mbr_run *r, const mbr_cli *c, mbr_err *err)
 	mbr_err e2 = { 0 };
 	int rc = err->code, rc2;
 
-	rc2 = mbr_rejects_close(r->rj, r->rd ? mbr_reader_count(r->rd) : 0,
-	    &c->max_rejects, &e2);
+	rc2 = mbr_rejects_close(r->rj, (r->rd ? mbr_reader_count(r->rd) :
+	    0) + r->side, &c->max_rejects, &e2);
 	if (rc == MBR_OK && rc2 != MBR_OK) {
 		*err = e2;
 		rc = rc2;

@@ -113,6 +113,8 @@ typedef struct {
 	mbr_reader	*rd;
 	mbr_writer	*w;	/* NULL if the program opens none */
 	mbr_rejects	*rj;
+	uint64_t	 side;	/* records read from other inputs (profiles,
+				 * events), whose rejects count too */
 } mbr_run;
 
 /* Opens the inputs, then (if want_writer) the output in the input's

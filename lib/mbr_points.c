@@ -21,15 +21,21 @@ struct item {
 	uint32_t	 seq;
 	uint32_t	 ref;
 	uint32_t	 mask;	/* the "when" multipliers that hold */
+	uint32_t	 mem;
 	uint8_t		 kind;
 };
 
-/* A queue entry: member mem has something due at t (a lot's expiry, a
- * birthday); rank orders members of the same time by member_id. */
-struct qent {
-	int64_t		 t;
-	uint32_t	 rank;
-	uint32_t	 mem;
+/* A ledger row, kept until the run's rows are written in time order
+ * (members are replayed one after another, each in a hot cache). */
+#define NOREF UINT32_MAX
+struct lrow {
+	int64_t		 t, pts, bal, qual;
+	uint32_t	 rank, mem, seq;
+	uint32_t	 oref, eref;	/* order, event; NOREF */
+	uint32_t	 rule;		/* in g->rules */
+	int32_t		 lot;
+	int16_t		 tier;		/* a level, or -1 */
+	uint8_t		 type, hasqual;
 };
 
 struct pts {
@@ -48,11 +54,13 @@ struct pts {
 	/* the run's records */
 	struct item		*it;
 	size_t			 nit, capit;
-	/* the queue */
-	struct qent		*q;
-	size_t			 nq, capq;
 	uint32_t		*byrank;	/* member numbers by member_id */
-	int64_t			 next_review;
+	int64_t			*rev;		/* the reviews in the run */
+	size_t			 nrev;
+	/* the ledger's rows, and the rule texts they name */
+	struct lrow		*rows;
+	size_t			 nrows, caprows;
+	mbr_tab			*rules;
 	/* profiles: kept for the balances */
 	mbr_reader		*prd;
 	mbr_buf			 prof;
@@ -64,7 +72,7 @@ struct pts {
 	/* counts */
 	uint64_t		 n_orders, n_paid, n_refund, n_pending, n_dup,
 				 n_future, n_late, n_refunded_first;
-	uint64_t		 n_events, n_ev_dup, n_ev_future;
+	uint64_t		 n_events, n_ev_read, n_ev_dup, n_ev_future;
 	uint64_t		 n_rows;
 	int64_t			 total_earned;
 };
@@ -203,12 +211,13 @@ struct row {
 	int		 type;
 	int64_t		 t;
 	int64_t		 pts;
-	mbr_slice	 oid, eid;
+	uint32_t	 oref, eref;	/* order, event; NOREF */
 	int32_t		 lot;		/* LOT_OPEN, a day, or -1: debt */
 	int		 nolot;		/* a tier row */
 	const char	*rule;
-	const char	*tier;
-	const char	*qual;
+	int		 tier;		/* a level + 1; 0: none */
+	int		 hasqual;
+	int64_t		 qual;
 };
 
 #define LOT_DEBT	(-1)
@@ -217,44 +226,111 @@ static int
 row(struct pts *g, uint32_t mi, const struct row *r, mbr_err *err)
 {
 	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
-	mbr_slice id = mbr_pstate_id(&g->st, mi), v[11];
-	uint8_t ty[11];
-	char ts[MBR_TIME_MAX + 1], p[24], b[24], lot[16];
-	size_t i;
+	struct lrow *l;
+	uint32_t *rule;
+	int isnew;
 
 	g->n_rows++;
 	if (g->led == NULL)
 		return MBR_OK;
-	put_time(g, ts, r->t);
-	v[0] = id;
-	ty[0] = MBR_V_STR;
-	v[1] = (mbr_slice){ ts, strlen(ts) };
-	v[2] = (mbr_slice){ rtype[r->type], strlen(rtype[r->type]) };
-	v[3] = (mbr_slice){ p, (size_t)snprintf(p, sizeof(p), "%lld",
-	    (long long)r->pts) };
-	v[4] = (mbr_slice){ b, (size_t)snprintf(b, sizeof(b), "%lld",
-	    (long long)balance(m)) };
-	v[5] = r->oid;
-	v[6] = r->eid;
-	if (r->nolot)
-		v[7] = (mbr_slice){ "", 0 };
-	else if (r->lot == LOT_DEBT)
-		v[7] = MBR_SLICE("debt");
-	else
-		v[7] = (mbr_slice){ lot, lot_name(lot, r->lot) };
-	v[8] = (mbr_slice){ r->rule, strlen(r->rule) };
-	v[9] = (mbr_slice){ r->tier ? r->tier : "", r->tier ?
-	    strlen(r->tier) : 0 };
-	v[10] = (mbr_slice){ r->qual ? r->qual : "", r->qual ?
-	    strlen(r->qual) : 0 };
-	for (i = 1; i < 11; i++)
-		ty[i] = MBR_V_PLAIN;
-	ty[5] = ty[6] = ty[8] = ty[9] = MBR_V_STR;
-	if (v[5].p == NULL)
-		v[5] = (mbr_slice){ "", 0 };
-	if (v[6].p == NULL)
-		v[6] = (mbr_slice){ "", 0 };
-	return mbr_writer_row(g->led, v, ty, 11, err);
+	if (g->nrows == g->caprows) {
+		g->caprows = g->caprows ? 2 * g->caprows : 4096;
+		g->rows = mbr_xrealloc(g->rows, g->caprows * sizeof(*g->rows));
+	}
+	l = &g->rows[g->nrows];
+	l->seq = (uint32_t)g->nrows++;
+	l->t = r->t;
+	l->pts = r->pts;
+	l->bal = balance(m);
+	l->qual = r->qual;
+	l->hasqual = (uint8_t)r->hasqual;
+	l->rank = m->rank;
+	l->mem = mi;
+	l->oref = r->oref;
+	l->eref = r->eref;
+	rule = mbr_tab_upsert(g->rules, r->rule, strlen(r->rule), &isnew);
+	if (isnew)
+		*rule = (uint32_t)(mbr_tab_count(g->rules) - 1);
+	l->rule = *rule;
+	l->lot = r->nolot ? INT32_MIN : r->lot;
+	l->tier = (int16_t)(r->tier - 1);
+	l->type = (uint8_t)r->type;
+	(void)err;
+	return MBR_OK;
+}
+
+static int
+rowcmp(const void *a, const void *b)
+{
+	const struct lrow *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static size_t lot_name(char *buf, int32_t day);
+static const char *qual_text(struct pts *g, char *buf, int64_t v);
+
+/* Writes the rows in time order: by time, then member_id, then the
+ * order they were made in. */
+static int
+write_ledger(struct pts *g, mbr_err *err)
+{
+	mbr_slice v[11];
+	uint8_t ty[11];
+	char ts[MBR_TIME_MAX + 1], p[24], b[24], lot[16], q[MBR_MONEY_LEN];
+	size_t i, k;
+	int rc;
+
+	qsort(g->rows, g->nrows, sizeof(*g->rows), rowcmp);
+	for (k = 1; k < 11; k++)
+		ty[k] = MBR_V_PLAIN;
+	ty[0] = ty[5] = ty[6] = ty[8] = ty[9] = MBR_V_STR;
+	for (i = 0; i < g->nrows; i++) {
+		const struct lrow *l = &g->rows[i];
+		static const char *const name[11] = { "member_id", "ts",
+		    "type", "points", "balance", "order_id", "event_id", "lot",
+		    "rule", "tier", "qualifying" };
+
+		put_time(g, ts, l->t);
+		v[0] = mbr_pstate_id(&g->st, l->mem);
+		v[1] = (mbr_slice){ ts, strlen(ts) };
+		v[2] = (mbr_slice){ rtype[l->type], strlen(rtype[l->type]) };
+		v[3] = (mbr_slice){ p, (size_t)snprintf(p, sizeof(p), "%lld",
+		    (long long)l->pts) };
+		v[4] = (mbr_slice){ b, (size_t)snprintf(b, sizeof(b), "%lld",
+		    (long long)l->bal) };
+		v[5] = l->oref == NOREF ? (mbr_slice){ "", 0 } :
+		    mbr_pstate_order_id(&g->st, l->oref);
+		v[6] = l->eref == NOREF ? (mbr_slice){ "", 0 } :
+		    mbr_pstate_event_id(&g->st, l->eref);
+		if (l->lot == INT32_MIN)
+			v[7] = (mbr_slice){ "", 0 };
+		else if (l->lot == LOT_DEBT)
+			v[7] = MBR_SLICE("debt");
+		else
+			v[7] = (mbr_slice){ lot, lot_name(lot, l->lot) };
+		v[8] = mbr_tab_key(g->rules, l->rule);
+		v[9] = l->tier < 0 ? (mbr_slice){ "", 0 } : (mbr_slice){
+		    g->p->levels[l->tier].name,
+		    strlen(g->p->levels[l->tier].name) };
+		v[10] = l->hasqual ? (mbr_slice){ q, strlen(qual_text(g, q,
+		    l->qual)) } : (mbr_slice){ "", 0 };
+		if (i == 0) {
+			/* NDJSON learns its names from a first record */
+			for (k = 0; k < 11; k++)
+				mbr_writer_field(g->led, (mbr_slice){ name[k],
+				    strlen(name[k]) }, v[k], ty[k]);
+			rc = mbr_writer_end(g->led, err);
+		} else
+			rc = mbr_writer_row(g->led, v, ty, 11, err);
+		if (rc != MBR_OK)
+			return rc;
+	}
+	return MBR_OK;
 }
 
 /* ---- lots ---- */
@@ -263,23 +339,7 @@ row(struct pts *g, uint32_t mi, const struct row *r, mbr_err *err)
 static void
 lot_add(struct pts *g, mbr_pmem *m, int32_t day, int64_t pts)
 {
-	uint32_t *at, n;
-	mbr_pnode *nd;
-
-	mbr_pstate_node_reserve(&g->st);
-	at = &m->lots;
-	while (*at != 0 && mbr_pstate_node(&g->st, *at)->day < day)
-		at = &mbr_pstate_node(&g->st, *at)->next;
-	if (*at != 0 && (nd = mbr_pstate_node(&g->st, *at))->day == day) {
-		nd->v += pts;
-		return;
-	}
-	n = mbr_pstate_node_new(&g->st);
-	nd = mbr_pstate_node(&g->st, n);
-	nd->day = day;
-	nd->v = pts;
-	nd->next = *at;
-	*at = n;
+	mbr_plist_at(&g->st, &m->lots, day)->v += pts;
 }
 
 static int64_t
@@ -288,7 +348,7 @@ lots_total(struct pts *g, const mbr_pmem *m)
 	int64_t s = 0;
 	uint32_t n;
 
-	for (n = m->lots; n != 0; n = mbr_pstate_node(&g->st, n)->next)
+	for (n = m->lots.head; n != 0; n = mbr_pstate_node(&g->st, n)->next)
 		s += mbr_pstate_node(&g->st, n)->v;
 	return s;
 }
@@ -302,7 +362,6 @@ take_from(struct pts *g, uint32_t mi, uint32_t *at, int64_t want,
 	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
 	mbr_pnode *nd = mbr_pstate_node(&g->st, *at);
 	int64_t k = want < nd->v ? want : nd->v;
-	uint32_t dead;
 
 	if (k <= 0)
 		return 0;
@@ -322,11 +381,8 @@ take_from(struct pts *g, uint32_t mi, uint32_t *at, int64_t want,
 	default:
 		m->adjusted -= k;
 	}
-	if (nd->v == 0) {
-		dead = *at;
-		*at = nd->next;
-		mbr_pstate_node_free(&g->st, dead);
-	}
+	if (nd->v == 0)
+		mbr_plist_unlink(&g->st, &m->lots, at);
 	if (row(g, mi, r, err) != MBR_OK)
 		return -1;
 	return k;
@@ -344,7 +400,7 @@ spend(struct pts *g, uint32_t mi, int64_t want, int32_t first,
 	int64_t k;
 
 	if (first != -1)
-		for (at = &m->lots; *at != 0 && want > 0;
+		for (at = &m->lots.head; *at != 0 && want > 0;
 		    at = &mbr_pstate_node(&g->st, *at)->next)
 			if (mbr_pstate_node(&g->st, *at)->day == first) {
 				if ((k = take_from(g, mi, at, want, r, err)) <
@@ -353,8 +409,8 @@ spend(struct pts *g, uint32_t mi, int64_t want, int32_t first,
 				want -= k;
 				break;
 			}
-	while (want > 0 && m->lots != 0) {
-		if ((k = take_from(g, mi, &m->lots, want, r, err)) < 0)
+	while (want > 0 && m->lots.head != 0) {
+		if ((k = take_from(g, mi, &m->lots.head, want, r, err)) < 0)
 			return -1;
 		want -= k;
 	}
@@ -363,20 +419,60 @@ spend(struct pts *g, uint32_t mi, int64_t want, int32_t first,
 
 /* ---- qualifying value ---- */
 
-/* The qualifying value (spend, or points for a points basis; spend
- * always when want_spend) over days [lo, hi]. */
+/* A member's qualifying days are a list in day order with its sums,
+ * cut at the front as the days leave every window still to come, so
+ * that a value is the sums less the few days before the window: the
+ * list walked for every order was the run's time for members of many
+ * orders. */
+
+/* The first day any window from day today on can see: rolling, 12
+ * months back (a review at midnight of a later day E sees from E - 12
+ * months); calendar, this year, or last year until this year's review
+ * has passed. */
 static int64_t
-qual_sum(struct pts *g, const mbr_pmem *m, int64_t lo, int64_t hi,
-    int want_spend)
+qual_keep(struct pts *g, int64_t today)
 {
-	int64_t s = 0;
+	int64_t y, jan1;
+	unsigned m, d;
+
+	if (!g->p->calendar)
+		return add_months(today, -12);
+	mbr_civil_from_days(today, &y, &m, &d);
+	jan1 = mbr_days_from_civil(y, 1, 1);
+	if (today <= jan1 + g->p->grace)
+		return mbr_days_from_civil(y - 1, 1, 1);
+	return jan1;
+}
+
+static void
+qual_prune(struct pts *g, mbr_pmem *m, int64_t today)
+{
+	int64_t keep = qual_keep(g, today);
+	mbr_pnode *nd;
+
+	while (m->qual.head != 0 &&
+	    (nd = mbr_pstate_node(&g->st, m->qual.head))->day < keep) {
+		m->qspend -= nd->v;
+		m->qpts -= nd->w;
+		mbr_plist_unlink(&g->st, &m->qual, &m->qual.head);
+	}
+}
+
+/* The qualifying value (spend, or points for a points basis; spend
+ * always when want_spend) of the days from lo on. */
+static int64_t
+qual_from(struct pts *g, const mbr_pmem *m, int64_t lo, int want_spend)
+{
+	int spend_ = want_spend || !g->p->tier_points;
+	int64_t s = spend_ ? m->qspend : m->qpts;
 	uint32_t n;
 
-	for (n = m->qual; n != 0; n = mbr_pstate_node(&g->st, n)->next) {
+	for (n = m->qual.head; n != 0; n = mbr_pstate_node(&g->st, n)->next) {
 		const mbr_pnode *nd = mbr_pstate_node(&g->st, n);
 
-		if (nd->day >= lo && nd->day <= hi)
-			s += want_spend || !g->p->tier_points ? nd->v : nd->w;
+		if (nd->day >= lo)
+			break;
+		s -= spend_ ? nd->v : nd->w;
 	}
 	return s;
 }
@@ -395,50 +491,30 @@ window_lo(struct pts *g, int64_t d)
 	return mbr_days_from_civil(y, 1, 1);
 }
 
+/* The value on day d, as an order that day sees it. */
 static int64_t
-qual_at(struct pts *g, const mbr_pmem *m, int64_t d, int want_spend)
+qual_at(struct pts *g, mbr_pmem *m, int64_t d, int want_spend)
 {
-	return qual_sum(g, m, window_lo(g, d), d, want_spend);
+	qual_prune(g, m, d);
+	return qual_from(g, m, window_lo(g, d), want_spend);
 }
 
-/* Adds spend and points on day d, dropping entries no window can see
- * again. */
+/* Adds spend and points on day d (an order's, or a refunded one's,
+ * which may be long past). */
 static void
 qual_add(struct pts *g, mbr_pmem *m, int64_t d, int64_t spend_, int64_t pts,
     int64_t today)
 {
-	uint32_t *at, n;
 	mbr_pnode *nd;
-	int64_t keep = window_lo(g, today) - 1;
 
-	mbr_pstate_node_reserve(&g->st);
-	at = &m->qual;
-
-	if (g->p->calendar)
-		keep = add_months(keep + 1, -12);
-	else
-		keep = add_months(today, -12) - 1;
-	while (*at != 0 && mbr_pstate_node(&g->st, *at)->day < keep) {
-		n = *at;
-		*at = mbr_pstate_node(&g->st, n)->next;
-		mbr_pstate_node_free(&g->st, n);
-	}
-	if (d < keep)
+	qual_prune(g, m, today);
+	if (d < qual_keep(g, today))
 		return;
-	while (*at != 0 && mbr_pstate_node(&g->st, *at)->day < d)
-		at = &mbr_pstate_node(&g->st, *at)->next;
-	if (*at != 0 && (nd = mbr_pstate_node(&g->st, *at))->day == d) {
-		nd->v += spend_;
-		nd->w += pts;
-		return;
-	}
-	n = mbr_pstate_node_new(&g->st);
-	nd = mbr_pstate_node(&g->st, n);
-	nd->day = (int32_t)d;
-	nd->v = spend_;
-	nd->w = pts;
-	nd->next = *at;
-	*at = n;
+	nd = mbr_plist_at(&g->st, &m->qual, (int32_t)d);
+	nd->v += spend_;
+	nd->w += pts;
+	m->qspend += spend_;
+	m->qpts += pts;
 }
 
 static const char *
@@ -451,48 +527,7 @@ qual_text(struct pts *g, char *buf, int64_t v)
 	return buf;
 }
 
-/* ---- the queue ---- */
-
-static int
-qless(const struct qent *a, const struct qent *b)
-{
-	return a->t < b->t || (a->t == b->t && a->rank < b->rank);
-}
-
-static void
-qpush(struct pts *g, int64_t t, uint32_t mi)
-{
-	struct qent e = { t, mbr_pstate_mem(&g->st, mi)->rank, mi };
-	size_t i;
-
-	if (g->nq == g->capq) {
-		g->capq = g->capq ? 2 * g->capq : 1024;
-		g->q = mbr_xrealloc(g->q, g->capq * sizeof(*g->q));
-	}
-	for (i = g->nq++; i > 0 && qless(&e, &g->q[(i - 1) / 2]);
-	    i = (i - 1) / 2)
-		g->q[i] = g->q[(i - 1) / 2];
-	g->q[i] = e;
-}
-
-static struct qent
-qpop(struct pts *g)
-{
-	struct qent top = g->q[0], e = g->q[--g->nq];
-	size_t i = 0, c;
-
-	while ((c = 2 * i + 1) < g->nq) {
-		if (c + 1 < g->nq && qless(&g->q[c + 1], &g->q[c]))
-			c++;
-		if (!qless(&g->q[c], &e))
-			break;
-		g->q[i] = g->q[c];
-		i = c;
-	}
-	if (g->nq > 0)
-		g->q[i] = e;
-	return top;
-}
+/* ---- what falls due ---- */
 
 /* When member m's next lot expires: midnight after its earliest last
  * day, or for inactive_days, N days after the last activity. */
@@ -501,28 +536,14 @@ next_expiry(struct pts *g, const mbr_pmem *m)
 {
 	const mbr_pnode *nd;
 
-	if (m->lots == 0)
+	if (m->lots.head == 0)
 		return INT64_MAX;
-	nd = mbr_pstate_node(&g->st, m->lots);
+	nd = mbr_pstate_node(&g->st, m->lots.head);
 	if (nd->day != LOT_OPEN)
 		return midnight(g, (int64_t)nd->day + 1);
-	if (g->p->expiry == MBR_EXP_INACTIVE)
+	if (g->p->expiry == MBR_EXP_INACTIVE && !(m->flags & MBR_PM_DORMANT))
 		return midnight(g, (int64_t)m->last_act + g->p->exp_n + 1);
 	return INT64_MAX;
-}
-
-static void
-schedule(struct pts *g, uint32_t mi)
-{
-	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
-	int64_t t = next_expiry(g, m);
-
-	if (m->bday_next < t)
-		t = m->bday_next;
-	if (t < m->qt) {
-		m->qt = t;
-		qpush(g, t, mi);
-	}
 }
 
 /* The first birthday at or after day from (its midnight > after). */
@@ -555,19 +576,22 @@ know(struct pts *g, uint32_t mi, int64_t t)
 		return;
 	m->flags |= MBR_PM_KNOWN;
 	m->since = m->tier_since = t;
+	/* joining is the first activity: a signup bonus alone does not
+	 * expire the day after under inactive_days */
+	m->flags &= (uint8_t)~MBR_PM_DORMANT;
+	m->last_act = (int32_t)local_day(g, t);
 	m->bday_next = next_birthday(g, m, t);
-	schedule(g, mi);
 }
 
 /* ---- earning ---- */
 
 static int
 add_points(struct pts *g, uint32_t mi, int type, int64_t t, int64_t pts,
-    mbr_slice oid, mbr_slice eid, const char *rule, int32_t *lotp,
+    uint32_t oref, uint32_t eref, const char *rule, int32_t *lotp,
     mbr_err *err)
 {
 	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
-	struct row r = { .type = type, .t = t, .oid = oid, .eid = eid,
+	struct row r = { .type = type, .t = t, .oref = oref, .eref = eref,
 	    .rule = rule };
 	int64_t settle;
 	int32_t lot = lot_day(g, local_day(g, t));
@@ -600,34 +624,35 @@ add_points(struct pts *g, uint32_t mi, int type, int64_t t, int64_t pts,
 	r.lot = lot;
 	if (row(g, mi, &r, err) != MBR_OK)
 		return MBR_EIO;
-	schedule(g, mi);
 	return MBR_OK;
 }
 
 /* Upgrades member mi when its qualifying value on day d reaches a
  * higher level: a tier_up row and the level's gift. */
 static int
-upgrade(struct pts *g, uint32_t mi, int64_t t, int64_t d, mbr_err *err)
+upgrade(struct pts *g, uint32_t mi, int64_t t, int64_t d, uint32_t oref,
+    mbr_err *err)
 {
 	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
 	int64_t v = qual_at(g, m, d, 0);
 	int lv = mbr_program_level(g->p, v);
-	char q[MBR_MONEY_LEN], rule[80];
+	char rule[80];
 	struct row r = { .type = R_TIER_UP, .t = t, .nolot = 1,
-	    .rule = "upgrade" };
+	    .oref = oref, .eref = NOREF, .rule = "upgrade" };
 
 	if (lv <= m->tier)
 		return MBR_OK;
 	m->tier = (int16_t)lv;
 	m->tier_since = t;
-	r.tier = g->p->levels[lv].name;
-	r.qual = qual_text(g, q, v);
+	r.tier = lv + 1;
+	r.hasqual = 1;
+	r.qual = v;
 	if (row(g, mi, &r, err) != MBR_OK)
 		return MBR_EIO;
 	if (g->p->levels[lv].gift > 0) {
 		snprintf(rule, sizeof(rule), "gift:%s", g->p->levels[lv].name);
 		return add_points(g, mi, R_BONUS, t, g->p->levels[lv].gift,
-		    (mbr_slice){ 0 }, (mbr_slice){ 0 }, rule, NULL, err);
+		    oref, NOREF, rule, NULL, err);
 	}
 	return MBR_OK;
 }
@@ -793,10 +818,11 @@ partial_points(struct pts *g, int64_t a)
 /* Claws back want points of member mi (from lot first first). */
 static int
 clawback(struct pts *g, uint32_t mi, int64_t t, int64_t want, int32_t first,
-    mbr_slice oid, const char *why, mbr_err *err)
+    uint32_t oref, const char *why, mbr_err *err)
 {
 	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
-	struct row r = { .type = R_CLAWBACK, .t = t, .oid = oid };
+	struct row r = { .type = R_CLAWBACK, .t = t, .oref = oref,
+	    .eref = NOREF };
 	int64_t left;
 
 	if (want <= 0)
@@ -839,8 +865,8 @@ paid(struct pts *g, const struct item *it, mbr_err *err)
 	if (a < 0) {
 		if ((pts = partial_points(g, -a)) < 0)
 			pts = 0;
-		qual_add(g, m, d, a, 0, local_day(g, it->t));
-		return clawback(g, mi, it->t, pts, -2, oid, "partial", err);
+		qual_add(g, m, d, a, -pts, local_day(g, it->t));
+		return clawback(g, mi, it->t, pts, -2, it->ref, "partial", err);
 	}
 	day = local_day(g, it->t);
 	if ((pts = order_points(g, m, a, o->ts, it->mask)) < 0) {
@@ -861,16 +887,16 @@ paid(struct pts *g, const struct item *it, mbr_err *err)
 		m->cap_used += pts;
 	}
 	if (pts > 0) {
+		m->flags &= (uint8_t)~MBR_PM_DORMANT;
 		m->last_act = (int32_t)day;
-		if ((rc = add_points(g, mi, R_EARN, it->t, pts, oid,
-		    (mbr_slice){ 0 }, g->rule.p, &o->lot, err)) != MBR_OK)
+		if ((rc = add_points(g, mi, R_EARN, it->t, pts, it->ref,
+		    NOREF, g->rule.p, &o->lot, err)) != MBR_OK)
 			return rc;
 		g->total_earned += pts;
-		schedule(g, mi);
-	}
+		}
 	o->earned = pts;
 	qual_add(g, m, d, a, pts, day);
-	return upgrade(g, mi, it->t, day, err);
+	return upgrade(g, mi, it->t, day, it->ref, err);
 }
 
 static int
@@ -890,8 +916,7 @@ refund(struct pts *g, const struct item *it, mbr_err *err)
 	pts = o->earned;
 	qual_add(g, m, local_day(g, o->ts), -o->amount, -pts,
 	    local_day(g, it->t));
-	return clawback(g, mi, it->t, pts, o->lot,
-	    mbr_pstate_order_id(&g->st, it->ref), "refund", err);
+	return clawback(g, mi, it->t, pts, o->lot, it->ref, "refund", err);
 }
 
 /* ---- points events ---- */
@@ -908,16 +933,17 @@ static int
 event(struct pts *g, const struct item *it, mbr_err *err)
 {
 	mbr_pevent *e = mbr_pstate_event(&g->st, it->ref);
-	mbr_slice eid = mbr_pstate_event_id(&g->st, it->ref);
 	mbr_pmem *m;
-	struct row r = { .t = it->t, .eid = eid };
+	struct row r = { .t = it->t, .oref = NOREF, .eref = it->ref };
 	int64_t have;
 	char msg[200];
 
-	if (e->mem == UINT32_MAX) {
+	/* known by now: an order booked before it, a profile, the state */
+	if (e->mem == UINT32_MAX || !(mbr_pstate_mem(&g->st, e->mem)->flags &
+	    (MBR_PM_KNOWN | MBR_PM_PROFILE))) {
 		snprintf(msg, sizeof(msg), "member_id \"%.*s\" has no order, "
-		    "profile or points", (int)(e->rawmemn < 100 ? e->rawmemn :
-		    100), e->rawmem);
+		    "profile or points before it", (int)(e->rawmemn < 100 ?
+		    e->rawmemn : 100), e->rawmem);
 		ev_reject(g, e, "unknown member", msg);
 		e->flags |= MBR_PE_REJECTED;
 		return MBR_OK;
@@ -928,7 +954,7 @@ event(struct pts *g, const struct item *it, mbr_err *err)
 	    e->type == MBR_PE_REDEEM ? "redeem" : "adjust";
 	if (e->type == MBR_PE_ADJUST && e->points > 0)
 		return add_points(g, e->mem, R_ADJUST, it->t, e->points,
-		    (mbr_slice){ 0 }, eid, r.rule, NULL, err);
+		    NOREF, it->ref, r.rule, NULL, err);
 	have = balance(m);
 	if (have < -e->points && e->type == MBR_PE_ADJUST) {
 		snprintf(msg, sizeof(msg), "adjustment of %lld points is "
@@ -947,12 +973,13 @@ event(struct pts *g, const struct item *it, mbr_err *err)
 		return MBR_OK;
 	}
 	r.type = e->type == MBR_PE_REDEEM ? R_REDEEM : R_ADJUST;
-	if (e->type == MBR_PE_REDEEM)
+	if (e->type == MBR_PE_REDEEM) {
+		m->flags &= (uint8_t)~MBR_PM_DORMANT;
 		m->last_act = (int32_t)local_day(g, it->t);
+	}
 	if (spend(g, e->mem, e->type == MBR_PE_REDEEM ? e->points :
 	    -e->points, -2, &r, err) < 0)
 		return MBR_EIO;
-	schedule(g, e->mem);
 	return MBR_OK;
 }
 
@@ -962,10 +989,21 @@ static int
 expire(struct pts *g, uint32_t mi, int64_t t, mbr_err *err)
 {
 	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
-	struct row r = { .type = R_EXPIRE, .t = t, .rule = "expiry" };
+	struct row r = { .type = R_EXPIRE, .t = t, .rule = "expiry",
+	    .oref = NOREF, .eref = NOREF };
 
-	while (m->lots != 0 && next_expiry(g, m) <= t)
-		if (take_from(g, mi, &m->lots, INT64_MAX, &r, err) < 0)
+	if (m->lots.head != 0 && g->p->expiry == MBR_EXP_INACTIVE &&
+	    next_expiry(g, m) <= t) {
+		/* what is credited from now on waits for the next activity */
+		m->flags |= MBR_PM_DORMANT;
+		while (m->lots.head != 0)
+			if (take_from(g, mi, &m->lots.head, INT64_MAX, &r,
+			    err) < 0)
+				return MBR_EIO;
+		return MBR_OK;
+	}
+	while (m->lots.head != 0 && next_expiry(g, m) <= t)
+		if (take_from(g, mi, &m->lots.head, INT64_MAX, &r, err) < 0)
 			return MBR_EIO;
 	return MBR_OK;
 }
@@ -976,31 +1014,33 @@ review(struct pts *g, uint32_t mi, int64_t t, mbr_err *err)
 	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
 	int64_t d = local_day(g, t), v, w;
 	int lv;
-	char q[MBR_MONEY_LEN];
 	struct row r = { .type = R_TIER_DOWN, .t = t, .nolot = 1,
+	    .oref = NOREF, .eref = NOREF,
 	    .rule = "review" };
 
 	if (!(m->flags & MBR_PM_KNOWN) || m->since >= t || m->tier == 0)
 		return MBR_OK;
+	qual_prune(g, m, d);
 	if (g->p->calendar) {
 		int64_t y;
 		unsigned mm, dd;
 
+		/* the year just ended, or this one so far if more */
 		mbr_civil_from_days(d, &y, &mm, &dd);
-		v = qual_sum(g, m, mbr_days_from_civil(y - 1, 1, 1),
-		    mbr_days_from_civil(y, 1, 1) - 1, 0);
-		w = qual_sum(g, m, mbr_days_from_civil(y, 1, 1), d - 1, 0);
+		w = qual_from(g, m, mbr_days_from_civil(y, 1, 1), 0);
+		v = qual_from(g, m, mbr_days_from_civil(y - 1, 1, 1), 0) - w;
 		if (w > v)
 			v = w;
 	} else
-		v = qual_sum(g, m, add_months(d, -12), d - 1, 0);
+		v = qual_from(g, m, add_months(d, -12), 0);
 	lv = mbr_program_level(g->p, v);
 	if (lv >= m->tier)
 		return MBR_OK;
 	m->tier = (int16_t)lv;
 	m->tier_since = t;
-	r.tier = g->p->levels[lv].name;
-	r.qual = qual_text(g, q, v);
+	r.tier = lv + 1;
+	r.hasqual = 1;
+	r.qual = v;
 	return row(g, mi, &r, err);
 }
 
@@ -1014,26 +1054,9 @@ birthday(struct pts *g, uint32_t mi, int64_t t, mbr_err *err)
 		return MBR_OK;
 	m->bday_next = next_birthday(g, m, t);
 	if ((rc = add_points(g, mi, R_BONUS, t, g->p->birthday,
-	    (mbr_slice){ 0 }, (mbr_slice){ 0 }, "birthday", NULL, err)) !=
+	    NOREF, NOREF, "birthday", NULL, err)) !=
 	    MBR_OK)
 		return rc;
-	return MBR_OK;
-}
-
-/* What is due for member mi at t, in the order expiry, review,
- * birthday. */
-static int
-due(struct pts *g, uint32_t mi, int64_t t, int rev, mbr_err *err)
-{
-	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
-
-	if (m->qt == t)
-		m->qt = INT64_MAX;
-	if (expire(g, mi, t, err) != MBR_OK ||
-	    (rev && review(g, mi, t, err) != MBR_OK) ||
-	    birthday(g, mi, t, err) != MBR_OK)
-		return MBR_EIO;
-	schedule(g, mi);
 	return MBR_OK;
 }
 
@@ -1055,33 +1078,6 @@ review_after(struct pts *g, int64_t t)
 	}
 }
 
-/* Everything generated at time t: the queue's members, or at a review
- * every member, in member_id order. */
-static int
-generated(struct pts *g, int64_t t, mbr_err *err)
-{
-	size_t i, n = mbr_pstate_nmem(&g->st);
-
-	if (t == g->next_review) {
-		while (g->nq > 0 && g->q[0].t == t)
-			qpop(g);
-		for (i = 0; i < n; i++)
-			if (due(g, g->byrank[i], t, 1, err) != MBR_OK)
-				return MBR_EIO;
-		g->next_review = review_after(g, t);
-		return MBR_OK;
-	}
-	while (g->nq > 0 && g->q[0].t == t) {
-		struct qent e = qpop(g);
-
-		if (mbr_pstate_mem(&g->st, e.mem)->qt != t)
-			continue;	/* superseded */
-		if (due(g, e.mem, t, 0, err) != MBR_OK)
-			return MBR_EIO;
-	}
-	return MBR_OK;
-}
-
 static int
 signup(struct pts *g, const struct item *it, mbr_err *err)
 {
@@ -1092,7 +1088,7 @@ signup(struct pts *g, const struct item *it, mbr_err *err)
 		return MBR_OK;
 	m->flags |= MBR_PM_SIGNED;
 	return add_points(g, it->ref, R_BONUS, it->t, g->p->signup,
-	    (mbr_slice){ 0 }, (mbr_slice){ 0 }, "signup", NULL, err);
+	    NOREF, NOREF, "signup", NULL, err);
 }
 
 static int
@@ -1106,58 +1102,125 @@ itemcmp(const void *a, const void *b)
 }
 
 static int
-replay(struct pts *g, mbr_err *err)
+apply(struct pts *g, const struct item *it, mbr_err *err)
 {
-	size_t i = 0, k;
-	int rc = MBR_OK;
+	switch (it->kind) {
+	case K_PAID:
+		return paid(g, it, err);
+	case K_REFUND:
+		return refund(g, it, err);
+	case K_PENDING:
+		know(g, it->ref, it->t);
+		return MBR_OK;
+	case K_EVENT:
+		return event(g, it, err);
+	default:
+		return signup(g, it, err);
+	}
+}
 
-	for (k = 1; k < g->nit; k++)
-		if (itemcmp(&g->it[k - 1], &g->it[k]) > 0)
+/* Replays member mi's records it[0..n) with what falls due between
+ * them (expiries, reviews, birthdays: at the same instant, these first
+ * and in that order), up to --as-of. */
+static int
+replay_member(struct pts *g, uint32_t mi, struct item *it, size_t n,
+    mbr_err *err)
+{
+	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
+	size_t k, r = 0;
+	int rc;
+
+	for (k = 1; k < n; k++)
+		if (itemcmp(&it[k - 1], &it[k]) > 0)
 			break;
-	if (k < g->nit)
-		qsort(g->it, g->nit, sizeof(*g->it), itemcmp);
-	g->next_review = review_after(g, g->st.asof_set ? g->st.asof :
-	    g->nit > 0 ? g->it[0].t - 1 : g->asof.t);
+	if (k < n)
+		qsort(it, n, sizeof(*it), itemcmp);
+	k = 0;
 	for (;;) {
-		int64_t tn = i < g->nit ? g->it[i].t : INT64_MAX;
-		int64_t tg = g->nq > 0 ? g->q[0].t : INT64_MAX;
+		int64_t tn = k < n ? it[k].t : INT64_MAX;
+		int64_t te = next_expiry(g, m), tb = m->bday_next;
+		int64_t tr = r < g->nrev ? g->rev[r] : INT64_MAX, tg = te;
 
-		if (g->next_review < tg)
-			tg = g->next_review;
+		if (tb < tg)
+			tg = tb;
+		if (tr < tg)
+			tg = tr;
 		if (tg <= tn && tg <= g->asof.t) {
-			if ((rc = generated(g, tg, err)) != MBR_OK)
+			if ((te == tg && (rc = expire(g, mi, tg, err)) !=
+			    MBR_OK) ||
+			    (tr == tg && (rc = review(g, mi, tg, err)) !=
+			    MBR_OK) ||
+			    (tb == tg && (rc = birthday(g, mi, tg, err)) !=
+			    MBR_OK))
 				return rc;
+			if (tr == tg)
+				r++;
 			continue;
 		}
-		if (i == g->nit)
-			break;
-		switch (g->it[i].kind) {
-		case K_PAID:
-			rc = paid(g, &g->it[i], err);
-			break;
-		case K_REFUND:
-			rc = refund(g, &g->it[i], err);
-			break;
-		case K_PENDING:
-			know(g, g->it[i].ref, g->it[i].t);
-			break;
-		case K_EVENT:
-			rc = event(g, &g->it[i], err);
-			break;
-		default:
-			rc = signup(g, &g->it[i], err);
-		}
-		if (rc != MBR_OK)
+		if (k == n)
+			return MBR_OK;
+		if ((rc = apply(g, &it[k++], err)) != MBR_OK)
 			return rc;
-		i++;
 	}
-	return MBR_OK;
+}
+
+/* Each member's records are replayed together, one member after
+ * another: a member's lots, days and order entries stay in the cache
+ * through its history, where a replay of all records in time order
+ * missed them at nearly every step.  The ledger is put back in time
+ * order when it is written. */
+static int
+replay(struct pts *g, mbr_err *err)
+{
+	size_t nm = mbr_pstate_nmem(&g->st), i, nrev = 0, caprev = 0;
+	size_t *start = mbr_xcalloc(nm + 2, sizeof(*start));
+	struct item *by = mbr_xmalloc((g->nit + 1) * sizeof(*by));
+	int64_t t0 = g->st.asof_set ? g->st.asof : g->asof.t, r;
+	int rc = MBR_OK;
+
+	/* the reviews from the state's as-of, or the first record, on */
+	for (i = 0; i < g->nit; i++)
+		if (!g->st.asof_set && g->it[i].t - 1 < t0)
+			t0 = g->it[i].t - 1;
+	for (r = review_after(g, t0); r <= g->asof.t; r = review_after(g, r)) {
+		if (nrev == caprev) {
+			caprev = caprev ? 2 * caprev : 8;
+			g->rev = mbr_xrealloc(g->rev, caprev * sizeof(*g->rev));
+		}
+		g->rev[nrev++] = r;
+	}
+	g->nrev = nrev;
+	/* records by member, in input order within each (a counting
+	 * sort); those of no member (an event's unknown member) last */
+	for (i = 0; i < g->nit; i++)
+		start[(g->it[i].mem == NOREF ? nm : g->it[i].mem) + 1]++;
+	for (i = 1; i <= nm + 1; i++)
+		start[i] += start[i - 1];
+	for (i = 0; i < g->nit; i++)
+		by[start[g->it[i].mem == NOREF ? nm : g->it[i].mem]++] =
+		    g->it[i];
+	memmove(start + 1, start, (nm + 1) * sizeof(*start));
+	start[0] = 0;
+	free(g->it);
+	g->it = by;
+	for (i = start[nm]; i < g->nit && rc == MBR_OK; i++)
+		rc = event(g, &g->it[i], err);
+	for (i = 0; i < nm && rc == MBR_OK; i++) {
+		mbr_pmem *m = mbr_pstate_mem(&g->st, (uint32_t)i);
+
+		if (start[i + 1] == start[i] && !(m->flags & MBR_PM_KNOWN))
+			continue;
+		rc = replay_member(g, (uint32_t)i, g->it + start[i],
+		    start[i + 1] - start[i], err);
+	}
+	free(start);
+	return rc;
 }
 
 /* ---- reading ---- */
 
 static struct item *
-add_item(struct pts *g, int64_t ts, int kind, uint32_t ref)
+add_item(struct pts *g, int64_t ts, int kind, uint32_t ref, uint32_t mem)
 {
 	struct item *it;
 
@@ -1167,10 +1230,12 @@ add_item(struct pts *g, int64_t ts, int kind, uint32_t ref)
 	}
 	it = &g->it[g->nit];
 	it->t = g->st.asof_set && ts < g->st.asof ? g->st.asof : ts;
-	if (g->st.asof_set && ts <= g->st.asof)
+	if (g->st.asof_set && ts <= g->st.asof && kind != K_PENDING &&
+	    kind != K_SIGNUP)
 		g->n_late++;
 	it->seq = (uint32_t)g->nit++;
 	it->ref = ref;
+	it->mem = mem;
 	it->kind = (uint8_t)kind;
 	it->mask = 0;
 	return it;
@@ -1300,7 +1365,9 @@ order(struct pts *g, const mbr_rec *rec)
 	mi = mbr_pstate_member(&g->st, id.p, id.n);
 	if (kind == K_PENDING) {
 		g->n_pending++;
-		add_item(g, t.t, K_PENDING, mi);
+		/* it only makes its member known */
+		if (!(mbr_pstate_mem(&g->st, mi)->flags & MBR_PM_KNOWN))
+			add_item(g, t.t, K_PENDING, mi, mi);
 		return;
 	}
 	oi = mbr_pstate_order_get(&g->st, oid.p, oid.n, &isnew);
@@ -1323,7 +1390,7 @@ order(struct pts *g, const mbr_rec *rec)
 		}
 		o->flags |= MBR_PO_REFUND_SEEN;
 		g->n_refund++;
-		add_item(g, t.t, K_REFUND, oi);
+		add_item(g, t.t, K_REFUND, oi, o->mem);
 		return;
 	}
 	if (o->flags & MBR_PO_PAID_SEEN) {
@@ -1340,7 +1407,7 @@ order(struct pts *g, const mbr_rec *rec)
 	o->ts = t.t;
 	o->amount = a;
 	g->n_paid++;
-	it = add_item(g, t.t, K_PAID, oi);
+	it = add_item(g, t.t, K_PAID, oi, mi);
 	for (i = 0; i < g->p->nmult; i++)
 		if (g->p->mult[i].expr >= 0 && mbr_expr_test(g->p->x,
 		    g->p->mult[i].expr, rec->f, rec->type))
@@ -1493,13 +1560,9 @@ read_events(struct pts *g, mbr_err *err)
 		ei = mbr_pstate_event_get(&g->st, eid.p, eid.n, &isnew);
 		ev = mbr_pstate_event(&g->st, ei);
 		if (!isnew) {
-			mbr_slice had = ev->mem == UINT32_MAX ?
-			    (mbr_slice){ ev->rawmem, ev->rawmemn } :
-			    mbr_pstate_id(&g->st, ev->mem);
-
 			if (ev->ts == t.t && ev->points == p &&
-			    ev->type == type && had.n == id.n &&
-			    memcmp(had.p, id.p, id.n) == 0) {
+			    ev->type == type && ev->rawmemn == id.n &&
+			    memcmp(ev->rawmem, id.p, id.n) == 0) {
 				g->n_ev_dup++;
 				continue;
 			}
@@ -1521,9 +1584,11 @@ read_events(struct pts *g, mbr_err *err)
 		ev->rawmemn = id.n;
 		ev->reason = rs.p != NULL ? mbr_arena_strndup(g->raw, rs.p,
 		    rs.n) : NULL;
-		add_item(g, t.t, K_EVENT, ei);
+		add_item(g, t.t, K_EVENT, ei, ev->mem);
 	}
 	rc = err->code;
+	g->n_ev_read = mbr_reader_count(rd);
+	g->run.side += mbr_reader_count(rd);
 	mbr_reader_free(rd);
 	return rc;
 }
@@ -1642,8 +1707,9 @@ read_members(struct pts *g, mbr_err *err)
 				    g->st.asof_set ? g->st.asof : m->since);
 			}
 		}
-		if (su.p != NULL && su.n > 0 && t.t <= g->asof.t)
-			add_item(g, t.t, K_SIGNUP, mi);
+		if (su.p != NULL && su.n > 0 && t.t <= g->asof.t &&
+		    !(m->flags & MBR_PM_SIGNED))
+			add_item(g, t.t, K_SIGNUP, mi, mi);
 		/* the fields to pass on: count, then (column, type,
 		 * length, bytes) each */
 		at = (uint32_t)g->prof.n;
@@ -1667,6 +1733,7 @@ read_members(struct pts *g, mbr_err *err)
 		m->prof = at + 1;
 	}
 	rc = err->code;
+	g->run.side += mbr_reader_count(rd);
 	mbr_tab_free(seen);
 	return rc;
 }
@@ -1766,7 +1833,7 @@ put_balance(struct pts *g, uint32_t mi, mbr_err *err)
 	mbr_writer_int(w, "expired", m->expired);
 	mbr_writer_int(w, "clawed_back", m->clawed);
 	mbr_writer_int(w, "adjusted", m->adjusted);
-	for (n = m->lots; n != 0; n = mbr_pstate_node(&g->st, n)->next) {
+	for (n = m->lots.head; n != 0; n = mbr_pstate_node(&g->st, n)->next) {
 		const mbr_pnode *nd = mbr_pstate_node(&g->st, n);
 		int64_t last = nd->day;
 
@@ -1884,7 +1951,6 @@ mbr_points_run(const mbr_cli *c, const mbr_points_opts *o, int nfiles,
 {
 	struct pts g;
 	int rc;
-	size_t i, n;
 
 	memset(&g, 0, sizeof(g));
 	g.c = c;
@@ -1919,31 +1985,21 @@ mbr_points_run(const mbr_cli *c, const mbr_points_opts *o, int nfiles,
 		goto close;
 	if (o->ledger != NULL && (rc = open_ledger(&g, err)) != MBR_OK)
 		goto close;
+	g.rules = mbr_tab_new(sizeof(uint32_t));
 	if ((rc = read_orders(&g, err)) != MBR_OK)
-		goto close;
-	if (o->events != NULL && (rc = read_events(&g, err)) != MBR_OK)
 		goto close;
 	if (o->members != NULL && (rc = read_members(&g, err)) != MBR_OK)
 		goto close;
-	/* members known before tonight have their birthdays queued */
+	if (o->events != NULL && (rc = read_events(&g, err)) != MBR_OK)
+		goto close;
 	rank_members(&g);
-	n = mbr_pstate_nmem(&g.st);
-	for (i = 0; i < n; i++) {
-		mbr_pmem *m = mbr_pstate_mem(&g.st, (uint32_t)i);
-
-		m->qt = INT64_MAX;
-		if (m->flags & MBR_PM_KNOWN) {
-			if (m->bday_next == 0)
-				m->bday_next = next_birthday(&g, m, g.st.asof);
-			schedule(&g, (uint32_t)i);
-		} else
-			m->bday_next = INT64_MAX;
-	}
 	if ((rc = replay(&g, err)) != MBR_OK)
 		goto close;
 	if ((rc = put_balances(&g, err)) != MBR_OK)
 		goto close;
 	if (g.led != NULL) {
+		if ((rc = write_ledger(&g, err)) != MBR_OK)
+			goto close;
 		rc = mbr_writer_close(g.led, err);
 		g.led = NULL;
 		if (rc != MBR_OK)
@@ -1958,7 +2014,7 @@ mbr_points_run(const mbr_cli *c, const mbr_points_opts *o, int nfiles,
 		fprintf(stderr, "%s: %llu orders: %llu paid, %llu refunded or "
 		    "cancelled, %llu pending, %llu seen before, %llu after "
 		    "--as-of", mbr_progname(),
-		    (unsigned long long)(g.n_orders + g.n_future),
+		    mbr_reader_count(g.run.rd),
 		    (unsigned long long)g.n_paid,
 		    (unsigned long long)g.n_refund,
 		    (unsigned long long)g.n_pending,
@@ -1969,7 +2025,7 @@ mbr_points_run(const mbr_cli *c, const mbr_points_opts *o, int nfiles,
 			    "as-of)", (unsigned long long)g.n_late);
 		if (o->events != NULL)
 			fprintf(stderr, "; %llu events, %llu seen before, %llu "
-			    "after --as-of", (unsigned long long)g.n_events,
+			    "after --as-of", (unsigned long long)g.n_ev_read,
 			    (unsigned long long)g.n_ev_dup,
 			    (unsigned long long)g.n_ev_future);
 		fprintf(stderr, "; %llu ledger rows, %lld points earned\n",
@@ -1986,7 +2042,9 @@ out:
 	mbr_arena_free(g.raw);
 	mbr_tz_free(g.tz);
 	free(g.it);
-	free(g.q);
+	free(g.rows);
+	free(g.rev);
+	mbr_tab_free(g.rules);
 	free(g.byrank);
 	free(g.evfile);
 	mbr_buf_release(&g.tmp);

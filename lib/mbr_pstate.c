@@ -10,7 +10,7 @@
  *	l  DAY POINTS			a lot of the member above
  *	q  DAY SPEND POINTS		a qualifying day of it
  *	o  ID MEMBER TS AMOUNT EARNED LOT FLAGS
- *	e  ID MEMBER TS TYPE POINTS
+ *	e  ID MEMBER_ID TS TYPE POINTS REJECTED
  *	end  LINES CRC32
  *
  * MEMBER is the number of an m line, from 0. */
@@ -31,6 +31,7 @@ mbr_pstate_init(mbr_pstate *st)
 	st->mem = mbr_tab_new(sizeof(mbr_pmem));
 	st->ord = mbr_tab_new(sizeof(mbr_porder));
 	st->ev = mbr_tab_new(sizeof(mbr_pevent));
+	st->arena = mbr_arena_new();
 	st->nnode = 1;	/* node 0 is "none" */
 }
 
@@ -40,6 +41,7 @@ mbr_pstate_free(mbr_pstate *st)
 	mbr_tab_free(st->mem);
 	mbr_tab_free(st->ord);
 	mbr_tab_free(st->ev);
+	mbr_arena_free(st->arena);
 	free(st->node);
 	memset(st, 0, sizeof(*st));
 }
@@ -47,7 +49,7 @@ mbr_pstate_free(mbr_pstate *st)
 static void
 mem_init(mbr_pmem *m)
 {
-	m->bday_next = m->qt = INT64_MAX;
+	m->bday_next = INT64_MAX;
 	m->cap_day = INT32_MIN;
 }
 
@@ -106,6 +108,43 @@ mbr_pstate_node_free(mbr_pstate *st, uint32_t i)
 {
 	st->node[i].next = st->freenode;
 	st->freenode = i;
+}
+
+mbr_pnode *
+mbr_plist_at(mbr_pstate *st, mbr_plist *l, int32_t day)
+{
+	uint32_t *at, n;
+
+	mbr_pstate_node_reserve(st);
+	if (l->tail != 0 && st->node[l->tail].day == day)
+		return &st->node[l->tail];
+	if (l->tail != 0 && st->node[l->tail].day < day)
+		at = &st->node[l->tail].next;
+	else
+		for (at = &l->head; *at != 0 && st->node[*at].day < day;
+		    at = &st->node[*at].next)
+			;
+	if (*at != 0 && st->node[*at].day == day)
+		return &st->node[*at];
+	n = mbr_pstate_node_new(st);
+	st->node[n].day = day;
+	st->node[n].next = *at;
+	if (st->node[n].next == 0)
+		l->tail = n;
+	*at = n;
+	return &st->node[n];
+}
+
+void
+mbr_plist_unlink(mbr_pstate *st, mbr_plist *l, uint32_t *at)
+{
+	uint32_t n = *at;
+
+	*at = st->node[n].next;
+	if (l->tail == n)
+		l->tail = at == &l->head ? 0 : (uint32_t)(((char *)at -
+		    (char *)&st->node[0].next) / sizeof(mbr_pnode));
+	mbr_pstate_node_free(st, n);
 }
 
 uint32_t
@@ -204,7 +243,8 @@ mbr_pstate_write(const mbr_pstate *st, const char *path,
 		mbr_buf_addc(&w.b, 'm');
 		mbr_buf_addc(&w.b, '\t');
 		esc(&w.b, mbr_tab_key(st->mem, i));
-		mbr_buf_addf(&w.b, "\t%d\t%lld\t", m->flags & MBR_PM_SIGNED,
+		mbr_buf_addf(&w.b, "\t%d\t%lld\t", m->flags & (MBR_PM_SIGNED |
+		    MBR_PM_DORMANT),
 		    (long long)m->since);
 		esc(&w.b, (mbr_slice){ p->levels[m->tier].name,
 		    strlen(p->levels[m->tier].name) });
@@ -218,12 +258,12 @@ mbr_pstate_write(const mbr_pstate *st, const char *path,
 		    (unsigned)m->bday_m, (unsigned)m->bday_d,
 		    (long long)m->bday_next);
 		endline(&w);
-		for (x = m->lots; x != 0; x = st->node[x].next) {
+		for (x = m->lots.head; x != 0; x = st->node[x].next) {
 			mbr_buf_addf(&w.b, "l\t%ld\t%lld",
 			    (long)st->node[x].day, (long long)st->node[x].v);
 			endline(&w);
 		}
-		for (x = m->qual; x != 0; x = st->node[x].next) {
+		for (x = m->qual.head; x != 0; x = st->node[x].next) {
 			mbr_buf_addf(&w.b, "q\t%ld\t%lld\t%lld",
 			    (long)st->node[x].day, (long long)st->node[x].v,
 			    (long long)st->node[x].w);
@@ -249,14 +289,13 @@ mbr_pstate_write(const mbr_pstate *st, const char *path,
 	for (i = 0; i < n; i++) {
 		const mbr_pevent *e = mbr_tab_val(st->ev, i);
 
-		if ((e->flags & MBR_PE_REJECTED) || e->mem == UINT32_MAX ||
-		    num[e->mem] == UINT32_MAX)
-			continue;
 		mbr_buf_add(&w.b, "e\t", 2);
 		esc(&w.b, mbr_tab_key(st->ev, i));
-		mbr_buf_addf(&w.b, "\t%lu\t%lld\t%u\t%lld",
-		    (unsigned long)num[e->mem], (long long)e->ts,
-		    (unsigned)e->type, (long long)e->points);
+		mbr_buf_addc(&w.b, '\t');
+		esc(&w.b, (mbr_slice){ e->rawmem, e->rawmemn });
+		mbr_buf_addf(&w.b, "\t%lld\t%u\t%lld\t%d", (long long)e->ts,
+		    (unsigned)e->type, (long long)e->points,
+		    (e->flags & MBR_PE_REJECTED) != 0);
 		endline(&w);
 	}
 	flush(&w);
@@ -369,21 +408,22 @@ member_line(mbr_pstate *st, struct r *r, const mbr_program *p,
 	for (i = 0; i < 16; i++) {
 		int64_t lo = -BIG, hi = BIG;
 
-		if (i == 3)
+		if (i == 2)
 			continue;	/* the tier */
 		if (i == 0 || i == 13 || i == 14) {
 			lo = 0;
-			hi = i == 0 ? 1 : i == 13 ? 12 : 31;
+			hi = i == 0 ? MBR_PM_SIGNED | MBR_PM_DORMANT :
+			    i == 13 ? 12 : 31;
 		}
 		if (i == 15)
 			hi = INT64_MAX;
 		if (num(r, i + 2, lo, hi, &v[i]) != MBR_OK)
 			return MBR_EIO;
 	}
-	tier = mbr_program_level_named(p, r->f[5], strlen(r->f[5]));
+	tier = mbr_program_level_named(p, r->f[4], strlen(r->f[4]));
 	if (tier < 0) {
 		mbr_err_set(r->err, MBR_EUSAGE, "tier \"%s\" is not in the "
-		    "programme", r->f[5]);
+		    "programme", r->f[4]);
 		mbr_err_at(r->err, r->src, r->line);
 		return MBR_EUSAGE;
 	}
@@ -391,7 +431,7 @@ member_line(mbr_pstate *st, struct r *r, const mbr_program *p,
 	if (!isnew)
 		return corrupt(r, "a member twice");
 	mem_init(m);
-	m->flags = (uint8_t)(MBR_PM_KNOWN | (v[0] ? MBR_PM_SIGNED : 0));
+	m->flags = (uint8_t)(MBR_PM_KNOWN | v[0]);
 	m->since = v[1];
 	m->tier = (int16_t)tier;
 	m->tier_since = v[3];
@@ -414,12 +454,11 @@ member_line(mbr_pstate *st, struct r *r, const mbr_program *p,
 	return MBR_OK;
 }
 
-/* Appends a node to the end of list *head (lines come in order). */
+/* A node of the member above (lines come in day order). */
 static int
-node_line(mbr_pstate *st, struct r *r, mbr_pmem *m, uint32_t *head, int q)
+node_line(mbr_pstate *st, struct r *r, mbr_pmem *m, mbr_plist *l, int q)
 {
 	int64_t day, v, w = 0;
-	uint32_t n, *at;
 	mbr_pnode *nd;
 
 	if (m == NULL)
@@ -428,16 +467,14 @@ node_line(mbr_pstate *st, struct r *r, mbr_pmem *m, uint32_t *head, int q)
 	    MBR_OK || num(r, 2, -BIG, BIG, &v) != MBR_OK ||
 	    (q && num(r, 3, -BIG, BIG, &w) != MBR_OK))
 		return corrupt(r, "a bad lot or day");
-	mbr_pstate_node_reserve(st);
-	for (at = head; *at != 0; at = &st->node[*at].next)
-		if (st->node[*at].day >= day)
-			return corrupt(r, "days out of order");
-	n = mbr_pstate_node_new(st);
-	nd = &st->node[n];
-	nd->day = (int32_t)day;
+	if (l->tail != 0 && st->node[l->tail].day >= day)
+		return corrupt(r, "days out of order");
+	nd = mbr_plist_at(st, l, (int32_t)day);
 	nd->v = v;
 	nd->w = w;
-	*at = n;
+	if (q && (__builtin_add_overflow(m->qspend, v, &m->qspend) ||
+	    __builtin_add_overflow(m->qpts, w, &m->qpts)))
+		return corrupt(r, "sums out of range");
 	return MBR_OK;
 }
 
@@ -565,28 +602,38 @@ mbr_pstate_parse(mbr_pstate *st, const char *src, const char *text,
 			break;
 		case 'e':
 			cur = NULL;
-			nmem = mbr_tab_count(st->mem);
-			if (r.nf != 6 || unesc(&r, r.f[1]) != MBR_OK ||
-			    num(&r, 2, 0, (int64_t)nmem - 1, &v[0]) != MBR_OK ||
+			if (r.nf != 7 || unesc(&r, r.f[2]) != MBR_OK ||
 			    num(&r, 3, -BIG, BIG, &v[1]) != MBR_OK ||
 			    num(&r, 4, 1, 2, &v[2]) != MBR_OK ||
-			    num(&r, 5, -BIG, BIG, &v[3]) != MBR_OK) {
+			    num(&r, 5, -BIG, BIG, &v[3]) != MBR_OK ||
+			    num(&r, 6, 0, 1, &v[4]) != MBR_OK) {
 				rc = r.err->code ? r.err->code :
 				    corrupt(&r, "a bad event line");
 				break;
 			}
 			{
-				mbr_pevent *ev = mbr_tab_upsert(st->ev,
-				    r.id.p, r.id.n, &isnew);
+				mbr_pevent *ev;
+				char *mid = mbr_arena_strndup(st->arena,
+				    r.id.p, r.id.n);
+				size_t midn = r.id.n;
 
+				if (unesc(&r, r.f[1]) != MBR_OK) {
+					rc = MBR_EIO;
+					break;
+				}
+				ev = mbr_tab_upsert(st->ev, r.id.p, r.id.n,
+				    &isnew);
 				if (!isnew) {
 					rc = corrupt(&r, "an event twice");
 					break;
 				}
-				ev->mem = (uint32_t)v[0];
+				ev->rawmem = mid;
+				ev->rawmemn = midn;
+				ev->mem = mbr_pstate_member_find(st, mid, midn);
 				ev->ts = v[1];
 				ev->type = (uint8_t)v[2];
 				ev->points = v[3];
+				ev->flags = v[4] ? MBR_PE_REJECTED : 0;
 			}
 			break;
 		default:

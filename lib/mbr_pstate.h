@@ -26,10 +26,18 @@ typedef struct {
 	int64_t		 v, w;
 } mbr_pnode;
 
+/* A list of nodes in day order; tail makes the common case, a day
+ * after all the others, a step rather than a walk of cache misses. */
+typedef struct {
+	uint32_t	 head, tail;
+} mbr_plist;
+
 enum {
 	MBR_PM_KNOWN = 1,	/* has a record booked */
 	MBR_PM_SIGNED = 2,	/* signup bonus given */
-	MBR_PM_PROFILE = 4	/* in this run's --members */
+	MBR_PM_PROFILE = 4,	/* in this run's --members */
+	MBR_PM_DORMANT = 8	/* its points expired for inactivity, and
+				 * there was no activity since */
 };
 
 typedef struct {
@@ -37,9 +45,9 @@ typedef struct {
 	int64_t		 since, tier_since;
 	int64_t		 bday_next;	/* next birthday bonus, INT64_MAX */
 	int64_t		 cap_used;	/* points earned on cap_day */
-	int64_t		 qt;		/* run only: its queue entry's time */
 	int32_t		 cap_day, last_act;
-	uint32_t	 lots, qual;	/* lists of nodes */
+	mbr_plist	 lots, qual;
+	int64_t		 qspend, qpts;	/* sums over qual's nodes */
 	uint32_t	 rank;		/* run only: place by member_id */
 	uint32_t	 prof;		/* run only: its profile's fields */
 	int16_t		 tier;
@@ -68,14 +76,17 @@ typedef struct {
 	int64_t		 ts, points;
 	uint32_t	 mem;		/* UINT32_MAX: no such member */
 	uint8_t		 type, flags;
+	const char	*rawmem;	/* the member_id as written */
+	size_t		 rawmemn;
 	/* this run's: for rejects and the ledger */
 	unsigned long	 line;
-	const char	*raw, *rawmem, *reason;
-	size_t		 rawn, rawmemn;
+	const char	*raw, *reason;
+	size_t		 rawn;
 } mbr_pevent;
 
 typedef struct {
 	mbr_tab		*mem, *ord, *ev;
+	mbr_arena	*arena;		/* events' member ids */
 	mbr_pnode	*node;
 	uint32_t	 nnode, capnode, freenode;
 	int64_t		 asof;		/* the as-of of the run that wrote it */
@@ -116,6 +127,12 @@ mbr_pstate_node(const mbr_pstate *st, uint32_t i)
 uint32_t mbr_pstate_node_new(mbr_pstate *st);
 void	 mbr_pstate_node_reserve(mbr_pstate *st);
 void	 mbr_pstate_node_free(mbr_pstate *st, uint32_t i);
+
+/* The node of day d in list l, made (v, w zero) in its place if there
+ * is none. */
+mbr_pnode *mbr_plist_at(mbr_pstate *st, mbr_plist *l, int32_t day);
+/* Removes the node *at links to (a link of list l). */
+void	 mbr_plist_unlink(mbr_pstate *st, mbr_plist *l, uint32_t *at);
 
 uint32_t mbr_pstate_order_get(mbr_pstate *st, const char *id, size_t n,
 	    int *isnew);
