@@ -14,11 +14,10 @@
 /* A record of the run, to replay in time order: an order (ref: its
  * entry in the table of order ids), a points event (ref: its entry in
  * the table of event ids) or a signup (ref: the member).  t is the
- * booking time, seq the place in the input. */
+ * booking time; its place in the array is its place in the input. */
 enum { K_PAID, K_REFUND, K_PENDING, K_EVENT, K_SIGNUP };
 struct item {
 	int64_t		 t;
-	uint32_t	 seq;
 	uint32_t	 ref;
 	uint32_t	 mask;	/* the "when" multipliers that hold */
 	uint32_t	 mem;
@@ -38,6 +37,21 @@ struct lrow {
 	uint8_t		 type, hasqual;
 };
 
+/* An order read and checked, waiting in a batch for its member and
+ * order id to be looked up: the tables are probed at random, two cache
+ * misses a lookup at millions of ids, so a batch's slots are fetched
+ * first and its entries next, all in flight at once. */
+#define PEND 32
+struct pend {
+	uint64_t	 mh, oh;	/* mbr_hash of member_id, order_id */
+	int64_t		 ts, amount;
+	uint32_t	 mask;
+	uint8_t		 kind;
+	size_t		 id, idn, oid, oidn, raw, rawn;	/* in g->pbuf */
+	const char	*file;
+	unsigned long	 line;
+};
+
 struct pts {
 	const mbr_cli		*c;
 	const mbr_points_opts	*o;
@@ -51,6 +65,9 @@ struct pts {
 	mbr_buf			 tmp, rule;
 	/* columns of the orders */
 	int			 ix_oid, ix_id, ix_ts, ix_amt, ix_cur, ix_st;
+	struct pend		 pend[PEND];
+	int			 npend;
+	mbr_buf			 pbuf;
 	/* the run's records */
 	struct item		*it;
 	size_t			 nit, capit;
@@ -1091,14 +1108,21 @@ signup(struct pts *g, const struct item *it, mbr_err *err)
 	    NOREF, NOREF, "signup", NULL, err);
 }
 
+/* A record's place in its member's replay: its booking time, then its
+ * place in the input. */
+struct ord {
+	int64_t		 t;
+	uint32_t	 i;
+};
+
 static int
-itemcmp(const void *a, const void *b)
+ordcmp(const void *a, const void *b)
 {
-	const struct item *x = a, *y = b;
+	const struct ord *x = a, *y = b;
 
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 static int
@@ -1119,11 +1143,12 @@ apply(struct pts *g, const struct item *it, mbr_err *err)
 	}
 }
 
-/* Replays member mi's records it[0..n) with what falls due between
- * them (expiries, reviews, birthdays: at the same instant, these first
- * and in that order), up to --as-of. */
+/* Replays member mi's records, g->it[ix[0..n)] in input order, by
+ * booking time, with what falls due between them (expiries, reviews,
+ * birthdays: at the same instant, these first and in that order), up
+ * to --as-of. */
 static int
-replay_member(struct pts *g, uint32_t mi, struct item *it, size_t n,
+replay_member(struct pts *g, uint32_t mi, uint32_t *ix, size_t n,
     mbr_err *err)
 {
 	mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
@@ -1131,13 +1156,21 @@ replay_member(struct pts *g, uint32_t mi, struct item *it, size_t n,
 	int rc;
 
 	for (k = 1; k < n; k++)
-		if (itemcmp(&it[k - 1], &it[k]) > 0)
+		if (g->it[ix[k - 1]].t > g->it[ix[k]].t)
 			break;
-	if (k < n)
-		qsort(it, n, sizeof(*it), itemcmp);
+	if (k < n) {
+		struct ord *o = mbr_xmalloc(n * sizeof(*o));
+
+		for (k = 0; k < n; k++)
+			o[k] = (struct ord){ g->it[ix[k]].t, ix[k] };
+		qsort(o, n, sizeof(*o), ordcmp);
+		for (k = 0; k < n; k++)
+			ix[k] = o[k].i;
+		free(o);
+	}
 	k = 0;
 	for (;;) {
-		int64_t tn = k < n ? it[k].t : INT64_MAX;
+		int64_t tn = k < n ? g->it[ix[k]].t : INT64_MAX;
 		int64_t te = next_expiry(g, m), tb = m->bday_next;
 		int64_t tr = r < g->nrev ? g->rev[r] : INT64_MAX, tg = te;
 
@@ -1159,7 +1192,7 @@ replay_member(struct pts *g, uint32_t mi, struct item *it, size_t n,
 		}
 		if (k == n)
 			return MBR_OK;
-		if ((rc = apply(g, &it[k++], err)) != MBR_OK)
+		if ((rc = apply(g, &g->it[ix[k++]], err)) != MBR_OK)
 			return rc;
 	}
 }
@@ -1172,9 +1205,9 @@ replay_member(struct pts *g, uint32_t mi, struct item *it, size_t n,
 static int
 replay(struct pts *g, mbr_err *err)
 {
-	size_t nm = mbr_pstate_nmem(&g->st), i, nrev = 0, caprev = 0;
+	size_t nm = mbr_pstate_nmem(&g->st), i, nrev = 0, caprev = 0, pf, po;
 	size_t *start = mbr_xcalloc(nm + 2, sizeof(*start));
-	struct item *by = mbr_xmalloc((g->nit + 1) * sizeof(*by));
+	uint32_t *ix = mbr_xmalloc((g->nit + 1) * sizeof(*ix));
 	int64_t t0 = g->st.asof_set ? g->st.asof : g->asof.t, r;
 	int rc = MBR_OK;
 
@@ -1191,28 +1224,36 @@ replay(struct pts *g, mbr_err *err)
 	}
 	g->nrev = nrev;
 	/* records by member, in input order within each (a counting
-	 * sort); those of no member (an event's unknown member) last */
+	 * sort of their numbers); those of no member (an event's unknown
+	 * member) last */
 	for (i = 0; i < g->nit; i++)
 		start[(g->it[i].mem == NOREF ? nm : g->it[i].mem) + 1]++;
 	for (i = 1; i <= nm + 1; i++)
 		start[i] += start[i - 1];
 	for (i = 0; i < g->nit; i++)
-		by[start[g->it[i].mem == NOREF ? nm : g->it[i].mem]++] =
-		    g->it[i];
+		ix[start[g->it[i].mem == NOREF ? nm : g->it[i].mem]++] =
+		    (uint32_t)i;
 	memmove(start + 1, start, (nm + 1) * sizeof(*start));
 	start[0] = 0;
-	free(g->it);
-	g->it = by;
 	for (i = start[nm]; i < g->nit && rc == MBR_OK; i++)
-		rc = event(g, &g->it[i], err);
-	for (i = 0; i < nm && rc == MBR_OK; i++) {
+		rc = event(g, &g->it[ix[i]], err);
+	for (i = 0, pf = po = 0; i < nm && rc == MBR_OK; i++) {
 		mbr_pmem *m = mbr_pstate_mem(&g->st, (uint32_t)i);
 
+		/* the records and order entries of the next few members,
+		 * fetched while this one's are booked */
+		for (; pf < g->nit && pf < start[i + 1] + 32; pf++)
+			__builtin_prefetch(&g->it[ix[pf]]);
+		for (; po < g->nit && po < start[i + 1] + 16; po++)
+			if (g->it[ix[po]].kind <= K_REFUND)
+				__builtin_prefetch(mbr_pstate_order(&g->st,
+				    g->it[ix[po]].ref), 1);
 		if (start[i + 1] == start[i] && !(m->flags & MBR_PM_KNOWN))
 			continue;
-		rc = replay_member(g, (uint32_t)i, g->it + start[i],
+		rc = replay_member(g, (uint32_t)i, ix + start[i],
 		    start[i + 1] - start[i], err);
 	}
+	free(ix);
 	free(start);
 	return rc;
 }
@@ -1233,7 +1274,7 @@ add_item(struct pts *g, int64_t ts, int kind, uint32_t ref, uint32_t mem)
 	if (g->st.asof_set && ts <= g->st.asof && kind != K_PENDING &&
 	    kind != K_SIGNUP)
 		g->n_late++;
-	it->seq = (uint32_t)g->nit++;
+	g->nit++;
 	it->ref = ref;
 	it->mem = mem;
 	it->kind = (uint8_t)kind;
@@ -1294,19 +1335,19 @@ begin_orders(struct pts *g, const char *file, mbr_err *err)
 	return MBR_OK;
 }
 
+static void flush(struct pts *g);
+
 static void
 order(struct pts *g, const mbr_rec *rec)
 {
 	mbr_slice oid = field(rec, g->ix_oid), id = field(rec, g->ix_id);
 	mbr_slice ts = field(rec, g->ix_ts), amt = field(rec, g->ix_amt);
 	mbr_slice cur = field(rec, g->ix_cur), st = field(rec, g->ix_st);
-	int kind, isnew, i;
+	int kind, i;
 	mbr_err e;
 	mbr_time t;
 	int64_t a = 0;
-	uint32_t mi, oi;
-	mbr_porder *o;
-	struct item *it;
+	struct pend *pd;
 
 	mbr_err_clear(&e);
 	if (rec->bad != NULL) {
@@ -1362,25 +1403,72 @@ order(struct pts *g, const mbr_rec *rec)
 		return;
 	}
 	g->n_orders++;
-	mi = mbr_pstate_member(&g->st, id.p, id.n);
+	if (g->npend == PEND)
+		flush(g);
+	pd = &g->pend[g->npend++];
+	pd->kind = (uint8_t)kind;
+	pd->ts = t.t;
+	pd->amount = a;
+	pd->mask = 0;
+	if (kind == K_PAID)
+		for (i = 0; i < g->p->nmult; i++)
+			if (g->p->mult[i].expr >= 0 && mbr_expr_test(g->p->x,
+			    g->p->mult[i].expr, rec->f, rec->type))
+				pd->mask |= 1u << i;
+	pd->mh = mbr_hash(id.p, id.n);
+	pd->oh = mbr_hash(oid.p, oid.n);
+	pd->id = g->pbuf.n;
+	pd->idn = id.n;
+	mbr_buf_add(&g->pbuf, id.p, id.n);
+	pd->oid = g->pbuf.n;
+	pd->oidn = oid.n;
+	mbr_buf_add(&g->pbuf, oid.p, oid.n);
+	pd->raw = g->pbuf.n;
+	pd->rawn = rec->raw.n;
+	mbr_buf_add(&g->pbuf, rec->raw.p, rec->raw.n);
+	pd->file = rec->file;
+	pd->line = rec->line;
+}
+
+static void
+pend_reject(struct pts *g, const struct pend *pd, const char *reason,
+    const char *msg)
+{
+	mbr_reject_raw(g->run.rj, pd->file, pd->line, g->pbuf.p + pd->raw,
+	    pd->rawn, reason, msg);
+}
+
+/* Books an order of the batch: its member, its entry, its item. */
+static void
+resolve(struct pts *g, const struct pend *pd)
+{
+	const char *id = g->pbuf.p + pd->id, *oid = g->pbuf.p + pd->oid;
+	int kind = pd->kind, isnew;
+	uint32_t mi, oi;
+	mbr_porder *o;
+	struct item *it;
+
+	mi = mbr_pstate_member_h(&g->st, id, pd->idn, pd->mh);
 	if (kind == K_PENDING) {
 		g->n_pending++;
 		/* it only makes its member known */
 		if (!(mbr_pstate_mem(&g->st, mi)->flags & MBR_PM_KNOWN))
-			add_item(g, t.t, K_PENDING, mi, mi);
+			add_item(g, pd->ts, K_PENDING, mi, mi);
 		return;
 	}
-	oi = mbr_pstate_order_get(&g->st, oid.p, oid.n, &isnew);
+	oi = mbr_pstate_order_get_h(&g->st, oid, pd->oidn, pd->oh, &isnew);
 	o = mbr_pstate_order(&g->st, oi);
 	if (isnew) {
 		o->mem = mi;
-		o->ts = t.t;
-		o->amount = a;
+		o->ts = pd->ts;
+		o->amount = pd->amount;
 	} else if (o->mem != mi) {
-		refuse(g, rec, "order_id conflict", "order_id \"%.*s\" was "
-		    "seen with member \"%.*s\"", (int)oid.n, oid.p,
+		mbr_buf_reset(&g->tmp);
+		mbr_buf_addf(&g->tmp, "order_id \"%.*s\" was seen with member "
+		    "\"%.*s\"", (int)pd->oidn, oid,
 		    (int)mbr_pstate_id(&g->st, o->mem).n,
 		    mbr_pstate_id(&g->st, o->mem).p);
+		pend_reject(g, pd, "order_id conflict", g->tmp.p);
 		return;
 	}
 	if (kind == K_REFUND) {
@@ -1390,28 +1478,45 @@ order(struct pts *g, const mbr_rec *rec)
 		}
 		o->flags |= MBR_PO_REFUND_SEEN;
 		g->n_refund++;
-		add_item(g, t.t, K_REFUND, oi, o->mem);
+		add_item(g, pd->ts, K_REFUND, oi, o->mem);
 		return;
 	}
 	if (o->flags & MBR_PO_PAID_SEEN) {
-		if (o->ts == t.t && o->amount == a) {
+		if (o->ts == pd->ts && o->amount == pd->amount) {
 			g->n_dup++;
 			return;
 		}
-		refuse(g, rec, "order_id conflict", "order_id \"%.*s\" was "
-		    "paid before with another time or amount", (int)oid.n,
-		    oid.p);
+		mbr_buf_reset(&g->tmp);
+		mbr_buf_addf(&g->tmp, "order_id \"%.*s\" was paid before with "
+		    "another time or amount", (int)pd->oidn, oid);
+		pend_reject(g, pd, "order_id conflict", g->tmp.p);
 		return;
 	}
 	o->flags |= MBR_PO_PAID_SEEN;
-	o->ts = t.t;
-	o->amount = a;
+	o->ts = pd->ts;
+	o->amount = pd->amount;
 	g->n_paid++;
-	it = add_item(g, t.t, K_PAID, oi, mi);
-	for (i = 0; i < g->p->nmult; i++)
-		if (g->p->mult[i].expr >= 0 && mbr_expr_test(g->p->x,
-		    g->p->mult[i].expr, rec->f, rec->type))
-			it->mask |= 1u << i;
+	it = add_item(g, pd->ts, K_PAID, oi, mi);
+	it->mask = pd->mask;
+}
+
+static void
+flush(struct pts *g)
+{
+	int i;
+
+	for (i = 0; i < g->npend; i++) {
+		mbr_tab_prefetch(g->st.mem, g->pend[i].mh);
+		mbr_tab_prefetch(g->st.ord, g->pend[i].oh);
+	}
+	for (i = 0; i < g->npend; i++) {
+		mbr_tab_prefetch_entry(g->st.mem, g->pend[i].mh);
+		mbr_tab_prefetch_entry(g->st.ord, g->pend[i].oh);
+	}
+	for (i = 0; i < g->npend; i++)
+		resolve(g, &g->pend[i]);
+	g->npend = 0;
+	mbr_buf_reset(&g->pbuf);
 }
 
 static int
@@ -1438,6 +1543,7 @@ read_orders(struct pts *g, mbr_err *err)
 		}
 		order(g, &rec);
 	}
+	flush(g);
 	return err->code;
 }
 
@@ -1958,6 +2064,7 @@ mbr_points_run(const mbr_cli *c, const mbr_points_opts *o, int nfiles,
 	mbr_buf_init(&g.tmp);
 	mbr_buf_init(&g.rule);
 	mbr_buf_init(&g.prof);
+	mbr_buf_init(&g.pbuf);
 	mbr_pstate_init(&g.st);
 	g.raw = mbr_arena_new();
 	if ((rc = mbr_cli_tz(c, &g.tz, err)) != MBR_OK)
@@ -2050,5 +2157,6 @@ out:
 	mbr_buf_release(&g.tmp);
 	mbr_buf_release(&g.rule);
 	mbr_buf_release(&g.prof);
+	mbr_buf_release(&g.pbuf);
 	return rc;
 }

@@ -65,6 +65,17 @@ mbr_pstate_member(mbr_pstate *st, const char *id, size_t n)
 }
 
 uint32_t
+mbr_pstate_member_h(mbr_pstate *st, const char *id, size_t n, uint64_t h)
+{
+	int isnew;
+	mbr_pmem *m = mbr_tab_upsert_h(st->mem, id, n, h, &isnew);
+
+	if (isnew)
+		mem_init(m);
+	return (uint32_t)mbr_tab_index(st->mem, m);
+}
+
+uint32_t
 mbr_pstate_member_find(const mbr_pstate *st, const char *id, size_t n)
 {
 	mbr_pmem *m = mbr_tab_get(st->mem, id, n);
@@ -151,6 +162,15 @@ uint32_t
 mbr_pstate_order_get(mbr_pstate *st, const char *id, size_t n, int *isnew)
 {
 	mbr_porder *o = mbr_tab_upsert(st->ord, id, n, isnew);
+
+	return (uint32_t)mbr_tab_index(st->ord, o);
+}
+
+uint32_t
+mbr_pstate_order_get_h(mbr_pstate *st, const char *id, size_t n, uint64_t h,
+    int *isnew)
+{
+	mbr_porder *o = mbr_tab_upsert_h(st->ord, id, n, h, isnew);
 
 	return (uint32_t)mbr_tab_index(st->ord, o);
 }

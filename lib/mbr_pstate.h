@@ -98,6 +98,10 @@ void	mbr_pstate_free(mbr_pstate *st);
 
 /* Member number of an id, the member created if new. */
 uint32_t mbr_pstate_member(mbr_pstate *st, const char *id, size_t n);
+/* The same with the id's mbr_hash computed (and its slot prefetched:
+ * mbr_tab_prefetch on st->mem). */
+uint32_t mbr_pstate_member_h(mbr_pstate *st, const char *id, size_t n,
+	    uint64_t h);
 /* The same without creating: UINT32_MAX if unknown. */
 uint32_t mbr_pstate_member_find(const mbr_pstate *st, const char *id,
 	    size_t n);
@@ -136,6 +140,8 @@ void	 mbr_plist_unlink(mbr_pstate *st, mbr_plist *l, uint32_t *at);
 
 uint32_t mbr_pstate_order_get(mbr_pstate *st, const char *id, size_t n,
 	    int *isnew);
+uint32_t mbr_pstate_order_get_h(mbr_pstate *st, const char *id, size_t n,
+	    uint64_t h, int *isnew);
 
 static inline mbr_porder *
 mbr_pstate_order(const mbr_pstate *st, uint32_t i)
