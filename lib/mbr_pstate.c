@@ -451,6 +451,8 @@ member_line(mbr_pstate *st, struct r *r, const mbr_program *p,
 	if (!isnew)
 		return corrupt(r, "a member twice");
 	mem_init(m);
+	if (v[0] & ~(int64_t)(MBR_PM_SIGNED | MBR_PM_DORMANT))
+		return corrupt(r, "unknown flags");
 	m->flags = (uint8_t)(MBR_PM_KNOWN | v[0]);
 	m->since = v[1];
 	m->tier = (int16_t)tier;
