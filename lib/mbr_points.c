@@ -1548,10 +1548,11 @@ read_orders(struct pts *g, mbr_err *err)
 }
 
 /* Opens a side input (--events, --members) with the run's reader
- * options; missing columns of need are a usage error. */
+ * options, its columns need[0..n) in ix; a CSV header without one of
+ * the first nreq is a usage error. */
 static int
 open_side(struct pts *g, mbr_reader **rd, const char *path,
-    const char *const *need, int *ix, int n, mbr_err *err)
+    const char *const *need, int *ix, int n, int nreq, mbr_err *err)
 {
 	mbr_reader_opts ro = g->c->ro;
 	char *files[1] = { (char *)path };
@@ -1569,7 +1570,7 @@ open_side(struct pts *g, mbr_reader **rd, const char *path,
 	mbr_reader_header(*rd, &nh);
 	if (mbr_reader_format(*rd) == MBR_FMT_CSV && nh > 0)
 		for (i = 0; i < n; i++)
-			if (i < 2 && !mbr_reader_has(*rd, ix[i])) {
+			if (i < nreq && !mbr_reader_has(*rd, ix[i])) {
 				mbr_err_set(err, MBR_EUSAGE, "missing column "
 				    "\"%s\"", need[i]);
 				mbr_err_at(err, path, 1);
@@ -1582,13 +1583,13 @@ static int
 read_events(struct pts *g, mbr_err *err)
 {
 	static const char *const need[] = { "member_id", "ts", "type",
-	    "points", "reason", "event_id" };
+	    "points", "event_id", "reason" };
 	mbr_reader *rd;
 	mbr_rec rec;
 	int ix[6], r, rc, isnew;
 	mbr_err e;
 
-	if ((rc = open_side(g, &rd, g->o->events, need, ix, 6, err)) !=
+	if ((rc = open_side(g, &rd, g->o->events, need, ix, 6, 5, err)) !=
 	    MBR_OK) {
 		mbr_reader_free(rd);
 		return rc;
@@ -1613,8 +1614,8 @@ read_events(struct pts *g, mbr_err *err)
 		ts = field(&rec, ix[1]);
 		ty = field(&rec, ix[2]);
 		pt = field(&rec, ix[3]);
-		rs = field(&rec, ix[4]);
-		eid = field(&rec, ix[5]);
+		eid = field(&rec, ix[4]);
+		rs = field(&rec, ix[5]);
 		mbr_err_clear(&e);
 #define EREJ(reason, ...) do { mbr_buf_reset(&g->tmp); \
 	mbr_buf_addf(&g->tmp, __VA_ARGS__); \
@@ -1747,7 +1748,7 @@ read_members(struct pts *g, mbr_err *err)
 	mbr_err e;
 	mbr_tab *seen = mbr_tab_new(sizeof(unsigned long));
 
-	rc = open_side(g, &rd, g->o->members, need, ix, 1, err);
+	rc = open_side(g, &rd, g->o->members, need, ix, 1, 1, err);
 	g->prd = rd;
 	if (rc != MBR_OK) {
 		mbr_tab_free(seen);
@@ -1791,8 +1792,8 @@ read_members(struct pts *g, mbr_err *err)
 		*line = rec.line;
 		bm = bdd = 0;
 		if (bd.p != NULL && bd.n > 0 && !parse_bday(bd, &bm, &bdd)) {
-			PREJ("bad birthday", "birthday \"%.*s\" is not "
-			    "YYYY-MM-DD or MM-DD", (int)(bd.n < 40 ? bd.n : 40),
+			PREJ("bad birthday", "birthday \"%.*s\" is not a "
+			    "date, YYYY-MM-DD or MM-DD", (int)(bd.n < 40 ? bd.n : 40),
 			    bd.p);
 			continue;
 		}

@@ -343,16 +343,20 @@ multipliers(struct rd *r, json_t *a)
 		}
 		if ((v = json_object_get(o, "when")) != NULL) {
 			const char *s = json_string_value(v);
+			mbr_buf where;
+			int x;
 
-			snprintf(key, sizeof(key), "%s: multipliers[%zu].when",
-			    r->src, i);
+			snprintf(key, sizeof(key), "multipliers[%zu].when", i);
 			if (s == NULL)
-				return bad(r, key + strlen(r->src) + 2,
-				    "is not an expression");
+				return bad(r, key, "is not an expression");
 			if (p->x == NULL)
 				p->x = mbr_expr_new();
-			if ((m->expr = mbr_expr_add(p->x, key, s, strlen(s),
-			    r->err)) < 0)
+			/* messages of the expression name the file too */
+			mbr_buf_init(&where);
+			mbr_buf_addf(&where, "%s: %s", r->src, key);
+			x = mbr_expr_add(p->x, where.p, s, strlen(s), r->err);
+			mbr_buf_release(&where);
+			if ((m->expr = x) < 0)
 				return MBR_EUSAGE;
 		}
 	}
@@ -393,8 +397,11 @@ tiers(struct rd *r, json_t *o)
 		if (p->calendar)
 			return bad(r, "tiers.review", "is 01-01 for a calendar "
 			    "period (leave it out)");
-		if (s == NULL || sscanf(s, "%2u-%2u%c", &mm, &dd, &c) != 2 ||
-		    strlen(s) != 5 || mm < 1 || mm > 12 || dd < 1 || dd > 28)
+		if (s == NULL || strlen(s) != 5 || !mbr_isdigit(s[0]) ||
+		    !mbr_isdigit(s[1]) || s[2] != '-' || !mbr_isdigit(s[3]) ||
+		    !mbr_isdigit(s[4]) ||
+		    sscanf(s, "%2u-%2u%c", &mm, &dd, &c) != 2 ||
+		    mm < 1 || mm > 12 || dd < 1 || dd > 28)
 			return bad(r, "tiers.review", "is not MM-DD (a day "
 			    "from 01 to 28)");
 		p->review_m = (int)mm;
@@ -508,6 +515,8 @@ parse(struct rd *r, json_t *root)
 
 	if (keys(r, root, "the programme", k) != MBR_OK)
 		return MBR_EUSAGE;
+	if ((v = json_object_get(root, "name")) != NULL && !json_is_string(v))
+		return bad(r, "name", "is not a string");
 	p->name = name(json_object_get(root, "name"));
 	v = json_object_get(root, "currency");
 	s = json_string_value(v);

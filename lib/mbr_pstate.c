@@ -500,6 +500,37 @@ node_line(mbr_pstate *st, struct r *r, mbr_pmem *m, mbr_plist *l, int q)
 	return MBR_OK;
 }
 
+/* Whether every member's lots, less its debt, are its balance: a state
+ * whose CRC holds but whose numbers do not add up was made by hand, and
+ * its sums would overflow further on. */
+static int
+balanced(const mbr_pstate *st, struct r *r)
+{
+	size_t i, n = mbr_tab_count(st->mem);
+
+	r->line = 0;
+	for (i = 0; i < n; i++) {
+		const mbr_pmem *m = mbr_tab_val(st->mem, i);
+		int64_t lots = 0, bal = m->earned;
+		uint32_t x;
+
+		for (x = m->lots.head; x != 0; x = st->node[x].next)
+			if (st->node[x].v <= 0 || __builtin_add_overflow(lots,
+			    st->node[x].v, &lots))
+				return corrupt(r, "a lot out of range");
+		if (m->earned < 0 || m->redeemed < 0 || m->expired < 0 ||
+		    m->clawed < 0 || m->debt < 0 || m->cap_used < 0 ||
+		    (m->debt > 0 && lots > 0) ||
+		    __builtin_add_overflow(bal, m->adjusted, &bal) ||
+		    __builtin_sub_overflow(bal, m->clawed, &bal) ||
+		    __builtin_sub_overflow(bal, m->redeemed, &bal) ||
+		    __builtin_sub_overflow(bal, m->expired, &bal) ||
+		    bal != lots - m->debt)
+			return corrupt(r, "a member's points do not add up");
+	}
+	return MBR_OK;
+}
+
 int
 mbr_pstate_parse(mbr_pstate *st, const char *src, const char *text,
     size_t n, const mbr_program *p, int reprogram, mbr_err *err)
@@ -668,6 +699,8 @@ mbr_pstate_parse(mbr_pstate *st, const char *src, const char *text,
 	}
 	if (rc == MBR_OK && !st->asof_set)
 		rc = corrupt(&r, "no header");
+	if (rc == MBR_OK)
+		rc = balanced(st, &r);
 	mbr_buf_release(&r.id);
 	free(buf);
 	return rc;

@@ -9,9 +9,14 @@
 #   mbr-rfm     --as-of 2025-01-01T00:00:00Z --rejects rej-rfm.ndjson ARGS
 #   mbr-segment -e 'segment big = amount > 100' -e 'segment all = true'
 #               --rejects rej-segment.ndjson ARGS
+#   mbr-points  --as-of 2025-01-01T00:00:00Z --rejects rej-points.ndjson
+#               --program program.json ARGS
 #
 # run side by side in it (ARGS: the case's args file, else its in.*
-# files), with LC_ALL=C, TZ=UTC, stdin /dev/null and the sanitizer
+# files; program.json: the case's own, else the one-point-a-yuan
+# programme below; mbr-points only where the case has a "points"
+# expectation, and a program whose expectation says "skip" not at all),
+# with LC_ALL=C, TZ=UTC, stdin /dev/null and the sanitizer
 # options of the environment, each killed after BAD_TIMEOUT seconds
 # (default 120): a hang fails.  Each program's exit status, stderr,
 # stdout and rejects file (and its peak RSS where the case bounds it)
@@ -68,6 +73,11 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# mbr-points' programme where a case has none of its own: a point a
+# yuan, floor, no tiers, no expiry.
+printf '%s\n' '{"name": "bad-input corpus", "currency": "CNY",' \
+    ' "earn": {"per": 1}}' >"$tmp/program.json"
+
 pass=0
 fail=0
 
@@ -106,7 +116,10 @@ run() {
 	r_p=$1
 	r_exp=$c/$1
 	r_args=$(directive "$r_exp" args)
-	[ -z "$r_args" ] && r_args=$args
+	if [ -z "$r_args" ]; then
+		r_args=$args
+		[ "$r_p" = points ] && r_args="--program program.json $args"
+	fi
 	r_in=$(directive "$r_exp" stdin)
 	[ -z "$r_in" ] && r_in=/dev/null
 	r_time=
@@ -123,6 +136,8 @@ run() {
 			    -e 'segment big = amount > 100' \
 			    -e 'segment all = true' \
 			    --rejects rej-segment.ndjson "$@" ;;
+		points)	$tmo $r_time "$bin/mbr-points" --as-of $asof \
+			    --rejects rej-points.ndjson "$@" ;;
 		esac <"$r_in" >"$tmp/$r_p.out" 2>"$tmp/$r_p.err"
 		echo $? >"$tmp/$r_p.rc"
 	)
@@ -223,6 +238,7 @@ for c in "$corpus"/*/; do
 	w=$tmp/w
 	rm -rf "$w"
 	mkdir "$w" && cp -R "$c/." "$w/" || exit 2
+	[ -e "$w/program.json" ] || cp "$tmp/program.json" "$w/" || exit 2
 	if [ -f "$c/gen" ] && ! (cd "$w" && sh ./gen); then
 		say "FAIL $case: gen failed"
 		fail=$((fail + 1))
@@ -233,18 +249,21 @@ for c in "$corpus"/*/; do
 	else
 		args=$(cd "$w" && ls -d in.* 2>/dev/null | tr "\n" " ")
 	fi
-	for p in ingest rfm segment; do
+	ran=
+	for p in ingest rfm segment points; do
 		if [ ! -f "$c/$p" ]; then
+			[ $p = points ] && continue
 			say "FAIL $case/$p: no expectation file $p"
 			fail=$((fail + 1))
 			continue
 		fi
+		grep -q '^skip' "$c/$p" && continue
 		run "$p" &
+		ran="$ran $p"
 	done
 	wait
 	c_ok=0
-	for p in ingest rfm segment; do
-		[ -f "$c/$p" ] || continue
+	for p in $ran; do
 		verify "$case/$p" "$p" || c_ok=1
 	done
 	if [ $c_ok = 0 ]; then
