@@ -202,6 +202,41 @@ main(void)
 		mbr_pstate_init(&st);
 		T_EQ_I(mbr_pstate_parse(&st, "s", "", 0, p, 0, &err), MBR_EIO);
 		mbr_pstate_free(&st);
+		/* the CRC holds but the points do not add up: five lots of
+		 * 2^61 - 1 overflow, earned 10 is not 10 + 1 */
+		{
+			char b2[1024], t2[1100];
+			int n2, k;
+
+			n2 = snprintf(b2, sizeof(b2), "mbr-points-state\t1\t%s\t"
+			    "100\nm\tx\t0\t50\tmember\t50\t10\t0\t0\t0\t0\t0\t"
+			    "-2147483648\t0\t3\t0\t0\t9223372036854775807\n",
+			    p->checksum);
+			for (k = 0; k < 5; k++)
+				n2 += snprintf(b2 + n2, sizeof(b2) - (size_t)n2,
+				    "l\t%d\t2305843009213693951\n", 20000 + k);
+			snprintf(t2, sizeof(t2), "%send\t7\t%08lx\n", b2,
+			    (unsigned long)crc32(crc32(0, NULL, 0),
+			    (const unsigned char *)b2, (unsigned)n2));
+			mbr_pstate_init(&st);
+			T_EQ_I(mbr_pstate_parse(&st, "s", t2, strlen(t2), p, 0,
+			    &err), MBR_EIO);
+			T_OK(strstr(err.msg, "out of range") != NULL ||
+			    strstr(err.msg, "add up") != NULL);
+			mbr_pstate_free(&st);
+			n2 = snprintf(b2, sizeof(b2), "mbr-points-state\t1\t%s\t"
+			    "100\nm\tx\t0\t50\tmember\t50\t10\t0\t0\t0\t0\t0\t"
+			    "-2147483648\t0\t3\t0\t0\t9223372036854775807\n"
+			    "l\t20000\t11\n", p->checksum);
+			snprintf(t2, sizeof(t2), "%send\t3\t%08lx\n", b2,
+			    (unsigned long)crc32(crc32(0, NULL, 0),
+			    (const unsigned char *)b2, (unsigned)n2));
+			mbr_pstate_init(&st);
+			T_EQ_I(mbr_pstate_parse(&st, "s", t2, strlen(t2), p, 0,
+			    &err), MBR_EIO);
+			T_OK(strstr(err.msg, "add up") != NULL);
+			mbr_pstate_free(&st);
+		}
 		/* another programme's */
 		q = load("{\"currency\":\"CNY\",\"earn\":{\"per\":2}}", tz,
 		    &err);
