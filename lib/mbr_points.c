@@ -2026,6 +2026,15 @@ put_balances(struct pts *g, mbr_err *err)
 		uint32_t mi = g->byrank[i];
 		mbr_pmem *m = mbr_pstate_mem(&g->st, mi);
 
+		/* members come in member_id order, not where they lie:
+		 * each one's entry fetched 16 ahead, its first lot 8 */
+		if (i + 16 < n)
+			__builtin_prefetch(mbr_pstate_mem(&g->st,
+			    g->byrank[i + 16]));
+		if (i + 8 < n)
+			__builtin_prefetch(mbr_pstate_node(&g->st,
+			    mbr_pstate_mem(&g->st, g->byrank[i + 8])->lots.head));
+
 		if (!(m->flags & (MBR_PM_KNOWN | MBR_PM_PROFILE)))
 			continue;
 		if (put_balance(g, mi, err) != MBR_OK)
