@@ -210,6 +210,10 @@ mbr_points_audit(const mbr_cli *c, const mbr_points_opts *o, mbr_err *err)
 			mbr_buf_addc(&key, '\0');
 			mbr_buf_add(&key, lot.p, lot.n);
 			l = mbr_tab_upsert(lots, key.p, key.n, NULL);
+			/* under inactive_days, points credited after an
+			 * expiry start the open lot afresh */
+			if (l->expired && pts > 0 && mbr_slice_eq(lot, "open", 4))
+				l->expired = 0;
 			if (l->expired) {
 				rc = fail(err, &rec, "lot %.*s of member "
 				    "\"%.*s\" is used after it expired",

@@ -47,6 +47,7 @@ struct pend {
 	int64_t		 ts, amount;
 	uint32_t	 mask;
 	uint8_t		 kind;
+	char		 st;		/* the status's first letter */
 	size_t		 id, idn, oid, oidn, raw, rawn;	/* in g->pbuf */
 	const char	*file;
 	unsigned long	 line;
@@ -302,7 +303,8 @@ write_ledger(struct pts *g, mbr_err *err)
 	size_t i, k;
 	int rc;
 
-	qsort(g->rows, g->nrows, sizeof(*g->rows), rowcmp);
+	if (g->nrows > 1)
+		qsort(g->rows, g->nrows, sizeof(*g->rows), rowcmp);
 	for (k = 1; k < 11; k++)
 		ty[k] = MBR_V_PLAIN;
 	ty[0] = ty[5] = ty[6] = ty[8] = ty[9] = MBR_V_STR;
@@ -553,8 +555,13 @@ next_expiry(struct pts *g, const mbr_pmem *m)
 {
 	const mbr_pnode *nd;
 
+	/* the inactivity clock runs out with or without points: a member
+	 * whose balance was 0 then is dormant all the same */
 	if (m->lots.head == 0)
-		return INT64_MAX;
+		return g->p->expiry == MBR_EXP_INACTIVE &&
+		    (m->flags & MBR_PM_KNOWN) && !(m->flags & MBR_PM_DORMANT) ?
+		    midnight(g, (int64_t)m->last_act + g->p->exp_n + 1) :
+		    INT64_MAX;
 	nd = mbr_pstate_node(&g->st, m->lots.head);
 	if (nd->day != LOT_OPEN)
 		return midnight(g, (int64_t)nd->day + 1);
@@ -1009,8 +1016,7 @@ expire(struct pts *g, uint32_t mi, int64_t t, mbr_err *err)
 	struct row r = { .type = R_EXPIRE, .t = t, .rule = "expiry",
 	    .oref = NOREF, .eref = NOREF };
 
-	if (m->lots.head != 0 && g->p->expiry == MBR_EXP_INACTIVE &&
-	    next_expiry(g, m) <= t) {
+	if (g->p->expiry == MBR_EXP_INACTIVE && next_expiry(g, m) <= t) {
 		/* what is credited from now on waits for the next activity */
 		m->flags |= MBR_PM_DORMANT;
 		while (m->lots.head != 0)
@@ -1407,6 +1413,7 @@ order(struct pts *g, const mbr_rec *rec)
 		flush(g);
 	pd = &g->pend[g->npend++];
 	pd->kind = (uint8_t)kind;
+	pd->st = st.p[0];
 	pd->ts = t.t;
 	pd->amount = a;
 	pd->mask = 0;
@@ -1449,6 +1456,34 @@ resolve(struct pts *g, const struct pend *pd)
 	struct item *it;
 
 	mi = mbr_pstate_member_h(&g->st, id, pd->idn, pd->mh);
+	if (kind != K_PAID) {
+		/* a record of this status was read before: the same one,
+		 * or a conflict */
+		mbr_buf_reset(&g->tmp);
+		mbr_buf_add(&g->tmp, oid, pd->oidn);
+		mbr_buf_addc(&g->tmp, '\x1f');
+		mbr_buf_addc(&g->tmp, pd->st);
+		oi = mbr_pstate_order_get(&g->st, g->tmp.p, g->tmp.n, &isnew);
+		o = mbr_pstate_order(&g->st, oi);
+		if (!isnew) {
+			if (o->mem == mi && o->ts == pd->ts &&
+			    o->amount == pd->amount) {
+				g->n_dup++;
+				return;
+			}
+			mbr_buf_reset(&g->tmp);
+			mbr_buf_addf(&g->tmp, "order_id \"%.*s\" was %s before "
+			    "with another member, time or amount",
+			    (int)pd->oidn, oid, pd->st == 'p' ? "pending" :
+			    pd->st == 'c' ? "cancelled" : "refunded");
+			pend_reject(g, pd, "order_id conflict", g->tmp.p);
+			return;
+		}
+		o->mem = mi;
+		o->ts = pd->ts;
+		o->amount = pd->amount;
+		o->flags = MBR_PO_STATUS;
+	}
 	if (kind == K_PENDING) {
 		g->n_pending++;
 		/* it only makes its member known */
@@ -1472,11 +1507,6 @@ resolve(struct pts *g, const struct pend *pd)
 		return;
 	}
 	if (kind == K_REFUND) {
-		if (o->flags & MBR_PO_REFUND_SEEN) {
-			g->n_dup++;
-			return;
-		}
-		o->flags |= MBR_PO_REFUND_SEEN;
 		g->n_refund++;
 		add_item(g, pd->ts, K_REFUND, oi, o->mem);
 		return;
@@ -1945,7 +1975,8 @@ put_balance(struct pts *g, uint32_t mi, mbr_err *err)
 		int64_t last = nd->day;
 
 		if (nd->day == LOT_OPEN) {
-			if (p->expiry != MBR_EXP_INACTIVE)
+			if (p->expiry != MBR_EXP_INACTIVE ||
+			    (m->flags & MBR_PM_DORMANT))
 				break;
 			last = (int64_t)m->last_act + p->exp_n;
 		}

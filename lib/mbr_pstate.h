@@ -57,7 +57,11 @@ typedef struct {
 
 enum {
 	MBR_PO_PAID_SEEN = 1,	/* a paid record was read */
-	MBR_PO_REFUND_SEEN = 2,	/* a refunded or cancelled one */
+	MBR_PO_STATUS = 2,	/* the entry of a refunded, cancelled or
+				 * pending record, keyed "ORDER_ID\x1fS" (S:
+				 * its status's first letter), which holds
+				 * its member, time and amount to judge the
+				 * same record read again */
 	MBR_PO_EARNED = 4,	/* its paid record was booked */
 	MBR_PO_REFUNDED = 8	/* its refund was booked */
 };
