@@ -18,6 +18,9 @@ WORKLOADS = [
     ("segment", "segment: 20 rules (10 segments, 10 tags) over the "
                 "member records"),
     ("rfm-gz", "RFM on the same orders gzipped"),
+    ("points", "points: the loyalty programme bench/points.json (1 point "
+               "a yuan, tiers on rolling 12-month spend, 24-month expiry), "
+               "every member's balance, tier and expiring points"),
 ]
 COLOURS = ["#d62728", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e",
            "#8c564b"]
@@ -33,17 +36,20 @@ HOW = {
     "cat-wc": {"ingest": "`cat FILE | wc -l`, the floor, in the same rounds"},
     "mbr": {"ingest": "mbr-ingest --output-format ndjson",
             "rfm": "mbr-rfm", "rfm-gz": "mbr-rfm (gzip detected)",
-            "segment": "mbr-segment -r segment.rules"},
+            "segment": "mbr-segment -r segment.rules",
+            "points": "mbr-points --program points.json"},
     "duckdb": {"ingest": "COPY (read_csv) TO json",
                "rfm": "SQL, type-7 quantile rule (checked)",
                "rfm-gz": "SQL, type-7 quantile rule (checked)",
-               "segment": "CASE WHEN (checked)"},
+               "segment": "CASE WHEN (checked)",
+               "points": "SQL, window functions (checked)"},
     "duckdb-ntile": {"rfm": "SQL with ntile(5) (not comparable: timed "
                             "only)"},
     "pandas": {"ingest": "read_csv(dtype=str).to_json(lines=True)",
                "rfm": "groupby + type-7 quantile rule (checked)",
                "rfm-gz": "groupby + type-7 quantile rule (checked)",
-               "segment": "boolean masks (checked)"},
+               "segment": "boolean masks (checked)",
+               "points": "numpy cumulative sums + searchsorted (checked)"},
     "pandas-qcut": {"rfm": "groupby + qcut (not comparable: timed only)"},
     "miller": {"ingest": "mlr --icsv --ojsonl cat",
                "segment": "mlr put -f segment.mlr (checked)"},
@@ -169,7 +175,8 @@ def main():
       "default threads and pinned to one thread (`-1t`). **mbr/peer** is "
       "the ratio of the medians: below 1, mbr is faster. RFM and "
       "segment outputs of DuckDB and pandas (and Miller for segment) were "
-      "compared with mbr's member by member before timing; a peer that "
+      "compared with mbr's member by member before timing, as were the "
+      "balances, tiers and expiring points of points; a peer that "
       "disagrees is not timed. The RFM peers score by mbr-rfm's rule "
       "(type-7 quantiles plus one unit, bins [lower, upper)), computed "
       "exactly in integers; the `duckdb-ntile` and `pandas-qcut` variants "
@@ -247,6 +254,12 @@ def main():
                 nrow = int(f.get("member_records", 0) or 0)
                 nbytes = int(f.get("member_bytes", 0) or 0)
                 per, perlabel = nrow, "bytes/member"
+            elif wl == "points":
+                # every member of an order of any status has a balance
+                nrow = int(f.get("orders", 0) or 0)
+                nbytes = ob
+                per = int(f.get("points_members", 0) or 0)
+                perlabel = "bytes/member"
             else:
                 nrow = int(f.get("orders", 0) or 0)
                 nbytes = ob
@@ -360,10 +373,11 @@ def write_chart(data, png, sizes, facts, med):
             panels.append((wl, path, seen))
     gp = os.path.join(data, "chart.gp")
     with open(gp, "w", encoding="utf-8") as f:
-        f.write("set terminal png size 1200,900\n")
+        rows = max(2, (len(panels) + 1) // 2)
+        f.write("set terminal png size 1200,%d\n" % (450 * rows))
         f.write('set output "%s"\n' % png)
-        f.write("set multiplot layout 2,2 title "
-                "\"wall time (s) against orders, log-log\"\n")
+        f.write("set multiplot layout %d,2 title "
+                "\"wall time (s) against orders, log-log\"\n" % rows)
         f.write("set logscale xy\nset grid\nset key top left\n"
                 "set xlabel \"orders (segment: members = orders / 5)\"\n"
                 "set ylabel \"seconds\"\n"

@@ -7,7 +7,7 @@
 #
 # For each size it generates (once; reused while the generator and its
 # options stay the same) canonical orders, member profiles and the
-# gzipped orders under bench/data/SIZE, then runs four workloads, each by
+# gzipped orders under bench/data/SIZE, then runs five workloads, each by
 # mbr and by every peer that can express it:
 #
 #   ingest   canonical CSV to NDJSON
@@ -15,10 +15,14 @@
 #            and the 11 named segments over paid orders
 #   segment  20 rules over the member records (mbr-rfm --members output)
 #   rfm-gz   rfm on the same orders gzipped
+#   points   the loyalty programme bench/points.json (1 point a yuan,
+#            tiers on rolling 12-month spend, 24-month expiry): every
+#            member's balance, tier and expiring points (mbr-points)
 #
-# Before timing, rfm, rfm-gz and segment check that mbr and the peers
-# agree member by member (bench/compare_rfm.py, bench/compare_seg.py): a
-# peer that disagrees is reported and not timed, and the run exits 1.
+# Before timing, rfm, rfm-gz, segment and points check that mbr and the
+# peers agree member by member (bench/compare_rfm.py, compare_seg.py,
+# compare_points.py): a peer that disagrees is reported and not timed,
+# and the run exits 1.
 #
 # Timing: whole-process wall time (bash's EPOCHREALTIME around the
 # process) and peak RSS (GNU time's %M), --warmup rounds discarded, then
@@ -180,6 +184,10 @@ if [ -f tests/bench/touch.c ]; then
 fi
 have_seg=0
 [ -x "$bin/mbr-segment" ] && have_seg=1
+have_points=0
+[ -x "$bin/mbr-points" ] && have_points=1
+points_prog=$root/bench/points.json
+EXPIRING=30
 
 # --- data ----------------------------------------------------------
 
@@ -387,6 +395,59 @@ seg_check() {	# seg_check SIZE MEMBERS
 	done
 }
 
+# points_run SIZE ORDERS: mbr-points against DuckDB and pandas on the
+# programme bench/points.json, checked member by member, then timed.
+points_run() {
+	local size=$1 in=$2 pduck=0 ppd=0 pd_fits=1 mine t1=
+	mine="$bin/mbr-points -q --program $points_prog --as-of $ASOF --tz $TZONE"
+	run1 "$mine $in >$tmp/points.mbr.csv"
+	if [ "$rc" != 0 ]; then
+		note "bench: mbr-points failed on $in:"
+		head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+		status=1
+		unavailable "$size" points mbr "mbr-points exited $rc"
+		return
+	fi
+	printf 'points_members\t%s\n' "$(($(wc -l <"$tmp/points.mbr.csv") - 1))" \
+	    >>"$rd/$size/facts.tsv"
+	[ $have_duck = 1 ] && agrees bench/compare_points.py "$tmp/points.mbr.csv" \
+	    "$tmp/points.duck.csv" "$size points: duckdb" \
+	    "$(duck 0 points.sql orders="$in" program="$points_prog" out="$tmp/points.duck.csv" asof=$ASOF tz=$TZONE expiring=$EXPIRING)" &&
+	    pduck=1
+	if [ $have_pd = 1 ] && ! fits "$size" points pandas; then
+		pd_fits=0
+	fi
+	[ $have_pd = 1 ] && [ $pd_fits = 1 ] && agrees bench/compare_points.py \
+	    "$tmp/points.mbr.csv" "$tmp/points.pd.csv" "$size points: pandas" \
+	    "$PY $peers/points_pandas.py $in $points_prog $tmp/points.pd.csv $ASOF $TZONE $EXPIRING" &&
+	    ppd=1
+	rm -f "$tmp/points.duck.csv" "$tmp/points.pd.csv"
+	: >"$tmp/variants"
+	variant mbr "$mine $in >/dev/null"
+	"$bin/mbr-points" --help 2>&1 | grep -q -- '--threads' && t1=1
+	[ -n "$t1" ] && variant mbr-1t "$mine --threads 1 $in >/dev/null"
+	if [ $have_duck = 0 ]; then
+		unavailable "$size" points duckdb "$why_duck"
+	elif [ $pduck = 1 ]; then
+		variant duckdb "$(duck 0 points.sql orders="$in" program="$points_prog" out=/dev/null asof=$ASOF tz=$TZONE expiring=$EXPIRING)"
+		variant duckdb-1t "$(duck 1 points.sql orders="$in" program="$points_prog" out=/dev/null asof=$ASOF tz=$TZONE expiring=$EXPIRING)"
+	else
+		unavailable "$size" points duckdb "disagrees with mbr: not timed"
+	fi
+	if [ $have_pd = 0 ]; then
+		unavailable "$size" points pandas "$why_pd"
+	elif [ $pd_fits = 0 ]; then
+		unavailable "$size" points pandas "$why_big"
+	elif [ $ppd = 1 ]; then
+		variant pandas "$PY $peers/points_pandas.py $in $points_prog /dev/null $ASOF $TZONE $EXPIRING"
+	else
+		unavailable "$size" points pandas "disagrees with mbr: not timed"
+	fi
+	[ $have_mlr = 1 ] && unavailable "$size" points miller \
+	    "not run: a member's tier is a running maximum over its orders, cut at each review, with a 12-month window at each order: not a Miller verb"
+	bench_group "$size" points
+}
+
 run_size() {
 	local size=$1 d=$rd/$1 o=$rd/$1/orders.csv
 	make_data "$size"
@@ -521,6 +582,14 @@ run_size() {
 	say "== $size: rfm-gz (rfm on the gzipped orders)"
 	rfm_check "$size" rfm-gz "$o.gz"
 	rfm_variants "$size" rfm-gz "$o.gz"
+
+	say "== $size: points (bench/points.json)"
+	if [ $have_points = 0 ]; then
+		unavailable "$size" points mbr "pending: bin/mbr-points not built"
+		say "points: pending (no bin/mbr-points)"
+	else
+		points_run "$size" "$o"
+	fi
 	printf 'load_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$d/facts.tsv"
 }
 
@@ -559,6 +628,7 @@ run_size() {
 		printf 'fresh_warm\t%s\n' "$("$touch" 256)"
 	fi
 	printf 'segment\t%s\n' "$([ $have_seg = 1 ] && echo yes || echo pending)"
+	printf 'points\t%s\n' "$([ $have_points = 1 ] && echo yes || echo pending)"
 } >"$tmp/machine.tsv"
 
 if [ $report_only = 0 ]; then
