@@ -1,7 +1,7 @@
 #!/bin/sh
 # points-prop.test.sh BIN BUILD: mbr-points against its independent
 # Python reference (tests/points_reference.py) on generated histories
-# (tests/points_gen.py), as doc-points-spec.md and man/mbr-points.1 (the
+# (tests/points_gen.py), as man/mbr-points.1 (the
 # settled contract) state it.
 #
 # First the reference's own hand-computed cases (--selftest).  Then for

@@ -5,7 +5,7 @@
 
 writes into DIR (made if missing):
 
-    program.json   a programme (doc-points-spec.md), varied by the seed
+    program.json   a programme (man/mbr-points.1), varied by the seed
     orders.csv     canonical orders over 2-3 years: paid, refunded later
                    (a second record, same order_id, later ts), cancelled,
                    partial refunds (negative paid), pending, exact

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """points_reference.py: an independent reference for mbr-points.
 
-Written from doc-points-spec.md (the specification of issue #15), not from
-the C code.  Python 3 standard library only (zoneinfo, fractions); points
+Written from the specification of issue #15 (now man/mbr-points.1), not
+from the C code.  Python 3 standard library only (zoneinfo, fractions); points
 and money are integers and Fractions, never floats.  It does full replays
 from scratch only: no --state, no --state-out, no --audit.  The orders
 files are read one after another, as mbr-points reads them.
@@ -18,8 +18,7 @@ points, reason, event_id; members member_id, birthday, signup_ts, ...).
 --rejects writes one line per rejected record: "kind,seq,reason" (kind
 order, event or member; seq its place in its file, 1 = the first record).
 
-Readings of the contract (doc-points-spec.md as settled, and
-man/mbr-points.1, which wins where they differ), where it leaves a choice
+Readings of the contract (man/mbr-points.1), where it leaves a choice
 or where this file had to pick a way to do what it says:
 
  R1  Processing: every kept record by (booking time, seq), seq counting

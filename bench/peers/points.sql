@@ -1,5 +1,5 @@
 -- Workload 5, points in DuckDB: per member what mbr-points writes on
--- stdout for bench/points.json (doc-points-spec.md) with no events, no
+-- stdout for bench/points.json (man/mbr-points.1) with no events, no
 -- profiles, no state: points, earned, expired, expiring_points,
 -- expiring_on, tier, tier_since, qualifying_spend, next_tier,
 -- to_next_tier.  Parameters: orders, program (the programme JSON: it

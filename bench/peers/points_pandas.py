@@ -3,7 +3,7 @@
 points_pandas.py ORDERS PROGRAM OUT ASOF TZ [EXPIRING_DAYS]
 
 Per member what mbr-points writes on stdout for PROGRAM (bench/points.json;
-doc-points-spec.md) with no events, no profiles, no state.  OUT gets
+man/mbr-points.1) with no events, no profiles, no state.  OUT gets
 member_id, points, earned, expired, expiring_points, expiring_on, tier,
 tier_since_epoch (seconds), qualifying_spend_c (minor units), next_tier,
 to_next_tier_c (minor units; empty at the top level).  The same rules as

@@ -2,7 +2,7 @@
  * the input is the JSON text of a programme, read in Asia/Shanghai.
  * Checked, beyond the sanitizers and the leak checker: a programme that
  * does not parse is MBR_EUSAGE with a message and no programme; one
- * that parses keeps the contract of doc-points-spec.md (a known
+ * that parses keeps the contract of man/mbr-points.1 (a known
  * currency, 1 to 16 levels from 0 strictly ascending, each found by
  * its name and by its own from, ladder steps from 0 strictly
  * ascending, factors and rates > 0 and within range, a 16-hex-digit
