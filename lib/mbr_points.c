@@ -9,6 +9,7 @@
 #include "mbr_money.h"
 #include "mbr_points.h"
 #include "mbr_pstate.h"
+#include "mbr_split.h"
 #include "mbr_tab.h"
 
 /* A record of the run, to replay in time order: an order (ref: its
@@ -37,20 +38,25 @@ struct lrow {
 	uint8_t		 type, hasqual;
 };
 
-/* An order read and checked, waiting in a batch for its member and
- * order id to be looked up: the tables are probed at random, two cache
- * misses a lookup at millions of ids, so a batch's slots are fetched
- * first and its entries next, all in flight at once. */
-#define PEND 32
+/* An order parsed and checked (mbr_split's map, on any thread), on
+ * its way to be booked in input order (commit): its member and order
+ * id are looked up in tables probed at random, two cache misses a
+ * lookup at millions of ids, so the slots of the orders 16 ahead and
+ * the entries of those 8 ahead are fetched first. */
 struct pend {
 	uint64_t	 mh, oh;	/* mbr_hash of member_id, order_id */
 	int64_t		 ts, amount;
 	uint32_t	 mask;
 	uint8_t		 kind;
 	char		 st;		/* the status's first letter */
-	size_t		 id, idn, oid, oidn, raw, rawn;	/* in g->pbuf */
-	const char	*file;
-	unsigned long	 line;
+	const char	*id, *oid, *raw;	/* behind the item */
+	size_t		 idn, oidn, rawn;
+	unsigned long	 line;		/* in its chunk */
+};
+
+/* What a chunk of orders counted while it was mapped. */
+struct chunk {
+	uint64_t	 n_orders, n_future;
 };
 
 struct pts {
@@ -66,9 +72,8 @@ struct pts {
 	mbr_buf			 tmp, rule;
 	/* columns of the orders */
 	int			 ix_oid, ix_id, ix_ts, ix_amt, ix_cur, ix_st;
-	struct pend		 pend[PEND];
-	int			 npend;
-	mbr_buf			 pbuf;
+	mbr_split		*chunks;
+	unsigned long		 lineadd;	/* the chunk's first line */
 	/* the run's records */
 	struct item		*it;
 	size_t			 nit, capit;
@@ -1304,19 +1309,6 @@ field(const mbr_rec *rec, int ix)
 	return s;
 }
 
-static void __attribute__((format(printf, 4, 5)))
-refuse(struct pts *g, const mbr_rec *rec, const char *reason,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	mbr_buf_reset(&g->tmp);
-	va_start(ap, fmt);
-	mbr_buf_vaddf(&g->tmp, fmt, ap);
-	va_end(ap);
-	mbr_reject(g->run.rj, g->run.rd, rec, reason, g->tmp.p);
-}
-
 static int
 begin_orders(struct pts *g, const char *file, mbr_err *err)
 {
@@ -1341,11 +1333,30 @@ begin_orders(struct pts *g, const char *file, mbr_err *err)
 	return MBR_OK;
 }
 
-static void flush(struct pts *g);
-
-static void
-order(struct pts *g, const mbr_rec *rec)
+/* Rejects a record while mapping (rejects wait for their chunk). */
+static void __attribute__((format(printf, 4, 5)))
+cefuse(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
+    const char *fmt, ...)
 {
+	mbr_buf m;
+	va_list ap;
+
+	mbr_buf_init(&m);
+	va_start(ap, fmt);
+	mbr_buf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	mbr_chunk_reject(ck, rec, reason, m.p);
+	mbr_buf_release(&m);
+}
+
+/* Parses and checks an order (mbr_split's map: g is only read). */
+static void
+order(void *ctx, mbr_chunk *ck, void *state, const mbr_rec *rec)
+{
+	struct pts *g = ctx;
+	struct chunk *k = state;
+	void *x;
+	char *q;
 	mbr_slice oid = field(rec, g->ix_oid), id = field(rec, g->ix_id);
 	mbr_slice ts = field(rec, g->ix_ts), amt = field(rec, g->ix_amt);
 	mbr_slice cur = field(rec, g->ix_cur), st = field(rec, g->ix_st);
@@ -1357,11 +1368,11 @@ order(struct pts *g, const mbr_rec *rec)
 
 	mbr_err_clear(&e);
 	if (rec->bad != NULL) {
-		mbr_reject(g->run.rj, g->run.rd, rec, rec->bad, rec->why);
+		mbr_chunk_reject(ck, rec, rec->bad, rec->why);
 		return;
 	}
 	if (st.p == NULL || st.n == 0) {
-		refuse(g, rec, "missing status", "status is missing");
+		cefuse(ck, rec, "missing status", "status is missing");
 		return;
 	}
 	if (mbr_slice_eq(st, "paid", 4))
@@ -1372,26 +1383,26 @@ order(struct pts *g, const mbr_rec *rec)
 	else if (mbr_slice_eq(st, "pending", 7))
 		kind = K_PENDING;
 	else {
-		refuse(g, rec, "unknown status", "status \"%.*s\" is not "
+		cefuse(ck, rec, "unknown status", "status \"%.*s\" is not "
 		    "paid, refunded, cancelled or pending", (int)st.n, st.p);
 		return;
 	}
 	if (oid.p == NULL || oid.n == 0) {
-		refuse(g, rec, "missing order_id", "order_id is missing");
+		cefuse(ck, rec, "missing order_id", "order_id is missing");
 		return;
 	}
 	if (id.p == NULL || id.n == 0) {
-		refuse(g, rec, "missing member_id", "member_id is missing");
+		cefuse(ck, rec, "missing member_id", "member_id is missing");
 		return;
 	}
 	if (ts.p == NULL || mbr_time_parse(&t, ts.p, ts.n, g->tz, &e) !=
 	    MBR_OK) {
-		refuse(g, rec, "bad ts", "%s", ts.p ? e.msg : "ts is missing");
+		cefuse(ck, rec, "bad ts", "%s", ts.p ? e.msg : "ts is missing");
 		return;
 	}
 	if (cur.p != NULL && cur.n > 0 && (cur.n != strlen(g->p->cur) ||
 	    strncasecmp(cur.p, g->p->cur, cur.n) != 0)) {
-		refuse(g, rec, "other currency", "currency \"%.*s\" is not "
+		cefuse(ck, rec, "other currency", "currency \"%.*s\" is not "
 		    "the programme's, %s", (int)cur.n, cur.p, g->p->cur);
 		return;
 	}
@@ -1399,19 +1410,17 @@ order(struct pts *g, const mbr_rec *rec)
 		if (amt.p == NULL || mbr_money_parse(&a, amt.p, amt.n,
 		    g->p->exp, g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA :
 		    0, &e) != MBR_OK) {
-			refuse(g, rec, "bad amount", "%s", amt.p ? e.msg :
+			cefuse(ck, rec, "bad amount", "%s", amt.p ? e.msg :
 			    "amount is missing");
 			return;
 		}
 	}
 	if (t.t > g->asof.t) {
-		g->n_future++;
+		k->n_future++;
 		return;
 	}
-	g->n_orders++;
-	if (g->npend == PEND)
-		flush(g);
-	pd = &g->pend[g->npend++];
+	k->n_orders++;
+	pd = mbr_chunk_add(ck, id.n + oid.n + rec->raw.n + 1, &x);
 	pd->kind = (uint8_t)kind;
 	pd->st = st.p[0];
 	pd->ts = t.t;
@@ -1424,16 +1433,19 @@ order(struct pts *g, const mbr_rec *rec)
 				pd->mask |= 1u << i;
 	pd->mh = mbr_hash(id.p, id.n);
 	pd->oh = mbr_hash(oid.p, oid.n);
-	pd->id = g->pbuf.n;
+	q = x;
+	memcpy(q, id.p, id.n);
+	pd->id = q;
 	pd->idn = id.n;
-	mbr_buf_add(&g->pbuf, id.p, id.n);
-	pd->oid = g->pbuf.n;
+	q += id.n;
+	memcpy(q, oid.p, oid.n);
+	pd->oid = q;
 	pd->oidn = oid.n;
-	mbr_buf_add(&g->pbuf, oid.p, oid.n);
-	pd->raw = g->pbuf.n;
+	q += oid.n;
+	if (rec->raw.n > 0)
+		memcpy(q, rec->raw.p, rec->raw.n);
+	pd->raw = q;
 	pd->rawn = rec->raw.n;
-	mbr_buf_add(&g->pbuf, rec->raw.p, rec->raw.n);
-	pd->file = rec->file;
 	pd->line = rec->line;
 }
 
@@ -1441,7 +1453,8 @@ static void
 pend_reject(struct pts *g, const struct pend *pd, const char *reason,
     const char *msg)
 {
-	mbr_reject_raw(g->run.rj, pd->file, pd->line, g->pbuf.p + pd->raw,
+	mbr_reject_raw(g->run.rj, mbr_reader_filename(g->run.rd,
+	    mbr_reader_current(g->run.rd)), pd->line + g->lineadd, pd->raw,
 	    pd->rawn, reason, msg);
 }
 
@@ -1449,7 +1462,7 @@ pend_reject(struct pts *g, const struct pend *pd, const char *reason,
 static void
 resolve(struct pts *g, const struct pend *pd)
 {
-	const char *id = g->pbuf.p + pd->id, *oid = g->pbuf.p + pd->oid;
+	const char *id = pd->id, *oid = pd->oid;
 	int kind = pd->kind, isnew;
 	uint32_t mi, oi;
 	mbr_porder *o;
@@ -1530,23 +1543,32 @@ resolve(struct pts *g, const struct pend *pd)
 	it->mask = pd->mask;
 }
 
-static void
-flush(struct pts *g)
+/* Books a chunk's orders in input order (mbr_split's commit). */
+static int
+commit(void *ctx, mbr_chunk *ck, void *state, mbr_err *err)
 {
-	int i;
+	struct pts *g = ctx;
+	struct chunk *k = state;
+	struct pend *pd;
+	size_t n, i;
 
-	for (i = 0; i < g->npend; i++) {
-		mbr_tab_prefetch(g->st.mem, g->pend[i].mh);
-		mbr_tab_prefetch(g->st.ord, g->pend[i].oh);
+	(void)err;
+	g->n_orders += k->n_orders;
+	g->n_future += k->n_future;
+	g->lineadd = mbr_chunk_line(ck);
+	pd = mbr_chunk_items(ck, &n);
+	for (i = 0; i < n; i++) {
+		if (i + 16 < n) {
+			mbr_tab_prefetch(g->st.mem, pd[i + 16].mh);
+			mbr_tab_prefetch(g->st.ord, pd[i + 16].oh);
+		}
+		if (i + 8 < n) {
+			mbr_tab_prefetch_entry(g->st.mem, pd[i + 8].mh);
+			mbr_tab_prefetch_entry(g->st.ord, pd[i + 8].oh);
+		}
+		resolve(g, &pd[i]);
 	}
-	for (i = 0; i < g->npend; i++) {
-		mbr_tab_prefetch_entry(g->st.mem, g->pend[i].mh);
-		mbr_tab_prefetch_entry(g->st.ord, g->pend[i].oh);
-	}
-	for (i = 0; i < g->npend; i++)
-		resolve(g, &g->pend[i]);
-	g->npend = 0;
-	mbr_buf_reset(&g->pbuf);
+	return MBR_OK;
 }
 
 static int
@@ -1565,15 +1587,23 @@ read_orders(struct pts *g, mbr_err *err)
 		mbr_expr_bind(g->p->x, col, g->run.rd);
 		mbr_expr_setenv(g->p->x, g->tz, g->asof);
 	}
+	{
+		static const mbr_split_fns fns = { sizeof(struct pend),
+		    sizeof(struct chunk), NULL, order, commit };
+
+		/* a "when" expression evaluates with scratch space of its
+		 * own: one thread then */
+		g->chunks = mbr_split_new(&fns, g, g->p->x != NULL ? 1 :
+		    mbr_cli_threads(g->c), g->run.rd, g->run.rj);
+	}
 	while ((r = mbr_reader_next(g->run.rd, &rec, err)) != MBR_READ_END) {
 		if (r == MBR_READ_FILE) {
 			if ((rc = begin_orders(g, rec.file, err)) != MBR_OK)
 				return rc;
-			continue;
+			if ((rc = mbr_split_input(g->chunks, err)) != MBR_OK)
+				return rc;
 		}
-		order(g, &rec);
 	}
-	flush(g);
 	return err->code;
 }
 
@@ -2105,7 +2135,6 @@ mbr_points_run(const mbr_cli *c, const mbr_points_opts *o, int nfiles,
 	mbr_buf_init(&g.tmp);
 	mbr_buf_init(&g.rule);
 	mbr_buf_init(&g.prof);
-	mbr_buf_init(&g.pbuf);
 	mbr_pstate_init(&g.st);
 	g.raw = mbr_arena_new();
 	if ((rc = mbr_cli_tz(c, &g.tz, err)) != MBR_OK)
@@ -2198,6 +2227,6 @@ out:
 	mbr_buf_release(&g.tmp);
 	mbr_buf_release(&g.rule);
 	mbr_buf_release(&g.prof);
-	mbr_buf_release(&g.pbuf);
+	mbr_split_free(g.chunks);
 	return rc;
 }
