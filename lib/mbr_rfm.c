@@ -1406,6 +1406,9 @@ profiles(struct rfm *g, mbr_err *err)
 	}
 	if (rc == MBR_OK)
 		rc = err->code;
+	/* its rejects are judged against its records too, not against
+	 * the orders alone */
+	g->run.side += mbr_reader_count(rd);
 	free(skip);
 	mbr_tab_free(seen);
 	mbr_reader_free(rd);
