@@ -87,15 +87,13 @@ struct pts {
 	/* profiles: kept for the balances */
 	mbr_reader		*prd;
 	mbr_buf			 prof;
-	int			*pcols;
-	size_t			 npcols;
-	/* the events' reader, open until the replay has judged them */
+	/* the events' file, named by their rejects in the replay */
 	char			*evfile;
 	mbr_arena		*raw;
 	/* counts */
 	uint64_t		 n_orders, n_paid, n_refund, n_pending, n_dup,
-				 n_future, n_late, n_refunded_first;
-	uint64_t		 n_events, n_ev_read, n_ev_dup, n_ev_future;
+				 n_future, n_late;
+	uint64_t		 n_ev_read, n_ev_dup, n_ev_future;
 	uint64_t		 n_rows;
 	int64_t			 total_earned;
 };
@@ -885,10 +883,8 @@ paid(struct pts *g, const struct item *it, mbr_err *err)
 	int rc;
 
 	know(g, mi, it->t);
-	if (o->flags & MBR_PO_REFUNDED) {
-		g->n_refunded_first++;
-		return MBR_OK;
-	}
+	if (o->flags & MBR_PO_REFUNDED)
+		return MBR_OK;	/* refunded before it was paid */
 	o->flags |= MBR_PO_EARNED;
 	o->earned = 0;
 	if (a < 0) {
@@ -1333,22 +1329,6 @@ begin_orders(struct pts *g, const char *file, mbr_err *err)
 	return MBR_OK;
 }
 
-/* Rejects a record while mapping (rejects wait for their chunk). */
-static void __attribute__((format(printf, 4, 5)))
-cefuse(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
-    const char *fmt, ...)
-{
-	mbr_buf m;
-	va_list ap;
-
-	mbr_buf_init(&m);
-	va_start(ap, fmt);
-	mbr_buf_vaddf(&m, fmt, ap);
-	va_end(ap);
-	mbr_chunk_reject(ck, rec, reason, m.p);
-	mbr_buf_release(&m);
-}
-
 /* Parses and checks an order (mbr_split's map: g is only read). */
 static void
 order(void *ctx, mbr_chunk *ck, void *state, const mbr_rec *rec)
@@ -1372,7 +1352,7 @@ order(void *ctx, mbr_chunk *ck, void *state, const mbr_rec *rec)
 		return;
 	}
 	if (st.p == NULL || st.n == 0) {
-		cefuse(ck, rec, "missing status", "status is missing");
+		mbr_chunk_reject(ck, rec, "missing status", "status is missing");
 		return;
 	}
 	if (mbr_slice_eq(st, "paid", 4))
@@ -1383,34 +1363,39 @@ order(void *ctx, mbr_chunk *ck, void *state, const mbr_rec *rec)
 	else if (mbr_slice_eq(st, "pending", 7))
 		kind = K_PENDING;
 	else {
-		cefuse(ck, rec, "unknown status", "status \"%.*s\" is not "
-		    "paid, refunded, cancelled or pending", (int)st.n, st.p);
+		mbr_chunk_rejectf(ck, rec, "unknown status", "status \"%.*s\" "
+		    "is not paid, refunded, cancelled or pending", (int)st.n,
+		    st.p);
 		return;
 	}
 	if (oid.p == NULL || oid.n == 0) {
-		cefuse(ck, rec, "missing order_id", "order_id is missing");
+		mbr_chunk_reject(ck, rec, "missing order_id",
+		    "order_id is missing");
 		return;
 	}
 	if (id.p == NULL || id.n == 0) {
-		cefuse(ck, rec, "missing member_id", "member_id is missing");
+		mbr_chunk_reject(ck, rec, "missing member_id",
+		    "member_id is missing");
 		return;
 	}
 	if (ts.p == NULL || mbr_time_parse(&t, ts.p, ts.n, g->tz, &e) !=
 	    MBR_OK) {
-		cefuse(ck, rec, "bad ts", "%s", ts.p ? e.msg : "ts is missing");
+		mbr_chunk_reject(ck, rec, "bad ts", ts.p ? e.msg :
+		    "ts is missing");
 		return;
 	}
 	if (cur.p != NULL && cur.n > 0 && (cur.n != strlen(g->p->cur) ||
 	    strncasecmp(cur.p, g->p->cur, cur.n) != 0)) {
-		cefuse(ck, rec, "other currency", "currency \"%.*s\" is not "
-		    "the programme's, %s", (int)cur.n, cur.p, g->p->cur);
+		mbr_chunk_rejectf(ck, rec, "other currency", "currency "
+		    "\"%.*s\" is not the programme's, %s", (int)cur.n, cur.p,
+		    g->p->cur);
 		return;
 	}
 	if (kind == K_PAID || (amt.p != NULL && amt.n > 0)) {
 		if (amt.p == NULL || mbr_money_parse(&a, amt.p, amt.n,
 		    g->p->exp, g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA :
 		    0, &e) != MBR_OK) {
-			cefuse(ck, rec, "bad amount", "%s", amt.p ? e.msg :
+			mbr_chunk_reject(ck, rec, "bad amount", amt.p ? e.msg :
 			    "amount is missing");
 			return;
 		}
@@ -1644,6 +1629,7 @@ read_events(struct pts *g, mbr_err *err)
 {
 	static const char *const need[] = { "member_id", "ts", "type",
 	    "points", "event_id", "reason" };
+	mbr_rejects *rj = g->run.rj;
 	mbr_reader *rd;
 	mbr_rec rec;
 	int ix[6], r, rc, isnew;
@@ -1677,20 +1663,20 @@ read_events(struct pts *g, mbr_err *err)
 		eid = field(&rec, ix[4]);
 		rs = field(&rec, ix[5]);
 		mbr_err_clear(&e);
-#define EREJ(reason, ...) do { mbr_buf_reset(&g->tmp); \
-	mbr_buf_addf(&g->tmp, __VA_ARGS__); \
-	mbr_reject(g->run.rj, rd, &rec, reason, g->tmp.p); } while (0)
 		if (eid.p == NULL || eid.n == 0) {
-			EREJ("missing event_id", "event_id is missing");
+			mbr_reject(rj, rd, &rec, "missing event_id",
+			    "event_id is missing");
 			continue;
 		}
 		if (id.p == NULL || id.n == 0) {
-			EREJ("missing member_id", "member_id is missing");
+			mbr_reject(rj, rd, &rec, "missing member_id",
+			    "member_id is missing");
 			continue;
 		}
 		if (ts.p == NULL || mbr_time_parse(&t, ts.p, ts.n, g->tz,
 		    &e) != MBR_OK) {
-			EREJ("bad ts", "%s", ts.p ? e.msg : "ts is missing");
+			mbr_reject(rj, rd, &rec, "bad ts", ts.p ? e.msg :
+			    "ts is missing");
 			continue;
 		}
 		if (mbr_slice_eq(ty, "redeem", 6))
@@ -1698,14 +1684,15 @@ read_events(struct pts *g, mbr_err *err)
 		else if (mbr_slice_eq(ty, "adjust", 6))
 			type = MBR_PE_ADJUST;
 		else {
-			EREJ("unknown type", "type \"%.*s\" is not redeem or "
-			    "adjust", ty.p ? (int)ty.n : 0, ty.p ? ty.p : "");
+			mbr_rejectf(rj, rd, &rec, "unknown type", "type \"%.*s\" "
+			    "is not redeem or adjust", ty.p ? (int)ty.n : 0,
+			    ty.p ? ty.p : "");
 			continue;
 		}
 		if (pt.p == NULL || pt.n == 0 || pt.n >= sizeof(num)) {
-			EREJ("bad points", "points \"%.*s\" is not a whole "
-			    "number", pt.p ? (int)(pt.n < 40 ? pt.n : 40) :
-			    0, pt.p ? pt.p : "");
+			mbr_rejectf(rj, rd, &rec, "bad points", "points \"%.*s\" "
+			    "is not a whole number", pt.p ? (int)(pt.n < 40 ?
+			    pt.n : 40) : 0, pt.p ? pt.p : "");
 			continue;
 		}
 		memcpy(num, pt.p, pt.n);
@@ -1715,9 +1702,9 @@ read_events(struct pts *g, mbr_err *err)
 		    '-' || num[0] == '+') && mbr_isdigit(num[1]))) ||
 		    p > 1000000000000LL || p < -1000000000000LL ||
 		    (type == MBR_PE_REDEEM && p <= 0) || p == 0) {
-			EREJ("bad points", "points \"%s\" is not a whole "
-			    "number %s", num, type == MBR_PE_REDEEM ?
-			    "above 0" : "other than 0");
+			mbr_rejectf(rj, rd, &rec, "bad points", "points \"%s\" is "
+			    "not a whole number %s", num, type ==
+			    MBR_PE_REDEEM ? "above 0" : "other than 0");
 			continue;
 		}
 		if (t.t > g->asof.t) {
@@ -1733,13 +1720,11 @@ read_events(struct pts *g, mbr_err *err)
 				g->n_ev_dup++;
 				continue;
 			}
-			EREJ("event_id conflict", "event_id \"%.*s\" was seen "
-			    "with another member, time, type or points",
-			    (int)eid.n, eid.p);
+			mbr_rejectf(rj, rd, &rec, "event_id conflict", "event_id "
+			    "\"%.*s\" was seen with another member, time, "
+			    "type or points", (int)eid.n, eid.p);
 			continue;
 		}
-#undef EREJ
-		g->n_events++;
 		ev->ts = t.t;
 		ev->points = p;
 		ev->type = (uint8_t)type;
@@ -1802,6 +1787,7 @@ read_members(struct pts *g, mbr_err *err)
 {
 	static const char *const need[] = { "member_id", "birthday",
 	    "signup_ts" };
+	mbr_rejects *rj = g->run.rj;
 	mbr_reader *rd;
 	mbr_rec rec;
 	int ix[3], r, rc;
@@ -1836,33 +1822,31 @@ read_members(struct pts *g, mbr_err *err)
 		bd = field(&rec, ix[1]);
 		su = field(&rec, ix[2]);
 		mbr_err_clear(&e);
-#define PREJ(reason, ...) do { mbr_buf_reset(&g->tmp); \
-	mbr_buf_addf(&g->tmp, __VA_ARGS__); \
-	mbr_reject(g->run.rj, rd, &rec, reason, g->tmp.p); } while (0)
 		if (id.p == NULL || id.n == 0) {
-			PREJ("missing member_id", "member_id is missing");
+			mbr_reject(rj, rd, &rec, "missing member_id",
+			    "member_id is missing");
 			continue;
 		}
 		line = mbr_tab_upsert(seen, id.p, id.n, &isnew);
 		if (!isnew) {
-			PREJ("duplicate member", "member_id \"%.*s\" is "
-			    "already at line %lu", (int)id.n, id.p, *line);
+			mbr_rejectf(rj, rd, &rec, "duplicate member", "member_id "
+			    "\"%.*s\" is already at line %lu", (int)id.n, id.p,
+			    *line);
 			continue;
 		}
 		*line = rec.line;
 		bm = bdd = 0;
 		if (bd.p != NULL && bd.n > 0 && !parse_bday(bd, &bm, &bdd)) {
-			PREJ("bad birthday", "birthday \"%.*s\" is not a "
-			    "date, YYYY-MM-DD or MM-DD", (int)(bd.n < 40 ? bd.n : 40),
-			    bd.p);
+			mbr_rejectf(rj, rd, &rec, "bad birthday", "birthday "
+			    "\"%.*s\" is not a date, YYYY-MM-DD or MM-DD",
+			    (int)(bd.n < 40 ? bd.n : 40), bd.p);
 			continue;
 		}
 		if (su.p != NULL && su.n > 0 && mbr_time_parse(&t, su.p,
 		    su.n, g->tz, &e) != MBR_OK) {
-			PREJ("bad signup_ts", "%s", e.msg);
+			mbr_reject(rj, rd, &rec, "bad signup_ts", e.msg);
 			continue;
 		}
-#undef PREJ
 		mi = mbr_pstate_member(&g->st, id.p, id.n);
 		m = mbr_pstate_mem(&g->st, mi);
 		m->flags |= MBR_PM_PROFILE;

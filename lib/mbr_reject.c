@@ -1,4 +1,5 @@
 /* mbr_reject.c: see mbr_reject.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,21 @@ mbr_reject(mbr_rejects *rj, const mbr_reader *rd, const mbr_rec *rec,
 	head(rj, rec->file, rec->line, msg);
 	body(rj, &rj->line, rd, rec, rec->raw.p, rec->raw.n);
 	mbr_output_write(rj->out, rj->line.p, rj->line.n);
+}
+
+void
+mbr_rejectf(mbr_rejects *rj, const mbr_reader *rd, const mbr_rec *rec,
+    const char *reason, const char *fmt, ...)
+{
+	mbr_buf m;
+	va_list ap;
+
+	mbr_buf_init(&m);
+	va_start(ap, fmt);
+	mbr_buf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	mbr_reject(rj, rd, rec, reason, m.p);
+	mbr_buf_release(&m);
 }
 
 /* A held reject in a buffer: this header, then reason, msg and body,

@@ -36,6 +36,10 @@ int	mbr_rejects_open(mbr_rejects **rj, const char *path, int quiet,
  * number).  For a bad record from the reader, pass rec->bad, rec->why. */
 void	mbr_reject(mbr_rejects *rj, const mbr_reader *rd, const mbr_rec *rec,
 	    const char *reason, const char *msg);
+/* The same with the message made from fmt. */
+void	mbr_rejectf(mbr_rejects *rj, const mbr_reader *rd, const mbr_rec *rec,
+	    const char *reason, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
 /* Rejects a record kept as its text (a row of an order that was held
  * in memory). */
 void	mbr_reject_raw(mbr_rejects *rj, const char *file, unsigned long line,

@@ -418,7 +418,6 @@ struct rfm {
 	struct out		 out;		/* the run's writer */
 	struct out		*outs;		/* MBR_SPLIT_SLOTS forks */
 	size_t			 from;		/* the first member they write */
-	mbr_buf			 tmp;
 	char			 ovf[208];	/* a member whose sum
 						 * overflowed, or "" */
 	/* --carry */
@@ -629,22 +628,6 @@ fold(void *ctx, void *items, size_t n)
 	}
 }
 
-/* Rejects rec with a message made from fmt. */
-static void __attribute__((format(printf, 4, 5)))
-refuse(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
-    const char *fmt, ...)
-{
-	mbr_buf m;
-	va_list ap;
-
-	mbr_buf_init(&m);
-	va_start(ap, fmt);
-	mbr_buf_vaddf(&m, fmt, ap);
-	va_end(ap);
-	mbr_chunk_reject(ck, rec, reason, m.p);
-	mbr_buf_release(&m);
-}
-
 static void
 begin_chunk(void *ctx, mbr_chunk *ck, void *st, const void *prev,
     int after)
@@ -735,8 +718,8 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 			}
 			return;
 		}
-		refuse(ck, rec, "unknown status", "status \"%.*s\" is not "
-		    "paid, refunded, cancelled or pending", (int)st_.n,
+		mbr_chunk_rejectf(ck, rec, "unknown status", "status \"%.*s\" "
+		    "is not paid, refunded, cancelled or pending", (int)st_.n,
 		    st_.p);
 		return;
 	}
@@ -755,7 +738,7 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		if (k->exp < 0) {
 			int x = mbr_currency_exp(cur.p, cur.n);
 			if (x < 0 || cur.n >= sizeof(k->cur)) {
-				refuse(ck, rec, "unknown currency",
+				mbr_chunk_rejectf(ck, rec, "unknown currency",
 				    "currency \"%.*s\" is unknown",
 				    (int)cur.n, cur.p);
 				return;
@@ -766,10 +749,10 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 			k->set = 1;
 		} else if (cur.n >= sizeof(k->cur) || k->cur[cur.n] != '\0' ||
 		    memcmp(k->cur, cur.p, cur.n) != 0) {
-			refuse(ck, rec, "other currency", "currency \"%.*s\" "
-			    "differs from %s, the currency of the run (sums "
-			    "of two currencies mean nothing)", (int)cur.n,
-			    cur.p, k->cur);
+			mbr_chunk_rejectf(ck, rec, "other currency",
+			    "currency \"%.*s\" differs from %s, the currency "
+			    "of the run (sums of two currencies mean nothing)",
+			    (int)cur.n, cur.p, k->cur);
 			return;
 		}
 	}
@@ -1374,11 +1357,9 @@ profiles(struct rfm *g, mbr_err *err)
 		}
 		at = mbr_tab_upsert(seen, id.p, id.n, &isnew);
 		if (!isnew) {
-			mbr_buf_reset(&g->tmp);
-			mbr_buf_addf(&g->tmp, "member_id \"%.*s\" is already "
-			    "at line %lu", (int)id.n, id.p, *at);
-			mbr_reject(g->run.rj, rd, &rec, "duplicate member",
-			    g->tmp.p);
+			mbr_rejectf(g->run.rj, rd, &rec, "duplicate member",
+			    "member_id \"%.*s\" is already at line %lu",
+			    (int)id.n, id.p, *at);
 			continue;
 		}
 		*at = rec.line;
@@ -1602,7 +1583,6 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	g.c = c;
 	g.o = o;
 	g.exp = -1;
-	mbr_buf_init(&g.tmp);
 	if (o->currency != NULL) {
 		if (strlen(o->currency) >= sizeof(g.cur) ||
 		    (g.exp = mbr_currency_exp(o->currency,
@@ -1748,6 +1728,5 @@ out:
 	mbr_tab_free(g.vals);
 	mbr_arena_free(g.arena);
 	mbr_tz_free(g.tz);
-	mbr_buf_release(&g.tmp);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -235,6 +236,21 @@ mbr_chunk_reject(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
     const char *msg)
 {
 	mbr_reject_hold(ck->sp->rj, &ck->rej, ck->sp->rd, rec, reason, msg);
+}
+
+void
+mbr_chunk_rejectf(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
+    const char *fmt, ...)
+{
+	mbr_buf m;
+	va_list ap;
+
+	mbr_buf_init(&m);
+	va_start(ap, fmt);
+	mbr_buf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	mbr_chunk_reject(ck, rec, reason, m.p);
+	mbr_buf_release(&m);
 }
 
 /* Empties a chunk for its next use and lets the program begin it. */

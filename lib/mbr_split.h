@@ -93,6 +93,10 @@ void	*mbr_chunk_add(mbr_chunk *ck, size_t extra, void **xp);
 /* For map: rejects rec (as mbr_reject does) once the chunk commits. */
 void	 mbr_chunk_reject(mbr_chunk *ck, const mbr_rec *rec,
 	    const char *reason, const char *msg);
+/* The same with the message made from fmt. */
+void	 mbr_chunk_rejectf(mbr_chunk *ck, const mbr_rec *rec,
+	    const char *reason, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 /* What to add to the rec->line that map saw to make it the line in the
  * file: for commit, and for map when its chunk was begun with after. */
 unsigned long mbr_chunk_line(const mbr_chunk *ck);
