@@ -19,6 +19,8 @@ import csv
 import sys
 from datetime import datetime
 
+from compare_rfm import disagreements
+
 FIELDS = ("points", "earned", "expired", "expiring_points", "expiring_on",
           "tier", "tier_since", "qualifying_spend", "next_tier",
           "to_next_tier")
@@ -86,29 +88,7 @@ def main():
         bad += len(nonzero)
         print("%s: mbr has %d non-zero redeemed/clawed_back/adjusted, e.g. %s"
               % (name, len(nonzero), nonzero[:3]))
-    only_a = [k for k in a if k not in b]
-    only_b = [k for k in b if k not in a]
-    if only_a:
-        bad += len(only_a)
-        print("%s: %d members only in mbr, e.g. %s"
-              % (name, len(only_a), only_a[:3]))
-    if only_b:
-        bad += len(only_b)
-        print("%s: %d members only in the peer, e.g. %s"
-              % (name, len(only_b), only_b[:3]))
-    diff = {f: [] for f in FIELDS}
-    for k, va in a.items():
-        vb = b.get(k)
-        if vb is None:
-            continue
-        for i, f in enumerate(FIELDS):
-            if va[i] != vb[i]:
-                diff[f].append((k, va[i], vb[i]))
-    for f in FIELDS:
-        if diff[f]:
-            bad += len(diff[f])
-            print("%s: %s differs for %d members, e.g. (member, mbr, peer) %s"
-                  % (name, f, len(diff[f]), diff[f][:3]))
+    bad += disagreements(name, a, b, FIELDS)
     if bad:
         return 1
     print("%s: %d members agree on points, earned, expired, expiring "

@@ -52,13 +52,10 @@ def load_peer(path):
     return out
 
 
-def main():
-    if len(sys.argv) != 4:
-        sys.stderr.write("usage: compare_rfm.py MBR.csv PEER.csv NAME\n")
-        return 2
-    a = load_mbr(sys.argv[1])
-    b = load_peer(sys.argv[2])
-    name = sys.argv[3]
+def disagreements(name, a, b, fields):
+    """Prints what differs between a and b (member_id -> a tuple of the
+    fields' values): members on one side only, and per field the first
+    few members; returns how many disagreements there are."""
     bad = 0
     only_a = [k for k in a if k not in b]
     only_b = [k for k in b if k not in a]
@@ -70,19 +67,30 @@ def main():
         bad += len(only_b)
         print("%s: %d members only in the peer, e.g. %s"
               % (name, len(only_b), only_b[:3]))
-    diff = {f: [] for f in FIELDS}
+    diff = {f: [] for f in fields}
     for k, va in a.items():
         vb = b.get(k)
         if vb is None:
             continue
-        for i, f in enumerate(FIELDS):
+        for i, f in enumerate(fields):
             if va[i] != vb[i]:
                 diff[f].append((k, va[i], vb[i]))
-    for f in FIELDS:
+    for f in fields:
         if diff[f]:
             bad += len(diff[f])
             print("%s: %s differs for %d members, e.g. (member, mbr, peer) %s"
                   % (name, f, len(diff[f]), diff[f][:3]))
+    return bad
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.stderr.write("usage: compare_rfm.py MBR.csv PEER.csv NAME\n")
+        return 2
+    a = load_mbr(sys.argv[1])
+    b = load_peer(sys.argv[2])
+    name = sys.argv[3]
+    bad = disagreements(name, a, b, FIELDS)
     if bad:
         return 1
     print("%s: %d members agree on recency, frequency, monetary, R/F/M "
