@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "mbr_buf.h"
+#include "mbr_conf.h"
 #include "mbr_io.h"
 #include "mbr_money.h"
 #include "mbr_program.h"
@@ -15,107 +16,10 @@
 
 /* The reading of one file: where messages point. */
 struct rd {
+	mbr_conf	 c;
 	mbr_program	*p;
-	const char	*src;
 	mbr_tz		*tz;
-	mbr_err		*err;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-bad(struct rd *r, const char *key, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return mbr_err_set(r->err, MBR_EUSAGE, "%s: %s: %s", r->src, key,
-	    msg);
-}
-
-/* Every key of o must be one of keys: a misspelt rule is refused, not
- * silently left out. */
-static int
-keys(struct rd *r, json_t *o, const char *what, const char *const *keys)
-{
-	const char *k;
-	json_t *v;
-	int i;
-
-	if (!json_is_object(o))
-		return bad(r, what, "is not an object");
-	json_object_foreach(o, k, v) {
-		for (i = 0; keys[i] != NULL; i++)
-			if (strcmp(k, keys[i]) == 0)
-				break;
-		if (keys[i] == NULL)
-			return bad(r, what, "unknown key \"%s\"", k);
-	}
-	return MBR_OK;
-}
-
-/* The text of a number given as a JSON number or a decimal string:
- * jansson keeps a real as a double, whose shortest form ("1.2") is the
- * decimal written, for the few digits a rate or factor has. */
-static int
-numtext(struct rd *r, json_t *v, const char *key, char *buf, size_t n)
-{
-	if (json_is_integer(v))
-		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, n, "%.15g", json_real_value(v));
-	else if (json_is_string(v) && json_string_length(v) < n)
-		snprintf(buf, n, "%s", json_string_value(v));
-	else
-		return bad(r, key, "is not a number");
-	return MBR_OK;
-}
-
-/* A decimal of at most 4 places, 0 <= v <= max. */
-static int
-dec(struct rd *r, json_t *v, const char *key, mbr_dec *d, int64_t max)
-{
-	char buf[64];
-	const char *s;
-	int64_t m = 0;
-	int scale = -1, digits = 0;
-
-	if (numtext(r, v, key, buf, sizeof(buf)) != MBR_OK)
-		return MBR_EUSAGE;
-	for (s = buf; *s != '\0'; s++) {
-		if (*s == '.' && scale < 0) {
-			scale = 0;
-			continue;
-		}
-		if (!mbr_isdigit(*s) || ++digits > 15)
-			return bad(r, key, "\"%s\" is not a number from 0 to "
-			    "%lld", buf, (long long)max);
-		m = m * 10 + (*s - '0');
-		if (scale >= 0 && ++scale > 4)
-			return bad(r, key, "\"%s\" has more than 4 decimals",
-			    buf);
-	}
-	if (digits == 0)
-		return bad(r, key, "\"%s\" is not a number", buf);
-	d->m = m;
-	d->scale = scale < 0 ? 0 : scale;
-	while (d->scale > 0 && d->m % 10 == 0) {
-		d->m /= 10;
-		d->scale--;
-	}
-	{
-		int64_t lim = max;
-		int i;
-
-		for (i = 0; i < d->scale; i++)
-			lim *= 10;
-		if (d->m > lim)
-			return bad(r, key, "\"%s\" is more than %lld", buf,
-			    (long long)max);
-	}
-	return MBR_OK;
-}
 
 /* Money in the programme's currency, >= 0. */
 static int
@@ -124,63 +28,15 @@ money(struct rd *r, json_t *v, const char *key, int64_t *out)
 	char buf[64];
 	mbr_err e;
 
-	if (numtext(r, v, key, buf, sizeof(buf)) != MBR_OK)
+	if (mbr_conf_numtext(&r->c, v, key, buf, sizeof(buf)) != MBR_OK)
 		return MBR_EUSAGE;
 	mbr_err_clear(&e);
 	if (mbr_money_parse(out, buf, strlen(buf), r->p->exp, 0, &e) !=
 	    MBR_OK)
-		return bad(r, key, "%s", e.msg);
+		return mbr_conf_bad(&r->c, key, "%s", e.msg);
 	if (*out < 0)
-		return bad(r, key, "\"%s\" is negative", buf);
+		return mbr_conf_bad(&r->c, key, "\"%s\" is negative", buf);
 	return MBR_OK;
-}
-
-/* A whole number from lo to hi. */
-static int
-integer(struct rd *r, json_t *v, const char *key, int64_t lo, int64_t hi,
-    int64_t *out)
-{
-	if (!json_is_integer(v) || json_integer_value(v) < lo ||
-	    json_integer_value(v) > hi)
-		return bad(r, key, "is not a whole number from %lld to %lld",
-		    (long long)lo, (long long)hi);
-	*out = json_integer_value(v);
-	return MBR_OK;
-}
-
-static int
-intkey(struct rd *r, json_t *o, const char *name, const char *key,
-    int64_t lo, int64_t hi, int64_t *out)
-{
-	json_t *v = json_object_get(o, name);
-
-	return v == NULL ? MBR_OK : integer(r, v, key, lo, hi, out);
-}
-
-/* One of the words of a NULL-terminated list; its index in *out. */
-static int
-word(struct rd *r, json_t *o, const char *name, const char *key,
-    const char *const *words, int *out)
-{
-	json_t *v = json_object_get(o, name);
-	int i;
-
-	if (v == NULL)
-		return MBR_OK;
-	if (json_is_string(v))
-		for (i = 0; words[i] != NULL; i++)
-			if (strcmp(json_string_value(v), words[i]) == 0) {
-				*out = i;
-				return MBR_OK;
-			}
-	{
-		char list[200] = "";
-		for (i = 0; words[i] != NULL; i++)
-			snprintf(list + strlen(list), sizeof(list) -
-			    strlen(list), "%s%s", i == 0 ? "" : words[i + 1] ==
-			    NULL ? " or " : ", ", words[i]);
-		return bad(r, key, "is not %s", list);
-	}
 }
 
 static char *
@@ -199,11 +55,11 @@ instant(struct rd *r, json_t *v, const char *key, int64_t *out)
 	const char *s;
 
 	if (!json_is_string(v))
-		return bad(r, key, "is not a date or time");
+		return mbr_conf_bad(&r->c, key, "is not a date or time");
 	s = json_string_value(v);
 	mbr_err_clear(&e);
 	if (mbr_time_parse(&t, s, strlen(s), r->tz, &e) != MBR_OK)
-		return bad(r, key, "\"%s\" is not a date or time", s);
+		return mbr_conf_bad(&r->c, key, "\"%s\" is not a date or time", s);
 	*out = t.t;
 	return MBR_OK;
 }
@@ -221,8 +77,8 @@ earn(struct rd *r, json_t *o)
 	size_t i;
 	char key[64];
 
-	if (keys(r, o, "earn", k) != MBR_OK ||
-	    word(r, o, "rounding", "earn.rounding", rounding,
+	if (mbr_conf_keys(&r->c, o, "earn", k) != MBR_OK ||
+	    mbr_conf_word(&r->c, o, "rounding", "earn.rounding", rounding,
 	    &p->rounding) != MBR_OK)
 		return MBR_EUSAGE;
 	if ((v = json_object_get(o, "min_amount")) != NULL &&
@@ -230,46 +86,46 @@ earn(struct rd *r, json_t *o)
 		return MBR_EUSAGE;
 	v = json_object_get(o, "ladder");
 	if ((json_object_get(o, "per") == NULL) == (v == NULL))
-		return bad(r, "earn", "needs \"per\" or \"ladder\" (one of "
+		return mbr_conf_bad(&r->c, "earn", "needs \"per\" or \"ladder\" (one of "
 		    "them)");
 	if (v == NULL)
-		return dec(r, json_object_get(o, "per"), "earn.per", &p->per,
+		return mbr_conf_dec(&r->c, json_object_get(o, "per"), "earn.per", &p->per,
 		    10000);
 	if (!json_is_array(v) || json_array_size(v) == 0 ||
 	    json_array_size(v) > MBR_PROG_MAXSTEPS)
-		return bad(r, "earn.ladder", "is not a list of 1 to %d steps",
+		return mbr_conf_bad(&r->c, "earn.ladder", "is not a list of 1 to %d steps",
 		    MBR_PROG_MAXSTEPS);
 	json_array_foreach(v, i, s) {
 		mbr_step *st = &p->steps[i];
 		char m[MBR_MONEY_LEN];
 
 		snprintf(key, sizeof(key), "earn.ladder[%zu]", i);
-		if (keys(r, s, key, kstep) != MBR_OK)
+		if (mbr_conf_keys(&r->c, s, key, kstep) != MBR_OK)
 			return MBR_EUSAGE;
 		snprintf(key, sizeof(key), "earn.ladder[%zu].from", i);
 		if (json_object_get(s, "from") == NULL)
-			return bad(r, key, "is missing");
+			return mbr_conf_bad(&r->c, key, "is missing");
 		if (money(r, json_object_get(s, "from"), key, &st->from) !=
 		    MBR_OK)
 			return MBR_EUSAGE;
 		if (i == 0 && st->from != 0)
-			return bad(r, key, "of the first step is not 0");
+			return mbr_conf_bad(&r->c, key, "of the first step is not 0");
 		if (i > 0 && st->from <= p->steps[i - 1].from)
-			return bad(r, key, "is not above the step before");
+			return mbr_conf_bad(&r->c, key, "is not above the step before");
 		if ((json_object_get(s, "per") == NULL) ==
 		    (json_object_get(s, "points") == NULL))
-			return bad(r, key, "needs \"per\" or \"points\" (one "
+			return mbr_conf_bad(&r->c, key, "needs \"per\" or \"points\" (one "
 			    "of them)");
 		if (json_object_get(s, "points") != NULL) {
 			st->fixed = 1;
 			snprintf(key, sizeof(key), "earn.ladder[%zu].points",
 			    i);
-			if (integer(r, json_object_get(s, "points"), key, 0,
+			if (mbr_conf_int(&r->c, json_object_get(s, "points"), key, 0,
 			    1000000000, &st->points) != MBR_OK)
 				return MBR_EUSAGE;
 		} else {
 			snprintf(key, sizeof(key), "earn.ladder[%zu].per", i);
-			if (dec(r, json_object_get(s, "per"), key, &st->per,
+			if (mbr_conf_dec(&r->c, json_object_get(s, "per"), key, &st->per,
 			    10000) != MBR_OK)
 				return MBR_EUSAGE;
 		}
@@ -291,7 +147,7 @@ multipliers(struct rd *r, json_t *a)
 	char key[80];
 
 	if (!json_is_array(a) || json_array_size(a) > MBR_PROG_MAXMULT)
-		return bad(r, "multipliers", "is not a list of at most %d",
+		return mbr_conf_bad(&r->c, "multipliers", "is not a list of at most %d",
 		    MBR_PROG_MAXMULT);
 	json_array_foreach(a, i, o) {
 		mbr_mult *m = &p->mult[i];
@@ -299,32 +155,32 @@ multipliers(struct rd *r, json_t *a)
 
 		m->expr = -1;
 		snprintf(key, sizeof(key), "multipliers[%zu]", i);
-		if (keys(r, o, key, k) != MBR_OK)
+		if (mbr_conf_keys(&r->c, o, key, k) != MBR_OK)
 			return MBR_EUSAGE;
 		p->nmult++;
 		m->name = name(json_object_get(o, "name"));
 		if (m->name[0] == '\0' || strpbrk(m->name, "|") != NULL)
-			return bad(r, key, "needs a \"name\" (without '|')");
+			return mbr_conf_bad(&r->c, key, "needs a \"name\" (without '|')");
 		snprintf(key, sizeof(key), "multipliers[%zu].factor", i);
 		if (json_object_get(o, "factor") == NULL)
-			return bad(r, key, "is missing");
-		if (dec(r, json_object_get(o, "factor"), key, &m->factor,
+			return mbr_conf_bad(&r->c, key, "is missing");
+		if (mbr_conf_dec(&r->c, json_object_get(o, "factor"), key, &m->factor,
 		    100) != MBR_OK)
 			return MBR_EUSAGE;
 		if (m->factor.m == 0)
-			return bad(r, key, "is 0");
+			return mbr_conf_bad(&r->c, key, "is 0");
 		snprintf(key, sizeof(key), "multipliers[%zu].month", i);
-		if (intkey(r, o, "month", key, 1, 12, &x) != MBR_OK)
+		if (mbr_conf_intkey(&r->c, o, "month", key, 1, 12, &x) != MBR_OK)
 			return MBR_EUSAGE;
 		m->month = (int)x;
 		x = 0;
 		snprintf(key, sizeof(key), "multipliers[%zu].monthday", i);
-		if (intkey(r, o, "monthday", key, 1, 31, &x) != MBR_OK)
+		if (mbr_conf_intkey(&r->c, o, "monthday", key, 1, 31, &x) != MBR_OK)
 			return MBR_EUSAGE;
 		m->monthday = (int)x;
 		x = 0;
 		snprintf(key, sizeof(key), "multipliers[%zu].weekday", i);
-		if (intkey(r, o, "weekday", key, 1, 7, &x) != MBR_OK)
+		if (mbr_conf_intkey(&r->c, o, "weekday", key, 1, 7, &x) != MBR_OK)
 			return MBR_EUSAGE;
 		m->weekday = (int)x;
 		if ((v = json_object_get(o, "from")) != NULL) {
@@ -339,7 +195,7 @@ multipliers(struct rd *r, json_t *a)
 				return MBR_EUSAGE;
 			m->has_to = 1;
 			if (m->has_from && m->to <= m->from)
-				return bad(r, key, "is not after from");
+				return mbr_conf_bad(&r->c, key, "is not after from");
 		}
 		if ((v = json_object_get(o, "when")) != NULL) {
 			const char *s = json_string_value(v);
@@ -348,13 +204,13 @@ multipliers(struct rd *r, json_t *a)
 
 			snprintf(key, sizeof(key), "multipliers[%zu].when", i);
 			if (s == NULL)
-				return bad(r, key, "is not an expression");
+				return mbr_conf_bad(&r->c, key, "is not an expression");
 			if (p->x == NULL)
 				p->x = mbr_expr_new();
 			/* messages of the expression name the file too */
 			mbr_buf_init(&where);
-			mbr_buf_addf(&where, "%s: %s", r->src, key);
-			x = mbr_expr_add(p->x, where.p, s, strlen(s), r->err);
+			mbr_buf_addf(&where, "%s: %s", r->c.src, key);
+			x = mbr_expr_add(p->x, where.p, s, strlen(s), r->c.err);
 			mbr_buf_release(&where);
 			if ((m->expr = x) < 0)
 				return MBR_EUSAGE;
@@ -378,14 +234,14 @@ tiers(struct rd *r, json_t *o)
 	int64_t x;
 	char key[64];
 
-	if (keys(r, o, "tiers", k) != MBR_OK ||
-	    word(r, o, "basis", "tiers.basis", basis, &p->tier_points) !=
+	if (mbr_conf_keys(&r->c, o, "tiers", k) != MBR_OK ||
+	    mbr_conf_word(&r->c, o, "basis", "tiers.basis", basis, &p->tier_points) !=
 	    MBR_OK ||
-	    word(r, o, "period", "tiers.period", period, &p->calendar) !=
+	    mbr_conf_word(&r->c, o, "period", "tiers.period", period, &p->calendar) !=
 	    MBR_OK)
 		return MBR_EUSAGE;
 	x = 0;
-	if (intkey(r, o, "grace_days", "tiers.grace_days", 0, 366, &x) !=
+	if (mbr_conf_intkey(&r->c, o, "grace_days", "tiers.grace_days", 0, 366, &x) !=
 	    MBR_OK)
 		return MBR_EUSAGE;
 	p->grace = (int)x;
@@ -395,14 +251,14 @@ tiers(struct rd *r, json_t *o)
 		char c;
 
 		if (p->calendar)
-			return bad(r, "tiers.review", "is 01-01 for a calendar "
+			return mbr_conf_bad(&r->c, "tiers.review", "is 01-01 for a calendar "
 			    "period (leave it out)");
 		if (s == NULL || strlen(s) != 5 || !mbr_isdigit(s[0]) ||
 		    !mbr_isdigit(s[1]) || s[2] != '-' || !mbr_isdigit(s[3]) ||
 		    !mbr_isdigit(s[4]) ||
 		    sscanf(s, "%2u-%2u%c", &mm, &dd, &c) != 2 ||
 		    mm < 1 || mm > 12 || dd < 1 || dd > 28)
-			return bad(r, "tiers.review", "is not MM-DD (a day "
+			return mbr_conf_bad(&r->c, "tiers.review", "is not MM-DD (a day "
 			    "from 01 to 28)");
 		p->review_m = (int)mm;
 		p->review_d = (int)dd;
@@ -410,44 +266,44 @@ tiers(struct rd *r, json_t *o)
 	a = json_object_get(o, "levels");
 	if (!json_is_array(a) || json_array_size(a) == 0 ||
 	    json_array_size(a) > MBR_PROG_MAXLEVELS)
-		return bad(r, "tiers.levels", "is not a list of 1 to %d levels",
+		return mbr_conf_bad(&r->c, "tiers.levels", "is not a list of 1 to %d levels",
 		    MBR_PROG_MAXLEVELS);
 	json_array_foreach(a, i, l) {
 		mbr_level *lv = &p->levels[i];
 
 		snprintf(key, sizeof(key), "tiers.levels[%zu]", i);
-		if (keys(r, l, key, kl) != MBR_OK)
+		if (mbr_conf_keys(&r->c, l, key, kl) != MBR_OK)
 			return MBR_EUSAGE;
 		p->nlevels++;
 		lv->name = name(json_object_get(l, "name"));
 		if (lv->name[0] == '\0')
-			return bad(r, key, "needs a \"name\"");
+			return mbr_conf_bad(&r->c, key, "needs a \"name\"");
 		for (j = 0; j < i; j++)
 			if (strcmp(p->levels[j].name, lv->name) == 0)
-				return bad(r, key, "\"%s\" is named twice",
+				return mbr_conf_bad(&r->c, key, "\"%s\" is named twice",
 				    lv->name);
 		snprintf(key, sizeof(key), "tiers.levels[%zu].from", i);
 		if ((v = json_object_get(l, "from")) == NULL)
-			return bad(r, key, "is missing");
-		if (p->tier_points ? integer(r, v, key, 0, INT64_MAX / 4,
+			return mbr_conf_bad(&r->c, key, "is missing");
+		if (p->tier_points ? mbr_conf_int(&r->c, v, key, 0, INT64_MAX / 4,
 		    &lv->from) != MBR_OK : money(r, v, key, &lv->from) !=
 		    MBR_OK)
 			return MBR_EUSAGE;
 		if (i == 0 && lv->from != 0)
-			return bad(r, key, "of the first level is not 0");
+			return mbr_conf_bad(&r->c, key, "of the first level is not 0");
 		if (i > 0 && lv->from <= p->levels[i - 1].from)
-			return bad(r, key, "is not above the level before");
+			return mbr_conf_bad(&r->c, key, "is not above the level before");
 		if ((v = json_object_get(l, "factor")) != NULL) {
 			snprintf(key, sizeof(key), "tiers.levels[%zu].factor",
 			    i);
-			if (dec(r, v, key, &lv->factor, 100) != MBR_OK)
+			if (mbr_conf_dec(&r->c, v, key, &lv->factor, 100) != MBR_OK)
 				return MBR_EUSAGE;
 			if (lv->factor.m == 0)
-				return bad(r, key, "is 0");
+				return mbr_conf_bad(&r->c, key, "is 0");
 			lv->has_factor = 1;
 		}
 		snprintf(key, sizeof(key), "tiers.levels[%zu].gift", i);
-		if (intkey(r, l, "gift", key, 0, 1000000000, &lv->gift) !=
+		if (mbr_conf_intkey(&r->c, l, "gift", key, 0, 1000000000, &lv->gift) !=
 		    MBR_OK)
 			return MBR_EUSAGE;
 	}
@@ -464,30 +320,30 @@ expiry(struct rd *r, json_t *o)
 	int64_t x = 0;
 	int n = 0, end = 0;
 
-	if (keys(r, o, "expiry", k) != MBR_OK)
+	if (mbr_conf_keys(&r->c, o, "expiry", k) != MBR_OK)
 		return MBR_EUSAGE;
 	n = (json_object_get(o, "months") != NULL) +
 	    (json_object_get(o, "year_end") != NULL) +
 	    (json_object_get(o, "inactive_days") != NULL);
 	if (n != 1)
-		return bad(r, "expiry", "needs one of \"months\", \"year_end\""
+		return mbr_conf_bad(&r->c, "expiry", "needs one of \"months\", \"year_end\""
 		    " or \"inactive_days\"");
 	if (json_object_get(o, "at") != NULL &&
 	    json_object_get(o, "months") == NULL)
-		return bad(r, "expiry.at", "goes with \"months\" only");
+		return mbr_conf_bad(&r->c, "expiry.at", "goes with \"months\" only");
 	if (json_object_get(o, "months") != NULL) {
-		if (integer(r, json_object_get(o, "months"), "expiry.months",
+		if (mbr_conf_int(&r->c, json_object_get(o, "months"), "expiry.months",
 		    1, 1200, &x) != MBR_OK ||
-		    word(r, o, "at", "expiry.at", at, &end) != MBR_OK)
+		    mbr_conf_word(&r->c, o, "at", "expiry.at", at, &end) != MBR_OK)
 			return MBR_EUSAGE;
 		p->expiry = end ? MBR_EXP_MONTH_END : MBR_EXP_MONTHS;
 	} else if (json_object_get(o, "year_end") != NULL) {
-		if (integer(r, json_object_get(o, "year_end"),
+		if (mbr_conf_int(&r->c, json_object_get(o, "year_end"),
 		    "expiry.year_end", 0, 100, &x) != MBR_OK)
 			return MBR_EUSAGE;
 		p->expiry = MBR_EXP_YEAR_END;
 	} else {
-		if (integer(r, json_object_get(o, "inactive_days"),
+		if (mbr_conf_int(&r->c, json_object_get(o, "inactive_days"),
 		    "expiry.inactive_days", 1, 36600, &x) != MBR_OK)
 			return MBR_EUSAGE;
 		p->expiry = MBR_EXP_INACTIVE;
@@ -513,35 +369,35 @@ parse(struct rd *r, json_t *root)
 	const char *s;
 	int x;
 
-	if (keys(r, root, "the programme", k) != MBR_OK)
+	if (mbr_conf_keys(&r->c, root, "the programme", k) != MBR_OK)
 		return MBR_EUSAGE;
 	if ((v = json_object_get(root, "name")) != NULL && !json_is_string(v))
-		return bad(r, "name", "is not a string");
+		return mbr_conf_bad(&r->c, "name", "is not a string");
 	p->name = name(json_object_get(root, "name"));
 	v = json_object_get(root, "currency");
 	s = json_string_value(v);
 	if (s == NULL || strlen(s) >= sizeof(p->cur) ||
 	    (x = mbr_currency_exp(s, strlen(s))) < 0)
-		return bad(r, "currency", "is missing or not an ISO 4217 "
+		return mbr_conf_bad(&r->c, "currency", "is missing or not an ISO 4217 "
 		    "code");
 	snprintf(p->cur, sizeof(p->cur), "%s", s);
 	p->exp = (unsigned)x;
 	if ((v = json_object_get(root, "earn")) == NULL)
-		return bad(r, "earn", "is missing");
+		return mbr_conf_bad(&r->c, "earn", "is missing");
 	if (earn(r, v) != MBR_OK)
 		return MBR_EUSAGE;
 	if ((v = json_object_get(root, "multipliers")) != NULL &&
 	    multipliers(r, v) != MBR_OK)
 		return MBR_EUSAGE;
-	if (word(r, root, "combine", "combine", combine, &p->best) !=
-	    MBR_OK || word(r, root, "clawback", "clawback", claw,
+	if (mbr_conf_word(&r->c, root, "combine", "combine", combine, &p->best) !=
+	    MBR_OK || mbr_conf_word(&r->c, root, "clawback", "clawback", claw,
 	    &p->forgive) != MBR_OK)
 		return MBR_EUSAGE;
 	if ((v = json_object_get(root, "caps")) != NULL &&
-	    (keys(r, v, "caps", kcaps) != MBR_OK ||
-	    intkey(r, v, "per_order", "caps.per_order", 1, 1000000000,
+	    (mbr_conf_keys(&r->c, v, "caps", kcaps) != MBR_OK ||
+	    mbr_conf_intkey(&r->c, v, "per_order", "caps.per_order", 1, 1000000000,
 	    &p->cap_order) != MBR_OK ||
-	    intkey(r, v, "per_day", "caps.per_day", 1, 1000000000,
+	    mbr_conf_intkey(&r->c, v, "per_day", "caps.per_day", 1, 1000000000,
 	    &p->cap_day) != MBR_OK))
 		return MBR_EUSAGE;
 	p->review_m = p->review_d = 1;
@@ -557,12 +413,12 @@ parse(struct rd *r, json_t *root)
 	    expiry(r, v) != MBR_OK)
 		return MBR_EUSAGE;
 	if ((v = json_object_get(root, "bonuses")) != NULL &&
-	    (keys(r, v, "bonuses", kbon) != MBR_OK ||
-	    intkey(r, v, "signup", "bonuses.signup", 0, 1000000000,
+	    (mbr_conf_keys(&r->c, v, "bonuses", kbon) != MBR_OK ||
+	    mbr_conf_intkey(&r->c, v, "signup", "bonuses.signup", 0, 1000000000,
 	    &p->signup) != MBR_OK ||
-	    intkey(r, v, "birthday", "bonuses.birthday", 0, 1000000000,
+	    mbr_conf_intkey(&r->c, v, "birthday", "bonuses.birthday", 0, 1000000000,
 	    &p->birthday) != MBR_OK ||
-	    word(r, v, "birthday_on", "bonuses.birthday_on", bday,
+	    mbr_conf_word(&r->c, v, "birthday_on", "bonuses.birthday_on", bday,
 	    &p->bday_month) != MBR_OK))
 		return MBR_EUSAGE;
 	return MBR_OK;
@@ -574,20 +430,15 @@ mbr_program_parse(mbr_program **pp, const char *src, const char *text,
 {
 	struct rd r;
 	json_t *root;
-	json_error_t je;
 	char *dump;
 
 	*pp = NULL;
-	root = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL) {
-		mbr_err_set(err, MBR_EUSAGE, "%s:%d: %s", src, je.line,
-		    je.text);
-		return MBR_EUSAGE;
-	}
-	r.p = mbr_xcalloc(1, sizeof(*r.p));
-	r.src = src;
+	r.c.src = src;
+	r.c.err = err;
 	r.tz = tz;
-	r.err = err;
+	if ((root = mbr_conf_parse(&r.c, text, n)) == NULL)
+		return MBR_EUSAGE;
+	r.p = mbr_xcalloc(1, sizeof(*r.p));
 	if (parse(&r, root) != MBR_OK) {
 		json_decref(root);
 		mbr_program_free(r.p);

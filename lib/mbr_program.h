@@ -9,6 +9,7 @@
 #ifndef MBR_PROGRAM_H
 #define MBR_PROGRAM_H
 #include <stdint.h>
+#include "mbr_conf.h"
 #include "mbr_err.h"
 #include "mbr_expr.h"
 #include "mbr_time.h"
@@ -17,11 +18,6 @@
 #define MBR_PROG_MAXMULT	32
 #define MBR_PROG_MAXSTEPS	32
 
-/* An exact decimal: m / 10^scale. */
-typedef struct {
-	int64_t	m;
-	int	scale;
-} mbr_dec;
 
 enum { MBR_ROUND_FLOOR, MBR_ROUND_NEAREST, MBR_ROUND_CEIL };
 enum { MBR_EXP_NEVER, MBR_EXP_MONTHS, MBR_EXP_MONTH_END, MBR_EXP_YEAR_END,
