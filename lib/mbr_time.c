@@ -36,7 +36,8 @@
 #define T_LIMIT		((int64_t)1 << 52)
 
 struct day_ent {
-	int64_t	day;		/* UTC day number; INT64_MIN: empty */
+	uint64_t id;		/* the zone's (mbr_tz.id); 0: empty */
+	int64_t	day;		/* UTC day number */
 	int64_t	change;		/* first instant at offset after */
 	int32_t	before;		/* offset before change */
 	int32_t	after;		/* offset from change on */
@@ -47,7 +48,7 @@ struct mbr_tz {
 	int32_t		 off;	/* the fixed offset */
 	const char	*env;	/* TZ value the C library needs; NULL: unset */
 	char		*name;	/* owned copy of the zone name, or NULL */
-	uint64_t	 id;	/* the zone's cache (tc_id); unique */
+	uint64_t	 id;	/* names its days in the cache; unique, > 0 */
 	int		 dorder;	/* MBR_DATE_*: slash dates */
 };
 
@@ -59,9 +60,10 @@ static const mbr_tz *tz_active;
  * records are parsed on two threads. */
 static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t tz_ids;
-/* Each thread has its own cache of days, for the zone it asked last
- * (tc_id; 0: none), so that a hit takes no lock. */
-static __thread uint64_t tc_id;
+/* Each thread has its own cache of days, so that a hit takes no lock;
+ * entries name their zone, so that a program asking in the zones of
+ * its members (mbr-campaign), one after another, keeps each zone's
+ * days rather than emptying the cache at every change of zone. */
 static __thread struct day_ent tc[CACHE_DAYS];
 /* TZ as the process started, for zones that follow the environment:
  * saved before the first setenv. */
@@ -216,6 +218,7 @@ fill(mbr_tz *tz, struct day_ent *e, int64_t day)
 	activate(tz);
 	a = sys_off(lo);
 	b = sys_off(hi);
+	e->id = tz->id;
 	e->day = day;
 	e->before = a;
 	e->after = b;
@@ -299,15 +302,8 @@ mbr_tz_offset_at(mbr_tz *tz, int64_t t)
 		return tz->off;
 	t = clamp_t(t);
 	day = floordiv(t, DAY);
-	if (tc_id != tz->id) {
-		size_t i;
-
-		for (i = 0; i < CACHE_DAYS; i++)
-			tc[i].day = INT64_MIN;
-		tc_id = tz->id;
-	}
-	e = &tc[(uint64_t)day & (CACHE_DAYS - 1)];
-	if (e->day != day) {
+	e = &tc[((uint64_t)day + tz->id * 0x9e3779b1U) & (CACHE_DAYS - 1)];
+	if (e->day != day || e->id != tz->id) {
 		pthread_mutex_lock(&tz_mu);
 		fill(tz, e, day);
 		pthread_mutex_unlock(&tz_mu);

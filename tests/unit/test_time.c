@@ -623,6 +623,29 @@ test_fast(void)
 	T_OK(valid > 100000 && valid < 250000);
 }
 
+/* Named zones asked in turn, as mbr-campaign asks in each member's:
+ * every answer is the zone's own, whichever was asked before.
+ * 2024-07-01T12:00:00Z is 20:00 in Shanghai (+08:00) and 08:00 in New
+ * York (-04:00, daylight time); 2024-01-15T12:00:00Z is -05:00 there. */
+static void
+test_zones_in_turn(void)
+{
+	mbr_tz *lon;
+	mbr_err err = { 0 };
+	int i, ok = 1;
+
+	T_EQ_I(mbr_tz_open(&lon, "Europe/London", &err), MBR_OK);
+	for (i = 0; i < 1000; i++) {
+		int64_t t = i % 2 ? 1719835200 : 1705320000;
+
+		ok &= mbr_tz_offset_at(sh, t) == 8 * 3600;
+		ok &= mbr_tz_offset_at(ny, t) == (i % 2 ? -4 : -5) * 3600;
+		ok &= mbr_tz_offset_at(lon, t) == (i % 2 ? 3600 : 0);
+	}
+	T_OK(ok);
+	mbr_tz_free(lon);
+}
+
 int
 main(void)
 {
@@ -642,6 +665,7 @@ main(void)
 	test_date_order();
 	test_canonical();
 	test_fast();
+	test_zones_in_turn();
 	T_EQ_I(mbr_time_parse(&(mbr_time){ 0, 0 }, "2024-11-11", 10, NULL,
 	    NULL), MBR_OK);
 	mbr_tz_free(utc);
