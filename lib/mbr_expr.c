@@ -1844,30 +1844,6 @@ fieldval(mbr_expr *x, int fi, const mbr_slice *f, const uint8_t *ty,
 	out->n = f[col].n;
 }
 
-/* Days from today to the next birthday (0 on the day).  A 29 February
- * birthday is kept on the 28th in other years, as most members and
- * most CRM suites do. */
-static int64_t
-birthday_in(int64_t today, int64_t bday)
-{
-	int64_t y, by, day;
-	unsigned m, d, bm, bd, dd;
-	int k;
-
-	mbr_civil_from_days(today, &y, &m, &d);
-	mbr_civil_from_days(bday, &by, &bm, &bd);
-	for (k = 0; k < 2; k++, y++) {
-		dd = bd;
-		if (bm == 2 && bd == 29 && !((y % 4 == 0 && y % 100 != 0) ||
-		    y % 400 == 0))
-			dd = 28;
-		day = mbr_days_from_civil(y, bm, dd);
-		if (day >= today)
-			return day - today;
-	}
-	return 0;	/* not reached: next year's always is */
-}
-
 /* A string made here: lower(), upper(). */
 static void
 casefold(mbr_expr *x, const mbr_xval *v, int up, mbr_xval *out)
@@ -1988,7 +1964,7 @@ fcall(mbr_expr *x, const struct node *nd, const mbr_slice *f,
 			set_int(out, day - x->today);
 			break;
 		case F_DAYS_UNTIL_BIRTHDAY:
-			set_int(out, birthday_in(x->today, day));
+			set_int(out, mbr_birthday_days(x->today, day));
 			break;
 		case F_DATE:
 			set_day(out, day);

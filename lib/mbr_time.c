@@ -853,3 +853,24 @@ mbr_time_now(mbr_time *out, const char *as_of, mbr_tz *tz, mbr_err *err)
 		    as_of);
 	return MBR_OK;
 }
+
+int64_t
+mbr_birthday_days(int64_t today, int64_t bday)
+{
+	int64_t y, by, day;
+	unsigned m, d, bm, bd, dd;
+	int k;
+
+	mbr_civil_from_days(today, &y, &m, &d);
+	mbr_civil_from_days(bday, &by, &bm, &bd);
+	for (k = 0; k < 2; k++, y++) {
+		dd = bd;
+		if (bm == 2 && bd == 29 && !((y % 4 == 0 && y % 100 != 0) ||
+		    y % 400 == 0))
+			dd = 28;
+		day = mbr_days_from_civil(y, bm, dd);
+		if (day >= today)
+			return day - today;
+	}
+	return 0;	/* not reached: next year's always is */
+}

@@ -81,6 +81,11 @@ size_t	mbr_date_fmt(char *buf, int64_t day);
 int64_t	mbr_days_from_civil(int64_t y, unsigned m, unsigned d);
 void	mbr_civil_from_days(int64_t day, int64_t *y, unsigned *m,
 	    unsigned *d);
+/* Days from day today to the next birthday of one born on day bday (0
+ * on the day).  A 29 February birthday is kept on the 28th in other
+ * years, as most members and most CRM suites do; mbr-expr(5)'s
+ * days_until_birthday and mbr-campaign's trigger both count so. */
+int64_t	mbr_birthday_days(int64_t today, int64_t bday);
 /* The local calendar day of a time, in its own offset. */
 static inline int64_t
 mbr_time_day(mbr_time tm)
