@@ -72,49 +72,63 @@ mbr_conf_numtext(mbr_conf *r, json_t *v, const char *key, char *buf,
 	return MBR_OK;
 }
 
-/* A decimal of at most 4 places, 0 <= v <= max. */
 int
-mbr_conf_dec(mbr_conf *r, json_t *v, const char *key, mbr_dec *d,
-    int64_t max)
+mbr_dec_parse(const char *s, mbr_dec *d)
 {
-	char buf[64];
-	const char *s;
 	int64_t m = 0;
 	int scale = -1, digits = 0;
 
-	if (mbr_conf_numtext(r, v, key, buf, sizeof(buf)) != MBR_OK)
-		return MBR_EUSAGE;
-	for (s = buf; *s != '\0'; s++) {
+	for (; *s != '\0'; s++) {
 		if (*s == '.' && scale < 0) {
 			scale = 0;
 			continue;
 		}
 		if (!mbr_isdigit(*s) || ++digits > 15)
-			return mbr_conf_bad(r, key, "\"%s\" is not a number from 0 to "
-			    "%lld", buf, (long long)max);
+			return -1;
 		m = m * 10 + (*s - '0');
 		if (scale >= 0 && ++scale > 4)
-			return mbr_conf_bad(r, key, "\"%s\" has more than 4 decimals",
-			    buf);
+			return -2;
 	}
 	if (digits == 0)
-		return mbr_conf_bad(r, key, "\"%s\" is not a number", buf);
+		return -1;
 	d->m = m;
 	d->scale = scale < 0 ? 0 : scale;
 	while (d->scale > 0 && d->m % 10 == 0) {
 		d->m /= 10;
 		d->scale--;
 	}
-	{
-		int64_t lim = max;
-		int i;
+	return 0;
+}
 
-		for (i = 0; i < d->scale; i++)
-			lim *= 10;
-		if (d->m > lim)
-			return mbr_conf_bad(r, key, "\"%s\" is more than %lld", buf,
-			    (long long)max);
-	}
+int64_t
+mbr_dec_scaled(mbr_dec d, int places)
+{
+	int64_t m = d.m;
+	int i;
+
+	for (i = d.scale; i < places; i++)
+		m *= 10;
+	return m;
+}
+
+int
+mbr_conf_dec(mbr_conf *r, json_t *v, const char *key, mbr_dec *d,
+    int64_t max)
+{
+	char buf[64];
+	int rc;
+
+	if (mbr_conf_numtext(r, v, key, buf, sizeof(buf)) != MBR_OK)
+		return MBR_EUSAGE;
+	if ((rc = mbr_dec_parse(buf, d)) == -2)
+		return mbr_conf_bad(r, key, "\"%s\" has more than 4 decimals",
+		    buf);
+	if (rc != 0)
+		return mbr_conf_bad(r, key, "\"%s\" is not a number from 0 to "
+		    "%lld", buf, (long long)max);
+	if (mbr_dec_scaled(*d, 4) > max * 10000)
+		return mbr_conf_bad(r, key, "\"%s\" is more than %lld", buf,
+		    (long long)max);
 	return MBR_OK;
 }
 

@@ -38,7 +38,12 @@ int	mbr_conf_keys(mbr_conf *r, json_t *o, const char *what,
 /* The text of a number given as a JSON number or a decimal string. */
 int	mbr_conf_numtext(mbr_conf *r, json_t *v, const char *key, char *buf,
 	    size_t n);
-/* A decimal of at most 4 places, 0 <= v <= max. */
+/* Reads a decimal of at most 4 places ("0.05", "12"): 0, or -1 for no
+ * number, -2 for more than 4 decimals. */
+int	mbr_dec_parse(const char *s, mbr_dec *d);
+/* d in units of 10^-places (places >= d.scale, at most 4). */
+int64_t	mbr_dec_scaled(mbr_dec d, int places);
+/* A decimal of at most 4 places, 0 <= v <= max (max < 10^14). */
 int	mbr_conf_dec(mbr_conf *r, json_t *v, const char *key, mbr_dec *d,
 	    int64_t max);
 /* A whole number from lo to hi; intkey reads o's member name, leaving
