@@ -1,0 +1,1804 @@
+/* mbr_sendlist.c: a campaign's send list (mbr_sendlist.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mbr_bucket.h"
+#include "mbr_campaign.h"
+#include "mbr_ident.h"
+#include "mbr_io.h"
+#include "mbr_sendlist.h"
+#include "mbr_sms.h"
+#include "mbr_tab.h"
+
+/* Why a triggered member of the audience was not sent, in the order of
+ * man/mbr-campaign.1's SELECTION. */
+enum { R_SUPPRESSED, R_GHOLD, R_UNREACHABLE, R_NO_CONSENT, R_COOLDOWN,
+	R_CAPPED, R_HOLDOUT, R_QUIET, R_BUDGET, R_COUPONS, NREASON };
+static const char *const reason_name[NREASON] = { "suppressed",
+	"global_holdout", "unreachable", "no_consent", "cooldown", "capped",
+	"holdout", "quiet_hours", "budget", "coupons" };
+
+/* Fields the program makes, which a text or --keep may name. */
+enum { S_CAMPAIGN, S_CHANNEL, S_COUPON, S_SEND_AT, S_TRIG_TS, S_TRIG_TIER,
+	S_TRIG_EVENT, S_TRIG_SKU, S_TRIG_CAT, NSPECIAL };
+static const char *const special_name[NSPECIAL] = { "campaign_id",
+	"channel", "coupon_code", "send_at", "trigger_ts", "trigger_tier",
+	"trigger_event", "trigger_sku", "trigger_category" };
+
+/* The send list's own fields. */
+enum { F_CAMPAIGN, F_MEMBER, F_CHANNEL, F_ADDRESS, F_SEND_AT, F_MESSAGE,
+	F_PARTS, F_COUPON, F_VARIANT, NFIELD };
+static const char *const field_name[NFIELD] = { "campaign_id", "member_id",
+	"channel", "address", "send_at", "message", "sms_parts",
+	"coupon_code", "variant" };
+
+enum { C_UNKNOWN, C_YES, C_NO };
+
+#define DAY 86400
+#define GLOBAL_SEED "mbr-global-holdout"
+
+/* A tier_up row or a browse event that triggers: the latest in the
+ * window, per member. */
+struct trig {
+	mbr_time	 t;
+	mbr_slice	 a, b, c;	/* tier; or event, sku, category */
+};
+
+/* A member's history in the cap's window. */
+struct hist {
+	uint32_t	n;	/* messages */
+	uint8_t		cool;	/* this campaign, in the cooldown */
+};
+
+struct zone {
+	mbr_tz	*tz;	/* NULL: not a zone */
+};
+
+/* A joined record: its fields in the run's columns. */
+struct jfield {
+	int		col;
+	uint8_t		type;
+	mbr_slice	v;
+};
+struct jrec {
+	size_t		n;
+	struct jfield	f[];
+};
+
+/* A member to be sent (unless the budget or the coupons say no). */
+struct cand {
+	mbr_slice	 id;
+	const mbr_cchan	*ch;
+	mbr_slice	 addr;
+	mbr_time	 at;
+	const mbr_cchan	*fu;		/* NULL: no follow-up row */
+	mbr_slice	 fuaddr;
+	mbr_time	 fuat;
+	int		 has_prio;
+	mbr_xval	 prio;
+	int64_t		 cost;
+	mbr_slice	 variant;
+	mbr_slice	*vals;		/* the text columns (tcols) */
+	uint8_t		*types;
+	mbr_slice	*keep;		/* the --keep columns */
+	uint8_t		*ktypes;
+	mbr_slice	 coupon;
+};
+
+struct expl {
+	mbr_slice	 id;
+	int		 reason;
+	const char	*detail;
+};
+
+/* A send-list row: a candidate's message or its follow-up. */
+struct row {
+	mbr_time	 at;
+	struct cand	*k;
+	int		 fu;
+};
+
+struct cg {
+	const mbr_cli			*c;
+	const mbr_sendlist_opts		*o;
+	mbr_campaign			*cp;
+	mbr_tz				*tz;
+	mbr_time			 now;
+	mbr_run				 run;
+	mbr_arena			*ar;
+	/* The run's columns: every input's fields and the program's
+	 * own, by name; f[] of a member holds them. */
+	mbr_tab		*cols;		/* name -> int */
+	mbr_slice	*v;
+	uint8_t		*vt;
+	uint8_t		*seen;		/* some input has it */
+	size_t		 ncol, capcol;
+	int		*rmap;		/* the main reader's column -> ours */
+	size_t		 nrmap;
+	int		 c_id, c_tz, c_last, c_signup, c_bday, c_variant, c_prio;
+	int		 c_phone, c_email;
+	int		 c_addr[MBR_NCHAN], c_consent[MBR_NCHAN];
+	int		*tcols;		/* columns the texts use */
+	size_t		 ntcols;
+	int		*kcols;		/* --keep */
+	const char	**knames;
+	size_t		 nkeep;
+	int		 budget;	/* --max-recipients or --max-cost */
+	int		 chan_used[MBR_NCHAN];	/* a channel or follow-up */
+	/* What the side inputs left. */
+	mbr_tab		**join;
+	mbr_tab		*hist, *supp, *trig, *zones, *members;
+	int64_t		 cap_n, cap_days;
+	mbr_buf		 cbuf;		/* the coupon file */
+	mbr_slice	*codes;
+	size_t		 ncodes;
+	mbr_slice	 longest;
+	/* Results. */
+	struct cand	*cand;
+	size_t		 ncand, capcand;
+	struct expl	*ex;
+	size_t		 nex, capex;
+	mbr_slice	*hold;
+	size_t		 nhold, caphold;
+	uint64_t	 n_audience, n_trig, n_fu_unreach;
+	uint64_t	 n_reason[NREASON], n_chan[MBR_NCHAN];
+	mbr_writer	*hw;		/* --history-out */
+	mbr_buf		 phone, email, addr[MBR_NCHAN], tmp, txt;
+};
+
+static mbr_slice
+slice(const char *s)
+{
+	return (mbr_slice){ s, strlen(s) };
+}
+
+static mbr_slice
+keep_str(struct cg *g, const char *p, size_t n)
+{
+	return (mbr_slice){ mbr_arena_strndup(g->ar, p, n), n };
+}
+
+/* The run's column for a name, made if new. */
+static int
+col(void *ctx, const char *name, size_t n)
+{
+	struct cg *g = ctx;
+	int isnew, *ix;
+
+	ix = mbr_tab_upsert(g->cols, name, n, &isnew);
+	if (!isnew)
+		return *ix;
+	if (g->ncol == g->capcol) {
+		g->capcol = g->capcol ? g->capcol * 2 : 64;
+		g->v = mbr_xrealloc(g->v, g->capcol * sizeof(*g->v));
+		g->vt = mbr_xrealloc(g->vt, g->capcol);
+		g->seen = mbr_xrealloc(g->seen, g->capcol);
+	}
+	g->v[g->ncol] = (mbr_slice){ NULL, 0 };
+	g->vt[g->ncol] = MBR_V_ABSENT;
+	g->seen[g->ncol] = 0;
+	*ix = (int)g->ncol++;
+	return *ix;
+}
+
+static int
+cname(struct cg *g, const char *name)
+{
+	return col(g, name, strlen(name));
+}
+
+static mbr_slice
+colname(const struct cg *g, int c)
+{
+	return mbr_tab_key(g->cols, (size_t)c);
+}
+
+/* The main reader's column rc as ours. */
+static int
+rcol(struct cg *g, const mbr_reader *rd, int rc)
+{
+	mbr_slice nm;
+	size_t i;
+
+	if ((size_t)rc >= g->nrmap) {
+		i = g->nrmap;
+		g->nrmap = (size_t)rc + 16;
+		g->rmap = mbr_xrealloc(g->rmap, g->nrmap * sizeof(*g->rmap));
+		for (; i < g->nrmap; i++)
+			g->rmap[i] = -1;
+	}
+	if (g->rmap[rc] < 0) {
+		nm = mbr_reader_colname(rd, rc);
+		g->rmap[rc] = col(g, nm.p, nm.n);
+		g->seen[g->rmap[rc]] = 1;
+	}
+	return g->rmap[rc];
+}
+
+static mbr_slice
+fld(const mbr_rec *rec, int ix)
+{
+	mbr_slice s = rec->f[ix];
+
+	if (s.p == NULL || rec->type[ix] == MBR_V_NULL)
+		return (mbr_slice){ NULL, 0 };
+	mbr_trim(&s.p, &s.n);
+	if (s.n == 0)
+		s.p = NULL;
+	return s;
+}
+
+/* Member field c, trimmed; p NULL when absent, null or empty. */
+static mbr_slice
+val(const struct cg *g, int c)
+{
+	mbr_slice s = g->v[c];
+
+	if (s.p == NULL || g->vt[c] == MBR_V_NULL)
+		return (mbr_slice){ NULL, 0 };
+	mbr_trim(&s.p, &s.n);
+	if (s.n == 0)
+		s.p = NULL;
+	return s;
+}
+
+/* Opens a side input with the run's reader options. */
+static int
+open_side(struct cg *g, mbr_reader **rd, const char *path,
+    const char *const *need, int *ix, int n, int nreq, mbr_err *err)
+{
+	mbr_reader_opts ro = g->c->ro;
+	char *files[1] = { (char *)path };
+	size_t nh;
+	int i, rc;
+
+	ro.progress = 0;
+	ro.columns = NULL;
+	if ((rc = mbr_reader_open(rd, &ro, 1, files, err)) != MBR_OK)
+		return rc;
+	for (i = 0; i < n; i++)
+		ix[i] = mbr_reader_col(*rd, need[i], strlen(need[i]));
+	if ((rc = mbr_reader_start(*rd, err)) != MBR_OK)
+		return rc;
+	mbr_reader_header(*rd, &nh);
+	if (mbr_reader_format(*rd) == MBR_FMT_CSV && nh > 0)
+		for (i = 0; i < nreq; i++)
+			if (!mbr_reader_has(*rd, ix[i])) {
+				mbr_err_set(err, MBR_EUSAGE, "missing column "
+				    "\"%s\"", need[i]);
+				mbr_err_at(err, path, 1);
+				return MBR_EUSAGE;
+			}
+	return MBR_OK;
+}
+
+static int
+parse_time(mbr_time *t, mbr_slice s, mbr_tz *tz)
+{
+	mbr_err e;
+
+	mbr_err_clear(&e);
+	return mbr_time_parse(t, s.p, s.n, tz, &e);
+}
+
+static int64_t
+day_of(int64_t t, mbr_tz *tz)
+{
+	return mbr_time_day((mbr_time){ t, mbr_tz_offset_at(tz, t) });
+}
+
+/* --join: each file's records by member_id. */
+static int
+read_join(struct cg *g, size_t k, mbr_err *err)
+{
+	static const char *const need[] = { "member_id" };
+	mbr_reader *rd;
+	mbr_rec rec;
+	int ix, r, rc, isnew, c;
+	size_t i;
+
+	g->join[k] = mbr_tab_new(sizeof(struct jrec *));
+	if ((rc = open_side(g, &rd, g->o->join[k], need, &ix, 1, 1, err)) !=
+	    MBR_OK) {
+		mbr_reader_free(rd);
+		return rc;
+	}
+	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		struct jrec **jp, *j;
+		mbr_slice id;
+
+		if (r == MBR_READ_FILE)
+			continue;
+		if (rec.bad != NULL) {
+			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		if ((id = fld(&rec, ix)).p == NULL) {
+			mbr_reject(g->run.rj, rd, &rec, "missing member_id",
+			    "member_id is missing");
+			continue;
+		}
+		jp = mbr_tab_upsert(g->join[k], id.p, id.n, &isnew);
+		if (!isnew) {
+			mbr_rejectf(g->run.rj, rd, &rec, "duplicate member_id",
+			    "member_id \"%.*s\" is joined twice from %s",
+			    (int)id.n, id.p, rec.file);
+			continue;
+		}
+		j = mbr_arena_alloc(g->ar, sizeof(*j) + rec.n *
+		    sizeof(j->f[0]));
+		for (i = 0; i < rec.n; i++) {
+			struct jfield *f = &j->f[j->n];
+			mbr_slice nm = mbr_reader_colname(rd, rec.order[i]);
+
+			if (rec.order[i] == ix)
+				continue;
+			c = col(g, nm.p, nm.n);
+			g->seen[c] = 1;
+			f->col = c;
+			f->type = rec.type[rec.order[i]];
+			f->v = keep_str(g, rec.f[rec.order[i]].p,
+			    rec.f[rec.order[i]].n);
+			j->n++;
+		}
+		*jp = j;
+	}
+	g->run.side += mbr_reader_count(rd);
+	mbr_reader_free(rd);
+	return err->code;
+}
+
+/* --history: the messages of each member in the cap's window, and this
+ * campaign's in its cooldown; copied to --history-out. */
+static int
+read_history(struct cg *g, const char *path, mbr_err *err)
+{
+	static const char *const need[] = { "campaign_id", "member_id",
+	    "send_at" };
+	mbr_reader *rd;
+	mbr_rec rec;
+	int ix[NFIELD], r, rc, i;
+	int64_t capfrom = g->now.t - g->cap_days * DAY;
+	int64_t coolfrom = g->now.t - g->cp->cooldown * DAY;
+
+	if ((rc = open_side(g, &rd, path, need, ix, 3, 3, err)) != MBR_OK) {
+		mbr_reader_free(rd);
+		return rc;
+	}
+	for (i = 0; i < NFIELD; i++)
+		ix[i] = mbr_reader_col(rd, field_name[i],
+		    strlen(field_name[i]));
+	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		mbr_slice id, cid, at;
+		mbr_time t;
+		struct hist *h;
+		int cap, cool;
+
+		if (r == MBR_READ_FILE)
+			continue;
+		if (rec.bad != NULL) {
+			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		if (g->hw != NULL) {
+			for (i = 0; i < NFIELD; i++) {
+				if (rec.f[ix[i]].p == NULL)
+					mbr_writer_null(g->hw, field_name[i]);
+				else
+					mbr_writer_field(g->hw,
+					    slice(field_name[i]), rec.f[ix[i]],
+					    rec.type[ix[i]]);
+			}
+			if (mbr_writer_end(g->hw, err) != MBR_OK)
+				break;
+		}
+		id = fld(&rec, ix[F_MEMBER]);
+		cid = fld(&rec, ix[F_CAMPAIGN]);
+		at = fld(&rec, ix[F_SEND_AT]);
+		if (id.p == NULL) {
+			mbr_reject(g->run.rj, rd, &rec, "missing member_id",
+			    "member_id is missing");
+			continue;
+		}
+		if (at.p == NULL || parse_time(&t, at, g->tz) != MBR_OK) {
+			mbr_rejectf(g->run.rj, rd, &rec, "bad send_at",
+			    "send_at \"%.*s\" is not a time", (int)at.n,
+			    at.p != NULL ? at.p : "");
+			continue;
+		}
+		cap = g->cap_n > 0 && t.t > capfrom;
+		cool = g->cp->cooldown > 0 && t.t > coolfrom && cid.p != NULL &&
+		    cid.n == strlen(g->cp->id) &&
+		    memcmp(cid.p, g->cp->id, cid.n) == 0;
+		if (!cap && !cool)
+			continue;
+		h = mbr_tab_upsert(g->hist, id.p, id.n, NULL);
+		h->n += cap;
+		h->cool |= cool;
+	}
+	g->run.side += mbr_reader_count(rd);
+	mbr_reader_free(rd);
+	return err->code;
+}
+
+static int
+is_word(mbr_slice s, const char *const *w, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (s.n == strlen(w[i]) && memcmp(s.p, w[i], s.n) == 0)
+			return 1;
+	return 0;
+}
+
+/* --ledger (tier_up) or --events (browse_no_buy): the latest row in
+ * the trigger's window, per member. */
+static int
+read_trig(struct cg *g, mbr_err *err)
+{
+	static const char *const lneed[] = { "member_id", "ts", "type",
+	    "tier" };
+	static const char *const eneed[] = { "member_id", "ts", "event",
+	    "sku", "category" };
+	const mbr_campaign *cp = g->cp;
+	int tier = cp->trig == MBR_TRIG_TIER_UP;
+	const char *path = tier ? g->o->ledger : g->o->events;
+	mbr_reader *rd;
+	mbr_rec rec;
+	int ix[5], r, rc, isnew;
+	int64_t from, to;
+
+	if (tier) {
+		from = g->now.t - cp->window;
+		to = g->now.t;
+		rc = open_side(g, &rd, path, lneed, ix, 4, 3, err);
+	} else {
+		to = g->now.t - cp->n * 3600;
+		from = to - cp->window;
+		rc = open_side(g, &rd, path, eneed, ix, 5, 3, err);
+	}
+	if (rc != MBR_OK) {
+		mbr_reader_free(rd);
+		return rc;
+	}
+	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		mbr_slice id, ts, ty;
+		mbr_time t;
+		struct trig *tr;
+
+		if (r == MBR_READ_FILE)
+			continue;
+		if (rec.bad != NULL) {
+			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		ty = fld(&rec, ix[2]);
+		if (ty.p == NULL || (tier ? !mbr_slice_eq(ty, "tier_up", 7) :
+		    !is_word(ty, (const char *const *)cp->events,
+		    cp->nevents)))
+			continue;
+		if (tier && cp->ntiers > 0 && (fld(&rec, ix[3]).p == NULL ||
+		    !is_word(fld(&rec, ix[3]), (const char *const *)cp->tiers,
+		    cp->ntiers)))
+			continue;
+		id = fld(&rec, ix[0]);
+		ts = fld(&rec, ix[1]);
+		if (id.p == NULL) {
+			mbr_reject(g->run.rj, rd, &rec, "missing member_id",
+			    "member_id is missing");
+			continue;
+		}
+		if (ts.p == NULL || parse_time(&t, ts, g->tz) != MBR_OK) {
+			mbr_rejectf(g->run.rj, rd, &rec, "bad ts",
+			    "ts \"%.*s\" is not a time", (int)ts.n,
+			    ts.p != NULL ? ts.p : "");
+			continue;
+		}
+		if (t.t <= from || t.t > to)
+			continue;
+		tr = mbr_tab_upsert(g->trig, id.p, id.n, &isnew);
+		if (!isnew && t.t < tr->t.t)
+			continue;
+		tr->t = t;
+		if (tier)
+			tr->a = keep_str(g, rec.f[ix[3]].p ? rec.f[ix[3]].p :
+			    "", rec.f[ix[3]].n);
+		else {
+			tr->a = keep_str(g, ty.p, ty.n);
+			tr->b = keep_str(g, rec.f[ix[3]].p ? rec.f[ix[3]].p :
+			    "", rec.f[ix[3]].n);
+			tr->c = keep_str(g, rec.f[ix[4]].p ? rec.f[ix[4]].p :
+			    "", rec.f[ix[4]].n);
+		}
+	}
+	g->run.side += mbr_reader_count(rd);
+	mbr_reader_free(rd);
+	return err->code;
+}
+
+/* The lines of a text file (suppression, coupons): trimmed, blank
+ * lines and # comments skipped; fn(ctx, line, number). */
+static int
+each_line(const char *path, mbr_buf *b, int (*fn)(struct cg *, mbr_slice,
+    unsigned long, const char *, mbr_err *), struct cg *g, mbr_err *err)
+{
+	const char *p, *end, *nl;
+	unsigned long line = 0;
+	mbr_slice s;
+	int rc;
+
+	if ((rc = mbr_input_slurp(path, b, err)) != MBR_OK)
+		return rc;
+	for (p = b->p, end = b->p + b->n; p < end; p = nl + 1) {
+		line++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		s.p = p;
+		s.n = (size_t)(nl - p);
+		mbr_trim(&s.p, &s.n);
+		if (line == 1 && s.n >= 3 && memcmp(s.p, "\xef\xbb\xbf", 3) ==
+		    0) {
+			s.p += 3;
+			s.n -= 3;
+		}
+		if (s.n == 0 || s.p[0] == '#')
+			continue;
+		if ((rc = fn(g, s, line, path, err)) != MBR_OK)
+			return rc;
+	}
+	return MBR_OK;
+}
+
+static void
+supp_add(struct cg *g, int kind, const char *p, size_t n)
+{
+	mbr_buf_reset(&g->tmp);
+	mbr_buf_addc(&g->tmp, kind);
+	mbr_buf_add(&g->tmp, p, n);
+	mbr_tab_upsert(g->supp, g->tmp.p, g->tmp.n, NULL);
+}
+
+static int
+supp_line(struct cg *g, mbr_slice s, unsigned long line, const char *path,
+    mbr_err *err)
+{
+	mbr_slice v = s;
+	mbr_err e;
+	int typed = 0;
+
+	if (s.n > 6 && memcmp(s.p, "phone:", 6) == 0) {
+		v.p += 6;
+		v.n -= 6;
+		typed = 'p';
+	} else if (s.n > 6 && memcmp(s.p, "email:", 6) == 0) {
+		v.p += 6;
+		v.n -= 6;
+		typed = 'e';
+	}
+	if (typed)
+		supp_add(g, 'i', s.p, s.n);
+	mbr_err_clear(&e);
+	mbr_buf_reset(&g->phone);
+	if (typed != 'p' && memchr(v.p, '@', v.n) != NULL) {
+		if (mbr_email_norm(&g->phone, v.p, v.n, &e) == MBR_OK)
+			supp_add(g, 'e', g->phone.p, g->phone.n);
+		else if (!typed)
+			supp_add(g, 'i', s.p, s.n);
+	} else if (mbr_phone_norm(&g->phone, v.p, v.n, g->o->cc, &e) ==
+	    MBR_OK)
+		supp_add(g, 'p', g->phone.p, g->phone.n);
+	else if (!typed)
+		supp_add(g, 'i', s.p, s.n);
+	return MBR_OK;
+}
+
+static int
+coupon_line(struct cg *g, mbr_slice s, unsigned long line, const char *path,
+    mbr_err *err)
+{
+	unsigned long *first;
+	int isnew;
+
+	first = mbr_tab_upsert(g->members, s.p, s.n, &isnew);
+	if (!isnew) {
+		mbr_err_set(err, MBR_EDATA, "coupon code \"%.*s\" appears "
+		    "twice (line %lu)", (int)s.n, s.p, *first);
+		mbr_err_at(err, path, line);
+		return MBR_EDATA;
+	}
+	*first = line;
+	if (g->ncodes % 1024 == 0)
+		g->codes = mbr_xrealloc(g->codes, (g->ncodes + 1024) *
+		    sizeof(*g->codes));
+	g->codes[g->ncodes++] = s;
+	if (s.n > g->longest.n)
+		g->longest = s;
+	return MBR_OK;
+}
+
+static int
+read_coupons(struct cg *g, mbr_err *err)
+{
+	int rc;
+
+	/* The members table is free until the members come: it finds
+	 * the codes given twice. */
+	rc = each_line(g->o->coupons, &g->cbuf, coupon_line, g, err);
+	mbr_tab_free(g->members);
+	g->members = mbr_tab_new(sizeof(unsigned long));
+	return rc;
+}
+
+static void
+explain(struct cg *g, mbr_slice id, int reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+explain(struct cg *g, mbr_slice id, int reason, const char *fmt, ...)
+{
+	struct expl *x;
+	va_list ap;
+
+	g->n_reason[reason]++;
+	if (g->o->explain == NULL)
+		return;
+	if (g->nex == g->capex) {
+		g->capex = g->capex ? g->capex * 2 : 1024;
+		g->ex = mbr_xrealloc(g->ex, g->capex * sizeof(*g->ex));
+	}
+	x = &g->ex[g->nex++];
+	x->id = keep_str(g, id.p, id.n);
+	x->reason = reason;
+	mbr_buf_reset(&g->tmp);
+	va_start(ap, fmt);
+	mbr_buf_vaddf(&g->tmp, fmt, ap);
+	va_end(ap);
+	x->detail = mbr_arena_strndup(g->ar, g->tmp.p, g->tmp.n);
+}
+
+/* A consent field: C_YES, C_NO, C_UNKNOWN, or -1 for a value that is
+ * neither. */
+static int
+consent(mbr_slice s)
+{
+	static const char *const yes[] = { "true", "yes", "y", "1", "opt-in",
+	    NULL };
+	static const char *const no[] = { "false", "no", "n", "0", "opt-out",
+	    NULL };
+	char low[8];
+	size_t i;
+
+	if (s.p == NULL)
+		return C_UNKNOWN;
+	if (s.n >= sizeof(low))
+		return -1;
+	for (i = 0; i < s.n; i++)
+		low[i] = (char)(s.p[i] >= 'A' && s.p[i] <= 'Z' ? s.p[i] + 32 :
+		    s.p[i]);
+	low[s.n] = '\0';
+	for (i = 0; yes[i] != NULL; i++)
+		if (strcmp(low, yes[i]) == 0)
+			return C_YES;
+	for (i = 0; no[i] != NULL; i++)
+		if (strcmp(low, no[i]) == 0)
+			return C_NO;
+	return -1;
+}
+
+/* The member's address on channel ch, normalised; p NULL: none. */
+static mbr_slice
+address(struct cg *g, int ch)
+{
+	if (ch == MBR_CH_SMS || ch == MBR_CH_CALL)
+		return g->phone.n > 0 ? (mbr_slice){ g->phone.p, g->phone.n } :
+		    (mbr_slice){ NULL, 0 };
+	if (ch == MBR_CH_EMAIL)
+		return g->email.n > 0 ? (mbr_slice){ g->email.p, g->email.n } :
+		    (mbr_slice){ NULL, 0 };
+	return val(g, g->c_addr[ch]);
+}
+
+/* t moved out of ch's quiet hours in zone tz: the first minute after
+ * them. */
+static int64_t
+unquiet(const mbr_cchan *ch, mbr_tz *tz, int64_t t)
+{
+	int64_t local, sod, day0, L;
+
+	if (!ch->quiet)
+		return t;
+	local = t + mbr_tz_offset_at(tz, t);
+	sod = ((local % DAY) + DAY) % DAY;
+	day0 = local - sod;
+	if (ch->quiet_from < ch->quiet_to) {
+		if (sod < ch->quiet_from || sod >= ch->quiet_to)
+			return t;
+		L = day0 + ch->quiet_to;
+	} else {
+		if (sod >= ch->quiet_to && sod < ch->quiet_from)
+			return t;
+		L = day0 + ch->quiet_to + (sod >= ch->quiet_from ? DAY : 0);
+	}
+	return L - mbr_tz_offset_local(tz, L);
+}
+
+static mbr_time
+shown(int64_t t, mbr_tz *tz)
+{
+	return (mbr_time){ t, mbr_tz_offset_at(tz, t) };
+}
+
+/* Makes text t for the member in f (the program's own fields set
+ * here) into g->txt. */
+static void
+render(struct cg *g, const mbr_tmpl *t, const mbr_cchan *ch, mbr_time at,
+    mbr_slice coupon, mbr_slice *f, uint8_t *ft)
+{
+	char ts[MBR_TIME_MAX + 1];
+	size_t n = mbr_time_fmt(ts, at);
+
+	f[S_CAMPAIGN] = slice(g->cp->id);
+	f[S_CHANNEL] = slice(mbr_channel_name[ch->ch]);
+	f[S_COUPON] = coupon;
+	f[S_SEND_AT] = (mbr_slice){ ts, n };
+	ft[S_CAMPAIGN] = ft[S_CHANNEL] = ft[S_COUPON] = ft[S_SEND_AT] =
+	    MBR_V_STR;
+	mbr_buf_reset(&g->txt);
+	if (t != NULL)
+		mbr_tmpl_render(t, f, ft, &g->txt);
+	f[S_SEND_AT] = (mbr_slice){ NULL, 0 };
+}
+
+/* What a message on ch costs, and its parts when an SMS. */
+static int
+message_check(struct cg *g, const mbr_cchan *ch, mbr_time at,
+    mbr_slice variant, int64_t *cost, unsigned *parts)
+{
+	mbr_tmpl *t = mbr_campaign_text(g->cp, ch, variant.p, variant.n);
+	mbr_sms_info si;
+
+	*parts = 0;
+	if (t == NULL && ch->ndata == 0)
+		return -1;
+	if (ch->ch == MBR_CH_SMS && (g->o->max_sms_parts > 0 ||
+	    ch->cost > 0)) {
+		render(g, t, ch, at, g->longest, g->v, g->vt);
+		mbr_sms_count(g->txt.p, g->txt.n, &si);
+		*parts = si.parts;
+		*cost += ch->cost * si.parts;
+	} else
+		*cost += ch->cost;
+	return 0;
+}
+
+static void
+add_cand(struct cg *g, const struct cand *k)
+{
+	struct cand *c;
+	size_t i;
+
+	if (g->ncand == g->capcand) {
+		g->capcand = g->capcand ? g->capcand * 2 : 1024;
+		g->cand = mbr_xrealloc(g->cand, g->capcand * sizeof(*g->cand));
+	}
+	c = &g->cand[g->ncand++];
+	*c = *k;
+	c->id = keep_str(g, k->id.p, k->id.n);
+	c->addr = keep_str(g, k->addr.p, k->addr.n);
+	if (k->fu != NULL)
+		c->fuaddr = keep_str(g, k->fuaddr.p, k->fuaddr.n);
+	if (k->variant.p != NULL)
+		c->variant = keep_str(g, k->variant.p, k->variant.n);
+	c->vals = mbr_arena_alloc(g->ar, (g->ntcols + g->nkeep) *
+	    sizeof(*c->vals));
+	c->types = mbr_arena_alloc(g->ar, g->ntcols + g->nkeep);
+	for (i = 0; i < g->ntcols; i++) {
+		mbr_slice s = g->v[g->tcols[i]];
+
+		if (s.p != NULL)
+			c->vals[i] = keep_str(g, s.p, s.n);
+		c->types[i] = g->vt[g->tcols[i]];
+	}
+	c->keep = c->vals + g->ntcols;
+	c->ktypes = c->types + g->ntcols;
+	for (i = 0; i < g->nkeep; i++) {
+		mbr_slice s = g->v[g->kcols[i]];
+
+		if (s.p != NULL)
+			c->keep[i] = keep_str(g, s.p, s.n);
+		c->ktypes[i] = g->vt[g->kcols[i]];
+	}
+}
+
+/* Whether the member in g->v is triggered (SELECTION, 2). */
+static int
+triggered(struct cg *g, mbr_tz *mz, int64_t today, const mbr_time *last,
+    const mbr_time *signup, int64_t bday, int has_bday)
+{
+	const mbr_campaign *cp = g->cp;
+	int64_t y;
+	unsigned m, d, md;
+	struct trig *tr;
+	mbr_slice id = val(g, g->c_id);
+
+	switch (cp->trig) {
+	case MBR_TRIG_BATCH:
+		return 1;
+	case MBR_TRIG_INACTIVE:
+		return last != NULL && today - day_of(last->t, mz) == cp->n;
+	case MBR_TRIG_SIGNUP:
+		return signup != NULL && g->now.t - signup->t >= cp->n * 3600 &&
+		    g->now.t - signup->t < cp->n * 3600 + DAY &&
+		    (last == NULL || last->t < signup->t);
+	case MBR_TRIG_BIRTHDAY:
+		return has_bday && mbr_birthday_days(today, bday) == cp->n;
+	case MBR_TRIG_MEMBER_DAY:
+		mbr_civil_from_days(today, &y, &m, &d);
+		md = (unsigned)(mbr_days_from_civil(m == 12 ? y + 1 : y,
+		    m == 12 ? 1 : m + 1, 1) - mbr_days_from_civil(y, m, 1));
+		return d == cp->n || (cp->n > md && d == md);
+	case MBR_TRIG_TIER_UP:
+		return mbr_tab_get(g->trig, id.p, id.n) != NULL;
+	case MBR_TRIG_BROWSE:
+		tr = mbr_tab_get(g->trig, id.p, id.n);
+		return tr != NULL && (last == NULL || last->t < tr->t.t);
+	}
+	return 0;
+}
+
+static void
+set_trig_fields(struct cg *g, mbr_slice id)
+{
+	struct trig *tr;
+	static char ts[MBR_TIME_MAX + 1];
+	int i;
+
+	for (i = S_TRIG_TS; i <= S_TRIG_CAT; i++) {
+		g->v[i] = (mbr_slice){ NULL, 0 };
+		g->vt[i] = MBR_V_ABSENT;
+	}
+	if (g->trig == NULL || (tr = mbr_tab_get(g->trig, id.p, id.n)) == NULL)
+		return;
+	g->v[S_TRIG_TS] = (mbr_slice){ ts, mbr_time_fmt(ts, tr->t) };
+	if (g->cp->trig == MBR_TRIG_TIER_UP)
+		g->v[S_TRIG_TIER] = tr->a;
+	else {
+		g->v[S_TRIG_EVENT] = tr->a;
+		g->v[S_TRIG_SKU] = tr->b;
+		g->v[S_TRIG_CAT] = tr->c;
+	}
+	for (i = S_TRIG_TS; i <= S_TRIG_CAT; i++)
+		g->vt[i] = MBR_V_STR;
+}
+
+static mbr_tz *
+member_zone(struct cg *g, mbr_slice z, int *bad)
+{
+	struct zone *zp;
+	char name[128];
+	mbr_err e;
+	int isnew;
+
+	*bad = 0;
+	if (z.p == NULL)
+		return g->tz;
+	zp = mbr_tab_upsert(g->zones, z.p, z.n, &isnew);
+	if (isnew && z.n < sizeof(name)) {
+		memcpy(name, z.p, z.n);
+		name[z.n] = '\0';
+		mbr_err_clear(&e);
+		if (mbr_tz_open(&zp->tz, name, &e) != MBR_OK)
+			zp->tz = NULL;
+	}
+	if (zp->tz == NULL)
+		*bad = 1;
+	return zp->tz;
+}
+
+/* One member record, in g->v: a reject, counted, explained, or a
+ * candidate. */
+static void
+judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
+{
+	const mbr_campaign *cp = g->cp;
+	mbr_rejects *rj = g->run.rj;
+	mbr_slice id, s, variant;
+	mbr_time last, signup, bt;
+	int has_last = 0, has_signup = 0, has_bday = 0, isnew, bad, i, j;
+	int cons[MBR_NCHAN], any_addr, nochan;
+	int64_t today, bday = 0;
+	unsigned long *first;
+	struct cand k;
+	struct hist *h;
+	mbr_tz *mz;
+	uint32_t num, den;
+	unsigned p1 = 0, p2 = 0;
+	mbr_err e;
+	char why[160] = "";
+
+	id = val(g, g->c_id);
+	if (id.p == NULL) {
+		mbr_reject(rj, rd, rec, "missing member_id",
+		    "member_id is missing");
+		return;
+	}
+	first = mbr_tab_upsert(g->members, id.p, id.n, &isnew);
+	if (!isnew) {
+		mbr_rejectf(rj, rd, rec, "duplicate member_id", "member_id "
+		    "\"%.*s\" appears twice (first at line %lu)", (int)id.n,
+		    id.p, *first);
+		return;
+	}
+	*first = rec->line;
+	for (i = 0; i < (int)g->o->njoin; i++) {
+		struct jrec **jp = mbr_tab_get(g->join[i], id.p, id.n);
+
+		if (jp == NULL)
+			continue;
+		for (j = 0; j < (int)(*jp)->n; j++) {
+			struct jfield *f = &(*jp)->f[j];
+
+			if (g->v[f->col].p == NULL) {
+				g->v[f->col] = f->v;
+				g->vt[f->col] = f->type;
+			}
+		}
+	}
+	s = val(g, g->c_tz);
+	mz = member_zone(g, s, &bad);
+	if (bad) {
+		mbr_rejectf(rj, rd, rec, "bad tz", "tz \"%.*s\" is not a "
+		    "known time zone", (int)s.n, s.p);
+		return;
+	}
+	for (i = 0; i < MBR_NCHAN; i++) {
+		cons[i] = C_UNKNOWN;
+		if (!g->chan_used[i])
+			continue;
+		s = val(g, g->c_consent[i]);
+		if ((cons[i] = consent(s)) < 0) {
+			mbr_rejectf(rj, rd, rec, "bad consent", "%s \"%.*s\" "
+			    "is not yes or no", mbr_channel_consent[i],
+			    (int)s.n, s.p);
+			return;
+		}
+	}
+	/* The fields the trigger reads. */
+	if (cp->trig == MBR_TRIG_INACTIVE || cp->trig == MBR_TRIG_SIGNUP ||
+	    cp->trig == MBR_TRIG_BROWSE) {
+		s = val(g, g->c_last);
+		if (s.p != NULL && parse_time(&last, s, mz) != MBR_OK) {
+			mbr_rejectf(rj, rd, rec, "bad last_order_ts",
+			    "last_order_ts \"%.*s\" is not a time", (int)s.n,
+			    s.p);
+			return;
+		}
+		has_last = s.p != NULL;
+	}
+	if (cp->trig == MBR_TRIG_SIGNUP) {
+		s = val(g, g->c_signup);
+		if (s.p != NULL && parse_time(&signup, s, mz) != MBR_OK) {
+			mbr_rejectf(rj, rd, rec, "bad signup_ts",
+			    "signup_ts \"%.*s\" is not a time", (int)s.n, s.p);
+			return;
+		}
+		has_signup = s.p != NULL;
+	}
+	if (cp->trig == MBR_TRIG_BIRTHDAY) {
+		s = val(g, g->c_bday);
+		if (s.p != NULL && parse_time(&bt, s, mz) != MBR_OK) {
+			mbr_rejectf(rj, rd, rec, "bad birthday",
+			    "birthday \"%.*s\" is not a date", (int)s.n, s.p);
+			return;
+		}
+		if ((has_bday = s.p != NULL))
+			bday = mbr_time_day(bt);
+	}
+	memset(&k, 0, sizeof(k));
+	if (g->budget) {
+		s = val(g, g->c_prio);
+		if (s.p != NULL && !mbr_xval_num(&k.prio, s.p, s.n)) {
+			mbr_rejectf(rj, rd, rec, "bad priority", "%s \"%.*s\" "
+			    "is not a number", g->o->priority ?
+			    g->o->priority : "monetary", (int)s.n, s.p);
+			return;
+		}
+		k.has_prio = s.p != NULL;
+	}
+	set_trig_fields(g, id);
+	if (cp->audience >= 0 &&
+	    !mbr_expr_test(cp->x, cp->audience, g->v, g->vt))
+		return;
+	g->n_audience++;
+	today = day_of(g->now.t, mz);
+	if (!triggered(g, mz, today, has_last ? &last : NULL, has_signup ?
+	    &signup : NULL, bday, has_bday))
+		return;
+	g->n_trig++;
+
+	/* Suppression: the member_id, the phone or the e-mail. */
+	mbr_buf_reset(&g->phone);
+	mbr_buf_reset(&g->email);
+	s = val(g, g->c_phone);
+	mbr_err_clear(&e);
+	if (s.p != NULL && mbr_phone_norm(&g->phone, s.p, s.n, g->o->cc,
+	    &e) != MBR_OK)
+		mbr_buf_reset(&g->phone);
+	s = val(g, g->c_email);
+	if (s.p != NULL && mbr_email_norm(&g->email, s.p, s.n, &e) != MBR_OK)
+		mbr_buf_reset(&g->email);
+	if (g->supp != NULL) {
+		const char *what = NULL;
+
+		mbr_buf_reset(&g->tmp);
+		mbr_buf_addc(&g->tmp, 'i');
+		mbr_buf_add(&g->tmp, id.p, id.n);
+		if (mbr_tab_get(g->supp, g->tmp.p, g->tmp.n) != NULL)
+			what = "member_id";
+		if (what == NULL && g->phone.n > 0) {
+			mbr_buf_reset(&g->tmp);
+			mbr_buf_addc(&g->tmp, 'p');
+			mbr_buf_add(&g->tmp, g->phone.p, g->phone.n);
+			if (mbr_tab_get(g->supp, g->tmp.p, g->tmp.n) != NULL)
+				what = "phone";
+		}
+		if (what == NULL && g->email.n > 0) {
+			mbr_buf_reset(&g->tmp);
+			mbr_buf_addc(&g->tmp, 'e');
+			mbr_buf_add(&g->tmp, g->email.p, g->email.n);
+			if (mbr_tab_get(g->supp, g->tmp.p, g->tmp.n) != NULL)
+				what = "email";
+		}
+		if (what != NULL) {
+			explain(g, id, R_SUPPRESSED, "%s on a suppression "
+			    "list", what);
+			return;
+		}
+	}
+	if (g->o->global_holdout >= 0) {
+		const char *seed = g->o->global_seed ? g->o->global_seed :
+		    GLOBAL_SEED;
+
+		mbr_gb_hash(seed, strlen(seed), id.p, id.n, 2, &num, &den);
+		if (num < (uint32_t)g->o->global_holdout) {
+			explain(g, id, R_GHOLD, "hash %.4f below %d.%02d%%",
+			    num / (double)den, g->o->global_holdout / 100,
+			    g->o->global_holdout % 100);
+			return;
+		}
+	}
+
+	/* The first channel with an address and consent. */
+	any_addr = 0;
+	nochan = 1;
+	for (i = 0; i < cp->nchan; i++) {
+		const mbr_cchan *ch = &cp->chan[i];
+
+		s = address(g, ch->ch);
+		if (s.p == NULL)
+			continue;
+		if (cons[ch->ch] == C_YES || (cons[ch->ch] == C_UNKNOWN &&
+		    ch->optout)) {
+			k.ch = ch;
+			k.addr = s;
+			nochan = 0;
+			break;
+		}
+		if (!any_addr)
+			snprintf(why, sizeof(why), "%s %s",
+			    mbr_channel_consent[ch->ch],
+			    cons[ch->ch] == C_NO ? "no" : "empty");
+		any_addr = 1;
+	}
+	if (nochan) {
+		if (any_addr)
+			explain(g, id, R_NO_CONSENT, "%s", why);
+		else
+			explain(g, id, R_UNREACHABLE, "no address for any "
+			    "channel");
+		return;
+	}
+	if (k.ch->follow != NULL) {
+		const mbr_cchan *fu = k.ch->follow;
+
+		s = address(g, fu->ch);
+		if (s.p != NULL && (cons[fu->ch] == C_YES ||
+		    (cons[fu->ch] == C_UNKNOWN && fu->optout))) {
+			k.fu = fu;
+			k.fuaddr = s;
+		} else
+			g->n_fu_unreach++;
+	}
+	h = g->hist != NULL ? mbr_tab_get(g->hist, id.p, id.n) : NULL;
+	if (h != NULL && h->cool) {
+		explain(g, id, R_COOLDOWN, "sent %s in the last %lld days",
+		    cp->id, (long long)cp->cooldown);
+		return;
+	}
+	if (g->cap_n > 0 && (h != NULL ? h->n : 0) + 1 + (k.fu != NULL) >
+	    g->cap_n) {
+		explain(g, id, R_CAPPED, "%u messages in %lld days",
+		    h != NULL ? h->n : 0, (long long)g->cap_days);
+		return;
+	}
+
+	/* When, and the text. */
+	k.at = shown(unquiet(k.ch, mz, g->now.t), mz);
+	if (k.fu != NULL)
+		k.fuat = shown(unquiet(k.fu, mz, k.at.t + k.fu->delay), mz);
+	variant = val(g, g->c_variant);
+	k.variant = variant;
+	if (message_check(g, k.ch, k.at, variant, &k.cost, &p1) != 0 ||
+	    (k.fu != NULL && message_check(g, k.fu, k.fuat, variant, &k.cost,
+	    &p2) != 0)) {
+		mbr_rejectf(rj, rd, rec, "no message", "variant \"%.*s\" has "
+		    "no message", (int)variant.n, variant.p ? variant.p : "");
+		return;
+	}
+	if (g->o->max_sms_parts > 0 && (p1 > (unsigned)g->o->max_sms_parts ||
+	    p2 > (unsigned)g->o->max_sms_parts)) {
+		mbr_rejectf(rj, rd, rec, "sms too long", "an SMS of %u parts, "
+		    "over --max-sms-parts %d", p1 > p2 ? p1 : p2,
+		    g->o->max_sms_parts);
+		return;
+	}
+	if (g->o->holdout >= 0) {
+		mbr_gb_hash(cp->id, strlen(cp->id), id.p, id.n, 2, &num, &den);
+		if (num < (uint32_t)g->o->holdout) {
+			explain(g, id, R_HOLDOUT, "hash %.4f below %d.%02d%%",
+			    num / (double)den, g->o->holdout / 100,
+			    g->o->holdout % 100);
+			if (g->nhold == g->caphold) {
+				g->caphold = g->caphold ? g->caphold * 2 :
+				    1024;
+				g->hold = mbr_xrealloc(g->hold, g->caphold *
+				    sizeof(*g->hold));
+			}
+			g->hold[g->nhold++] = keep_str(g, id.p, id.n);
+			return;
+		}
+	}
+	if (cp->send_window >= 0 && k.at.t - g->now.t > cp->send_window) {
+		char ts[MBR_TIME_MAX + 1];
+
+		mbr_time_fmt(ts, k.at);
+		explain(g, id, R_QUIET, "quiet hours until %s", ts);
+		return;
+	}
+	k.id = id;
+	add_cand(g, &k);
+}
+
+static int
+prio_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	size_t n;
+	int c;
+
+	if (x->has_prio != y->has_prio)
+		return x->has_prio ? -1 : 1;
+	if (x->has_prio && (c = mbr_xval_numcmp(&y->prio, &x->prio)) != 0)
+		return c;
+	n = x->id.n < y->id.n ? x->id.n : y->id.n;
+	if ((c = memcmp(x->id.p, y->id.p, n)) != 0)
+		return c;
+	return (x->id.n > y->id.n) - (x->id.n < y->id.n);
+}
+
+static int
+id_cmp(mbr_slice a, mbr_slice b)
+{
+	size_t n = a.n < b.n ? a.n : b.n;
+	int c = memcmp(a.p, b.p, n);
+
+	return c != 0 ? c : (a.n > b.n) - (a.n < b.n);
+}
+
+static int
+cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->at.t != y->at.t)
+		return x->at.t < y->at.t ? -1 : 1;
+	return id_cmp(x->id, y->id);
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c;
+
+	if (x->at.t != y->at.t)
+		return x->at.t < y->at.t ? -1 : 1;
+	if ((c = id_cmp(x->k->id, y->k->id)) != 0)
+		return c;
+	return x->fu - y->fu;
+}
+
+static int
+expl_cmp(const void *a, const void *b)
+{
+	const struct expl *x = a, *y = b;
+
+	return id_cmp(x->id, y->id);
+}
+
+static int
+slice_cmp(const void *a, const void *b)
+{
+	return id_cmp(*(const mbr_slice *)a, *(const mbr_slice *)b);
+}
+
+/* Cost as a decimal of at most 4 places, trailing zeros dropped. */
+static void
+cost_fmt(char *buf, size_t n, int64_t c)
+{
+	int len;
+
+	len = snprintf(buf, n, "%lld.%04lld", (long long)(c / 10000),
+	    (long long)(c % 10000));
+	while (len > 0 && buf[len - 1] == '0')
+		buf[--len] = '\0';
+	if (len > 0 && buf[len - 1] == '.')
+		buf[--len] = '\0';
+}
+
+/* A send-list row of candidate k (its follow-up when fu). */
+static int
+write_row(struct cg *g, mbr_writer *w, mbr_writer *pw, const struct row *r,
+    int keep, mbr_err *err)
+{
+	const struct cand *k = r->k;
+	const mbr_cchan *ch = r->fu ? k->fu : k->ch;
+	mbr_slice addr = r->fu ? k->fuaddr : k->addr;
+	mbr_tmpl *t = mbr_campaign_text(g->cp, ch, k->variant.p, k->variant.n);
+	char ts[MBR_TIME_MAX + 1], parts[16];
+	mbr_sms_info si;
+	size_t i;
+
+	for (i = 0; i < g->ntcols; i++) {
+		g->v[g->tcols[i]] = k->vals[i];
+		g->vt[g->tcols[i]] = k->types[i];
+	}
+	render(g, t, ch, r->at, k->coupon, g->v, g->vt);
+	mbr_writer_cstr(w, "campaign_id", g->cp->id);
+	mbr_writer_str(w, "member_id", k->id.p, k->id.n);
+	mbr_writer_cstr(w, "channel", mbr_channel_name[ch->ch]);
+	mbr_writer_str(w, "address", addr.p, addr.n);
+	mbr_writer_field(w, slice("send_at"), (mbr_slice){ ts,
+	    mbr_time_fmt(ts, r->at) }, MBR_V_PLAIN);
+	mbr_writer_str(w, "message", g->txt.p, g->txt.n);
+	if (ch->ch == MBR_CH_SMS) {
+		mbr_sms_count(g->txt.p, g->txt.n, &si);
+		snprintf(parts, sizeof(parts), "%u", si.parts);
+		mbr_writer_field(w, slice("sms_parts"), slice(parts),
+		    MBR_V_NUM);
+	} else
+		mbr_writer_null(w, "sms_parts");
+	if (k->coupon.p != NULL)
+		mbr_writer_str(w, "coupon_code", k->coupon.p, k->coupon.n);
+	else
+		mbr_writer_null(w, "coupon_code");
+	if (k->variant.p != NULL)
+		mbr_writer_str(w, "variant", k->variant.p, k->variant.n);
+	else
+		mbr_writer_null(w, "variant");
+	for (i = 0; keep && i < g->nkeep; i++) {
+		if (k->keep[i].p != NULL)
+			mbr_writer_field(w, slice(g->knames[i]), k->keep[i],
+			    k->ktypes[i]);
+		else
+			mbr_writer_null(w, g->knames[i]);
+	}
+	if (mbr_writer_end(w, err) != MBR_OK)
+		return MBR_EDATA;
+	if (pw != NULL && ch->ch == MBR_CH_WECHAT && ch->template_id != NULL) {
+		json_t *d = json_object();
+		char *dump;
+		int j;
+
+		for (j = 0; j < ch->ndata; j++) {
+			render(g, ch->data[j], ch, r->at, k->coupon, g->v,
+			    g->vt);
+			json_object_set_new(d, ch->data_key[j],
+			    json_pack("{s:s%}", "value", g->txt.p, g->txt.n));
+		}
+		mbr_writer_str(pw, "touser", addr.p, addr.n);
+		mbr_writer_cstr(pw, "template_id", ch->template_id);
+		if (ch->url != NULL) {
+			render(g, ch->url, ch, r->at, k->coupon, g->v, g->vt);
+			mbr_writer_str(pw, "url", g->txt.p, g->txt.n);
+		}
+		dump = json_dumps(d, JSON_COMPACT);
+		if (dump == NULL)
+			mbr_nomem(0);
+		mbr_writer_field(pw, slice("data"), slice(dump), MBR_V_RAW);
+		json_decref(d);
+		if (mbr_writer_end(pw, err) != MBR_OK) {
+			free(dump);
+			return MBR_EDATA;
+		}
+		free(dump);
+	}
+	return MBR_OK;
+}
+
+/* Budget, coupons, the sort, and every output. */
+static int
+finish(struct cg *g, mbr_err *err)
+{
+	const mbr_sendlist_opts *o = g->o;
+	struct cand *k;
+	struct row *rows;
+	size_t i, n = g->ncand, nrows = 0, sent;
+	int64_t spent = 0;
+	mbr_writer *ew = NULL, *hw = NULL, *pw = NULL;
+	mbr_output *co = NULL;
+	int fmt = mbr_writer_format(g->run.w), rc = MBR_OK;
+	uint64_t need;
+	char buf[64];
+
+	/* Budget: by priority; the first who does not fit ends it. */
+	if (g->budget) {
+		qsort(g->cand, n, sizeof(*g->cand), prio_cmp);
+		for (i = 0; i < n; i++) {
+			k = &g->cand[i];
+			if ((o->max_recipients >= 0 &&
+			    (int64_t)i >= o->max_recipients) ||
+			    (o->max_cost >= 0 && spent + k->cost >
+			    o->max_cost))
+				break;
+			spent += k->cost;
+		}
+		for (sent = i; i < n; i++)
+			explain(g, g->cand[i].id, R_BUDGET, "%s",
+			    o->max_recipients >= 0 && (int64_t)sent >=
+			    o->max_recipients ? "--max-recipients reached" :
+			    "--max-cost reached");
+		n = sent;
+	} else
+		for (i = 0; i < n; i++)
+			spent += g->cand[i].cost;
+	qsort(g->cand, n, sizeof(*g->cand), cand_cmp);
+	need = o->coupons != NULL ? n : 0;
+	if (o->coupons != NULL && n > g->ncodes && !o->dry_run) {
+		if (!o->coupons_skip) {
+			mbr_err_set(err, MBR_EDATA, "--coupons: %llu codes "
+			    "needed, %zu in %s", (unsigned long long)n,
+			    g->ncodes, o->coupons);
+			return MBR_EDATA;
+		}
+		for (i = g->ncodes; i < n; i++) {
+			spent -= g->cand[i].cost;
+			explain(g, g->cand[i].id, R_COUPONS, "%zu codes for "
+			    "%llu recipients", g->ncodes,
+			    (unsigned long long)need);
+		}
+		n = g->ncodes;
+	}
+	for (i = 0; i < n; i++) {
+		g->n_chan[g->cand[i].ch->ch]++;
+		if (o->coupons != NULL && i < g->ncodes)
+			g->cand[i].coupon = g->codes[i];
+	}
+	if (o->dry_run) {
+		static const char *const names[] = { "members", "audience",
+		    "triggered", "sent" };
+		uint64_t v[4], fus = 0;
+		mbr_writer *w = g->run.w;
+		char m[64];
+		int j;
+
+		for (i = 0; i < n; i++)
+			fus += g->cand[i].fu != NULL;
+		v[0] = mbr_reader_count(g->run.rd);
+		v[1] = g->n_audience;
+		v[2] = g->n_trig;
+		v[3] = n;
+#define COUNT(name, val) do {						\
+	mbr_writer_cstr(w, "campaign_id", g->cp->id);			\
+	mbr_writer_cstr(w, "measure", (name));				\
+	mbr_writer_field(w, slice("count"), slice(val), MBR_V_NUM);	\
+	if ((rc = mbr_writer_end(w, err)) != MBR_OK)			\
+		return rc;						\
+} while (0)
+		for (j = 0; j < 4; j++) {
+			snprintf(buf, sizeof(buf), "%llu",
+			    (unsigned long long)v[j]);
+			COUNT(names[j], buf);
+		}
+		for (j = 0; j < g->cp->nchan; j++) {
+			snprintf(m, sizeof(m), "sent.%s",
+			    mbr_channel_name[g->cp->chan[j].ch]);
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)
+			    g->n_chan[g->cp->chan[j].ch]);
+			COUNT(m, buf);
+		}
+		for (j = 0; j < NREASON; j++) {
+			snprintf(m, sizeof(m), "not_sent.%s", reason_name[j]);
+			snprintf(buf, sizeof(buf), "%llu",
+			    (unsigned long long)g->n_reason[j]);
+			COUNT(m, buf);
+		}
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(n +
+		    fus));
+		COUNT("rows", buf);
+		snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long)g->n_fu_unreach);
+		COUNT("follow_ups_unreachable", buf);
+		cost_fmt(buf, sizeof(buf), spent);
+		COUNT("cost", buf);
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)need);
+		COUNT("coupons_needed", buf);
+#undef COUNT
+		return MBR_OK;
+	}
+
+	/* The rows, in send-list order. */
+	rows = mbr_xcalloc(2 * n + 1, sizeof(*rows));
+	for (i = 0; i < n; i++) {
+		rows[nrows++] = (struct row){ g->cand[i].at, &g->cand[i], 0 };
+		if (g->cand[i].fu != NULL)
+			rows[nrows++] = (struct row){ g->cand[i].fuat,
+			    &g->cand[i], 1 };
+	}
+	qsort(rows, nrows, sizeof(*rows), row_cmp);
+	if (o->payload_wechat != NULL)
+		rc = mbr_writer_open(&pw, o->payload_wechat, MBR_FMT_NDJSON,
+		    g->c->gzip, 0, err);
+	for (i = 0; rc == MBR_OK && i < nrows; i++)
+		rc = write_row(g, g->run.w, pw, &rows[i], 1, err);
+	for (i = 0; rc == MBR_OK && g->hw != NULL && i < nrows; i++)
+		rc = write_row(g, g->hw, NULL, &rows[i], 0, err);
+	free(rows);
+	if (pw != NULL && mbr_writer_close(pw, err) != MBR_OK && rc == MBR_OK)
+		rc = err->code;
+	if (rc != MBR_OK)
+		return rc;
+	if (o->explain != NULL) {
+		if ((rc = mbr_writer_open(&ew, o->explain, fmt, g->c->gzip, 0,
+		    err)) != MBR_OK)
+			return rc;
+		qsort(g->ex, g->nex, sizeof(*g->ex), expl_cmp);
+		for (i = 0; rc == MBR_OK && i < g->nex; i++) {
+			mbr_writer_cstr(ew, "campaign_id", g->cp->id);
+			mbr_writer_str(ew, "member_id", g->ex[i].id.p,
+			    g->ex[i].id.n);
+			mbr_writer_cstr(ew, "reason",
+			    reason_name[g->ex[i].reason]);
+			mbr_writer_cstr(ew, "detail", g->ex[i].detail);
+			rc = mbr_writer_end(ew, err);
+		}
+		if (mbr_writer_close(ew, rc == MBR_OK ? err :
+		    &(mbr_err){ 0 }) != MBR_OK && rc == MBR_OK)
+			rc = err->code;
+	}
+	if (rc == MBR_OK && o->holdout_out != NULL) {
+		char ts[MBR_TIME_MAX + 1];
+
+		mbr_time_fmt(ts, g->now);
+		if ((rc = mbr_writer_open(&hw, o->holdout_out, fmt, g->c->gzip,
+		    0, err)) != MBR_OK)
+			return rc;
+		qsort(g->hold, g->nhold, sizeof(*g->hold), slice_cmp);
+		for (i = 0; rc == MBR_OK && i < g->nhold; i++) {
+			mbr_writer_cstr(hw, "experiment", g->cp->id);
+			mbr_writer_str(hw, "member_id", g->hold[i].p,
+			    g->hold[i].n);
+			mbr_writer_cstr(hw, "variant", "holdout");
+			mbr_writer_field(hw, slice("assigned_at"), slice(ts),
+			    MBR_V_PLAIN);
+			rc = mbr_writer_end(hw, err);
+		}
+		if (mbr_writer_close(hw, rc == MBR_OK ? err :
+		    &(mbr_err){ 0 }) != MBR_OK && rc == MBR_OK)
+			rc = err->code;
+	}
+	if (rc == MBR_OK && o->coupons_out != NULL) {
+		if ((rc = mbr_output_open(&co, o->coupons_out, MBR_OUT_ATOMIC |
+		    (g->c->gzip ? MBR_OUT_GZIP : 0), err)) != MBR_OK)
+			return rc;
+		for (i = n; i < g->ncodes; i++) {
+			mbr_output_write(co, g->codes[i].p, g->codes[i].n);
+			mbr_output_write(co, "\n", 1);
+		}
+		rc = mbr_output_close(co, err);
+	}
+	return rc;
+}
+
+static void
+bind_tmpl(mbr_tmpl *t, void *ctx)
+{
+	struct cg *g = ctx;
+	size_t i, j;
+	mbr_slice nm;
+	int c;
+
+	for (i = 0; i < mbr_tmpl_nfields(t); i++) {
+		nm = mbr_tmpl_field(t, i);
+		c = col(g, nm.p, nm.n);
+		mbr_tmpl_bind(t, i, c);
+		if (c < NSPECIAL)
+			continue;
+		for (j = 0; j < g->ntcols; j++)
+			if (g->tcols[j] == c)
+				break;
+		if (j == g->ntcols) {
+			g->tcols = mbr_xrealloc(g->tcols, (g->ntcols + 1) *
+			    sizeof(*g->tcols));
+			g->tcols[g->ntcols++] = c;
+		}
+	}
+}
+
+/* A placeholder or --keep field that no input has (checked once all
+ * are read: NDJSON has no header to tell). */
+static int
+check_fields(struct cg *g, mbr_err *err)
+{
+	size_t i;
+	mbr_slice nm;
+
+	for (i = 0; i < g->ntcols; i++)
+		if (!g->seen[g->tcols[i]]) {
+			nm = colname(g, g->tcols[i]);
+			return mbr_err_set(err, MBR_EUSAGE, "%s: a message "
+			    "names the field \"%.*s\", which no input has",
+			    g->o->campaign, (int)nm.n, nm.p);
+		}
+	for (i = 0; i < g->nkeep; i++)
+		if (g->kcols[i] >= NSPECIAL && !g->seen[g->kcols[i]])
+			return mbr_err_set(err, MBR_EUSAGE, "--keep: no input "
+			    "has the field \"%s\"", g->knames[i]);
+	return MBR_OK;
+}
+
+static void
+summary(struct cg *g)
+{
+	uint64_t sent = 0, not = 0;
+	int i, first;
+
+	for (i = 0; i < MBR_NCHAN; i++)
+		sent += g->n_chan[i];
+	for (i = 0; i < NREASON; i++)
+		not += g->n_reason[i];
+	fprintf(stderr, "%s: %s: %llu members, %llu in the audience, %llu "
+	    "triggered, %llu sent", mbr_progname(), g->cp->id,
+	    (unsigned long long)mbr_reader_count(g->run.rd),
+	    (unsigned long long)g->n_audience,
+	    (unsigned long long)g->n_trig, (unsigned long long)sent);
+	for (i = 0, first = 1; i < MBR_NCHAN; i++)
+		if (g->n_chan[i] > 0) {
+			fprintf(stderr, "%s%s %llu", first ? " (" : ", ",
+			    mbr_channel_name[i],
+			    (unsigned long long)g->n_chan[i]);
+			first = 0;
+		}
+	fprintf(stderr, "%s, %llu not sent", first ? "" : ")",
+	    (unsigned long long)not);
+	for (i = 0, first = 1; i < NREASON; i++)
+		if (g->n_reason[i] > 0) {
+			fprintf(stderr, "%s%s %llu", first ? " (" : ", ",
+			    reason_name[i],
+			    (unsigned long long)g->n_reason[i]);
+			first = 0;
+		}
+	fprintf(stderr, "%s\n", first ? "" : ")");
+}
+
+static int
+run(struct cg *g, int nfiles, char *const files[], mbr_err *err)
+{
+	const mbr_sendlist_opts *o = g->o;
+	mbr_campaign *cp = g->cp;
+	mbr_reader *rd;
+	mbr_rec rec;
+	size_t i;
+	int r, rc, j;
+	mbr_buf sb;
+
+	for (i = 0; i < NSPECIAL; i++) {
+		cname(g, special_name[i]);
+		g->seen[i] = 1;
+	}
+	g->c_id = cname(g, "member_id");
+	g->c_tz = cname(g, "tz");
+	g->c_last = cname(g, "last_order_ts");
+	g->c_signup = cname(g, "signup_ts");
+	g->c_bday = cname(g, "birthday");
+	g->c_variant = cname(g, "variant");
+	g->c_prio = cname(g, o->priority != NULL ? o->priority : "monetary");
+	g->c_phone = cname(g, "phone");
+	g->c_email = cname(g, "email");
+	for (j = 0; j < MBR_NCHAN; j++) {
+		g->c_addr[j] = cname(g, mbr_channel_addr[j]);
+		g->c_consent[j] = cname(g, mbr_channel_consent[j]);
+	}
+	for (j = 0; j < cp->nchan; j++) {
+		g->chan_used[cp->chan[j].ch] = 1;
+		if (cp->chan[j].follow != NULL)
+			g->chan_used[cp->chan[j].follow->ch] = 1;
+	}
+	mbr_campaign_each_tmpl(cp, bind_tmpl, g);
+	if (o->keep != NULL) {
+		const char *p = o->keep, *q;
+
+		for (;;) {
+			q = strchr(p, ',');
+			if (q == NULL)
+				q = p + strlen(p);
+			if (q == p)
+				return mbr_err_set(err, MBR_EUSAGE, "--keep: "
+				    "an empty field name");
+			g->kcols = mbr_xrealloc(g->kcols, (g->nkeep + 1) *
+			    sizeof(*g->kcols));
+			g->knames = mbr_xrealloc(g->knames, (g->nkeep + 1) *
+			    sizeof(*g->knames));
+			g->kcols[g->nkeep] = col(g, p, (size_t)(q - p));
+			g->knames[g->nkeep++] = mbr_arena_strndup(g->ar, p,
+			    (size_t)(q - p));
+			if (*q == '\0')
+				break;
+			p = q + 1;
+		}
+	}
+	mbr_expr_bind(cp->x, col, g);
+	mbr_expr_setenv(cp->x, g->tz, g->now);
+
+	if (!o->dry_run && o->history_out != NULL &&
+	    (rc = mbr_writer_open(&g->hw, o->history_out,
+	    mbr_writer_format(g->run.w), g->c->gzip, 0, err)) != MBR_OK)
+		return rc;
+	for (i = 0; i < o->njoin; i++)
+		if ((rc = read_join(g, i, err)) != MBR_OK)
+			return rc;
+	if (g->cap_n > 0 || cp->cooldown > 0 || g->hw != NULL) {
+		g->hist = mbr_tab_new(sizeof(struct hist));
+		for (i = 0; i < o->nhistory; i++)
+			if ((rc = read_history(g, o->history[i], err)) !=
+			    MBR_OK)
+				return rc;
+	}
+	if (cp->trig == MBR_TRIG_TIER_UP || cp->trig == MBR_TRIG_BROWSE) {
+		if ((cp->trig == MBR_TRIG_TIER_UP ? o->ledger : o->events) ==
+		    NULL)
+			return mbr_err_set(err, MBR_EUSAGE, "the %s trigger "
+			    "needs %s", cp->trig == MBR_TRIG_TIER_UP ?
+			    "tier_up" : "browse_no_buy", cp->trig ==
+			    MBR_TRIG_TIER_UP ? "--ledger" : "--events");
+		g->trig = mbr_tab_new(sizeof(struct trig));
+		if ((rc = read_trig(g, err)) != MBR_OK)
+			return rc;
+	}
+	if (o->nsuppress > 0) {
+		g->supp = mbr_tab_new(1);
+		mbr_buf_init(&sb);
+		for (i = 0; i < o->nsuppress; i++) {
+			mbr_buf_reset(&sb);
+			if ((rc = each_line(o->suppress[i], &sb, supp_line, g,
+			    err)) != MBR_OK)
+				break;
+		}
+		mbr_buf_release(&sb);
+		if (rc != MBR_OK)
+			return rc;
+	}
+	if (o->coupons != NULL && (rc = read_coupons(g, err)) != MBR_OK)
+		return rc;
+
+	rd = g->run.rd;
+	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		if (r == MBR_READ_FILE)
+			continue;
+		if (rec.bad != NULL) {
+			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		for (i = 0; i < g->ncol; i++) {
+			g->v[i] = (mbr_slice){ NULL, 0 };
+			g->vt[i] = MBR_V_ABSENT;
+		}
+		for (i = 0; i < rec.n; i++) {
+			int rc0 = rec.order[i], c = rcol(g, rd, rc0);
+
+			g->v[c] = rec.f[rc0];
+			g->vt[c] = rec.type[rc0];
+		}
+		judge(g, rd, &rec);
+	}
+	if (err->code != MBR_OK)
+		return err->code;
+	if ((rc = check_fields(g, err)) != MBR_OK)
+		return rc;
+	if ((rc = finish(g, err)) != MBR_OK)
+		return rc;
+	if (!g->c->quiet)
+		summary(g);
+	return MBR_OK;
+}
+
+int
+mbr_sendlist_run(const mbr_cli *c, const mbr_sendlist_opts *o, int nfiles,
+    char *const files[], mbr_err *err)
+{
+	struct cg g;
+	mbr_err e2 = { 0 };
+	size_t i;
+	int rc, j;
+
+	memset(&g, 0, sizeof(g));
+	g.c = c;
+	g.o = o;
+	if ((rc = mbr_cli_tz(c, &g.tz, err)) != MBR_OK)
+		return rc;
+	if ((rc = mbr_time_now(&g.now, c->as_of, g.tz, err)) != MBR_OK ||
+	    (rc = mbr_campaign_load(&g.cp, o->campaign, err)) != MBR_OK) {
+		mbr_tz_free(g.tz);
+		return rc;
+	}
+	g.cap_n = o->cap_n > 0 ? o->cap_n : g.cp->cap_n;
+	g.cap_days = o->cap_n > 0 ? o->cap_days : g.cp->cap_days;
+	g.budget = o->max_recipients >= 0 || o->max_cost >= 0;
+	g.ar = mbr_arena_new();
+	g.cols = mbr_tab_new(sizeof(int));
+	g.members = mbr_tab_new(sizeof(unsigned long));
+	g.zones = mbr_tab_new(sizeof(struct zone));
+	g.join = mbr_xcalloc(o->njoin + 1, sizeof(*g.join));
+	mbr_buf_init(&g.cbuf);
+	mbr_buf_init(&g.phone);
+	mbr_buf_init(&g.email);
+	mbr_buf_init(&g.tmp);
+	mbr_buf_init(&g.txt);
+	for (j = 0; j < MBR_NCHAN; j++)
+		mbr_buf_init(&g.addr[j]);
+	if ((rc = mbr_run_open(&g.run, c, nfiles, files, 1, err)) == MBR_OK)
+		rc = run(&g, nfiles, files, err);
+	if (g.hw != NULL && mbr_writer_close(g.hw, rc == MBR_OK ? err :
+	    &e2) != MBR_OK && rc == MBR_OK)
+		rc = err->code;
+	rc = mbr_run_close(&g.run, c, err);
+
+	for (i = 0; i < mbr_tab_count(g.zones); i++)
+		mbr_tz_free(((struct zone *)mbr_tab_val(g.zones, i))->tz);
+	for (i = 0; i < o->njoin; i++)
+		mbr_tab_free(g.join[i]);
+	free(g.join);
+	mbr_tab_free(g.zones);
+	mbr_tab_free(g.members);
+	mbr_tab_free(g.cols);
+	mbr_tab_free(g.hist);
+	mbr_tab_free(g.supp);
+	mbr_tab_free(g.trig);
+	mbr_arena_free(g.ar);
+	mbr_buf_release(&g.cbuf);
+	mbr_buf_release(&g.phone);
+	mbr_buf_release(&g.email);
+	mbr_buf_release(&g.tmp);
+	mbr_buf_release(&g.txt);
+	for (j = 0; j < MBR_NCHAN; j++)
+		mbr_buf_release(&g.addr[j]);
+	free(g.v);
+	free(g.vt);
+	free(g.seen);
+	free(g.rmap);
+	free(g.tcols);
+	free(g.kcols);
+	free(g.knames);
+	free(g.cand);
+	free(g.ex);
+	free(g.hold);
+	free(g.codes);
+	mbr_campaign_free(g.cp);
+	mbr_tz_free(g.tz);
+	return rc;
+}
