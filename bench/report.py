@@ -21,6 +21,11 @@ WORKLOADS = [
     ("points", "points: the loyalty programme bench/points.json (1 point "
                "a yuan, tiers on rolling 12-month spend, 24-month expiry), "
                "every member's balance, tier and expiring points"),
+    ("campaign", "campaign: the win-back bench/campaign.json (inactive 51 "
+                 "days, monetary >= 100, SMS then e-mail by consent) over "
+                 "the member records, with a suppression list, a 30-day "
+                 "cooldown and a cap of 2 messages in 7 days over the send "
+                 "history: the send list"),
 ]
 COLOURS = ["#d62728", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e",
            "#8c564b"]
@@ -37,19 +42,24 @@ HOW = {
     "mbr": {"ingest": "mbr-ingest --output-format ndjson",
             "rfm": "mbr-rfm", "rfm-gz": "mbr-rfm (gzip detected)",
             "segment": "mbr-segment -r segment.rules",
-            "points": "mbr-points --program points.json"},
+            "points": "mbr-points --program points.json",
+            "campaign": "mbr-campaign --campaign campaign.json --suppress "
+                        "--history --cap 2/7"},
     "duckdb": {"ingest": "COPY (read_csv) TO json",
                "rfm": "SQL, type-7 quantile rule (checked)",
                "rfm-gz": "SQL, type-7 quantile rule (checked)",
                "segment": "CASE WHEN (checked)",
-               "points": "SQL, window functions (checked)"},
+               "points": "SQL, window functions (checked)",
+               "campaign": "SQL, joins and a group-by over the history "
+                           "(checked)"},
     "duckdb-ntile": {"rfm": "SQL with ntile(5) (not comparable: timed "
                             "only)"},
     "pandas": {"ingest": "read_csv(dtype=str).to_json(lines=True)",
                "rfm": "groupby + type-7 quantile rule (checked)",
                "rfm-gz": "groupby + type-7 quantile rule (checked)",
                "segment": "boolean masks (checked)",
-               "points": "numpy cumulative sums + searchsorted (checked)"},
+               "points": "numpy cumulative sums + searchsorted (checked)",
+               "campaign": "boolean masks, isin, groupby (checked)"},
     "pandas-qcut": {"rfm": "groupby + qcut (not comparable: timed only)"},
     "miller": {"ingest": "mlr --icsv --ojsonl cat",
                "segment": "mlr put -f segment.mlr (checked)"},
@@ -176,7 +186,9 @@ def main():
       "the ratio of the medians: below 1, mbr is faster. RFM and "
       "segment outputs of DuckDB and pandas (and Miller for segment) were "
       "compared with mbr's member by member before timing, as were the "
-      "balances, tiers and expiring points of points; a peer that "
+      "balances, tiers and expiring points of points, and campaign's send "
+      "list row by row (member, channel, address, send_at, message, SMS "
+      "parts, order); a peer that "
       "disagrees is not timed. The RFM peers score by mbr-rfm's rule "
       "(type-7 quantiles plus one unit, bins [lower, upper)), computed "
       "exactly in integers; the `duckdb-ntile` and `pandas-qcut` variants "
@@ -254,6 +266,13 @@ def main():
                 nrow = int(f.get("member_records", 0) or 0)
                 nbytes = int(f.get("member_bytes", 0) or 0)
                 per, perlabel = nrow, "bytes/member"
+            elif wl == "campaign":
+                # the member records, the history and the suppression list
+                nrow = int(f.get("campaign_members", 0) or 0) + \
+                    int(f.get("campaign_history", 0) or 0)
+                nbytes = int(f.get("campaign_bytes", 0) or 0)
+                per = int(f.get("campaign_members", 0) or 0)
+                perlabel = "bytes/member"
             elif wl == "points":
                 # every member of an order of any status has a balance
                 nrow = int(f.get("orders", 0) or 0)
@@ -280,6 +299,19 @@ def main():
                         ", in the same rounds" if "cat-wc" in g else "")
                 w("mbr: %.0f MB/s of CSV, %s rows/s.%s" % (
                     nbytes / 1e6 / mw, fmt_n(nrow / mw), vs))
+                w("")
+            if wl == "campaign" and "campaign_members" in f:
+                w("Input: %s member records, %s history rows, %s "
+                  "suppressed values (%.1f MB in all); %s send-list rows."
+                  "%s" % (
+                      fmt_n(int(f["campaign_members"])),
+                      fmt_n(int(f.get("campaign_history", 0) or 0)),
+                      fmt_n(int(f.get("campaign_suppress", 0) or 0)),
+                      int(f.get("campaign_bytes", 0) or 0) / 1e6,
+                      fmt_n(int(f.get("campaign_sent", 0) or 0)),
+                      " mbr-campaign's summary: %s." %
+                      f["campaign_summary"].rstrip(".")
+                      if f.get("campaign_summary") else ""))
                 w("")
             w("| variant | how | threads | wall s (median) | min–max | "
               "peak RSS | %s | mbr/peer |" % perlabel)

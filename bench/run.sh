@@ -4,10 +4,11 @@
 #
 #   bench/run.sh [--smoke] [--sizes "small medium large"] [--runs N]
 #                [--warmup N] [--report-only] [--floor-only]
+#                [--only "WORKLOAD ..."]
 #
 # For each size it generates (once; reused while the generator and its
 # options stay the same) canonical orders, member profiles and the
-# gzipped orders under bench/data/SIZE, then runs five workloads, each by
+# gzipped orders under bench/data/SIZE, then runs six workloads, each by
 # mbr and by every peer that can express it:
 #
 #   ingest   canonical CSV to NDJSON
@@ -18,11 +19,17 @@
 #   points   the loyalty programme bench/points.json (1 point a yuan,
 #            tiers on rolling 12-month spend, 24-month expiry): every
 #            member's balance, tier and expiring points (mbr-points)
+#   campaign the win-back campaign bench/campaign.json over the member
+#            records (mbr-rfm --members output, members-rfm.csv) with
+#            --suppress (1% of the members), --history (2.5 earlier
+#            sends a member over the last 60 days: 5M rows at large)
+#            and --cap 2/7: the send list (mbr-campaign); the history
+#            and suppression list come from tests/bench/campaign_gen.c
 #
-# Before timing, rfm, rfm-gz, segment and points check that mbr and the
-# peers agree member by member (bench/compare_rfm.py, compare_seg.py,
-# compare_points.py): a peer that disagrees is reported and not timed,
-# and the run exits 1.
+# Before timing, rfm, rfm-gz, segment, points and campaign check that
+# mbr and the peers agree member by member (bench/compare_rfm.py,
+# compare_seg.py, compare_points.py, compare_campaign.py): a peer that
+# disagrees is reported and not timed, and the run exits 1.
 #
 # Timing: whole-process wall time (bash's EPOCHREALTIME around the
 # process) and peak RSS (GNU time's %M), --warmup rounds discarded, then
@@ -43,10 +50,14 @@
 # is "make bench-small": the small size, one round, no warm-up.
 # --report-only writes the report from the figures kept under
 # bench/data; --floor-only measures the floor again and keeps the
-# workloads' figures.
+# workloads' figures; --only runs the workloads named (points and
+# campaign, which need nothing from the others) on data already there
+# and keeps the other workloads' figures and facts.
 #
 # Environment: GEN_SRC (default tests/bench/gen.c), DUCKDB_NODE_API (npm
-# spec, default @duckdb/node-api), PYTHON (default /usr/bin/python3).
+# spec, default @duckdb/node-api), PYTHON (default /usr/bin/python3),
+# MBR_BIN (the directory of the mbr programs, e.g. build/h2/bin after
+# "make O=build/h2 all"; when set, run.sh does not run make).
 set -u
 LC_ALL=C
 export LC_ALL
@@ -60,6 +71,7 @@ warmup=1
 smoke=0
 report_only=0
 floor_only=0
+only=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke)	smoke=1; sizes=small; runs=1; warmup=0 ;;
@@ -68,7 +80,15 @@ while [ $# -gt 0 ]; do
 	--warmup)	warmup=$2; shift ;;
 	--report-only)	report_only=1 ;;
 	--floor-only)	floor_only=1 ;;
-	*)	echo "usage: bench/run.sh [--smoke] [--sizes LIST] [--runs N] [--warmup N] [--report-only] [--floor-only]" >&2
+	--only)		only=$2; shift
+		for w in $only; do
+			case $w in
+			points|campaign) ;;
+			*)	echo "bench/run.sh: --only: no workload $w" >&2
+				exit 2 ;;
+			esac
+		done ;;
+	*)	echo "usage: bench/run.sh [--smoke] [--sizes LIST] [--runs N] [--warmup N] [--report-only] [--floor-only] [--only LIST]" >&2
 		exit 2 ;;
 	esac
 	shift
@@ -81,7 +101,8 @@ PY=${PYTHON:-/usr/bin/python3}
 GEN_SRC=${GEN_SRC:-tests/bench/gen.c}
 data=$root/bench/data
 peers=$root/bench/peers
-bin=$root/bin
+bin=${MBR_BIN:-$root/bin}
+case $bin in /*) ;; *) bin=$root/$bin ;; esac
 # The smoke run (make check) keeps its figures apart, so that it never
 # mixes into those of a full run.
 rd=$data
@@ -149,7 +170,9 @@ fi
 [ $have_gnuplot = 1 ] || note "bench: gnuplot unavailable: no chart"
 
 # mbr itself, and the generator.
-make -s all >/dev/null || { note "bench: make failed"; exit 1; }
+if [ -z "${MBR_BIN:-}" ]; then
+	make -s all >/dev/null || { note "bench: make failed"; exit 1; }
+fi
 if [ ! -f "$GEN_SRC" ]; then
 	note "bench: $GEN_SRC: no generator"
 	exit 2
@@ -188,6 +211,17 @@ have_points=0
 [ -x "$bin/mbr-points" ] && have_points=1
 points_prog=$root/bench/points.json
 EXPIRING=30
+have_campaign=0
+[ -x "$bin/mbr-campaign" ] && have_campaign=1
+campaign_prog=$root/bench/campaign.json
+CAP=2/7
+# The campaign's history and suppression list (tests/bench/campaign_gen.c).
+cgen=$data/campaign_gen
+if [ ! -x "$cgen" ] || [ tests/bench/campaign_gen.c -nt "$cgen" ]; then
+	${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -o "$cgen" \
+	    tests/bench/campaign_gen.c ||
+	    { note "bench: cannot build tests/bench/campaign_gen.c"; cgen=; }
+fi
 
 # --- data ----------------------------------------------------------
 
@@ -218,6 +252,46 @@ make_data() {
 	    -o "$d/orders.csv" || exit 1
 	gzip -c "$d/orders.csv" >"$d/orders.csv.gz" || exit 3
 	printf '%s\n' "$stamp" >"$d/stamp"
+}
+
+history_rows() {
+	case $1 in
+	small)	echo 50000 ;;
+	medium)	echo 500000 ;;
+	large)	echo 5000000 ;;
+	esac
+}
+
+# make_campaign_data SIZE: the campaign's input in bench/data/SIZE:
+# members-rfm.csv (mbr-rfm --members over the profiles and orders, once
+# for these data), history.csv and suppress.txt (tests/bench/campaign_gen
+# from the profiles, once for this generator and these options).
+make_campaign_data() {
+	local d=$rd/$1 stamp args
+	stamp="$(cat "$d/stamp") mbr-rfm --as-of $ASOF --tz $TZONE --members profiles.csv orders.csv"
+	if [ ! -f "$d/members-rfm.stamp" ] || [ ! -f "$d/members-rfm.csv" ] ||
+	    [ "$(cat "$d/members-rfm.stamp")" != "$stamp" ]; then
+		rm -f "$d/members-rfm.stamp"
+		note "bench: $1: members-rfm.csv (mbr-rfm --members)"
+		"$bin/mbr-rfm" -q --as-of $ASOF --tz $TZONE \
+		    --members "$d/profiles.csv" -o "$d/members-rfm.csv" \
+		    "$d/orders.csv" || return 1
+		printf '%s\n' "$stamp" >"$d/members-rfm.stamp"
+	fi
+	[ -n "$cgen" ] || return 1
+	args="--seed $SEED --as-of $ASOF --history-rows $(history_rows "$1")"
+	stamp="$(md5sum <"$cgen" | cut -d' ' -f1) $(cat "$d/stamp") $args"
+	if [ ! -f "$d/campaign.stamp" ] || [ ! -f "$d/history.csv" ] ||
+	    [ ! -f "$d/suppress.txt" ] ||
+	    [ "$(cat "$d/campaign.stamp")" != "$stamp" ]; then
+		rm -f "$d/campaign.stamp"
+		note "bench: $1: history.csv and suppress.txt ($args)"
+		"$cgen" $args --profiles "$d/profiles.csv" \
+		    --history "$d/history.csv" --suppress "$d/suppress.txt" ||
+		    return 1
+		printf '%s\n' "$stamp" >"$d/campaign.stamp"
+	fi
+	return 0
 }
 
 # --- timing --------------------------------------------------------
@@ -448,8 +522,86 @@ points_run() {
 	bench_group "$size" points
 }
 
+# fact SIZE KEY VALUE: sets KEY in SIZE's facts.tsv (replacing it).
+fact() {
+	local f=$rd/$1/facts.tsv
+	[ -f "$f" ] && awk -F'\t' -v k="$2" '$1 != k' "$f" >"$tmp/facts.keep" &&
+	    cp "$tmp/facts.keep" "$f"
+	printf '%s\t%s\n' "$2" "$3" >>"$f"
+}
+
+# campaign_run SIZE: mbr-campaign against DuckDB and pandas on the
+# campaign bench/campaign.json over SIZE's members-rfm.csv, with the
+# suppression list and history of tests/bench/campaign_gen, checked row
+# by row, then timed.
+campaign_run() {
+	local size=$1 d=$rd/$1 cduck=0 cpd=0 pd_fits=1 mine t1= in m h s
+	if ! make_campaign_data "$size"; then
+		note "bench: $size campaign: no input data"
+		status=1
+		unavailable "$size" campaign mbr "no input data (members-rfm.csv, history.csv, suppress.txt)"
+		return
+	fi
+	m=$d/members-rfm.csv h=$d/history.csv s=$d/suppress.txt
+	fact "$size" campaign_members "$(($(wc -l <"$m") - 1))"
+	fact "$size" campaign_history "$(($(wc -l <"$h") - 1))"
+	fact "$size" campaign_bytes "$(($(wc -c <"$m") + $(wc -c <"$h") + $(wc -c <"$s")))"
+	fact "$size" campaign_suppress "$(grep -cv '^\(#.*\)\?$' "$s")"
+	mine="$bin/mbr-campaign -q --campaign $campaign_prog --as-of $ASOF --tz $TZONE --suppress $s --history $h --cap $CAP"
+	run1 "$mine $m >$tmp/campaign.mbr.csv"
+	if [ "$rc" != 0 ]; then
+		note "bench: mbr-campaign failed on $m:"
+		head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+		status=1
+		unavailable "$size" campaign mbr "mbr-campaign exited $rc"
+		return
+	fi
+	fact "$size" campaign_sent "$(($(wc -l <"$tmp/campaign.mbr.csv") - 1))"
+	# mbr's own count of the funnel, for the report
+	"$bin/mbr-campaign" --campaign "$campaign_prog" --as-of $ASOF \
+	    --tz $TZONE --suppress "$s" --history "$h" --cap $CAP "$m" \
+	    2>"$tmp/campaign.summary" >/dev/null &&
+	    fact "$size" campaign_summary "$(tail -1 "$tmp/campaign.summary" | sed "s/^mbr-campaign: //")"
+	[ $have_duck = 1 ] && agrees bench/compare_campaign.py "$tmp/campaign.mbr.csv" \
+	    "$tmp/campaign.duck.csv" "$size campaign: duckdb" \
+	    "$(duck 0 campaign.sql members="$m" campaign="$campaign_prog" suppress="$s" history="$h" out="$tmp/campaign.duck.csv" asof=$ASOF tz=$TZONE capn=${CAP%/*} capdays=${CAP#*/})" &&
+	    cduck=1
+	if [ $have_pd = 1 ] && ! fits "$size" campaign pandas; then
+		pd_fits=0
+	fi
+	[ $have_pd = 1 ] && [ $pd_fits = 1 ] && agrees bench/compare_campaign.py \
+	    "$tmp/campaign.mbr.csv" "$tmp/campaign.pd.csv" "$size campaign: pandas" \
+	    "$PY $peers/campaign_pandas.py $m $campaign_prog $s $h $tmp/campaign.pd.csv $ASOF $TZONE $CAP" &&
+	    cpd=1
+	rm -f "$tmp/campaign.duck.csv" "$tmp/campaign.pd.csv"
+	: >"$tmp/variants"
+	variant mbr "$mine $m >/dev/null"
+	"$bin/mbr-campaign" --help 2>&1 | grep -q -- '--threads' && t1=1
+	[ -n "$t1" ] && variant mbr-1t "$mine --threads 1 $m >/dev/null"
+	if [ $have_duck = 0 ]; then
+		unavailable "$size" campaign duckdb "$why_duck"
+	elif [ $cduck = 1 ]; then
+		variant duckdb "$(duck 0 campaign.sql members="$m" campaign="$campaign_prog" suppress="$s" history="$h" out=/dev/null asof=$ASOF tz=$TZONE capn=${CAP%/*} capdays=${CAP#*/})"
+		variant duckdb-1t "$(duck 1 campaign.sql members="$m" campaign="$campaign_prog" suppress="$s" history="$h" out=/dev/null asof=$ASOF tz=$TZONE capn=${CAP%/*} capdays=${CAP#*/})"
+	else
+		unavailable "$size" campaign duckdb "disagrees with mbr: not timed"
+	fi
+	if [ $have_pd = 0 ]; then
+		unavailable "$size" campaign pandas "$why_pd"
+	elif [ $pd_fits = 0 ]; then
+		unavailable "$size" campaign pandas "$why_big"
+	elif [ $cpd = 1 ]; then
+		variant pandas "$PY $peers/campaign_pandas.py $m $campaign_prog $s $h /dev/null $ASOF $TZONE $CAP"
+	else
+		unavailable "$size" campaign pandas "disagrees with mbr: not timed"
+	fi
+	[ $have_mlr = 1 ] && unavailable "$size" campaign miller \
+	    "not run: the cap and the cooldown count each member's rows of a second file (the history), a join and a group-by that Miller has only as a hand-written DSL program"
+	bench_group "$size" campaign
+}
+
 run_size() {
-	local size=$1 d=$rd/$1 o=$rd/$1/orders.csv
+	local size=$1 d=$rd/$1 o=$rd/$1/orders.csv w
 	make_data "$size"
 	times=$d/times.tsv
 	checks=$d/checks.tsv
@@ -458,6 +610,15 @@ run_size() {
 		[ -f "$times" ] || { note "bench: $size has not been run"; return; }
 		awk -F'\t' '$2 != "floor"' "$times" >"$tmp/keep" &&
 		    cp "$tmp/keep" "$times"
+	elif [ -n "$only" ]; then
+		# these workloads again, the others' rows and checks kept
+		touch "$times" "$checks"
+		for w in $only; do
+			awk -F'\t' -v w="$w" '$2 != w' "$times" >"$tmp/keep" &&
+			    cp "$tmp/keep" "$times"
+			awk -F'\t' -v p="$size $w: " 'index($2, p) != 1' \
+			    "$checks" >"$tmp/keep" && cp "$tmp/keep" "$checks"
+		done
 	else
 		: >"$times"
 		: >"$checks"
@@ -476,10 +637,16 @@ run_size() {
 	if [ $floor_only = 1 ] && [ -f "$d/facts.tsv" ]; then
 		date_floor=$(date -u '+%Y-%m-%d %H:%M UTC')
 		printf 'floor_date\t%s\n' "$date_floor" >>"$d/facts.tsv"
+	elif [ -n "$only" ] && [ -f "$d/facts.tsv" ]; then
+		fact "$size" only_date "$(date -u '+%Y-%m-%d %H:%M UTC') ($only)"
 	else
 		cp "$tmp/facts" "$d/facts.tsv"
 	fi
 
+	if [ -n "$only" ]; then
+		run_only "$size"
+		return
+	fi
 	say "== $size: floor"
 	: >"$tmp/variants"
 	variant cat "cat $o >/dev/null"
@@ -590,7 +757,39 @@ run_size() {
 	else
 		points_run "$size" "$o"
 	fi
+	campaign_section "$size"
 	printf 'load_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$d/facts.tsv"
+}
+
+campaign_section() {	# campaign_section SIZE
+	say "== $1: campaign (bench/campaign.json, --cap $CAP)"
+	if [ $have_campaign = 0 ]; then
+		unavailable "$1" campaign mbr "pending: bin/mbr-campaign not built"
+		say "campaign: pending (no $bin/mbr-campaign)"
+	else
+		campaign_run "$1"
+	fi
+}
+
+# run_only SIZE: the workloads --only names.  Those the size's full run
+# reads from another (segment's members.csv comes from mbr-rfm
+# --members) are made here as there.
+run_only() {
+	local size=$1 d=$rd/$1 o=$rd/$1/orders.csv w
+	for w in $only; do
+		case $w in
+		points)
+			say "== $size: points (bench/points.json)"
+			if [ $have_points = 0 ]; then
+				unavailable "$size" points mbr "pending: bin/mbr-points not built"
+			else
+				points_run "$size" "$o"
+			fi ;;
+		campaign)
+			campaign_section "$size" ;;
+		esac
+	done
+	fact "$size" load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # --- machine -------------------------------------------------------
@@ -629,6 +828,7 @@ run_size() {
 	fi
 	printf 'segment\t%s\n' "$([ $have_seg = 1 ] && echo yes || echo pending)"
 	printf 'points\t%s\n' "$([ $have_points = 1 ] && echo yes || echo pending)"
+	printf 'campaign\t%s\n' "$([ $have_campaign = 1 ] && echo yes || echo pending)"
 } >"$tmp/machine.tsv"
 
 if [ $report_only = 0 ]; then

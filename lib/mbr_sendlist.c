@@ -1174,6 +1174,14 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	add_cand(g, &k);
 }
 
+/* qsort, which may not be given a NULL array even for no elements. */
+static void
+sort(void *p, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(p, n, size, cmp);
+}
+
 static int
 prio_cmp(const void *a, const void *b)
 {
@@ -1348,7 +1356,7 @@ finish(struct cg *g, mbr_err *err)
 
 	/* Budget: by priority; the first who does not fit ends it. */
 	if (g->budget) {
-		qsort(g->cand, n, sizeof(*g->cand), prio_cmp);
+		sort(g->cand, n, sizeof(*g->cand), prio_cmp);
 		for (i = 0; i < n; i++) {
 			k = &g->cand[i];
 			if ((o->max_recipients >= 0 &&
@@ -1367,7 +1375,7 @@ finish(struct cg *g, mbr_err *err)
 	} else
 		for (i = 0; i < n; i++)
 			spent += g->cand[i].cost;
-	qsort(g->cand, n, sizeof(*g->cand), cand_cmp);
+	sort(g->cand, n, sizeof(*g->cand), cand_cmp);
 	need = o->coupons != NULL ? n : 0;
 	if (o->coupons != NULL && n > g->ncodes && !o->dry_run) {
 		if (!o->coupons_skip) {
@@ -1450,7 +1458,7 @@ finish(struct cg *g, mbr_err *err)
 			rows[nrows++] = (struct row){ g->cand[i].fuat,
 			    &g->cand[i], 1 };
 	}
-	qsort(rows, nrows, sizeof(*rows), row_cmp);
+	sort(rows, nrows, sizeof(*rows), row_cmp);
 	if (o->payload_wechat != NULL)
 		rc = mbr_writer_open(&pw, o->payload_wechat, MBR_FMT_NDJSON,
 		    g->c->gzip, 0, err);
@@ -1467,7 +1475,7 @@ finish(struct cg *g, mbr_err *err)
 		if ((rc = mbr_writer_open(&ew, o->explain, fmt, g->c->gzip, 0,
 		    err)) != MBR_OK)
 			return rc;
-		qsort(g->ex, g->nex, sizeof(*g->ex), expl_cmp);
+		sort(g->ex, g->nex, sizeof(*g->ex), expl_cmp);
 		for (i = 0; rc == MBR_OK && i < g->nex; i++) {
 			mbr_writer_cstr(ew, "campaign_id", g->cp->id);
 			mbr_writer_str(ew, "member_id", g->ex[i].id.p,
@@ -1488,7 +1496,7 @@ finish(struct cg *g, mbr_err *err)
 		if ((rc = mbr_writer_open(&hw, o->holdout_out, fmt, g->c->gzip,
 		    0, err)) != MBR_OK)
 			return rc;
-		qsort(g->hold, g->nhold, sizeof(*g->hold), slice_cmp);
+		sort(g->hold, g->nhold, sizeof(*g->hold), slice_cmp);
 		for (i = 0; rc == MBR_OK && i < g->nhold; i++) {
 			mbr_writer_cstr(hw, "experiment", g->cp->id);
 			mbr_writer_str(hw, "member_id", g->hold[i].p,
