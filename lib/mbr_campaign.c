@@ -388,23 +388,16 @@ parse(mbr_conf *r, mbr_campaign *c, json_t *root)
 }
 
 int
-mbr_campaign_load(mbr_campaign **cp, const char *path, mbr_err *err)
+mbr_campaign_parse(mbr_campaign **cp, const char *src, const char *text,
+    size_t n, mbr_err *err)
 {
 	mbr_campaign *c;
-	mbr_conf r = { path, err };
-	mbr_buf b;
+	mbr_conf r = { src, err };
 	json_t *root;
 	int rc;
 
 	*cp = NULL;
-	mbr_buf_init(&b);
-	if ((rc = mbr_input_slurp(path, &b, err)) != MBR_OK) {
-		mbr_buf_release(&b);
-		return rc;
-	}
-	root = mbr_conf_parse(&r, b.p, b.n);
-	mbr_buf_release(&b);
-	if (root == NULL)
+	if ((root = mbr_conf_parse(&r, text, n)) == NULL)
 		return MBR_EUSAGE;
 	c = mbr_xcalloc(1, sizeof(*c));
 	rc = parse(&r, c, root);
@@ -415,6 +408,20 @@ mbr_campaign_load(mbr_campaign **cp, const char *path, mbr_err *err)
 	}
 	*cp = c;
 	return MBR_OK;
+}
+
+int
+mbr_campaign_load(mbr_campaign **cp, const char *path, mbr_err *err)
+{
+	mbr_buf b;
+	int rc;
+
+	*cp = NULL;
+	mbr_buf_init(&b);
+	if ((rc = mbr_input_slurp(path, &b, err)) == MBR_OK)
+		rc = mbr_campaign_parse(cp, path, b.p, b.n, err);
+	mbr_buf_release(&b);
+	return rc;
 }
 
 static void

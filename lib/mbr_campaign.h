@@ -75,6 +75,10 @@ typedef struct {
 
 /* Reads and checks path (MBR_EUSAGE with the key, MBR_EIO). */
 int	mbr_campaign_load(mbr_campaign **c, const char *path, mbr_err *err);
+/* The same from text[0..n), src naming it in messages (MBR_EUSAGE);
+ * *c NULL on failure. */
+int	mbr_campaign_parse(mbr_campaign **c, const char *src,
+	    const char *text, size_t n, mbr_err *err);
 void	mbr_campaign_free(mbr_campaign *c);
 /* The template for a member of variant v (NULL, "": none) on channel
  * ch: the channel's text for v, its message, the campaign's for v, its

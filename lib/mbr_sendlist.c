@@ -1553,15 +1553,22 @@ bind_tmpl(mbr_tmpl *t, void *ctx)
 static int
 check_fields(struct cg *g, mbr_err *err)
 {
+	mbr_slice nm, hint = { NULL, 0 };
 	size_t i;
-	mbr_slice nm;
+	int near;
 
 	for (i = 0; i < g->ntcols; i++)
 		if (!g->seen[g->tcols[i]]) {
 			nm = colname(g, g->tcols[i]);
+			near = mbr_reader_closest(g->run.rd, nm.p, nm.n);
+			if (near >= 0)
+				hint = mbr_reader_colname(g->run.rd, near);
 			return mbr_err_set(err, MBR_EUSAGE, "%s: a message "
-			    "names the field \"%.*s\", which no input has",
-			    g->o->campaign, (int)nm.n, nm.p);
+			    "names the field \"%.*s\", which no input has%s"
+			    "%.*s%s", g->o->campaign, (int)nm.n, nm.p,
+			    near >= 0 ? " (did you mean \"" : "",
+			    (int)hint.n, hint.p ? hint.p : "", near >= 0 ?
+			    "\"?)" : "");
 		}
 	for (i = 0; i < g->nkeep; i++)
 		if (g->kcols[i] >= NSPECIAL && !g->seen[g->kcols[i]])
@@ -1704,7 +1711,23 @@ run(struct cg *g, int nfiles, char *const files[], mbr_err *err)
 	if (o->coupons != NULL && (rc = read_coupons(g, err)) != MBR_OK)
 		return rc;
 
+	/* A message naming a field no input has fails before anything is
+	 * written: with one CSV input, its header tells now; else once
+	 * every record is read (an NDJSON output has no header to give
+	 * away). */
 	rd = g->run.rd;
+	if ((rc = mbr_reader_start(rd, err)) != MBR_OK)
+		return rc;
+	if (nfiles <= 1 && mbr_reader_format(rd) == MBR_FMT_CSV) {
+		const int *hdr;
+		size_t nh;
+
+		hdr = mbr_reader_header(rd, &nh);
+		for (i = 0; i < nh; i++)
+			rcol(g, rd, hdr[i]);
+		if ((rc = check_fields(g, err)) != MBR_OK)
+			return rc;
+	}
 	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
 		if (r == MBR_READ_FILE)
 			continue;
