@@ -76,6 +76,7 @@ struct cand {
 	mbr_slice	 addr;
 	mbr_time	 at;
 	const mbr_cchan	*fu;		/* NULL: no follow-up row */
+	int		 fu_lost;	/* one, but not reachable */
 	mbr_slice	 fuaddr;
 	mbr_time	 fuat;
 	int		 has_prio;
@@ -1112,7 +1113,7 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 			k.fu = fu;
 			k.fuaddr = s;
 		} else
-			g->n_fu_unreach++;
+			k.fu_lost = 1;
 	}
 	h = g->hist != NULL ? mbr_tab_get(g->hist, id.p, id.n) : NULL;
 	if (h != NULL && h->cool) {
@@ -1245,6 +1246,21 @@ slice_cmp(const void *a, const void *b)
 	return id_cmp(*(const mbr_slice *)a, *(const mbr_slice *)b);
 }
 
+/* Declares a CSV output's header, so that an empty one still has it. */
+static void
+header(mbr_writer *w, const char *const *names, size_t n,
+    const char *const *more, size_t nmore)
+{
+	mbr_slice h[NFIELD + 64];
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		h[k++] = slice(names[i]);
+	for (i = 0; i < nmore && k < sizeof(h) / sizeof(h[0]); i++)
+		h[k++] = slice(more[i]);
+	mbr_writer_header(w, h, k);
+}
+
 /* Cost as a decimal of at most 4 places, trailing zeros dropped. */
 static void
 cost_fmt(char *buf, size_t n, int64_t c)
@@ -1343,6 +1359,10 @@ write_row(struct cg *g, mbr_writer *w, mbr_writer *pw, const struct row *r,
 static int
 finish(struct cg *g, mbr_err *err)
 {
+	static const char *const enames[] = { "campaign_id", "member_id",
+	    "reason", "detail" };
+	static const char *const hnames[] = { "experiment", "member_id",
+	    "variant", "assigned_at" };
 	const mbr_sendlist_opts *o = g->o;
 	struct cand *k;
 	struct row *rows;
@@ -1377,7 +1397,8 @@ finish(struct cg *g, mbr_err *err)
 			spent += g->cand[i].cost;
 	sort(g->cand, n, sizeof(*g->cand), cand_cmp);
 	need = o->coupons != NULL ? n : 0;
-	if (o->coupons != NULL && n > g->ncodes && !o->dry_run) {
+	if (o->coupons != NULL && n > g->ncodes &&
+	    (o->coupons_skip || !o->dry_run)) {
 		if (!o->coupons_skip) {
 			mbr_err_set(err, MBR_EDATA, "--coupons: %llu codes "
 			    "needed, %zu in %s", (unsigned long long)n,
@@ -1394,6 +1415,7 @@ finish(struct cg *g, mbr_err *err)
 	}
 	for (i = 0; i < n; i++) {
 		g->n_chan[g->cand[i].ch->ch]++;
+		g->n_fu_unreach += g->cand[i].fu_lost;
 		if (o->coupons != NULL && i < g->ncodes)
 			g->cand[i].coupon = g->codes[i];
 	}
@@ -1401,10 +1423,13 @@ finish(struct cg *g, mbr_err *err)
 		static const char *const names[] = { "members", "audience",
 		    "triggered", "sent" };
 		uint64_t v[4], fus = 0;
+		static const char *const cnames[] = { "campaign_id",
+		    "measure", "count" };
 		mbr_writer *w = g->run.w;
 		char m[64];
 		int j;
 
+		header(w, cnames, 3, NULL, 0);
 		for (i = 0; i < n; i++)
 			fus += g->cand[i].fu != NULL;
 		v[0] = mbr_reader_count(g->run.rd);
@@ -1462,6 +1487,7 @@ finish(struct cg *g, mbr_err *err)
 	if (o->payload_wechat != NULL)
 		rc = mbr_writer_open(&pw, o->payload_wechat, MBR_FMT_NDJSON,
 		    g->c->gzip, 0, err);
+	header(g->run.w, field_name, NFIELD, g->knames, g->nkeep);
 	for (i = 0; rc == MBR_OK && i < nrows; i++)
 		rc = write_row(g, g->run.w, pw, &rows[i], 1, err);
 	for (i = 0; rc == MBR_OK && g->hw != NULL && i < nrows; i++)
@@ -1475,6 +1501,7 @@ finish(struct cg *g, mbr_err *err)
 		if ((rc = mbr_writer_open(&ew, o->explain, fmt, g->c->gzip, 0,
 		    err)) != MBR_OK)
 			return rc;
+		header(ew, enames, 4, NULL, 0);
 		sort(g->ex, g->nex, sizeof(*g->ex), expl_cmp);
 		for (i = 0; rc == MBR_OK && i < g->nex; i++) {
 			mbr_writer_cstr(ew, "campaign_id", g->cp->id);
@@ -1496,6 +1523,7 @@ finish(struct cg *g, mbr_err *err)
 		if ((rc = mbr_writer_open(&hw, o->holdout_out, fmt, g->c->gzip,
 		    0, err)) != MBR_OK)
 			return rc;
+		header(hw, hnames, 4, NULL, 0);
 		sort(g->hold, g->nhold, sizeof(*g->hold), slice_cmp);
 		for (i = 0; rc == MBR_OK && i < g->nhold; i++) {
 			mbr_writer_cstr(hw, "experiment", g->cp->id);
@@ -1535,7 +1563,9 @@ bind_tmpl(mbr_tmpl *t, void *ctx)
 		nm = mbr_tmpl_field(t, i);
 		c = col(g, nm.p, nm.n);
 		mbr_tmpl_bind(t, i, c);
-		if (c < NSPECIAL)
+		/* The program's own fields but the trigger's are set as
+		 * each row is made. */
+		if (c < S_TRIG_TS)
 			continue;
 		for (j = 0; j < g->ntcols; j++)
 			if (g->tcols[j] == c)
@@ -1674,6 +1704,8 @@ run(struct cg *g, int nfiles, char *const files[], mbr_err *err)
 	    (rc = mbr_writer_open(&g->hw, o->history_out,
 	    mbr_writer_format(g->run.w), g->c->gzip, 0, err)) != MBR_OK)
 		return rc;
+	if (g->hw != NULL)
+		header(g->hw, field_name, NFIELD, NULL, 0);
 	for (i = 0; i < o->njoin; i++)
 		if ((rc = read_join(g, i, err)) != MBR_OK)
 			return rc;

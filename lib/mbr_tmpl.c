@@ -52,8 +52,8 @@ mbr_tmpl_compile(mbr_tmpl **tp, const char *where, const char *text,
     size_t n, mbr_err *err)
 {
 	mbr_tmpl *t = mbr_xcalloc(1, sizeof(*t));
-	const char *s, *end, *open, *close, *bar, *name;
-	size_t nn;
+	const char *s, *end, *open, *close, *bar, *name, *fb;
+	size_t nn, fbn;
 
 	t->text = mbr_xmalloc(n + 1);
 	memcpy(t->text, text, n);
@@ -91,8 +91,11 @@ mbr_tmpl_compile(mbr_tmpl **tp, const char *where, const char *text,
 			*tp = NULL;
 			return MBR_EUSAGE;
 		}
-		add(t, (struct part){ name, nn, 1, -1, bar != NULL ? bar + 1 :
-		    NULL, bar != NULL ? (size_t)(close - bar - 1) : 0 });
+		fb = bar != NULL ? bar + 1 : NULL;
+		fbn = bar != NULL ? (size_t)(close - bar - 1) : 0;
+		if (fb != NULL)
+			mbr_trim(&fb, &fbn);
+		add(t, (struct part){ name, nn, 1, -1, fb, fbn });
 		s = close + 2;
 	}
 	*tp = t;
