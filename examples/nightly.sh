@@ -5,6 +5,7 @@
 #   exports -> mbr-ingest -> orders.csv -> mbr-rfm -> members.csv
 #           -> mbr-segment -> segmented.csv, segment counts
 #   orders  -> mbr-points -> points balances, ledger, state
+#   members, ledger, events -> mbr-campaign -> send lists, send history
 set -eu
 cd "$(dirname "$0")/.."
 PATH=$PWD/bin:$PATH
@@ -70,6 +71,46 @@ points --as-of "$ASOF" --state "$OUT/points-state-1111.txt" \
 mbr-points --audit "$OUT/points-ledger.csv" --program examples/points.json \
     --tz Asia/Shanghai
 
+# 5. Campaigns (examples/campaigns/), one after the other, each reading
+#    the send history the one before wrote, so that the frequency cap
+#    (--cap: 3 messages in any 7 days) and each campaign's cooldown hold
+#    across campaigns and nights.  The history starts with the 11.11
+#    reminder sent on the morning of 11 November, to the members as they
+#    were then, in the A/B variants of examples/d11-variants.csv; tonight
+#    come the tier-up call (from the points ledger), the birthday coupon
+#    (codes from examples/coupons.txt; those left are tomorrow's), the
+#    60-day win-back and the abandoned browsing of examples/events.csv
+#    (app push where examples/app-tokens.csv has a device).  The
+#    suppression list always wins; each explain file has every member
+#    triggered and not sent, with the reason.
+campaign() {
+	c=$1
+	shift
+	mbr-campaign --campaign "examples/campaigns/$c.json" --tz Asia/Shanghai \
+	    --suppress examples/suppress.txt --cap 3/7 \
+	    --rejects "$OUT/rejects-campaign-$c.ndjson" \
+	    --explain "$OUT/explain-$c.csv" -o "$OUT/send-$c.csv" "$@"
+}
+mbr-rfm -q --as-of 2024-11-11T10:00:00+08:00 --tz Asia/Shanghai \
+    --members examples/members.csv \
+    "$OUT/orders-cn.csv" "$OUT/orders-tmall.csv" "$OUT/orders-pos.csv" \
+    > "$OUT/members-1111.csv"
+campaign batch-1111 --as-of 2024-11-11T10:00:00+08:00 \
+    --join examples/d11-variants.csv \
+    --history-out "$OUT/campaign-history-1111.csv" "$OUT/members-1111.csv"
+tonight() {
+	c=$1
+	shift
+	campaign "$c" --as-of "$ASOF" --history "$OUT/campaign-history.csv" \
+	    --history-out "$OUT/campaign-history.csv" "$@" "$OUT/members.csv"
+}
+cp "$OUT/campaign-history-1111.csv" "$OUT/campaign-history.csv"
+tonight tier-up --ledger "$OUT/points-ledger.csv"
+tonight birthday --coupons examples/coupons.txt \
+    --coupons-out "$OUT/coupons-left.txt"
+tonight winback
+tonight browse --events examples/events.csv --join examples/app-tokens.csv
+
 echo "nightly: outputs in $OUT:"
 ls -l "$OUT"
 echo
@@ -83,3 +124,6 @@ fi
 echo
 echo "points (member_id, points, tier, qualifying_spend, next_tier, to_next_tier):"
 cut -d, -f1,2,10,12-14 "$OUT/points.csv"
+echo
+echo "campaigns: the send history (campaign_id, member_id, channel, send_at, variant):"
+cut -d, -f1-3,5,9 "$OUT/campaign-history.csv"

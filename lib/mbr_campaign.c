@@ -88,6 +88,10 @@ channel(mbr_conf *r, json_t *o, const char *key, mbr_cchan *ch, int follow)
 	    "cost", "message", "messages", "template_id", "url", "data",
 	    "follow_up", "delay_hours", "delay_minutes", NULL };
 	static const char *const consent[] = { "opt-in", "opt-out", NULL };
+	/* mbr_conf_word's list ends with a NULL; mbr_channel_name has
+	 * none. */
+	static const char *const chan[MBR_NCHAN + 1] = { "wechat", "wecom",
+	    "app", "sms", "email", "call", NULL };
 	json_t *v, *d;
 	const char *s, *dk;
 	char sub[160], pfx[160];
@@ -112,8 +116,7 @@ channel(mbr_conf *r, json_t *o, const char *key, mbr_cchan *ch, int follow)
 	if ((v = json_object_get(o, "channel")) == NULL)
 		return mbr_conf_bad(r, sub, "is missing");
 	ch->ch = -1;
-	if (mbr_conf_word(r, o, "channel", sub, mbr_channel_name, &ch->ch) !=
-	    MBR_OK)
+	if (mbr_conf_word(r, o, "channel", sub, chan, &ch->ch) != MBR_OK)
 		return MBR_EUSAGE;
 	snprintf(sub, sizeof(sub), "%s.consent", key);
 	if (mbr_conf_word(r, o, "consent", sub, consent, &ch->optout) !=

@@ -12,6 +12,7 @@
 #include "mbr_io.h"
 #include "mbr_sendlist.h"
 #include "mbr_sms.h"
+#include "mbr_split.h"
 #include "mbr_tab.h"
 
 /* Why a triggered member of the audience was not sent, in the order of
@@ -353,74 +354,185 @@ read_join(struct cg *g, size_t k, mbr_err *err)
 	return err->code;
 }
 
+/* A history row as map leaves it for commit: the member, whether it
+ * counts, and its fields when --history-out copies them. */
+struct hitem {
+	uint64_t	 h;
+	const char	*id;
+	uint32_t	 idn;
+	uint8_t		 cap, cool, count;
+	mbr_slice	*f;		/* NFIELD, or NULL */
+	uint8_t		*t;
+};
+
+/* The history reader's columns, for map. */
+struct hctx {
+	struct cg	*g;
+	int		 ix[NFIELD];
+	int64_t		 capfrom, coolfrom;
+};
+
+static void
+hbegin(void *ctx, mbr_chunk *ck, void *st, const void *prev, int after)
+{
+}
+
+/* Parses a row on any thread: send_at, the windows, the member's
+ * hash; copies the fields for --history-out. */
+static void
+hmap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
+{
+	struct hctx *hc = ctx;
+	struct cg *g = hc->g;
+	struct hitem *it;
+	mbr_slice id, cid, at, *f = NULL;
+	uint8_t *ft = NULL;
+	mbr_time t;
+	void *x;
+	char *p;
+	size_t need = 0;
+	int i, cap = 0, cool = 0, ok;
+
+	if (rec->bad != NULL) {
+		mbr_chunk_reject(ck, rec, rec->bad, rec->why);
+		return;
+	}
+	id = fld(rec, hc->ix[F_MEMBER]);
+	cid = fld(rec, hc->ix[F_CAMPAIGN]);
+	at = fld(rec, hc->ix[F_SEND_AT]);
+	if (id.p == NULL) {
+		mbr_chunk_reject(ck, rec, "missing member_id",
+		    "member_id is missing");
+		ok = 0;
+	} else if (at.p == NULL || parse_time(&t, at, g->tz) != MBR_OK) {
+		mbr_chunk_rejectf(ck, rec, "bad send_at", "send_at \"%.*s\" is "
+		    "not a time", (int)at.n, at.p != NULL ? at.p : "");
+		ok = 0;
+	} else {
+		ok = 1;
+		cap = g->cap_n > 0 && t.t > hc->capfrom;
+		cool = g->cp->cooldown > 0 && t.t > hc->coolfrom &&
+		    cid.p != NULL && cid.n == strlen(g->cp->id) &&
+		    memcmp(cid.p, g->cp->id, cid.n) == 0;
+	}
+	if (g->hw == NULL && !cap && !cool)
+		return;
+	if (ok)
+		need += id.n;
+	if (g->hw != NULL) {
+		need += NFIELD * (sizeof(mbr_slice) + 1);
+		for (i = 0; i < NFIELD; i++)
+			need += rec->f[hc->ix[i]].n;
+	}
+	it = mbr_chunk_add(ck, need, &x);
+	p = x;
+	if (g->hw != NULL) {
+		f = (mbr_slice *)(void *)p;
+		p += NFIELD * sizeof(mbr_slice);
+		for (i = 0; i < NFIELD; i++) {
+			mbr_slice v = rec->f[hc->ix[i]];
+
+			f[i].p = NULL;
+			f[i].n = v.n;
+			if (v.p != NULL) {
+				memcpy(p, v.p, v.n);
+				f[i].p = p;
+				p += v.n;
+			}
+		}
+		ft = (uint8_t *)p;
+		for (i = 0; i < NFIELD; i++)
+			ft[i] = rec->type[hc->ix[i]];
+		p += NFIELD;
+	}
+	it->f = f;
+	it->t = ft;
+	if (ok) {
+		memcpy(p, id.p, id.n);
+		it->id = p;
+		it->idn = (uint32_t)id.n;
+		it->h = mbr_hash(p, id.n);
+		it->cap = (uint8_t)cap;
+		it->cool = (uint8_t)cool;
+		it->count = (uint8_t)(cap || cool);
+	}
+}
+
+/* In file order: the members' counts, each slot fetched a few rows
+ * ahead; and the copy to --history-out. */
+static int
+hcommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
+{
+	struct hctx *hc = ctx;
+	struct cg *g = hc->g;
+	struct hitem *it = NULL;
+	struct hist *h;
+	size_t n, i, j;
+	int k;
+
+	it = mbr_chunk_items(ck, &n);
+	for (i = 0; i < n; i++) {
+		for (j = i + 8; j < n && j < i + 9; j++)
+			if (it[j].count)
+				mbr_tab_prefetch(g->hist, it[j].h);
+		if (g->hw != NULL) {
+			for (k = 0; k < NFIELD; k++) {
+				if (it[i].f[k].p == NULL)
+					mbr_writer_null(g->hw, field_name[k]);
+				else
+					mbr_writer_field(g->hw,
+					    slice(field_name[k]), it[i].f[k],
+					    it[i].t[k]);
+			}
+			if (mbr_writer_end(g->hw, err) != MBR_OK)
+				return err->code;
+		}
+		if (!it[i].count)
+			continue;
+		h = mbr_tab_upsert_h(g->hist, it[i].id, it[i].idn, it[i].h,
+		    NULL);
+		h->n += it[i].cap;
+		h->cool |= it[i].cool;
+	}
+	return MBR_OK;
+}
+
+static const mbr_split_fns hfns = { sizeof(struct hitem), 0, hbegin, hmap,
+	hcommit };
+
 /* --history: the messages of each member in the cap's window, and this
- * campaign's in its cooldown; copied to --history-out. */
+ * campaign's in its cooldown; copied to --history-out.  Read as
+ * mbr_split reads: a file on both threads. */
 static int
 read_history(struct cg *g, const char *path, mbr_err *err)
 {
 	static const char *const need[] = { "campaign_id", "member_id",
 	    "send_at" };
+	struct hctx hc;
+	mbr_split *sp;
 	mbr_reader *rd;
 	mbr_rec rec;
-	int ix[NFIELD], r, rc, i;
-	int64_t capfrom = g->now.t - g->cap_days * DAY;
-	int64_t coolfrom = g->now.t - g->cp->cooldown * DAY;
+	int r, rc, i;
 
-	if ((rc = open_side(g, &rd, path, need, ix, 3, 3, err)) != MBR_OK) {
+	memset(&hc, 0, sizeof(hc));
+	hc.g = g;
+	hc.capfrom = g->now.t - g->cap_days * DAY;
+	hc.coolfrom = g->now.t - g->cp->cooldown * DAY;
+	if ((rc = open_side(g, &rd, path, need, hc.ix, 3, 3, err)) !=
+	    MBR_OK) {
 		mbr_reader_free(rd);
 		return rc;
 	}
 	for (i = 0; i < NFIELD; i++)
-		ix[i] = mbr_reader_col(rd, field_name[i],
+		hc.ix[i] = mbr_reader_col(rd, field_name[i],
 		    strlen(field_name[i]));
-	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
-		mbr_slice id, cid, at;
-		mbr_time t;
-		struct hist *h;
-		int cap, cool;
-
+	sp = mbr_split_new(&hfns, &hc, mbr_cli_threads(g->c), rd, g->run.rj);
+	rc = MBR_OK;
+	while (rc == MBR_OK &&
+	    (r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END)
 		if (r == MBR_READ_FILE)
-			continue;
-		if (rec.bad != NULL) {
-			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
-			continue;
-		}
-		if (g->hw != NULL) {
-			for (i = 0; i < NFIELD; i++) {
-				if (rec.f[ix[i]].p == NULL)
-					mbr_writer_null(g->hw, field_name[i]);
-				else
-					mbr_writer_field(g->hw,
-					    slice(field_name[i]), rec.f[ix[i]],
-					    rec.type[ix[i]]);
-			}
-			if (mbr_writer_end(g->hw, err) != MBR_OK)
-				break;
-		}
-		id = fld(&rec, ix[F_MEMBER]);
-		cid = fld(&rec, ix[F_CAMPAIGN]);
-		at = fld(&rec, ix[F_SEND_AT]);
-		if (id.p == NULL) {
-			mbr_reject(g->run.rj, rd, &rec, "missing member_id",
-			    "member_id is missing");
-			continue;
-		}
-		if (at.p == NULL || parse_time(&t, at, g->tz) != MBR_OK) {
-			mbr_rejectf(g->run.rj, rd, &rec, "bad send_at",
-			    "send_at \"%.*s\" is not a time", (int)at.n,
-			    at.p != NULL ? at.p : "");
-			continue;
-		}
-		cap = g->cap_n > 0 && t.t > capfrom;
-		cool = g->cp->cooldown > 0 && t.t > coolfrom && cid.p != NULL &&
-		    cid.n == strlen(g->cp->id) &&
-		    memcmp(cid.p, g->cp->id, cid.n) == 0;
-		if (!cap && !cool)
-			continue;
-		h = mbr_tab_upsert(g->hist, id.p, id.n, NULL);
-		h->n += cap;
-		h->cool |= cool;
-	}
+			rc = mbr_split_input(sp, err);
+	mbr_split_free(sp);
 	g->run.side += mbr_reader_count(rd);
 	mbr_reader_free(rd);
 	return err->code;
