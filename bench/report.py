@@ -228,7 +228,12 @@ def main():
               f.get("date", "?"), f.get("runs", "?"), f.get("warmup", "?"),
               f.get("load_start", "?"), f.get("load_end", "?"),
               "; the floor measured again %s" % f["floor_date"]
-              if "floor_date" in f else ""))
+              if "floor_date" in f else "") +
+          (" %s measured again %s (bench/run.sh --only): %s; load average "
+           "%s at the start, %s at the end." % (
+               f.get("only_what", "?"), f["only_date"],
+               f.get("only_rounds", "?"), f.get("only_load_start", "?"),
+               f.get("only_load_end", "?")) if "only_date" in f else ""))
         w("")
         fl = med[s].get("floor", {})
         names = {"cat": "cat FILE >/dev/null", "wc-l": "wc -l FILE",

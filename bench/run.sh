@@ -638,7 +638,10 @@ run_size() {
 		date_floor=$(date -u '+%Y-%m-%d %H:%M UTC')
 		printf 'floor_date\t%s\n' "$date_floor" >>"$d/facts.tsv"
 	elif [ -n "$only" ] && [ -f "$d/facts.tsv" ]; then
-		fact "$size" only_date "$(date -u '+%Y-%m-%d %H:%M UTC') ($only)"
+		fact "$size" only_date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+		fact "$size" only_what "$only"
+		fact "$size" only_rounds "$runs round(s) after $warmup warm-up round(s)"
+		fact "$size" only_load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 	else
 		cp "$tmp/facts" "$d/facts.tsv"
 	fi
@@ -789,7 +792,7 @@ run_only() {
 			campaign_section "$size" ;;
 		esac
 	done
-	fact "$size" load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+	fact "$size" only_load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # --- machine -------------------------------------------------------

@@ -1137,12 +1137,18 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	/* Suppression: the member_id, the phone or the e-mail. */
 	mbr_buf_reset(&g->phone);
 	mbr_buf_reset(&g->email);
+	/* A member known only from orders has no phone field, but an id
+	 * "phone:+86..." that is one. */
 	s = val(g, g->c_phone);
+	if (s.p == NULL && id.n > 6 && memcmp(id.p, "phone:", 6) == 0)
+		s = (mbr_slice){ id.p + 6, id.n - 6 };
 	mbr_err_clear(&e);
 	if (s.p != NULL && mbr_phone_norm(&g->phone, s.p, s.n, g->o->cc,
 	    &e) != MBR_OK)
 		mbr_buf_reset(&g->phone);
 	s = val(g, g->c_email);
+	if (s.p == NULL && id.n > 6 && memcmp(id.p, "email:", 6) == 0)
+		s = (mbr_slice){ id.p + 6, id.n - 6 };
 	if (s.p != NULL && mbr_email_norm(&g->email, s.p, s.n, &e) != MBR_OK)
 		mbr_buf_reset(&g->email);
 	if (g->supp != NULL) {
@@ -1202,10 +1208,13 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 			nochan = 0;
 			break;
 		}
-		if (!any_addr)
-			snprintf(why, sizeof(why), "%s %s",
-			    mbr_channel_consent[ch->ch],
-			    cons[ch->ch] == C_NO ? "no" : "empty");
+		if (!any_addr) {
+			mbr_slice cv = val(g, g->c_consent[ch->ch]);
+
+			snprintf(why, sizeof(why), "%s %.*s",
+			    mbr_channel_consent[ch->ch], cv.p ? (int)cv.n : 5,
+			    cv.p ? cv.p : "empty");
+		}
 		any_addr = 1;
 	}
 	if (nochan) {
@@ -1235,8 +1244,12 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	}
 	if (g->cap_n > 0 && (h != NULL ? h->n : 0) + 1 + (k.fu != NULL) >
 	    g->cap_n) {
-		explain(g, id, R_CAPPED, "%u messages in %lld days",
-		    h != NULL ? h->n : 0, (long long)g->cap_days);
+		uint32_t had = h != NULL ? h->n : 0;
+
+		explain(g, id, R_CAPPED, "%u message%s in %lld days (cap "
+		    "%lld%s)", had, had == 1 ? "" : "s",
+		    (long long)g->cap_days, (long long)g->cap_n, k.fu != NULL ?
+		    "; this send is 2 with its follow-up" : "");
 		return;
 	}
 

@@ -1296,8 +1296,16 @@ def run(o, stdout, stderr):
         counts["triggered"] += 1
 
         # step 3: suppressed
-        phone = norm_phone(rec.get("phone", ""), cc)
-        email = norm_email(rec.get("email", ""))
+        # A member without a phone (email) field, but with an id
+        # "phone:..." ("email:..."), has that one (CHANNELS).
+        praw = rec.get("phone", "").strip(" \t\r")
+        if praw == "" and mid.startswith("phone:"):
+            praw = mid[6:]
+        eraw = rec.get("email", "").strip(" \t\r")
+        if eraw == "" and mid.startswith("email:"):
+            eraw = mid[6:]
+        phone = norm_phone(praw, cc)
+        email = norm_email(eraw)
         if mid in sup_ids or (phone and phone in sup_phones) or \
                 (email and email in sup_emails):
             explain_(mid, "suppressed", "on a suppression list")
