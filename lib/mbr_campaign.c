@@ -333,6 +333,8 @@ parse(mbr_conf *r, mbr_campaign *c, json_t *root)
 			return mbr_conf_bad(r, "audience", "is not an "
 			    "expression (a text)");
 		snprintf(where, sizeof(where), "%s: audience", r->src);
+		c->audience_src = mbr_xstrdup(where);
+		c->audience_text = mbr_xstrdup(json_string_value(v));
 		c->audience = mbr_expr_add(c->x, where, json_string_value(v),
 		    json_string_length(v), r->err);
 		if (c->audience < 0)
@@ -469,6 +471,8 @@ mbr_campaign_free(mbr_campaign *c)
 		return;
 	free(c->id);
 	mbr_expr_free(c->x);
+	free(c->audience_src);
+	free(c->audience_text);
 	for (i = 0; i < c->ntiers; i++)
 		free(c->tiers[i]);
 	free(c->tiers);

@@ -57,6 +57,9 @@ typedef struct {
 	char		*id;
 	mbr_expr	*x;		/* the audience, compiled into it */
 	int		 audience;	/* expression number; -1: everyone */
+	char		*audience_text;	/* as written, to compile again for
+					 * each thread; NULL: everyone */
+	char		*audience_src;	/* "FILE: audience" */
 	int		 trig;		/* MBR_TRIG_* */
 	int64_t		 n;		/* days, hours, days before, day */
 	int64_t		 window;	/* seconds: tier_up's hours,

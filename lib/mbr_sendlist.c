@@ -1,4 +1,5 @@
 /* mbr_sendlist.c: a campaign's send list (mbr_sendlist.h). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,30 @@ struct row {
 	int		 fu;
 };
 
+/* What judge decided of a record. */
+enum { O_REJECT, O_OUT, O_EXPLAIN, O_HOLD, O_CAND };
+
+struct cg;
+
+/* What a thread judging members needs of its own (mbr_split's slots,
+ * and one for the end): a member's fields in the run's columns, the
+ * audience compiled for it (an mbr_expr evaluates in scratch of its
+ * own), buffers; and judge's verdict on the last record. */
+struct sl {
+	struct cg	*g;
+	mbr_slice	*v;
+	uint8_t		*vt;
+	size_t		 cap;
+	mbr_expr	*x;
+	int		 aud;		/* -1: everyone */
+	mbr_buf		 phone, email, tmp, txt, held;
+	char		 ts[MBR_TIME_MAX + 1];
+	int		 out;		/* O_* */
+	uint8_t		 in_aud, in_trig;
+	int		 reason;
+	struct cand	 k;
+};
+
 struct cg {
 	const mbr_cli			*c;
 	const mbr_sendlist_opts		*o;
@@ -149,7 +174,9 @@ struct cg {
 	uint64_t	 n_audience, n_trig, n_fu_unreach;
 	uint64_t	 n_reason[NREASON], n_chan[MBR_NCHAN];
 	mbr_writer	*hw;		/* --history-out */
-	mbr_buf		 phone, email, addr[MBR_NCHAN], tmp, txt;
+	struct sl	 s0;		/* the caller's */
+	struct sl	 sl[MBR_SPLIT_SLOTS];
+	pthread_mutex_t	 zmu;		/* zones */
 };
 
 static mbr_slice
@@ -176,12 +203,8 @@ col(void *ctx, const char *name, size_t n)
 		return *ix;
 	if (g->ncol == g->capcol) {
 		g->capcol = g->capcol ? g->capcol * 2 : 64;
-		g->v = mbr_xrealloc(g->v, g->capcol * sizeof(*g->v));
-		g->vt = mbr_xrealloc(g->vt, g->capcol);
 		g->seen = mbr_xrealloc(g->seen, g->capcol);
 	}
-	g->v[g->ncol] = (mbr_slice){ NULL, 0 };
-	g->vt[g->ncol] = MBR_V_ABSENT;
 	g->seen[g->ncol] = 0;
 	*ix = (int)g->ncol++;
 	return *ix;
@@ -234,13 +257,28 @@ fld(const mbr_rec *rec, int ix)
 	return s;
 }
 
+/* Room in s for every column of the run, all absent. */
+static void
+sl_clear(struct sl *s)
+{
+	size_t n = s->g->ncol;
+
+	if (s->cap < n) {
+		s->cap = n + 16;
+		s->v = mbr_xrealloc(s->v, s->cap * sizeof(*s->v));
+		s->vt = mbr_xrealloc(s->vt, s->cap);
+	}
+	memset(s->v, 0, n * sizeof(*s->v));
+	memset(s->vt, MBR_V_ABSENT, n);
+}
+
 /* Member field c, trimmed; p NULL when absent, null or empty. */
 static mbr_slice
-val(const struct cg *g, int c)
+val(const struct sl *sl, int c)
 {
-	mbr_slice s = g->v[c];
+	mbr_slice s = sl->v[c];
 
-	if (s.p == NULL || g->vt[c] == MBR_V_NULL)
+	if (s.p == NULL || sl->vt[c] == MBR_V_NULL)
 		return (mbr_slice){ NULL, 0 };
 	mbr_trim(&s.p, &s.n);
 	if (s.n == 0)
@@ -670,10 +708,12 @@ each_line(const char *path, mbr_buf *b, int (*fn)(struct cg *, mbr_slice,
 static void
 supp_add(struct cg *g, int kind, const char *p, size_t n)
 {
-	mbr_buf_reset(&g->tmp);
-	mbr_buf_addc(&g->tmp, kind);
-	mbr_buf_add(&g->tmp, p, n);
-	mbr_tab_upsert(g->supp, g->tmp.p, g->tmp.n, NULL);
+	mbr_buf *b = &g->s0.tmp;
+
+	mbr_buf_reset(b);
+	mbr_buf_addc(b, kind);
+	mbr_buf_add(b, p, n);
+	mbr_tab_upsert(g->supp, b->p, b->n, NULL);
 }
 
 static int
@@ -696,15 +736,15 @@ supp_line(struct cg *g, mbr_slice s, unsigned long line, const char *path,
 	if (typed)
 		supp_add(g, 'i', s.p, s.n);
 	mbr_err_clear(&e);
-	mbr_buf_reset(&g->phone);
+	mbr_buf_reset(&g->s0.phone);
 	if (typed != 'p' && memchr(v.p, '@', v.n) != NULL) {
-		if (mbr_email_norm(&g->phone, v.p, v.n, &e) == MBR_OK)
-			supp_add(g, 'e', g->phone.p, g->phone.n);
+		if (mbr_email_norm(&g->s0.phone, v.p, v.n, &e) == MBR_OK)
+			supp_add(g, 'e', g->s0.phone.p, g->s0.phone.n);
 		else if (!typed)
 			supp_add(g, 'i', s.p, s.n);
-	} else if (mbr_phone_norm(&g->phone, v.p, v.n, g->o->cc, &e) ==
+	} else if (mbr_phone_norm(&g->s0.phone, v.p, v.n, g->o->cc, &e) ==
 	    MBR_OK)
-		supp_add(g, 'p', g->phone.p, g->phone.n);
+		supp_add(g, 'p', g->s0.phone.p, g->s0.phone.n);
 	else if (!typed)
 		supp_add(g, 'i', s.p, s.n);
 	return MBR_OK;
@@ -767,11 +807,51 @@ explain(struct cg *g, mbr_slice id, int reason, const char *fmt, ...)
 	x = &g->ex[g->nex++];
 	x->id = keep_str(g, id.p, id.n);
 	x->reason = reason;
-	mbr_buf_reset(&g->tmp);
+	mbr_buf_reset(&g->s0.tmp);
 	va_start(ap, fmt);
-	mbr_buf_vaddf(&g->tmp, fmt, ap);
+	mbr_buf_vaddf(&g->s0.tmp, fmt, ap);
 	va_end(ap);
-	x->detail = mbr_arena_strndup(g->ar, g->tmp.p, g->tmp.n);
+	x->detail = mbr_arena_strndup(g->ar, g->s0.tmp.p, g->s0.tmp.n);
+}
+
+/* judge's verdict of not sending: the reason, the detail in s->tmp. */
+static void
+s_explain(struct sl *s, int reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+s_explain(struct sl *s, int reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->out = O_EXPLAIN;
+	s->reason = reason;
+	mbr_buf_reset(&s->tmp);
+	va_start(ap, fmt);
+	mbr_buf_vaddf(&s->tmp, fmt, ap);
+	va_end(ap);
+}
+
+/* judge's reject, held until the record's turn comes (a duplicate is
+ * found only then, and goes first). */
+static void
+s_reject(struct sl *s, const mbr_reader *rd, const mbr_rec *rec,
+    const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+s_reject(struct sl *s, const mbr_reader *rd, const mbr_rec *rec,
+    const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->out = O_REJECT;
+	mbr_buf_reset(&s->tmp);
+	va_start(ap, fmt);
+	mbr_buf_vaddf(&s->tmp, fmt, ap);
+	va_end(ap);
+	mbr_buf_reset(&s->held);
+	mbr_reject_hold(s->g->run.rj, &s->held, rd, rec, reason, s->tmp.p);
 }
 
 /* A consent field: C_YES, C_NO, C_UNKNOWN, or -1 for a value that is
@@ -805,15 +885,15 @@ consent(mbr_slice s)
 
 /* The member's address on channel ch, normalised; p NULL: none. */
 static mbr_slice
-address(struct cg *g, int ch)
+address(struct sl *s, int ch)
 {
 	if (ch == MBR_CH_SMS || ch == MBR_CH_CALL)
-		return g->phone.n > 0 ? (mbr_slice){ g->phone.p, g->phone.n } :
+		return s->phone.n > 0 ? (mbr_slice){ s->phone.p, s->phone.n } :
 		    (mbr_slice){ NULL, 0 };
 	if (ch == MBR_CH_EMAIL)
-		return g->email.n > 0 ? (mbr_slice){ g->email.p, g->email.n } :
+		return s->email.n > 0 ? (mbr_slice){ s->email.p, s->email.n } :
 		    (mbr_slice){ NULL, 0 };
-	return val(g, g->c_addr[ch]);
+	return val(s, s->g->c_addr[ch]);
 }
 
 /* t moved out of ch's quiet hours in zone tz: the first minute after
@@ -846,12 +926,15 @@ shown(int64_t t, mbr_tz *tz)
 	return (mbr_time){ t, mbr_tz_offset_at(tz, t) };
 }
 
-/* Makes text t for the member in f (the program's own fields set
- * here) into g->txt. */
+/* Makes text t for the member in s->v (the program's own fields set
+ * here) into s->txt. */
 static void
-render(struct cg *g, const mbr_tmpl *t, const mbr_cchan *ch, mbr_time at,
-    mbr_slice coupon, mbr_slice *f, uint8_t *ft)
+render(struct sl *s, const mbr_tmpl *t, const mbr_cchan *ch, mbr_time at,
+    mbr_slice coupon)
 {
+	const struct cg *g = s->g;
+	mbr_slice *f = s->v;
+	uint8_t *ft = s->vt;
 	char ts[MBR_TIME_MAX + 1];
 	size_t n = mbr_time_fmt(ts, at);
 
@@ -861,17 +944,18 @@ render(struct cg *g, const mbr_tmpl *t, const mbr_cchan *ch, mbr_time at,
 	f[S_SEND_AT] = (mbr_slice){ ts, n };
 	ft[S_CAMPAIGN] = ft[S_CHANNEL] = ft[S_COUPON] = ft[S_SEND_AT] =
 	    MBR_V_STR;
-	mbr_buf_reset(&g->txt);
+	mbr_buf_reset(&s->txt);
 	if (t != NULL)
-		mbr_tmpl_render(t, f, ft, &g->txt);
+		mbr_tmpl_render(t, f, ft, &s->txt);
 	f[S_SEND_AT] = (mbr_slice){ NULL, 0 };
 }
 
 /* What a message on ch costs, and its parts when an SMS. */
 static int
-message_check(struct cg *g, const mbr_cchan *ch, mbr_time at,
+message_check(struct sl *s, const mbr_cchan *ch, mbr_time at,
     mbr_slice variant, int64_t *cost, unsigned *parts)
 {
+	const struct cg *g = s->g;
 	mbr_tmpl *t = mbr_campaign_text(g->cp, ch, variant.p, variant.n);
 	mbr_sms_info si;
 
@@ -880,8 +964,8 @@ message_check(struct cg *g, const mbr_cchan *ch, mbr_time at,
 		return -1;
 	if (ch->ch == MBR_CH_SMS && (g->o->max_sms_parts > 0 ||
 	    ch->cost > 0)) {
-		render(g, t, ch, at, g->longest, g->v, g->vt);
-		mbr_sms_count(g->txt.p, g->txt.n, &si);
+		render(s, t, ch, at, g->longest);
+		mbr_sms_count(s->txt.p, s->txt.n, &si);
 		*parts = si.parts;
 		*cost += ch->cost * si.parts;
 	} else
@@ -889,11 +973,12 @@ message_check(struct cg *g, const mbr_cchan *ch, mbr_time at,
 	return 0;
 }
 
+/* Keeps candidate k, whose strings are in its chunk, in the arena. */
 static void
 add_cand(struct cg *g, const struct cand *k)
 {
 	struct cand *c;
-	size_t i;
+	size_t i, n = g->ntcols + g->nkeep;
 
 	if (g->ncand == g->capcand) {
 		g->capcand = g->capcand ? g->capcand * 2 : 1024;
@@ -907,37 +992,28 @@ add_cand(struct cg *g, const struct cand *k)
 		c->fuaddr = keep_str(g, k->fuaddr.p, k->fuaddr.n);
 	if (k->variant.p != NULL)
 		c->variant = keep_str(g, k->variant.p, k->variant.n);
-	c->vals = mbr_arena_alloc(g->ar, (g->ntcols + g->nkeep) *
-	    sizeof(*c->vals));
-	c->types = mbr_arena_alloc(g->ar, g->ntcols + g->nkeep);
-	for (i = 0; i < g->ntcols; i++) {
-		mbr_slice s = g->v[g->tcols[i]];
-
-		if (s.p != NULL)
-			c->vals[i] = keep_str(g, s.p, s.n);
-		c->types[i] = g->vt[g->tcols[i]];
+	c->vals = mbr_arena_alloc(g->ar, n * sizeof(*c->vals) + 1);
+	c->types = mbr_arena_alloc(g->ar, n + 1);
+	for (i = 0; i < n; i++) {
+		if (k->vals[i].p != NULL)
+			c->vals[i] = keep_str(g, k->vals[i].p, k->vals[i].n);
+		c->types[i] = k->types[i];
 	}
 	c->keep = c->vals + g->ntcols;
 	c->ktypes = c->types + g->ntcols;
-	for (i = 0; i < g->nkeep; i++) {
-		mbr_slice s = g->v[g->kcols[i]];
-
-		if (s.p != NULL)
-			c->keep[i] = keep_str(g, s.p, s.n);
-		c->ktypes[i] = g->vt[g->kcols[i]];
-	}
 }
 
-/* Whether the member in g->v is triggered (SELECTION, 2). */
+/* Whether the member in s->v is triggered (SELECTION, 2). */
 static int
-triggered(struct cg *g, mbr_tz *mz, int64_t today, const mbr_time *last,
+triggered(struct sl *s, mbr_tz *mz, int64_t today, const mbr_time *last,
     const mbr_time *signup, int64_t bday, int has_bday)
 {
+	const struct cg *g = s->g;
 	const mbr_campaign *cp = g->cp;
 	int64_t y;
 	unsigned m, d, md;
 	struct trig *tr;
-	mbr_slice id = val(g, g->c_id);
+	mbr_slice id = val(s, g->c_id);
 
 	switch (cp->trig) {
 	case MBR_TRIG_BATCH:
@@ -965,28 +1041,28 @@ triggered(struct cg *g, mbr_tz *mz, int64_t today, const mbr_time *last,
 }
 
 static void
-set_trig_fields(struct cg *g, mbr_slice id)
+set_trig_fields(struct sl *s, mbr_slice id)
 {
+	const struct cg *g = s->g;
 	struct trig *tr;
-	static char ts[MBR_TIME_MAX + 1];
 	int i;
 
 	for (i = S_TRIG_TS; i <= S_TRIG_CAT; i++) {
-		g->v[i] = (mbr_slice){ NULL, 0 };
-		g->vt[i] = MBR_V_ABSENT;
+		s->v[i] = (mbr_slice){ NULL, 0 };
+		s->vt[i] = MBR_V_ABSENT;
 	}
 	if (g->trig == NULL || (tr = mbr_tab_get(g->trig, id.p, id.n)) == NULL)
 		return;
-	g->v[S_TRIG_TS] = (mbr_slice){ ts, mbr_time_fmt(ts, tr->t) };
+	s->v[S_TRIG_TS] = (mbr_slice){ s->ts, mbr_time_fmt(s->ts, tr->t) };
 	if (g->cp->trig == MBR_TRIG_TIER_UP)
-		g->v[S_TRIG_TIER] = tr->a;
+		s->v[S_TRIG_TIER] = tr->a;
 	else {
-		g->v[S_TRIG_EVENT] = tr->a;
-		g->v[S_TRIG_SKU] = tr->b;
-		g->v[S_TRIG_CAT] = tr->c;
+		s->v[S_TRIG_EVENT] = tr->a;
+		s->v[S_TRIG_SKU] = tr->b;
+		s->v[S_TRIG_CAT] = tr->c;
 	}
 	for (i = S_TRIG_TS; i <= S_TRIG_CAT; i++)
-		g->vt[i] = MBR_V_STR;
+		s->vt[i] = MBR_V_STR;
 }
 
 static mbr_tz *
@@ -1000,6 +1076,7 @@ member_zone(struct cg *g, mbr_slice z, int *bad)
 	*bad = 0;
 	if (z.p == NULL)
 		return g->tz;
+	pthread_mutex_lock(&g->zmu);
 	zp = mbr_tab_upsert(g->zones, z.p, z.n, &isnew);
 	if (isnew && z.n < sizeof(name)) {
 		memcpy(name, z.p, z.n);
@@ -1010,22 +1087,25 @@ member_zone(struct cg *g, mbr_slice z, int *bad)
 	}
 	if (zp->tz == NULL)
 		*bad = 1;
+	pthread_mutex_unlock(&g->zmu);
 	return zp->tz;
 }
 
-/* One member record, in g->v: a reject, counted, explained, or a
- * candidate. */
+/* One member record, in s->v, judged on any thread: s->out says
+ * whether it is a reject (held in s->held), outside the audience or
+ * not triggered, explained (s->reason, the detail in s->tmp), or a
+ * candidate (s->k).  Whether the member_id came before is for the
+ * commit, in input order. */
 static void
-judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
+judge(struct sl *sl, const mbr_reader *rd, const mbr_rec *rec)
 {
+	struct cg *g = sl->g;
 	const mbr_campaign *cp = g->cp;
-	mbr_rejects *rj = g->run.rj;
 	mbr_slice id, s, variant;
 	mbr_time last, signup, bt;
-	int has_last = 0, has_signup = 0, has_bday = 0, isnew, bad, i, j;
+	int has_last = 0, has_signup = 0, has_bday = 0, bad, i, j;
 	int cons[MBR_NCHAN], any_addr, nochan;
 	int64_t today, bday = 0;
-	unsigned long *first;
 	struct cand k;
 	struct hist *h;
 	mbr_tz *mz;
@@ -1034,20 +1114,14 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	mbr_err e;
 	char why[160] = "";
 
-	id = val(g, g->c_id);
+	sl->out = O_OUT;
+	sl->in_aud = sl->in_trig = 0;
+	id = val(sl, g->c_id);
 	if (id.p == NULL) {
-		mbr_reject(rj, rd, rec, "missing member_id",
+		s_reject(sl, rd, rec, "missing member_id",
 		    "member_id is missing");
 		return;
 	}
-	first = mbr_tab_upsert(g->members, id.p, id.n, &isnew);
-	if (!isnew) {
-		mbr_rejectf(rj, rd, rec, "duplicate member_id", "member_id "
-		    "\"%.*s\" appears twice (first at line %lu)", (int)id.n,
-		    id.p, *first);
-		return;
-	}
-	*first = rec->line;
 	for (i = 0; i < (int)g->o->njoin; i++) {
 		struct jrec **jp = mbr_tab_get(g->join[i], id.p, id.n);
 
@@ -1056,16 +1130,16 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 		for (j = 0; j < (int)(*jp)->n; j++) {
 			struct jfield *f = &(*jp)->f[j];
 
-			if (g->v[f->col].p == NULL) {
-				g->v[f->col] = f->v;
-				g->vt[f->col] = f->type;
+			if (sl->v[f->col].p == NULL) {
+				sl->v[f->col] = f->v;
+				sl->vt[f->col] = f->type;
 			}
 		}
 	}
-	s = val(g, g->c_tz);
+	s = val(sl, g->c_tz);
 	mz = member_zone(g, s, &bad);
 	if (bad) {
-		mbr_rejectf(rj, rd, rec, "bad tz", "tz \"%.*s\" is not a "
+		s_reject(sl, rd, rec, "bad tz", "tz \"%.*s\" is not a "
 		    "known time zone", (int)s.n, s.p);
 		return;
 	}
@@ -1073,9 +1147,9 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 		cons[i] = C_UNKNOWN;
 		if (!g->chan_used[i])
 			continue;
-		s = val(g, g->c_consent[i]);
+		s = val(sl, g->c_consent[i]);
 		if ((cons[i] = consent(s)) < 0) {
-			mbr_rejectf(rj, rd, rec, "bad consent", "%s \"%.*s\" "
+			s_reject(sl, rd, rec, "bad consent", "%s \"%.*s\" "
 			    "is not yes or no", mbr_channel_consent[i],
 			    (int)s.n, s.p);
 			return;
@@ -1084,9 +1158,9 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	/* The fields the trigger reads. */
 	if (cp->trig == MBR_TRIG_INACTIVE || cp->trig == MBR_TRIG_SIGNUP ||
 	    cp->trig == MBR_TRIG_BROWSE) {
-		s = val(g, g->c_last);
+		s = val(sl, g->c_last);
 		if (s.p != NULL && parse_time(&last, s, mz) != MBR_OK) {
-			mbr_rejectf(rj, rd, rec, "bad last_order_ts",
+			s_reject(sl, rd, rec, "bad last_order_ts",
 			    "last_order_ts \"%.*s\" is not a time", (int)s.n,
 			    s.p);
 			return;
@@ -1094,18 +1168,18 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 		has_last = s.p != NULL;
 	}
 	if (cp->trig == MBR_TRIG_SIGNUP) {
-		s = val(g, g->c_signup);
+		s = val(sl, g->c_signup);
 		if (s.p != NULL && parse_time(&signup, s, mz) != MBR_OK) {
-			mbr_rejectf(rj, rd, rec, "bad signup_ts",
+			s_reject(sl, rd, rec, "bad signup_ts",
 			    "signup_ts \"%.*s\" is not a time", (int)s.n, s.p);
 			return;
 		}
 		has_signup = s.p != NULL;
 	}
 	if (cp->trig == MBR_TRIG_BIRTHDAY) {
-		s = val(g, g->c_bday);
+		s = val(sl, g->c_bday);
 		if (s.p != NULL && parse_time(&bt, s, mz) != MBR_OK) {
-			mbr_rejectf(rj, rd, rec, "bad birthday",
+			s_reject(sl, rd, rec, "bad birthday",
 			    "birthday \"%.*s\" is not a date", (int)s.n, s.p);
 			return;
 		}
@@ -1114,67 +1188,66 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	}
 	memset(&k, 0, sizeof(k));
 	if (g->budget) {
-		s = val(g, g->c_prio);
+		s = val(sl, g->c_prio);
 		if (s.p != NULL && !mbr_xval_num(&k.prio, s.p, s.n)) {
-			mbr_rejectf(rj, rd, rec, "bad priority", "%s \"%.*s\" "
+			s_reject(sl, rd, rec, "bad priority", "%s \"%.*s\" "
 			    "is not a number", g->o->priority ?
 			    g->o->priority : "monetary", (int)s.n, s.p);
 			return;
 		}
 		k.has_prio = s.p != NULL;
 	}
-	set_trig_fields(g, id);
-	if (cp->audience >= 0 &&
-	    !mbr_expr_test(cp->x, cp->audience, g->v, g->vt))
+	set_trig_fields(sl, id);
+	if (sl->aud >= 0 && !mbr_expr_test(sl->x, sl->aud, sl->v, sl->vt))
 		return;
-	g->n_audience++;
+	sl->in_aud = 1;
 	today = day_of(g->now.t, mz);
-	if (!triggered(g, mz, today, has_last ? &last : NULL, has_signup ?
+	if (!triggered(sl, mz, today, has_last ? &last : NULL, has_signup ?
 	    &signup : NULL, bday, has_bday))
 		return;
-	g->n_trig++;
+	sl->in_trig = 1;
 
 	/* Suppression: the member_id, the phone or the e-mail. */
-	mbr_buf_reset(&g->phone);
-	mbr_buf_reset(&g->email);
+	mbr_buf_reset(&sl->phone);
+	mbr_buf_reset(&sl->email);
 	/* A member known only from orders has no phone field, but an id
 	 * "phone:+86..." that is one. */
-	s = val(g, g->c_phone);
+	s = val(sl, g->c_phone);
 	if (s.p == NULL && id.n > 6 && memcmp(id.p, "phone:", 6) == 0)
 		s = (mbr_slice){ id.p + 6, id.n - 6 };
 	mbr_err_clear(&e);
-	if (s.p != NULL && mbr_phone_norm(&g->phone, s.p, s.n, g->o->cc,
+	if (s.p != NULL && mbr_phone_norm(&sl->phone, s.p, s.n, g->o->cc,
 	    &e) != MBR_OK)
-		mbr_buf_reset(&g->phone);
-	s = val(g, g->c_email);
+		mbr_buf_reset(&sl->phone);
+	s = val(sl, g->c_email);
 	if (s.p == NULL && id.n > 6 && memcmp(id.p, "email:", 6) == 0)
 		s = (mbr_slice){ id.p + 6, id.n - 6 };
-	if (s.p != NULL && mbr_email_norm(&g->email, s.p, s.n, &e) != MBR_OK)
-		mbr_buf_reset(&g->email);
+	if (s.p != NULL && mbr_email_norm(&sl->email, s.p, s.n, &e) != MBR_OK)
+		mbr_buf_reset(&sl->email);
 	if (g->supp != NULL) {
 		const char *what = NULL;
 
-		mbr_buf_reset(&g->tmp);
-		mbr_buf_addc(&g->tmp, 'i');
-		mbr_buf_add(&g->tmp, id.p, id.n);
-		if (mbr_tab_get(g->supp, g->tmp.p, g->tmp.n) != NULL)
+		mbr_buf_reset(&sl->tmp);
+		mbr_buf_addc(&sl->tmp, 'i');
+		mbr_buf_add(&sl->tmp, id.p, id.n);
+		if (mbr_tab_get(g->supp, sl->tmp.p, sl->tmp.n) != NULL)
 			what = "member_id";
-		if (what == NULL && g->phone.n > 0) {
-			mbr_buf_reset(&g->tmp);
-			mbr_buf_addc(&g->tmp, 'p');
-			mbr_buf_add(&g->tmp, g->phone.p, g->phone.n);
-			if (mbr_tab_get(g->supp, g->tmp.p, g->tmp.n) != NULL)
+		if (what == NULL && sl->phone.n > 0) {
+			mbr_buf_reset(&sl->tmp);
+			mbr_buf_addc(&sl->tmp, 'p');
+			mbr_buf_add(&sl->tmp, sl->phone.p, sl->phone.n);
+			if (mbr_tab_get(g->supp, sl->tmp.p, sl->tmp.n) != NULL)
 				what = "phone";
 		}
-		if (what == NULL && g->email.n > 0) {
-			mbr_buf_reset(&g->tmp);
-			mbr_buf_addc(&g->tmp, 'e');
-			mbr_buf_add(&g->tmp, g->email.p, g->email.n);
-			if (mbr_tab_get(g->supp, g->tmp.p, g->tmp.n) != NULL)
+		if (what == NULL && sl->email.n > 0) {
+			mbr_buf_reset(&sl->tmp);
+			mbr_buf_addc(&sl->tmp, 'e');
+			mbr_buf_add(&sl->tmp, sl->email.p, sl->email.n);
+			if (mbr_tab_get(g->supp, sl->tmp.p, sl->tmp.n) != NULL)
 				what = "email";
 		}
 		if (what != NULL) {
-			explain(g, id, R_SUPPRESSED, "%s on a suppression "
+			s_explain(sl, R_SUPPRESSED, "%s on a suppression "
 			    "list", what);
 			return;
 		}
@@ -1185,7 +1258,7 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 
 		mbr_gb_hash(seed, strlen(seed), id.p, id.n, 2, &num, &den);
 		if (num < (uint32_t)g->o->global_holdout) {
-			explain(g, id, R_GHOLD, "hash %.4f below %d.%02d%%",
+			s_explain(sl, R_GHOLD, "hash %.4f below %d.%02d%%",
 			    num / (double)den, g->o->global_holdout / 100,
 			    g->o->global_holdout % 100);
 			return;
@@ -1198,7 +1271,7 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	for (i = 0; i < cp->nchan; i++) {
 		const mbr_cchan *ch = &cp->chan[i];
 
-		s = address(g, ch->ch);
+		s = address(sl, ch->ch);
 		if (s.p == NULL)
 			continue;
 		if (cons[ch->ch] == C_YES || (cons[ch->ch] == C_UNKNOWN &&
@@ -1209,7 +1282,7 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 			break;
 		}
 		if (!any_addr) {
-			mbr_slice cv = val(g, g->c_consent[ch->ch]);
+			mbr_slice cv = val(sl, g->c_consent[ch->ch]);
 
 			snprintf(why, sizeof(why), "%s %.*s",
 			    mbr_channel_consent[ch->ch], cv.p ? (int)cv.n : 5,
@@ -1219,16 +1292,16 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	}
 	if (nochan) {
 		if (any_addr)
-			explain(g, id, R_NO_CONSENT, "%s", why);
+			s_explain(sl, R_NO_CONSENT, "%s", why);
 		else
-			explain(g, id, R_UNREACHABLE, "no address for any "
+			s_explain(sl, R_UNREACHABLE, "no address for any "
 			    "channel");
 		return;
 	}
 	if (k.ch->follow != NULL) {
 		const mbr_cchan *fu = k.ch->follow;
 
-		s = address(g, fu->ch);
+		s = address(sl, fu->ch);
 		if (s.p != NULL && (cons[fu->ch] == C_YES ||
 		    (cons[fu->ch] == C_UNKNOWN && fu->optout))) {
 			k.fu = fu;
@@ -1238,7 +1311,7 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	}
 	h = g->hist != NULL ? mbr_tab_get(g->hist, id.p, id.n) : NULL;
 	if (h != NULL && h->cool) {
-		explain(g, id, R_COOLDOWN, "sent %s in the last %lld days",
+		s_explain(sl, R_COOLDOWN, "sent %s in the last %lld days",
 		    cp->id, (long long)cp->cooldown);
 		return;
 	}
@@ -1246,7 +1319,7 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	    g->cap_n) {
 		uint32_t had = h != NULL ? h->n : 0;
 
-		explain(g, id, R_CAPPED, "%u message%s in %lld days (cap "
+		s_explain(sl, R_CAPPED, "%u message%s in %lld days (cap "
 		    "%lld%s)", had, had == 1 ? "" : "s",
 		    (long long)g->cap_days, (long long)g->cap_n, k.fu != NULL ?
 		    "; this send is 2 with its follow-up" : "");
@@ -1257,18 +1330,18 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	k.at = shown(unquiet(k.ch, mz, g->now.t), mz);
 	if (k.fu != NULL)
 		k.fuat = shown(unquiet(k.fu, mz, k.at.t + k.fu->delay), mz);
-	variant = val(g, g->c_variant);
+	variant = val(sl, g->c_variant);
 	k.variant = variant;
-	if (message_check(g, k.ch, k.at, variant, &k.cost, &p1) != 0 ||
-	    (k.fu != NULL && message_check(g, k.fu, k.fuat, variant, &k.cost,
+	if (message_check(sl, k.ch, k.at, variant, &k.cost, &p1) != 0 ||
+	    (k.fu != NULL && message_check(sl, k.fu, k.fuat, variant, &k.cost,
 	    &p2) != 0)) {
-		mbr_rejectf(rj, rd, rec, "no message", "variant \"%.*s\" has "
+		s_reject(sl, rd, rec, "no message", "variant \"%.*s\" has "
 		    "no message", (int)variant.n, variant.p ? variant.p : "");
 		return;
 	}
 	if (g->o->max_sms_parts > 0 && (p1 > (unsigned)g->o->max_sms_parts ||
 	    p2 > (unsigned)g->o->max_sms_parts)) {
-		mbr_rejectf(rj, rd, rec, "sms too long", "an SMS of %u parts, "
+		s_reject(sl, rd, rec, "sms too long", "an SMS of %u parts, "
 		    "over --max-sms-parts %d", p1 > p2 ? p1 : p2,
 		    g->o->max_sms_parts);
 		return;
@@ -1276,16 +1349,10 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 	if (g->o->holdout >= 0) {
 		mbr_gb_hash(cp->id, strlen(cp->id), id.p, id.n, 2, &num, &den);
 		if (num < (uint32_t)g->o->holdout) {
-			explain(g, id, R_HOLDOUT, "hash %.4f below %d.%02d%%",
+			s_explain(sl, R_HOLDOUT, "hash %.4f below %d.%02d%%",
 			    num / (double)den, g->o->holdout / 100,
 			    g->o->holdout % 100);
-			if (g->nhold == g->caphold) {
-				g->caphold = g->caphold ? g->caphold * 2 :
-				    1024;
-				g->hold = mbr_xrealloc(g->hold, g->caphold *
-				    sizeof(*g->hold));
-			}
-			g->hold[g->nhold++] = keep_str(g, id.p, id.n);
+			sl->out = O_HOLD;
 			return;
 		}
 	}
@@ -1293,11 +1360,12 @@ judge(struct cg *g, const mbr_reader *rd, const mbr_rec *rec)
 		char ts[MBR_TIME_MAX + 1];
 
 		mbr_time_fmt(ts, k.at);
-		explain(g, id, R_QUIET, "quiet hours until %s", ts);
+		s_explain(sl, R_QUIET, "quiet hours until %s", ts);
 		return;
 	}
 	k.id = id;
-	add_cand(g, &k);
+	sl->k = k;
+	sl->out = O_CAND;
 }
 
 /* qsort, which may not be given a NULL array even for no elements. */
@@ -1411,22 +1479,24 @@ write_row(struct cg *g, mbr_writer *w, mbr_writer *pw, const struct row *r,
 	mbr_tmpl *t = mbr_campaign_text(g->cp, ch, k->variant.p, k->variant.n);
 	char ts[MBR_TIME_MAX + 1], parts[16];
 	mbr_sms_info si;
+	struct sl *s = &g->s0;
 	size_t i;
 
+	sl_clear(s);
 	for (i = 0; i < g->ntcols; i++) {
-		g->v[g->tcols[i]] = k->vals[i];
-		g->vt[g->tcols[i]] = k->types[i];
+		s->v[g->tcols[i]] = k->vals[i];
+		s->vt[g->tcols[i]] = k->types[i];
 	}
-	render(g, t, ch, r->at, k->coupon, g->v, g->vt);
+	render(s, t, ch, r->at, k->coupon);
 	mbr_writer_cstr(w, "campaign_id", g->cp->id);
 	mbr_writer_str(w, "member_id", k->id.p, k->id.n);
 	mbr_writer_cstr(w, "channel", mbr_channel_name[ch->ch]);
 	mbr_writer_str(w, "address", addr.p, addr.n);
 	mbr_writer_field(w, slice("send_at"), (mbr_slice){ ts,
 	    mbr_time_fmt(ts, r->at) }, MBR_V_PLAIN);
-	mbr_writer_str(w, "message", g->txt.p, g->txt.n);
+	mbr_writer_str(w, "message", s->txt.p, s->txt.n);
 	if (ch->ch == MBR_CH_SMS) {
-		mbr_sms_count(g->txt.p, g->txt.n, &si);
+		mbr_sms_count(s->txt.p, s->txt.n, &si);
 		snprintf(parts, sizeof(parts), "%u", si.parts);
 		mbr_writer_field(w, slice("sms_parts"), slice(parts),
 		    MBR_V_NUM);
@@ -1455,16 +1525,15 @@ write_row(struct cg *g, mbr_writer *w, mbr_writer *pw, const struct row *r,
 		int j;
 
 		for (j = 0; j < ch->ndata; j++) {
-			render(g, ch->data[j], ch, r->at, k->coupon, g->v,
-			    g->vt);
+			render(s, ch->data[j], ch, r->at, k->coupon);
 			json_object_set_new(d, ch->data_key[j],
-			    json_pack("{s:s%}", "value", g->txt.p, g->txt.n));
+			    json_pack("{s:s%}", "value", s->txt.p, s->txt.n));
 		}
 		mbr_writer_str(pw, "touser", addr.p, addr.n);
 		mbr_writer_cstr(pw, "template_id", ch->template_id);
 		if (ch->url != NULL) {
-			render(g, ch->url, ch, r->at, k->coupon, g->v, g->vt);
-			mbr_writer_str(pw, "url", g->txt.p, g->txt.n);
+			render(s, ch->url, ch, r->at, k->coupon);
+			mbr_writer_str(pw, "url", s->txt.p, s->txt.n);
 		}
 		dump = json_dumps(d, JSON_COMPACT);
 		if (dump == NULL)
@@ -1766,12 +1835,249 @@ summary(struct cg *g)
 	fprintf(stderr, "%s\n", first ? "" : ")");
 }
 
+/* A member record as map leaves it for commit. */
+struct mitem {
+	uint64_t	 h;
+	mbr_slice	 id;		/* p NULL: none */
+	mbr_slice	 raw;		/* for a duplicate's reject */
+	unsigned long	 line;		/* in the chunk */
+	uint8_t		 out, in_aud, in_trig;
+	int		 reason;
+	mbr_slice	 detail;	/* O_EXPLAIN, O_HOLD */
+	mbr_slice	 held;		/* O_REJECT: mbr_reject_hold's */
+	struct cand	*k;		/* O_CAND */
+};
+
+static char *
+pack(char *p, mbr_slice *s)
+{
+	if (s->p != NULL) {
+		memcpy(p, s->p, s->n);
+		s->p = p;
+		p += s->n;
+	}
+	return p;
+}
+
+static void
+mbegin(void *ctx, mbr_chunk *ck, void *st, const void *prev, int after)
+{
+}
+
+/* Judges a member record on any thread, and packs the verdict with the
+ * strings it needs into the chunk. */
+static void
+mmap_(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
+{
+	struct cg *g = ctx;
+	struct sl *s = &g->sl[mbr_chunk_slot(ck)];
+	const mbr_reader *rd = g->run.rd;
+	struct mitem *it;
+	struct cand *k = NULL;
+	size_t need, i, nv = g->ntcols + g->nkeep;
+	char *p;
+	void *x;
+
+	if (rec->bad != NULL) {
+		s->out = O_REJECT;
+		mbr_buf_reset(&s->held);
+		mbr_reject_hold(g->run.rj, &s->held, rd, rec, rec->bad,
+		    rec->why);
+	} else {
+		for (i = 0; i < rec->n; i++)
+			rcol(g, rd, rec->order[i]);
+		sl_clear(s);
+		for (i = 0; i < rec->n; i++) {
+			int rc = rec->order[i], c = g->rmap[rc];
+
+			s->v[c] = rec->f[rc];
+			s->vt[c] = rec->type[rc];
+		}
+		judge(s, rd, rec);
+	}
+	need = 0;
+	if (rec->bad == NULL && val(s, g->c_id).p != NULL)
+		need += val(s, g->c_id).n + rec->raw.n;
+	if (s->out == O_REJECT)
+		need += s->held.n + 8;
+	if (s->out == O_EXPLAIN || s->out == O_HOLD)
+		need += s->tmp.n;
+	if (s->out == O_CAND)
+		need += sizeof(*k) + s->k.addr.n + s->k.fuaddr.n +
+		    s->k.variant.n + nv * (sizeof(mbr_slice) + 1) + 8;
+	for (i = 0; s->out == O_CAND && i < nv; i++)
+		need += s->v[i < g->ntcols ? g->tcols[i] :
+		    g->kcols[i - g->ntcols]].n;
+	it = mbr_chunk_add(ck, need, &x);
+	p = x;
+	it->out = (uint8_t)s->out;
+	it->line = rec->line;
+	if (s->out == O_CAND) {
+		/* The struct first: the extra is 8-byte aligned. */
+		k = (struct cand *)(void *)p;
+		*k = s->k;
+		p += sizeof(*k);
+		k->vals = (mbr_slice *)(void *)p;
+		p += nv * sizeof(mbr_slice);
+		k->types = (uint8_t *)p;
+		p += nv;
+		for (i = 0; i < nv; i++) {
+			int c = i < g->ntcols ? g->tcols[i] :
+			    g->kcols[i - g->ntcols];
+
+			k->vals[i] = s->v[c];
+			k->types[i] = s->vt[c];
+			p = pack(p, &k->vals[i]);
+		}
+		p = pack(p, &k->addr);
+		p = pack(p, &k->fuaddr);
+		p = pack(p, &k->variant);
+		it->k = k;
+	}
+	if (s->out == O_REJECT) {
+		/* Held rejects are read as words: keep them aligned. */
+		p += (8 - ((uintptr_t)p & 7)) & 7;
+		it->held = (mbr_slice){ s->held.p, s->held.n };
+		p = pack(p, &it->held);
+	}
+	if (rec->bad != NULL || val(s, g->c_id).p == NULL)
+		return;
+	it->id = val(s, g->c_id);
+	p = pack(p, &it->id);
+	it->h = mbr_hash(it->id.p, it->id.n);
+	it->raw = rec->raw;
+	p = pack(p, &it->raw);
+	if (k != NULL)
+		k->id = it->id;
+	it->in_aud = s->in_aud;
+	it->in_trig = s->in_trig;
+	it->reason = s->reason;
+	if (s->out == O_EXPLAIN || s->out == O_HOLD) {
+		it->detail = (mbr_slice){ s->tmp.p, s->tmp.n };
+		p = pack(p, &it->detail);
+	}
+}
+
+static void
+held(struct cg *g, const char *file, unsigned long add, mbr_slice h)
+{
+	mbr_buf b = { (char *)h.p, h.n, h.n };
+
+	mbr_reject_held(g->run.rj, file, add, &b);
+}
+
+/* In input order: the first record of a member_id is the member's, a
+ * later one a reject; then the verdict. */
+static int
+mcommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
+{
+	struct cg *g = ctx;
+	const mbr_reader *rd = g->run.rd;
+	const char *file = mbr_reader_filename(rd, mbr_reader_current(rd));
+	unsigned long add = mbr_chunk_line(ck), *first;
+	struct mitem *it;
+	size_t n, i;
+	int isnew;
+
+	it = mbr_chunk_items(ck, &n);
+	for (i = 0; i < n; i++) {
+		struct mitem *m = &it[i];
+
+		if (i + 8 < n && it[i + 8].id.p != NULL)
+			mbr_tab_prefetch(g->members, it[i + 8].h);
+		if (m->id.p == NULL) {
+			held(g, file, add, m->held);
+			continue;
+		}
+		first = mbr_tab_upsert_h(g->members, m->id.p, m->id.n, m->h,
+		    &isnew);
+		if (!isnew) {
+			mbr_buf_reset(&g->s0.tmp);
+			mbr_buf_addf(&g->s0.tmp, "member_id \"%.*s\" appears "
+			    "twice (first at line %lu)", (int)m->id.n, m->id.p,
+			    *first);
+			mbr_reject_raw(g->run.rj, file, m->line + add,
+			    m->raw.p, m->raw.n, "duplicate member_id",
+			    g->s0.tmp.p);
+			continue;
+		}
+		*first = m->line + add;
+		g->n_audience += m->in_aud;
+		g->n_trig += m->in_trig;
+		switch (m->out) {
+		case O_REJECT:
+			held(g, file, add, m->held);
+			break;
+		case O_EXPLAIN:
+		case O_HOLD:
+			explain(g, m->id, m->reason, "%.*s", (int)m->detail.n,
+			    m->detail.p);
+			if (m->out == O_HOLD) {
+				if (g->nhold == g->caphold) {
+					g->caphold = g->caphold ?
+					    g->caphold * 2 : 1024;
+					g->hold = mbr_xrealloc(g->hold,
+					    g->caphold * sizeof(*g->hold));
+				}
+				g->hold[g->nhold++] = keep_str(g, m->id.p,
+				    m->id.n);
+			}
+			break;
+		case O_CAND:
+			add_cand(g, m->k);
+			break;
+		}
+	}
+	return MBR_OK;
+}
+
+static const mbr_split_fns mfns = { sizeof(struct mitem), 0, mbegin, mmap_,
+	mcommit };
+
+static int
+sl_init(struct cg *g, struct sl *s, mbr_err *err)
+{
+	const mbr_campaign *cp = g->cp;
+
+	s->g = g;
+	s->aud = -1;
+	mbr_buf_init(&s->phone);
+	mbr_buf_init(&s->email);
+	mbr_buf_init(&s->tmp);
+	mbr_buf_init(&s->txt);
+	mbr_buf_init(&s->held);
+	if (cp->audience_text == NULL)
+		return MBR_OK;
+	s->x = mbr_expr_new();
+	s->aud = mbr_expr_add(s->x, cp->audience_src, cp->audience_text,
+	    strlen(cp->audience_text), err);
+	if (s->aud < 0)
+		return MBR_EUSAGE;
+	mbr_expr_bind(s->x, col, g);
+	mbr_expr_setenv(s->x, g->tz, g->now);
+	return MBR_OK;
+}
+
+static void
+sl_free(struct sl *s)
+{
+	mbr_expr_free(s->x);
+	mbr_buf_release(&s->phone);
+	mbr_buf_release(&s->email);
+	mbr_buf_release(&s->tmp);
+	mbr_buf_release(&s->txt);
+	mbr_buf_release(&s->held);
+	free(s->v);
+	free(s->vt);
+}
+
 static int
 run(struct cg *g, int nfiles, char *const files[], mbr_err *err)
 {
 	const mbr_sendlist_opts *o = g->o;
 	mbr_campaign *cp = g->cp;
 	mbr_reader *rd;
+	mbr_split *sp;
 	mbr_rec rec;
 	size_t i;
 	int r, rc, j;
@@ -1822,8 +2128,11 @@ run(struct cg *g, int nfiles, char *const files[], mbr_err *err)
 			p = q + 1;
 		}
 	}
-	mbr_expr_bind(cp->x, col, g);
-	mbr_expr_setenv(cp->x, g->tz, g->now);
+	if ((rc = sl_init(g, &g->s0, err)) != MBR_OK)
+		return rc;
+	for (j = 0; j < MBR_SPLIT_SLOTS; j++)
+		if ((rc = sl_init(g, &g->sl[j], err)) != MBR_OK)
+			return rc;
 
 	if (!o->dry_run && o->history_out != NULL &&
 	    (rc = mbr_writer_open(&g->hw, o->history_out,
@@ -1885,25 +2194,24 @@ run(struct cg *g, int nfiles, char *const files[], mbr_err *err)
 		if ((rc = check_fields(g, err)) != MBR_OK)
 			return rc;
 	}
-	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
-		if (r == MBR_READ_FILE)
-			continue;
-		if (rec.bad != NULL) {
-			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
-			continue;
-		}
-		for (i = 0; i < g->ncol; i++) {
-			g->v[i] = (mbr_slice){ NULL, 0 };
-			g->vt[i] = MBR_V_ABSENT;
-		}
-		for (i = 0; i < rec.n; i++) {
-			int rc0 = rec.order[i], c = rcol(g, rd, rc0);
+	/* Members judged on both threads (mbr_split), the verdicts taken
+	 * in input order.  A CSV input's columns are the run's before its
+	 * chunks are mapped, so that map only reads them. */
+	sp = mbr_split_new(&mfns, g, mbr_cli_threads(g->c), rd, g->run.rj);
+	rc = MBR_OK;
+	while (rc == MBR_OK &&
+	    (r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		const int *hdr;
+		size_t nh;
 
-			g->v[c] = rec.f[rc0];
-			g->vt[c] = rec.type[rc0];
-		}
-		judge(g, rd, &rec);
+		if (r != MBR_READ_FILE)
+			continue;
+		hdr = mbr_reader_header(rd, &nh);
+		for (i = 0; i < nh; i++)
+			rcol(g, rd, hdr[i]);
+		rc = mbr_split_input(sp, err);
 	}
+	mbr_split_free(sp);
 	if (err->code != MBR_OK)
 		return err->code;
 	if ((rc = check_fields(g, err)) != MBR_OK)
@@ -1943,12 +2251,7 @@ mbr_sendlist_run(const mbr_cli *c, const mbr_sendlist_opts *o, int nfiles,
 	g.zones = mbr_tab_new(sizeof(struct zone));
 	g.join = mbr_xcalloc(o->njoin + 1, sizeof(*g.join));
 	mbr_buf_init(&g.cbuf);
-	mbr_buf_init(&g.phone);
-	mbr_buf_init(&g.email);
-	mbr_buf_init(&g.tmp);
-	mbr_buf_init(&g.txt);
-	for (j = 0; j < MBR_NCHAN; j++)
-		mbr_buf_init(&g.addr[j]);
+	pthread_mutex_init(&g.zmu, NULL);
 	if ((rc = mbr_run_open(&g.run, c, nfiles, files, 1, err)) == MBR_OK)
 		rc = run(&g, nfiles, files, err);
 	if (g.hw != NULL && mbr_writer_close(g.hw, rc == MBR_OK ? err :
@@ -1969,14 +2272,10 @@ mbr_sendlist_run(const mbr_cli *c, const mbr_sendlist_opts *o, int nfiles,
 	mbr_tab_free(g.trig);
 	mbr_arena_free(g.ar);
 	mbr_buf_release(&g.cbuf);
-	mbr_buf_release(&g.phone);
-	mbr_buf_release(&g.email);
-	mbr_buf_release(&g.tmp);
-	mbr_buf_release(&g.txt);
-	for (j = 0; j < MBR_NCHAN; j++)
-		mbr_buf_release(&g.addr[j]);
-	free(g.v);
-	free(g.vt);
+	sl_free(&g.s0);
+	for (j = 0; j < MBR_SPLIT_SLOTS; j++)
+		sl_free(&g.sl[j]);
+	pthread_mutex_destroy(&g.zmu);
 	free(g.seen);
 	free(g.rmap);
 	free(g.tcols);

@@ -9,7 +9,7 @@
 #
 #   each unit test binary, from the repository root;
 #   tests/golden.sh BIN;
-#   the mbr-rfm, mbr-ingest and mbr-segment golden cases again with
+#   the golden cases of the programs that read in chunks again with
 #     their files cut into chunks of 7 bytes (MBR_SPLIT_CHUNK, see
 #     mbr(7)), so that the chunked reader meets every case of the
 #     bad-input corpus;
@@ -172,7 +172,7 @@ one_build() {
 	done
 	suite "${pre}golden" sh tests/golden.sh "$bin"
 	suite "${pre}golden-cut" env MBR_SPLIT_CHUNK=7 sh tests/golden.sh \
-	    "$bin" mbr-rfm mbr-ingest mbr-segment mbr-points
+	    "$bin" mbr-rfm mbr-ingest mbr-segment mbr-points mbr-campaign
 	suite "${pre}man" sh tests/man-examples.sh "$bin"
 	for t in tests/*.test.sh; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
