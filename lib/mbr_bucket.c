@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mbr_bucket.h"
+#include "mbr_utf8.h"
 
 #define FNV_PRIME	0x01000193u
 #define REPLACEMENT	0xfffdu
@@ -19,54 +20,6 @@ static inline uint32_t
 step(uint32_t h, uint32_t unit)
 {
 	return (h ^ unit) * FNV_PRIME;
-}
-
-/* Decodes one character at s[0..n), n > 0, the first byte not ASCII,
- * as the WHATWG UTF-8 decoder does: *cp is the code point, or U+FFFD
- * for an ill-formed sequence, which then ends before the first byte
- * that could not continue it (a maximal subpart, Unicode 15 section
- * 3.9), or with the text.  Returns the bytes used, at least 1.  The
- * second byte's range depends on the first (table 3-7), which rules
- * out overlongs, surrogates and code points above U+10FFFF. */
-static size_t
-decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else {
-		*cp = REPLACEMENT;	/* 80..C1, F5..FF: no lead byte */
-		return 1;
-	}
-	for (i = 1; i < len; i++) {
-		if (i >= n || s[i] < lo || s[i] > hi) {
-			*cp = REPLACEMENT;
-			return i;
-		}
-		c = c << 6 | (s[i] & 0x3f);
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*cp = c;
-	return len;
 }
 
 uint32_t
@@ -81,7 +34,9 @@ mbr_fnv1a32_utf16(const char *str, size_t n, uint32_t h)
 			h = step(h, s[i++]);
 			continue;
 		}
-		i += decode(s + i, n - i, &c);
+		i += mbr_utf8_decode(str + i, n - i, &c);
+		if (c == MBR_UTF8_BAD)
+			c = REPLACEMENT;
 		if (c < 0x10000)
 			h = step(h, c);
 		else {

@@ -349,3 +349,32 @@ mbr_cli_threads(const mbr_cli *c)
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n >= 2 ? 2 : 1;
 }
+
+int
+mbr_side_open(const mbr_cli *c, mbr_reader **rd, const char *path,
+    const char *const *need, int *ix, int n, int nreq, mbr_err *err)
+{
+	mbr_reader_opts ro = c->ro;
+	char *files[1] = { (char *)path };
+	size_t nh;
+	int i, rc;
+
+	ro.progress = 0;
+	ro.columns = NULL;
+	if ((rc = mbr_reader_open(rd, &ro, 1, files, err)) != MBR_OK)
+		return rc;
+	for (i = 0; i < n; i++)
+		ix[i] = mbr_reader_col(*rd, need[i], strlen(need[i]));
+	if ((rc = mbr_reader_start(*rd, err)) != MBR_OK)
+		return rc;
+	mbr_reader_header(*rd, &nh);
+	if (mbr_reader_format(*rd) == MBR_FMT_CSV && nh > 0)
+		for (i = 0; i < nreq; i++)
+			if (!mbr_reader_has(*rd, ix[i])) {
+				mbr_err_set(err, MBR_EUSAGE, "missing column "
+				    "\"%s\"", need[i]);
+				mbr_err_at(err, path, 1);
+				return MBR_EUSAGE;
+			}
+	return MBR_OK;
+}

@@ -131,6 +131,12 @@ int	mbr_run_open(mbr_run *r, const mbr_cli *c, int nfiles,
  * run ends well do its named output files replace the old ones
  * (mbr_output_release); the rejects file is written in place. */
 int	mbr_run_close(mbr_run *r, const mbr_cli *c, mbr_err *err);
+/* Opens a side input (a program's --events, --members, --history ...)
+ * with the run's reader options, no progress line: its columns need[0..n)
+ * in ix; a CSV header without one of the first nreq is a usage error
+ * naming the file. */
+int	mbr_side_open(const mbr_cli *c, mbr_reader **rd, const char *path,
+	    const char *const *need, int *ix, int n, int nreq, mbr_err *err);
 /* For cmd/: prints err if set, returns the exit status. */
 int	mbr_exit(const mbr_err *err);
 #endif

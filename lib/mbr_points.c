@@ -1592,38 +1592,6 @@ read_orders(struct pts *g, mbr_err *err)
 	return err->code;
 }
 
-/* Opens a side input (--events, --members) with the run's reader
- * options, its columns need[0..n) in ix; a CSV header without one of
- * the first nreq is a usage error. */
-static int
-open_side(struct pts *g, mbr_reader **rd, const char *path,
-    const char *const *need, int *ix, int n, int nreq, mbr_err *err)
-{
-	mbr_reader_opts ro = g->c->ro;
-	char *files[1] = { (char *)path };
-	size_t nh;
-	int i, rc;
-
-	ro.progress = 0;
-	ro.columns = NULL;
-	if ((rc = mbr_reader_open(rd, &ro, 1, files, err)) != MBR_OK)
-		return rc;
-	for (i = 0; i < n; i++)
-		ix[i] = mbr_reader_col(*rd, need[i], strlen(need[i]));
-	if ((rc = mbr_reader_start(*rd, err)) != MBR_OK)
-		return rc;
-	mbr_reader_header(*rd, &nh);
-	if (mbr_reader_format(*rd) == MBR_FMT_CSV && nh > 0)
-		for (i = 0; i < n; i++)
-			if (i < nreq && !mbr_reader_has(*rd, ix[i])) {
-				mbr_err_set(err, MBR_EUSAGE, "missing column "
-				    "\"%s\"", need[i]);
-				mbr_err_at(err, path, 1);
-				return MBR_EUSAGE;
-			}
-	return MBR_OK;
-}
-
 static int
 read_events(struct pts *g, mbr_err *err)
 {
@@ -1635,8 +1603,8 @@ read_events(struct pts *g, mbr_err *err)
 	int ix[6], r, rc, isnew;
 	mbr_err e;
 
-	if ((rc = open_side(g, &rd, g->o->events, need, ix, 6, 5, err)) !=
-	    MBR_OK) {
+	if ((rc = mbr_side_open(g->c, &rd, g->o->events, need, ix, 6, 5,
+	    err)) != MBR_OK) {
 		mbr_reader_free(rd);
 		return rc;
 	}
@@ -1794,7 +1762,7 @@ read_members(struct pts *g, mbr_err *err)
 	mbr_err e;
 	mbr_tab *seen = mbr_tab_new(sizeof(unsigned long));
 
-	rc = open_side(g, &rd, g->o->members, need, ix, 1, 1, err);
+	rc = mbr_side_open(g->c, &rd, g->o->members, need, ix, 1, 1, err);
 	g->prd = rd;
 	if (rc != MBR_OK) {
 		mbr_tab_free(seen);

@@ -286,36 +286,6 @@ val(const struct sl *sl, int c)
 	return s;
 }
 
-/* Opens a side input with the run's reader options. */
-static int
-open_side(struct cg *g, mbr_reader **rd, const char *path,
-    const char *const *need, int *ix, int n, int nreq, mbr_err *err)
-{
-	mbr_reader_opts ro = g->c->ro;
-	char *files[1] = { (char *)path };
-	size_t nh;
-	int i, rc;
-
-	ro.progress = 0;
-	ro.columns = NULL;
-	if ((rc = mbr_reader_open(rd, &ro, 1, files, err)) != MBR_OK)
-		return rc;
-	for (i = 0; i < n; i++)
-		ix[i] = mbr_reader_col(*rd, need[i], strlen(need[i]));
-	if ((rc = mbr_reader_start(*rd, err)) != MBR_OK)
-		return rc;
-	mbr_reader_header(*rd, &nh);
-	if (mbr_reader_format(*rd) == MBR_FMT_CSV && nh > 0)
-		for (i = 0; i < nreq; i++)
-			if (!mbr_reader_has(*rd, ix[i])) {
-				mbr_err_set(err, MBR_EUSAGE, "missing column "
-				    "\"%s\"", need[i]);
-				mbr_err_at(err, path, 1);
-				return MBR_EUSAGE;
-			}
-	return MBR_OK;
-}
-
 static int
 parse_time(mbr_time *t, mbr_slice s, mbr_tz *tz)
 {
@@ -342,8 +312,8 @@ read_join(struct cg *g, size_t k, mbr_err *err)
 	size_t i;
 
 	g->join[k] = mbr_tab_new(sizeof(struct jrec *));
-	if ((rc = open_side(g, &rd, g->o->join[k], need, &ix, 1, 1, err)) !=
-	    MBR_OK) {
+	if ((rc = mbr_side_open(g->c, &rd, g->o->join[k], need, &ix, 1, 1,
+	    err)) != MBR_OK) {
 		mbr_reader_free(rd);
 		return rc;
 	}
@@ -556,8 +526,8 @@ read_history(struct cg *g, const char *path, mbr_err *err)
 	hc.g = g;
 	hc.capfrom = g->now.t - g->cap_days * DAY;
 	hc.coolfrom = g->now.t - g->cp->cooldown * DAY;
-	if ((rc = open_side(g, &rd, path, need, hc.ix, 3, 3, err)) !=
-	    MBR_OK) {
+	if ((rc = mbr_side_open(g->c, &rd, path, need, hc.ix, 3, 3,
+	    err)) != MBR_OK) {
 		mbr_reader_free(rd);
 		return rc;
 	}
@@ -607,11 +577,11 @@ read_trig(struct cg *g, mbr_err *err)
 	if (tier) {
 		from = g->now.t - cp->window;
 		to = g->now.t;
-		rc = open_side(g, &rd, path, lneed, ix, 4, 3, err);
+		rc = mbr_side_open(g->c, &rd, path, lneed, ix, 4, 3, err);
 	} else {
 		to = g->now.t - cp->n * 3600;
 		from = to - cp->window;
-		rc = open_side(g, &rd, path, eneed, ix, 5, 3, err);
+		rc = mbr_side_open(g->c, &rd, path, eneed, ix, 5, 3, err);
 	}
 	if (rc != MBR_OK) {
 		mbr_reader_free(rd);

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "mbr_sms.h"
+#include "mbr_utf8.h"
 
 #define GSM_ONE		160	/* septets in a text of one part */
 #define GSM_PART	153	/* septets in a part of a longer text */
@@ -63,48 +64,6 @@ septets(uint32_t c)
 	}
 }
 
-/* Decodes the character at s[0..n), n > 0, its first byte not ASCII.
- * Returns its length, or 0 if it is not well-formed UTF-8 (Unicode 15
- * table 3-7: no overlongs, surrogates, or code points past U+10FFFF). */
-static size_t
-decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*cp = c;
-	return len;
-}
-
 /* Packing: a part of `size` takes whole characters of width w until the
  * next does not fit.  Widths are 1 or 2, so a part ends at most one
  * unit short. */
@@ -128,7 +87,6 @@ pack_add(pack *p, unsigned w, size_t size)
 void
 mbr_sms_count(const char *str, size_t n, mbr_sms_info *out)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	pack gsm = { 0, 0, 0 }, ucs = { 0, 0, 0 };
 	int isgsm = 1;
 	size_t i = 0, len;
@@ -138,13 +96,12 @@ mbr_sms_count(const char *str, size_t n, mbr_sms_info *out)
 	/* Both countings in one pass; the GSM one stops at the first
 	 * character it cannot encode. */
 	while (i < n) {
-		if (s[i] < 0x80) {
-			c = s[i];
-			len = 1;
-		} else if ((len = decode(s + i, n - i, &c)) == 0) {
-			c = 0xfffd;	/* one unit for the bad byte */
-			len = 1;
+		len = mbr_utf8_decode(str + i, n - i, &c);
+		if (c == MBR_UTF8_BAD) {
+			/* A unit for each bad byte. */
+			c = 0xfffd;
 			isgsm = 0;
+			len = 1;
 		}
 		i += len;
 		if (isgsm) {

@@ -6,6 +6,7 @@
 #ifndef MBR_UTF8_H
 #define MBR_UTF8_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* Returns n if s[0..n) is valid UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF), else the offset of the first bad byte. */
@@ -19,4 +20,11 @@ int	mbr_utf8_impl(int level);
  * need no check of their own.  One pass over a block costs less than a
  * call per record. */
 size_t	mbr_utf8_clean_lines(const char *s, size_t n);
+/* Decodes the character at s[0..n), n > 0, as the WHATWG decoder (a
+ * browser's TextDecoder) does: returns its length, at least 1, and its
+ * code point in *cp, or MBR_UTF8_BAD for an ill-formed sequence, which
+ * then ends before the first byte that could not continue it (a
+ * maximal subpart, Unicode 15 section 3.9) or with the text. */
+#define MBR_UTF8_BAD	0xffffffffu
+size_t	mbr_utf8_decode(const char *s, size_t n, uint32_t *cp);
 #endif
