@@ -99,6 +99,9 @@ channel(mbr_conf *r, json_t *o, const char *key, mbr_cchan *ch, int follow)
 	int64_t x;
 	int i;
 
+	if (json_is_string(o) && follow)
+		return mbr_conf_bad(r, key, "is not an object with a channel "
+		    "and a delay");
 	if (json_is_string(o)) {
 		s = json_string_value(o);
 		for (i = 0; i < MBR_NCHAN; i++)

@@ -15,6 +15,7 @@
 #include "mbr_sms.h"
 #include "mbr_split.h"
 #include "mbr_tab.h"
+#include "mbr_utf8.h"
 
 /* Why a triggered member of the audience was not sent, in the order of
  * man/mbr-campaign.1's SELECTION. */
@@ -231,7 +232,7 @@ rcol(struct cg *g, const mbr_reader *rd, int rc)
 
 	if ((size_t)rc >= g->nrmap) {
 		i = g->nrmap;
-		g->nrmap = (size_t)rc + 16;
+		g->nrmap = 2 * (size_t)rc + 16;
 		g->rmap = mbr_xrealloc(g->rmap, g->nrmap * sizeof(*g->rmap));
 		for (; i < g->nrmap; i++)
 			g->rmap[i] = -1;
@@ -692,7 +693,21 @@ supp_line(struct cg *g, mbr_slice s, unsigned long line, const char *path,
 {
 	mbr_slice v = s;
 	mbr_err e;
+	size_t i;
 	int typed = 0;
+
+	/* A list that is not text (a binary file, UTF-16) would suppress
+	 * nobody, silently: it fails the run. */
+	for (i = 0; i < s.n; i++)
+		if ((unsigned char)s.p[i] < 0x20 && s.p[i] != '\t')
+			break;
+	if (i < s.n || mbr_utf8_check(s.p, s.n) != s.n) {
+		mbr_err_set(err, MBR_EDATA, "not a line of text (a control "
+		    "character or invalid UTF-8): is this a suppression "
+		    "list?");
+		mbr_err_at(err, path, line);
+		return MBR_EDATA;
+	}
 
 	if (s.n > 6 && memcmp(s.p, "phone:", 6) == 0) {
 		v.p += 6;
@@ -1805,6 +1820,25 @@ summary(struct cg *g)
 	fprintf(stderr, "%s\n", first ? "" : ")");
 }
 
+/* A CSV input without a member_id column is a usage error, as in the
+ * other programs, not a run of rejects. */
+static int
+need_id(struct cg *g, const mbr_reader *rd, mbr_err *err)
+{
+	const int *hdr;
+	size_t nh, i;
+
+	hdr = mbr_reader_header(rd, &nh);
+	if (mbr_reader_format(rd) != MBR_FMT_CSV || nh == 0)
+		return MBR_OK;
+	for (i = 0; i < nh; i++)
+		if (g->rmap[hdr[i]] == g->c_id)
+			return MBR_OK;
+	mbr_err_set(err, MBR_EUSAGE, "missing column \"member_id\"");
+	mbr_err_at(err, mbr_reader_filename(rd, mbr_reader_current(rd)), 1);
+	return MBR_EUSAGE;
+}
+
 /* A member record as map leaves it for commit. */
 struct mitem {
 	uint64_t	 h;
@@ -2113,7 +2147,8 @@ run(struct cg *g, int nfiles, char *const files[], mbr_err *err)
 	for (i = 0; i < o->njoin; i++)
 		if ((rc = read_join(g, i, err)) != MBR_OK)
 			return rc;
-	if (g->cap_n > 0 || cp->cooldown > 0 || g->hw != NULL) {
+	/* Read even when nothing counts, for its rejects. */
+	if (o->nhistory > 0 || g->hw != NULL) {
 		g->hist = mbr_tab_new(sizeof(struct hist));
 		for (i = 0; i < o->nhistory; i++)
 			if ((rc = read_history(g, o->history[i], err)) !=
@@ -2161,7 +2196,8 @@ run(struct cg *g, int nfiles, char *const files[], mbr_err *err)
 		hdr = mbr_reader_header(rd, &nh);
 		for (i = 0; i < nh; i++)
 			rcol(g, rd, hdr[i]);
-		if ((rc = check_fields(g, err)) != MBR_OK)
+		if ((rc = need_id(g, rd, err)) != MBR_OK ||
+		    (rc = check_fields(g, err)) != MBR_OK)
 			return rc;
 	}
 	/* Members judged on both threads (mbr_split), the verdicts taken
@@ -2179,6 +2215,8 @@ run(struct cg *g, int nfiles, char *const files[], mbr_err *err)
 		hdr = mbr_reader_header(rd, &nh);
 		for (i = 0; i < nh; i++)
 			rcol(g, rd, hdr[i]);
+		if ((rc = need_id(g, rd, err)) != MBR_OK)
+			break;
 		rc = mbr_split_input(sp, err);
 	}
 	mbr_split_free(sp);

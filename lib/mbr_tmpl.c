@@ -72,6 +72,10 @@ mbr_tmpl_compile(mbr_tmpl **tp, const char *where, const char *text,
 			add(t, (struct part){ s, (size_t)(open - s), 0, -1,
 			    NULL, 0 });
 		close = pair(open + 2, end, '}');
+		/* "{{name|member, your code {{coupon_code}}": the first is
+		 * unclosed, not a fallback that swallows the second. */
+		if (close != NULL && pair(open + 2, close + 1, '{') != NULL)
+			close = NULL;
 		if (close == NULL) {
 			mbr_err_set(err, MBR_EUSAGE, "%s: \"{{\" at byte %zu "
 			    "has no \"}}\"", where, (size_t)(open - t->text) +

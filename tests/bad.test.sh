@@ -11,11 +11,16 @@
 #               --rejects rej-segment.ndjson ARGS
 #   mbr-points  --as-of 2025-01-01T00:00:00Z --rejects rej-points.ndjson
 #               --program program.json ARGS
+#   mbr-campaign --as-of 2025-01-01T00:00:00Z --rejects rej-campaign.ndjson
+#               --campaign campaign.json ARGS
 #
 # run side by side in it (ARGS: the case's args file, else its in.*
 # files; program.json: the case's own, else the one-point-a-yuan
-# programme below; mbr-points only where the case has a "points"
-# expectation, and a program whose expectation says "skip" not at all),
+# programme below; campaign.json: the case's own, else
+# tests/bad/campaign.json, a batch campaign by SMS whose text names no
+# member field; mbr-points and mbr-campaign only where the case has a
+# "points" or "campaign" expectation, and a program whose expectation
+# says "skip" not at all),
 # with LC_ALL=C, TZ=UTC, stdin /dev/null and the sanitizer
 # options of the environment, each killed after BAD_TIMEOUT seconds
 # (default 120): a hang fails.  Each program's exit status, stderr,
@@ -119,6 +124,8 @@ run() {
 	if [ -z "$r_args" ]; then
 		r_args=$args
 		[ "$r_p" = points ] && r_args="--program program.json $args"
+		[ "$r_p" = campaign ] &&
+		    r_args="--campaign campaign.json $args"
 	fi
 	r_in=$(directive "$r_exp" stdin)
 	[ -z "$r_in" ] && r_in=/dev/null
@@ -138,6 +145,8 @@ run() {
 			    --rejects rej-segment.ndjson "$@" ;;
 		points)	$tmo $r_time "$bin/mbr-points" --as-of $asof \
 			    --rejects rej-points.ndjson "$@" ;;
+		campaign) $tmo $r_time "$bin/mbr-campaign" --as-of $asof \
+			    --rejects rej-campaign.ndjson "$@" ;;
 		esac <"$r_in" >"$tmp/$r_p.out" 2>"$tmp/$r_p.err"
 		echo $? >"$tmp/$r_p.rc"
 	)
@@ -239,6 +248,7 @@ for c in "$corpus"/*/; do
 	rm -rf "$w"
 	mkdir "$w" && cp -R "$c/." "$w/" || exit 2
 	[ -e "$w/program.json" ] || cp "$tmp/program.json" "$w/" || exit 2
+	[ -e "$w/campaign.json" ] || cp "$corpus/campaign.json" "$w/" || exit 2
 	if [ -f "$c/gen" ] && ! (cd "$w" && sh ./gen); then
 		say "FAIL $case: gen failed"
 		fail=$((fail + 1))
@@ -250,9 +260,9 @@ for c in "$corpus"/*/; do
 		args=$(cd "$w" && ls -d in.* 2>/dev/null | tr "\n" " ")
 	fi
 	ran=
-	for p in ingest rfm segment points; do
+	for p in ingest rfm segment points campaign; do
 		if [ ! -f "$c/$p" ]; then
-			[ $p = points ] && continue
+			[ $p = points ] || [ $p = campaign ] && continue
 			say "FAIL $case/$p: no expectation file $p"
 			fail=$((fail + 1))
 			continue

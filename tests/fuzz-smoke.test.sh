@@ -21,7 +21,8 @@ export LC_ALL
 root=$(cd "$(dirname "$0")/.." && pwd -P) || exit 2
 cd "$root" || exit 2
 secs=${FUZZ_SMOKE_TIME:-10}
-targets="csv ndjson reader split time money ident preset expr program pstate"
+targets="csv ndjson reader split time money ident preset expr program pstate
+    campaign tmpl"
 pass=0
 fail=0
 
