@@ -120,6 +120,10 @@ struct sl {
 	mbr_slice	*v;
 	uint8_t		*vt;
 	size_t		 cap;
+	int		*dirty;		/* the columns set since the last
+					 * clear, so that a clear is not a
+					 * memset of every column a record */
+	size_t		 ndirty;
 	mbr_expr	*x;
 	int		 aud;		/* -1: everyone */
 	mbr_buf		 phone, email, tmp, txt, held;
@@ -258,19 +262,42 @@ fld(const mbr_rec *rec, int ix)
 	return s;
 }
 
-/* Room in s for every column of the run, all absent. */
+/* Room in s for every column of the run, all absent: the columns set
+ * since the last clear, and the program's own. */
 static void
 sl_clear(struct sl *s)
 {
-	size_t n = s->g->ncol;
+	size_t n = s->g->ncol, i;
 
 	if (s->cap < n) {
-		s->cap = n + 16;
+		size_t old = s->cap;
+
+		s->cap = 2 * n + 16;
 		s->v = mbr_xrealloc(s->v, s->cap * sizeof(*s->v));
 		s->vt = mbr_xrealloc(s->vt, s->cap);
+		s->dirty = mbr_xrealloc(s->dirty, s->cap * sizeof(*s->dirty));
+		memset(s->v + old, 0, (s->cap - old) * sizeof(*s->v));
+		memset(s->vt + old, MBR_V_ABSENT, s->cap - old);
 	}
-	memset(s->v, 0, n * sizeof(*s->v));
-	memset(s->vt, MBR_V_ABSENT, n);
+	for (i = 0; i < s->ndirty; i++) {
+		s->v[s->dirty[i]] = (mbr_slice){ NULL, 0 };
+		s->vt[s->dirty[i]] = MBR_V_ABSENT;
+	}
+	s->ndirty = 0;
+	for (i = 0; i < NSPECIAL; i++) {
+		s->v[i] = (mbr_slice){ NULL, 0 };
+		s->vt[i] = MBR_V_ABSENT;
+	}
+}
+
+/* Sets column c of s (each column at most once between clears). */
+static inline void
+sl_set(struct sl *s, int c, mbr_slice v, uint8_t t)
+{
+	if (s->vt[c] == MBR_V_ABSENT && s->v[c].p == NULL)
+		s->dirty[s->ndirty++] = c;
+	s->v[c] = v;
+	s->vt[c] = t;
 }
 
 /* Member field c, trimmed; p NULL when absent, null or empty. */
@@ -844,10 +871,14 @@ s_reject(struct sl *s, const mbr_reader *rd, const mbr_rec *rec,
 static int
 consent(mbr_slice s)
 {
-	static const char *const yes[] = { "true", "yes", "y", "1", "opt-in",
-	    NULL };
-	static const char *const no[] = { "false", "no", "n", "0", "opt-out",
-	    NULL };
+	/* By length, so that a member's two or three consents cost a
+	 * compare or two, not a search of both lists. */
+	static const struct {
+		const char	*w;
+		int		 v;
+	} words[] = { { "y", C_YES }, { "1", C_YES }, { "n", C_NO },
+	    { "0", C_NO }, { "no", C_NO }, { "yes", C_YES }, { "true", C_YES },
+	    { "false", C_NO }, { "opt-in", C_YES }, { "opt-out", C_NO } };
 	char low[8];
 	size_t i;
 
@@ -858,13 +889,10 @@ consent(mbr_slice s)
 	for (i = 0; i < s.n; i++)
 		low[i] = (char)(s.p[i] >= 'A' && s.p[i] <= 'Z' ? s.p[i] + 32 :
 		    s.p[i]);
-	low[s.n] = '\0';
-	for (i = 0; yes[i] != NULL; i++)
-		if (strcmp(low, yes[i]) == 0)
-			return C_YES;
-	for (i = 0; no[i] != NULL; i++)
-		if (strcmp(low, no[i]) == 0)
-			return C_NO;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].w) == s.n &&
+		    memcmp(low, words[i].w, s.n) == 0)
+			return words[i].v;
 	return -1;
 }
 
@@ -1116,8 +1144,7 @@ judge(struct sl *sl, const mbr_reader *rd, const mbr_rec *rec)
 			struct jfield *f = &(*jp)->f[j];
 
 			if (sl->v[f->col].p == NULL) {
-				sl->v[f->col] = f->v;
-				sl->vt[f->col] = f->type;
+				sl_set(sl, f->col, f->v, f->type);
 			}
 		}
 	}
@@ -1888,14 +1915,18 @@ mmap_(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		mbr_reject_hold(g->run.rj, &s->held, rd, rec, rec->bad,
 		    rec->why);
 	} else {
+		/* A CSV input's columns are mapped already; an NDJSON
+		 * record's new keys make columns here, before the clear
+		 * makes room for them. */
 		for (i = 0; i < rec->n; i++)
-			rcol(g, rd, rec->order[i]);
+			if ((size_t)rec->order[i] >= g->nrmap ||
+			    g->rmap[rec->order[i]] < 0)
+				rcol(g, rd, rec->order[i]);
 		sl_clear(s);
 		for (i = 0; i < rec->n; i++) {
-			int rc = rec->order[i], c = g->rmap[rc];
+			int rc = rec->order[i];
 
-			s->v[c] = rec->f[rc];
-			s->vt[c] = rec->type[rc];
+			sl_set(s, g->rmap[rc], rec->f[rc], rec->type[rc]);
 		}
 		judge(s, rd, rec);
 	}
@@ -2073,6 +2104,7 @@ sl_free(struct sl *s)
 	mbr_buf_release(&s->held);
 	free(s->v);
 	free(s->vt);
+	free(s->dirty);
 }
 
 static int
