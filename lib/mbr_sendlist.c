@@ -249,17 +249,22 @@ rcol(struct cg *g, const mbr_reader *rd, int rc)
 	return g->rmap[rc];
 }
 
+/* A value trimmed; p NULL when absent, null or empty. */
 static mbr_slice
-fld(const mbr_rec *rec, int ix)
+present(mbr_slice s, uint8_t type)
 {
-	mbr_slice s = rec->f[ix];
-
-	if (s.p == NULL || rec->type[ix] == MBR_V_NULL)
+	if (s.p == NULL || type == MBR_V_NULL)
 		return (mbr_slice){ NULL, 0 };
 	mbr_trim(&s.p, &s.n);
 	if (s.n == 0)
 		s.p = NULL;
 	return s;
+}
+
+static mbr_slice
+fld(const mbr_rec *rec, int ix)
+{
+	return present(rec->f[ix], rec->type[ix]);
 }
 
 /* Room in s for every column of the run, all absent: the columns set
@@ -300,18 +305,11 @@ sl_set(struct sl *s, int c, mbr_slice v, uint8_t t)
 	s->vt[c] = t;
 }
 
-/* Member field c, trimmed; p NULL when absent, null or empty. */
+/* Member field c, as present() gives it. */
 static mbr_slice
 val(const struct sl *sl, int c)
 {
-	mbr_slice s = sl->v[c];
-
-	if (s.p == NULL || sl->vt[c] == MBR_V_NULL)
-		return (mbr_slice){ NULL, 0 };
-	mbr_trim(&s.p, &s.n);
-	if (s.n == 0)
-		s.p = NULL;
-	return s;
+	return present(sl->v[c], sl->vt[c]);
 }
 
 static int
@@ -408,8 +406,9 @@ struct hctx {
 	int64_t		 capfrom, coolfrom;
 };
 
+/* Neither split decides anything from the chunks before a chunk. */
 static void
-hbegin(void *ctx, mbr_chunk *ck, void *st, const void *prev, int after)
+nobegin(void *ctx, mbr_chunk *ck, void *st, const void *prev, int after)
 {
 }
 
@@ -533,7 +532,7 @@ hcommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	return MBR_OK;
 }
 
-static const mbr_split_fns hfns = { sizeof(struct hitem), 0, hbegin, hmap,
+static const mbr_split_fns hfns = { sizeof(struct hitem), 0, nobegin, hmap,
 	hcommit };
 
 /* --history: the messages of each member in the cap's window, and this
@@ -1890,11 +1889,6 @@ pack(char *p, mbr_slice *s)
 	return p;
 }
 
-static void
-mbegin(void *ctx, mbr_chunk *ck, void *st, const void *prev, int after)
-{
-}
-
 /* Judges a member record on any thread, and packs the verdict with the
  * strings it needs into the chunk. */
 static void
@@ -1905,6 +1899,7 @@ mmap_(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	const mbr_reader *rd = g->run.rd;
 	struct mitem *it;
 	struct cand *k = NULL;
+	mbr_slice id;
 	size_t need, i, nv = g->ntcols + g->nkeep;
 	char *p;
 	void *x;
@@ -1930,9 +1925,10 @@ mmap_(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		}
 		judge(s, rd, rec);
 	}
+	id = rec->bad == NULL ? val(s, g->c_id) : (mbr_slice){ NULL, 0 };
 	need = 0;
-	if (rec->bad == NULL && val(s, g->c_id).p != NULL)
-		need += val(s, g->c_id).n + rec->raw.n;
+	if (id.p != NULL)
+		need += id.n + rec->raw.n;
 	if (s->out == O_REJECT)
 		need += s->held.n + 8;
 	if (s->out == O_EXPLAIN || s->out == O_HOLD)
@@ -1975,9 +1971,9 @@ mmap_(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		it->held = (mbr_slice){ s->held.p, s->held.n };
 		p = pack(p, &it->held);
 	}
-	if (rec->bad != NULL || val(s, g->c_id).p == NULL)
+	if (id.p == NULL)
 		return;
-	it->id = val(s, g->c_id);
+	it->id = id;
 	p = pack(p, &it->id);
 	it->h = mbr_hash(it->id.p, it->id.n);
 	it->raw = rec->raw;
@@ -2066,7 +2062,7 @@ mcommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	return MBR_OK;
 }
 
-static const mbr_split_fns mfns = { sizeof(struct mitem), 0, mbegin, mmap_,
+static const mbr_split_fns mfns = { sizeof(struct mitem), 0, nobegin, mmap_,
 	mcommit };
 
 static int
