@@ -16,7 +16,8 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 # Packages the build needs, installed when missing (see tests/deps.sh).
 DEB_BUILD = gcc make libcsv-dev libjansson-dev libpcre2-dev zlib1g-dev \
 	    tzdata
-DEB_CHECK = mandoc clang libclang-rt-14-dev time python3
+DEB_CHECK = mandoc clang libclang-rt-14-dev time python3 python3-scipy \
+	    python3-statsmodels
 
 PROGS = $(sort $(notdir $(basename $(wildcard cmd/mbr-*.c))))
 LIB_SRC = $(sort $(wildcard lib/*.c))

@@ -874,3 +874,43 @@ mbr_birthday_days(int64_t today, int64_t bday)
 	}
 	return 0;	/* not reached: next year's always is */
 }
+
+int
+mbr_dur_parse(const char *s, int64_t *secs)
+{
+	int64_t v = 0, unit;
+	const char *p = s;
+
+	if (!mbr_isdigit((unsigned char)*p))
+		return -1;
+	while (mbr_isdigit((unsigned char)*p)) {
+		if (v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*p++ - '0');
+	}
+	switch (*p++) {
+	case 'w':
+		unit = 7 * 86400;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 's':
+		unit = 1;
+		break;
+	default:
+		return -1;
+	}
+	/* a century is more than any window needs and keeps sums of times
+	 * far from overflow */
+	if (*p != '\0' || v > 100LL * 366 * 86400 / unit)
+		return -1;
+	*secs = v * unit;
+	return 0;
+}

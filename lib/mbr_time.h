@@ -99,4 +99,10 @@ mbr_time_day(mbr_time tm)
  * MBR_EUSAGE, naming the option. */
 int	mbr_time_now(mbr_time *out, const char *as_of, mbr_tz *tz,
 	    mbr_err *err);
+/* A length of time as options write it: a whole number and a unit,
+ * "7d", "48h", "90m", "30s" (w for weeks too); *secs set.  0, or -1 for
+ * anything else (no unit, a fraction, a sign, overflow).  A day is 24
+ * hours here: an experiment's window is a span of time, not calendar
+ * days in a zone. */
+int	mbr_dur_parse(const char *s, int64_t *secs);
 #endif

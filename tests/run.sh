@@ -172,7 +172,8 @@ one_build() {
 	done
 	suite "${pre}golden" sh tests/golden.sh "$bin"
 	suite "${pre}golden-cut" env MBR_SPLIT_CHUNK=7 sh tests/golden.sh \
-	    "$bin" mbr-rfm mbr-ingest mbr-segment mbr-points mbr-campaign
+	    "$bin" mbr-rfm mbr-ingest mbr-segment mbr-points mbr-campaign \
+	    mbr-abtest
 	suite "${pre}man" sh tests/man-examples.sh "$bin"
 	for t in tests/*.test.sh; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
