@@ -308,22 +308,23 @@ mbr_coverage_parse(const char *s, uint64_t *num, uint64_t *den, double *d,
  * up to t.  t < 2^62 * 10^4 < 2^76, so n * a[i] < 2^116 for n < 2^40. */
 void
 mbr_assign_cells(const mbr_variants *v, uint64_t cnum, uint64_t cden,
-    uint64_t n, uint64_t *cells)
+    uint64_t n, __int128 *carry, uint64_t *cells)
 {
-	unsigned __int128 rbuf[16], *r, t, a, nt;
+	__int128 rbuf[16], *r, t, a, nt;
 	unsigned char pbuf[16], *picked;
 	int k = v->n + 1, i, best;
 	uint64_t left = n;
 
 	r = k <= 16 ? rbuf : mbr_xcalloc((size_t)k, sizeof(*r));
 	picked = k <= 16 ? pbuf : mbr_xcalloc((size_t)k, 1);
-	t = (unsigned __int128)cden * v->den;
+	t = (__int128)cden * v->den;
 	for (i = 0; i < k; i++) {
-		a = i < v->n ? (unsigned __int128)cnum * v->num[i] :
-		    (unsigned __int128)(cden - cnum) * v->den;
-		nt = a * n;
+		a = i < v->n ? (__int128)cnum * v->num[i] :
+		    (__int128)(cden - cnum) * v->den;
+		nt = a * (__int128)n;
 		cells[i] = (uint64_t)(nt / t);
-		r[i] = nt % t;
+		/* the remainder, plus what the cell fell short by before */
+		r[i] = nt % t + (carry != NULL ? carry[i] : 0);
 		picked[i] = 0;
 		left -= cells[i];
 	}
@@ -335,6 +336,11 @@ mbr_assign_cells(const mbr_variants *v, uint64_t cnum, uint64_t cden,
 				best = i;
 		picked[best] = 1;
 		cells[best]++;
+	}
+	for (i = 0; carry != NULL && i < k; i++) {
+		a = i < v->n ? (__int128)cnum * v->num[i] :
+		    (__int128)(cden - cnum) * v->den;
+		carry[i] += a * (__int128)n - (__int128)cells[i] * t;
 	}
 	if (r != rbuf)
 		free(r);
@@ -993,6 +999,46 @@ num_of(const struct ab *g, uint32_t e)
 	return ((const struct first *)mbr_tab_val(g->members, e))->num;
 }
 
+static const mbr_tab *key_tab;	/* for qsort: the strata */
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	mbr_slice x = mbr_tab_key(key_tab, *(const uint32_t *)a);
+	mbr_slice y = mbr_tab_key(key_tab, *(const uint32_t *)b);
+	int c = memcmp(x.p, y.p, x.n < y.n ? x.n : y.n);
+
+	return c != 0 ? c : (x.n > y.n) - (x.n < y.n);
+}
+
+/* Every stratum's cell sizes, [stratum][cell], apportioned stratum
+ * after stratum in the order of their keys (not of their first
+ * members, which would make them depend on the input's order), each
+ * owed what the ones before fell short by (mbr_assign_cells). */
+static uint64_t *
+stratum_cells(struct ab *g)
+{
+	size_t ns = mbr_tab_count(g->strata), k = (size_t)g->nv + 1, i;
+	uint64_t *cells = mbr_xcalloc(ns * k + 1, sizeof(*cells));
+	uint64_t *size = mbr_xcalloc(ns + 1, sizeof(*size));
+	uint32_t *ord = mbr_xcalloc(ns + 1, sizeof(*ord));
+	__int128 *carry = mbr_xcalloc(k, sizeof(*carry));
+
+	for (i = 0; i < mbr_tab_count(g->members); i++)
+		size[((struct first *)mbr_tab_val(g->members, i))->stratum]++;
+	for (i = 0; i < ns; i++)
+		ord[i] = (uint32_t)i;
+	key_tab = g->strata;
+	qsort(ord, ns, sizeof(*ord), key_cmp);
+	for (i = 0; i < ns; i++)
+		mbr_assign_cells(g->v, g->cnum, g->cden, size[ord[i]], carry,
+		    cells + (size_t)ord[i] * k);
+	free(size);
+	free(ord);
+	free(carry);
+	return cells;
+}
+
 /* Deals every stratum out: ranks by (hash, member_id), the lowest
  * ranks to control's count, then a's, ..., the rest last.  The order
  * by stratum and hash is two stable counting sorts (hash, then
@@ -1005,7 +1051,7 @@ deal(struct ab *g)
 	size_t den = g->version == 1 ? 1000 : 10000, nb, i, lo, hi, at;
 	size_t *cnt, sorted;
 	uint32_t *a, *b;
-	uint64_t *cells;
+	uint64_t *cells, *scells;
 	int k;
 
 	if (n == 0)
@@ -1014,7 +1060,7 @@ deal(struct ab *g)
 	b = mbr_xcalloc(n, sizeof(*b));
 	nb = (den > ns ? den : ns) + 1;
 	cnt = mbr_xcalloc(nb, sizeof(*cnt));
-	cells = mbr_xcalloc((size_t)g->nv + 1, sizeof(*cells));
+	scells = stratum_cells(g);
 	for (i = 0; i < n; i++)
 		cnt[num_of(g, (uint32_t)i) + 1]++;
 	for (i = 1; i <= den; i++)
@@ -1036,7 +1082,7 @@ deal(struct ab *g)
 		    b[lo]))->stratum;
 
 		hi = cnt[s];
-		mbr_assign_cells(g->v, g->cnum, g->cden, hi - lo, cells);
+		cells = scells + (size_t)s * ((size_t)g->nv + 1);
 		sorted = lo;
 		for (at = lo, k = 0; k <= g->nv; k++) {
 			size_t edge = at + cells[k], g0, g1;
@@ -1062,7 +1108,7 @@ deal(struct ab *g)
 	free(a);
 	free(b);
 	free(cnt);
-	free(cells);
+	free(scells);
 }
 
 /* A copy of a stream that cannot be read twice, in a file unlinked at
@@ -1237,8 +1283,8 @@ setup(struct ab *g, const mbr_assign_opts *o, mbr_tz *tz, mbr_err *err)
 	}
 	if ((rc = mbr_time_now(&now, g->c->as_of, tz, err)) != MBR_OK)
 		return rc;
-	/* As mbr-campaign's send_at: the instant in --tz's offset then. */
-	now.off = mbr_tz_offset_at(tz, now.t);
+	/* --as-of as written (its own offset), as mbr-campaign's
+	 * --holdout-out writes the same record */
 	g->atn = mbr_time_fmt(g->at, now);
 	g->v = o->v;
 	g->nv = o->v->n;

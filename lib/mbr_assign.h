@@ -58,9 +58,20 @@ int	mbr_coverage_parse(const char *s, uint64_t *num, uint64_t *den,
  * cnum / cden.  cells[0..v->n]: cells[v->n] is the rest.  Computed in
  * integers: quota_i = n * share_i, each cell gets its quota's floor,
  * and the members left over go one each to the cells of the largest
- * fractional parts, a tie to the earlier cell.  n < 2^40. */
+ * fractional parts, a tie to the earlier cell.  So each cell is within
+ * one member of its quota.
+ *
+ * Over many small strata that alone is biased: three members at
+ * 50/25/25 and coverage 0.5 give control one and a and b none, in
+ * every stratum.  With carry (k = v->n + 1 entries, zero to begin,
+ * in units of 1 / (cden * v->den)), what each cell fell short of or
+ * beyond its quotas in the strata before is added to its fractional
+ * part, so the extra members go where they are owed: each stratum is
+ * still within one member of its quotas, and the sums over strata
+ * stay within one member of the shares too.  NULL: no carry.
+ * n < 2^40. */
 void	mbr_assign_cells(const mbr_variants *v, uint64_t cnum, uint64_t cden,
-	    uint64_t n, uint64_t *cells);
+	    uint64_t n, __int128 *carry, uint64_t *cells);
 
 typedef struct {
 	const char		*experiment;	/* --experiment KEY */

@@ -269,7 +269,7 @@ cells(const char *spec, const char *cov, uint64_t n, const uint64_t *want)
 	if (!good(&v, spec))
 		return;
 	T_EQ_I(mbr_coverage_parse(cov, &cn, &cd, &d, msg, sizeof(msg)), 0);
-	mbr_assign_cells(&v, cn, cd, n, c);
+	mbr_assign_cells(&v, cn, cd, n, NULL, c);
 	for (i = 0; i <= v.n; i++)
 		if (c[i] != want[i]) {
 			fprintf(stderr, "%s at %s, n %llu: cell %d\n", spec, cov,
@@ -358,7 +358,7 @@ test_cells_props(void)
 				    v.den, a[8], q, r[8];
 				int up[8];
 
-				mbr_assign_cells(&v, cn, cd, n, c);
+				mbr_assign_cells(&v, cn, cd, n, NULL, c);
 				for (sum = 0, i = 0; i <= v.n; i++) {
 					a[i] = i < v.n ? (unsigned __int128)cn *
 					    v.num[i] : (unsigned __int128)
