@@ -6,6 +6,9 @@
 #           -> mbr-segment -> segmented.csv, segment counts
 #   orders  -> mbr-points -> points balances, ledger, state
 #   members, ledger, events -> mbr-campaign -> send lists, send history
+#   abtest members -> mbr-abtest assign -> mbr-campaign -> the test's
+#           send list + orders -> mbr-abtest analyze -> the verdict;
+#           the winner's text to the rest, with a holdout
 set -eu
 cd "$(dirname "$0")/.."
 PATH=$PWD/bin:$PATH
@@ -111,6 +114,42 @@ tonight birthday --coupons examples/coupons.txt \
 tonight winback
 tonight browse --events examples/events.csv --join examples/app-tokens.csv
 
+# 6. The A/B test of the winter repair cream's text (examples/README.md):
+#    3,000 members of the wider membership (examples/abtest-members.csv).
+#    On 22 November at 10:00, 20% of them were put in control, a and b
+#    (the other 80% in "later", who wait for the winner) and sent
+#    campaigns/cream-abtest.json: the usual text to control, a new one
+#    to a and b.  That assignment and send are made again here, as the
+#    11.11 reminder was, into the test's own send history.  Tonight its
+#    7-day windows are closed: the verdict reads the test's send list
+#    and the orders since; when a won, its text (campaigns/cream-winner.
+#    json) goes to the rest this morning, 10% of them held out to measure
+#    what the message adds (mbr-abtest analyze --holdout, a week later).
+ABASOF=2024-11-22T10:00:00+08:00
+mbr-abtest assign -q --experiment cream-test --variants control,a,b \
+    --coverage 0.2 --rest later --as-of "$ABASOF" \
+    --rejects "$OUT/rejects-abtest-assign.ndjson" \
+    examples/abtest-members.csv > "$OUT/abtest-assigned.csv"
+: > "$OUT/abtest-history.csv"
+campaign cream-abtest --as-of "$ABASOF" \
+    --history "$OUT/abtest-history.csv" \
+    --history-out "$OUT/abtest-history.csv" "$OUT/abtest-assigned.csv"
+mbr-abtest analyze -q --assignments "$OUT/send-cream-abtest.csv" \
+    --window 7d --variants control,a,b --as-of "$ASOF" \
+    --rejects "$OUT/rejects-abtest.ndjson" -o "$OUT/abtest-verdict.csv" \
+    examples/abtest-orders.csv
+mbr-abtest analyze -q --assignments "$OUT/send-cream-abtest.csv" \
+    --window 7d --variants control,a,b --as-of "$ASOF" --format text \
+    examples/abtest-orders.csv > "$OUT/abtest-verdict.txt"
+winner=$(awk -F, 'NR > 1 && $NF == "winner" { print $2 }' \
+    "$OUT/abtest-verdict.csv")
+if [ "$winner" = a ]; then
+	campaign cream-winner --as-of "$ASOF" --holdout 10% \
+	    --holdout-out "$OUT/abtest-holdout.csv" \
+	    --history "$OUT/abtest-history.csv" \
+	    --history-out "$OUT/abtest-history.csv" "$OUT/abtest-assigned.csv"
+fi
+
 echo "nightly: outputs in $OUT:"
 ls -l "$OUT"
 echo
@@ -127,3 +166,11 @@ cut -d, -f1,2,10,12-14 "$OUT/points.csv"
 echo
 echo "campaigns: the send history (campaign_id, member_id, channel, send_at, variant):"
 cut -d, -f1-3,5,9 "$OUT/campaign-history.csv"
+echo
+echo "A/B test cream-test, sent on 22 November, as of tonight:"
+cat "$OUT/abtest-verdict.txt"
+if [ -f "$OUT/send-cream-winner.csv" ]; then
+	echo "the winner's text to the rest: $(($(wc -l \
+	    < "$OUT/send-cream-winner.csv") - 1)) sent, $(($(wc -l \
+	    < "$OUT/abtest-holdout.csv") - 1)) held out"
+fi

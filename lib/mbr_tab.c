@@ -308,17 +308,18 @@ slot_entry(const mbr_tab *t, uint64_t s)
 	return entry_at(t, (s & 0xffffffffu) - 1);
 }
 
-/* Doubles the slots: the old ones are moved into the new array's first
- * half and cleared (pages already touched), and every entry is put back
- * from the entries themselves, read in order, each one's slot fetched
- * a few entries ahead (the slots are written at random: without it
- * half the time of the growths was that wait). */
+/* Doubles the slots (or more: nmask + 1 of them): the old ones are
+ * moved into the head of the new array and cleared (pages already
+ * touched), and every entry is put back from the entries themselves,
+ * read in order, each one's slot fetched a few entries ahead (the slots
+ * are written at random: without it half the time of the growths was
+ * that wait). */
 static void
-grow(mbr_tab *t)
+resize(mbr_tab *t, size_t nmask)
 {
-	size_t obytes = (t->mask + 1) * sizeof(uint64_t);
-	size_t nmask = t->mask * 2 + 1, i, j;
-	uint64_t *ns = mbr_hugerealloc(t->slot, obytes, 2 * obytes);
+	size_t obytes = (t->mask + 1) * sizeof(uint64_t), i, j;
+	uint64_t *ns = mbr_hugerealloc(t->slot, obytes,
+	    (nmask + 1) * sizeof(uint64_t));
 
 	memset(ns, 0, obytes);
 	for (i = 0; i < t->count; i++) {
@@ -335,6 +336,27 @@ grow(mbr_tab *t)
 	}
 	t->slot = ns;
 	t->mask = nmask;
+}
+
+static void
+grow(mbr_tab *t)
+{
+	resize(t, t->mask * 2 + 1);
+}
+
+void
+mbr_tab_reserve(mbr_tab *t, size_t n)
+{
+	size_t want, nmask = t->mask;
+
+	/* Entries are numbered in 32 bits (a slot's low half). */
+	if (n > ((size_t)1 << 31) - t->count)
+		n = ((size_t)1 << 31) - t->count;
+	want = t->count + n;
+	while (want * 4 > (nmask + 1) * 3)
+		nmask = nmask * 2 + 1;
+	if (nmask != t->mask)
+		resize(t, nmask);
 }
 
 /* Whether n-byte keys a and b are equal.  Member ids are mostly 8 to
@@ -468,7 +490,13 @@ mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h64,
 void *
 mbr_tab_get(const mbr_tab *t, const char *key, size_t n)
 {
-	uint32_t h = (uint32_t)mbr_hash(key, n);
+	return mbr_tab_get_h(t, key, n, mbr_hash(key, n));
+}
+
+void *
+mbr_tab_get_h(const mbr_tab *t, const char *key, size_t n, uint64_t h64)
+{
+	uint32_t h = (uint32_t)h64;
 	int found;
 	size_t j = find(t, key, n, h, &found);
 

@@ -29,6 +29,12 @@ typedef struct mbr_tab mbr_tab;
 /* valsize: bytes of each value, zeroed when the entry is created. */
 mbr_tab	*mbr_tab_new(size_t valsize);
 void	 mbr_tab_free(mbr_tab *t);
+/* Room for n more entries without the slots growing again: for a
+ * caller that knows about how many keys are coming (a CSV file's rows,
+ * mbr_reader_rows_hint), so that the slots are made once at their size
+ * instead of doubling, each time every entry put back and fresh memory
+ * touched at random.  Too large a guess costs slots never used. */
+void	 mbr_tab_reserve(mbr_tab *t, size_t n);
 /* The value for key, created if absent (*isnew set to 1, else 0;
  * isnew may be NULL). */
 void	*mbr_tab_upsert(mbr_tab *t, const char *key, size_t n, int *isnew);
@@ -41,8 +47,11 @@ void	 mbr_tab_prefetch(const mbr_tab *t, uint64_t h);
 /* Once the slot has arrived: fetches the entry it points to, so that a
  * caller running a few keys ahead finds both in the cache. */
 void	 mbr_tab_prefetch_entry(const mbr_tab *t, uint64_t h);
-/* The value for key, or NULL. */
+/* The value for key, or NULL; _h with its mbr_hash computed (and
+ * prefetched, as for upsert). */
 void	*mbr_tab_get(const mbr_tab *t, const char *key, size_t n);
+void	*mbr_tab_get_h(const mbr_tab *t, const char *key, size_t n,
+	    uint64_t h);
 /* Gives up the slots, keeping the entries: for a table that is
  * complete and only iterated from now on (upsert and get must not
  * follow).  Their memory is handed to the caller as scratch, *bytes of
