@@ -20,7 +20,8 @@ static const char usage_text[] =
     "                  [--one-sided] [--format csv|ndjson|text]\n"
     "       mbr-abtest analyze --assignments file [--holdout file]\n"
     "                  [--window 7d] [--experiment key] [--variants spec]\n"
-    "                  [--control name] [--metric conversion|revenue]\n"
+    "                  [--control name] [--rest name]\n"
+    "                  [--metric conversion|revenue]\n"
     "                  [--covariate field|pre_spend] [--pre-window 7d]\n"
     "                  [--cost-per-send amount] [--alpha a]\n"
     "                  [--min-members n] [--strict] [--partial | --merge]\n"
@@ -57,6 +58,7 @@ static const char help_analyze[] =
 "      --experiment KEY    the experiment, when FILE holds several\n"
 "      --variants SPEC     the configured weights, for the ratio check\n"
 "      --control NAME      the control variant\n"
+"      --rest NAME         assign's --rest: members outside the test\n"
 "      --metric M          conversion or revenue: what decides\n"
 "      --covariate F       CUPED on revenue with field F or pre_spend\n"
 "      --pre-window DUR    pre_spend's period before assignment (window)\n"
@@ -140,6 +142,7 @@ takes(int cmd, int ch)
 	case OPT_COVERAGE:
 		return cmd != CMD_ANALYZE;
 	case OPT_REST:
+		return cmd != CMD_SIZE;
 	case OPT_SEED:
 	case OPT_HASHV:
 	case OPT_STRATIFY:
@@ -322,7 +325,7 @@ main(int argc, char *argv[])
 			an.pre_window = opt_dur(&c, "pre-window", optarg);
 			break;
 		case OPT_REST:
-			ao.rest = optarg;
+			ao.rest = an.rest = optarg;
 			break;
 		case OPT_SEED:
 			ao.seed = optarg;

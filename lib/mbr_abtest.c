@@ -241,6 +241,11 @@ read_assign(struct ab *g, const char *path, int holdout, mbr_err *err)
 			v = HOLD;
 		else {
 			var = fld(&rec, ix[A_VAR]);
+			if (o->rest != NULL && mbr_slice_eq(var, o->rest,
+			    strlen(o->rest))) {
+				g->outside++;	/* assign's --rest */
+				continue;
+			}
 			if (var.p == NULL || var.n == 0) {
 				if (!sendlist) {
 					g->outside++;
@@ -918,7 +923,7 @@ static void
 put_num(mbr_writer *w, const char *name, double v, char *buf)
 {
 	if (isnan(v) || isinf(v)) {
-		mbr_writer_str(w, name, "", 0);
+		mbr_writer_null(w, name);	/* CSV: empty */
 		return;
 	}
 	if (v == 0)
@@ -933,7 +938,7 @@ put_frac(mbr_writer *w, const char *name, __int128 num, int64_t den,
     int64_t scale, int places, char *buf)
 {
 	if (den <= 0) {
-		mbr_writer_str(w, name, "", 0);
+		mbr_writer_null(w, name);
 		return;
 	}
 	mbr_frac_fmt(buf, (mbr_frac){ num, den }, scale, places);
@@ -1183,7 +1188,7 @@ write_row(struct ab *g, const struct res *s, const char *name, size_t len,
 
 		put_num(w, "incremental_conversions", c->inc_conv, b[k++]);
 		if (isnan(c->inc_rev))
-			mbr_writer_str(w, "incremental_revenue", "", 0);
+			mbr_writer_null(w, "incremental_revenue");
 		else {
 			snprintf(q, 64, "%.*f", g->exp, c->inc_rev == 0 ? 0 :
 			    c->inc_rev);
@@ -1193,7 +1198,7 @@ write_row(struct ab *g, const struct res *s, const char *name, size_t len,
 			put_frac(w, "cost", (__int128)s->cost * s->sent.n, 1,
 			    10000, 4, b[k++]);
 		else
-			mbr_writer_str(w, "cost", "", 0);
+			mbr_writer_null(w, "cost");
 		put_num(w, "roi", c->roi, b[k++]);
 	}
 	mbr_writer_cstr(w, "verdict", c->verdict ? c->verdict : "");
@@ -1228,13 +1233,14 @@ header(struct ab *g, const struct res *s)
 	mbr_writer_header(g->run.w, h, n);
 }
 
+/* "+10.97" percentage points, "-" when undefined. */
 static void
-fmt_pct(char *b, size_t n, double v)
+fmt_pp(char *b, size_t n, double v)
 {
 	if (isnan(v))
 		snprintf(b, n, "-");
 	else
-		snprintf(b, n, "%+.2f%%", v * 100);
+		snprintf(b, n, "%+.2f", v * 100 == 0 ? 0 : v * 100);
 }
 
 static void
@@ -1248,78 +1254,108 @@ fmt_p(char *b, size_t n, double v)
 		snprintf(b, n, "%.4f", v);
 }
 
-/* --format text: a table for a person. */
+/* A lift and its interval in percentage points: "+10.97 [+3.74, +18.20]". */
+static void
+fmt_lift(char *b, size_t n, const struct cmp *c)
+{
+	char x[24], lo[24], hi[24];
+
+	fmt_pp(x, sizeof(x), c->lift);
+	if (isnan(c->lo))
+		snprintf(b, n, "%s", x);
+	else {
+		fmt_pp(lo, sizeof(lo), c->lo);
+		fmt_pp(hi, sizeof(hi), c->hi);
+		snprintf(b, n, "%s [%s, %s]", x, lo, hi);
+	}
+}
+
+/* --format text: a table for a person; the records are the contract. */
 static int
 write_text(struct ab *g, const struct res *s, mbr_err *err)
 {
 	FILE *fp = stdout;
 	size_t i;
-	char win[32];
-	int rc = MBR_OK;
+	int rc = MBR_OK, lvl = (int)lround(100 * (1 - g->o->alpha));
+	const long double unit = (long double)pow10i(g->exp);
 
 	if (g->c->output != NULL && strcmp(g->c->output, "-") != 0 &&
 	    (fp = fopen(g->c->output, "w")) == NULL)
 		return mbr_err_set(err, MBR_EIO, "%s: %s", g->c->output,
 		    strerror(errno));
-	snprintf(win, sizeof(win), "%lld", (long long)(g->o->window / 86400));
-	fprintf(fp, "experiment %s: %s window%s, control %s, metric %s\n",
+	fprintf(fp, "experiment %s, window %lld%s, control: %s, metric: %s\n",
 	    g->experiment && *g->experiment ? g->experiment : "(unnamed)",
-	    g->o->window % 86400 == 0 ? strcat(win, "-day") : "the",
-	    "", g->nvars ? g->vars[s->ctl].name : "-",
+	    (long long)(g->o->window % 86400 == 0 ? g->o->window / 86400 :
+	    g->o->window % 3600 == 0 ? g->o->window / 3600 : g->o->window),
+	    g->o->window % 86400 == 0 ? "d" : g->o->window % 3600 == 0 ?
+	    "h" : "s", g->nvars ? g->vars[s->ctl].name : "-",
 	    g->o->metric == MBR_METRIC_REVENUE ? "revenue per member" :
 	    "conversion");
 	if (!isnan(s->srm))
 		fprintf(fp, "sample ratio: chi-square p = %.4g%s\n", s->srm,
-		    s->srm_bad ? "  MISMATCH: verdicts withheld" : "");
-	fprintf(fp, "%-14s %9s %9s %8s %9s %-22s %8s %8s %7s  %s\n",
-	    "variant", "members", "convert", "rate", "rev/memb",
-	    "lift (CI)", "p", "p(holm)", "chance", "verdict");
-	for (i = 0; i <= g->nvars; i++) {
-		const struct acc *a;
-		const struct cmp *c;
-		const char *name;
-		char rate[24], rpm[40], lift[64], lo[24], hi[24], p[16],
-		    ph[16], ch[16];
+		    s->srm_bad ? ", MISMATCH: no verdict" : ", fine");
+	if (s->cuped && !isnan(s->vr))
+		fprintf(fp, "CUPED on revenue: variance reduced by %.1f%%\n",
+		    100 * s->vr);
+	fprintf(fp, "\n%-12s %8s %7s %7s %10s  %-26s %8s %8s %7s  %s\n",
+	    "variant", "members", "buyers", "rate", "rev/member",
+	    "lift, pp [CI]", "p", "p(holm)", "chance", "verdict");
+	for (i = 0; i < g->nvars; i++) {
+		size_t v = s->order[i];
+		const struct acc *a = &g->vars[v].a;
+		const struct cmp *c = &s->cmp[v];
+		char rate[24], rpm[40], lift[80], p[16], ph[16], ch[16];
 
-		if (i == g->nvars) {
-			if (!g->have_hold)
-				break;
-			a = &g->hold;
-			c = &s->hcmp;
-			name = "holdout";
-		} else {
-			a = &g->vars[s->order[i]].a;
-			c = &s->cmp[s->order[i]];
-			name = g->vars[s->order[i]].name;
-		}
 		snprintf(rate, sizeof(rate), a->n ? "%.2f%%" : "-",
 		    a->n ? 100.0 * a->conv / a->n : 0);
-		mbr_frac_fmt(rpm, (mbr_frac){ a->rev, a->n ? a->n : 1 },
-		    pow10i(g->exp), 2);
-		fmt_pct(lift, sizeof(lift), c->lift);
-		fmt_pct(lo, sizeof(lo), c->lo);
-		fmt_pct(hi, sizeof(hi), c->hi);
-		if (!isnan(c->lift))
-			snprintf(lift + strlen(lift), sizeof(lift) -
-			    strlen(lift), " [%s,%s]", lo, hi);
+		snprintf(rpm, sizeof(rpm), a->n ? "%.2f" : "-", a->n ?
+		    (double)((long double)a->rev / a->n / unit) : 0);
+		if (v == s->ctl) {
+			fprintf(fp, "%-12s %8lld %7lld %7s %10s  (control)\n",
+			    g->vars[v].name, (long long)a->n,
+			    (long long)a->conv, rate, rpm);
+			continue;
+		}
+		fmt_lift(lift, sizeof(lift), c);
 		fmt_p(p, sizeof(p), c->p);
-		fmt_p(ph, sizeof(ph), i == g->nvars ? NAN : c->p_holm);
+		fmt_p(ph, sizeof(ph), c->p_holm);
 		if (isnan(c->chance))
 			snprintf(ch, sizeof(ch), "-");
+		else if (c->chance > 0.999)
+			snprintf(ch, sizeof(ch), ">99.9%%");
+		else if (c->chance < 0.001)
+			snprintf(ch, sizeof(ch), "<0.1%%");
 		else
 			snprintf(ch, sizeof(ch), "%.1f%%", 100 * c->chance);
-		fprintf(fp, "%-14s %9lld %9lld %8s %9s %-22s %8s %8s %7s  %s\n",
-		    name, (long long)a->n, (long long)a->conv, rate, rpm, lift,
-		    p, ph, ch, c->verdict && *c->verdict ? c->verdict :
-		    i == s->ctl ? "(control)" : "");
+		fprintf(fp, "%-12s %8lld %7lld %7s %10s  %-26s %8s %8s %7s  %s\n",
+		    g->vars[v].name, (long long)a->n, (long long)a->conv, rate,
+		    rpm, lift, p, ph, ch, c->verdict);
 	}
-	if (g->have_hold && !isnan(s->hcmp.inc_conv))
-		fprintf(fp, "holdout: sending added %.1f conversions and "
-		    "%.2f %s of revenue%s", s->hcmp.inc_conv,
-		    isnan(s->hcmp.inc_rev) ? 0 : s->hcmp.inc_rev, g->cur,
-		    isnan(s->hcmp.roi) ? "\n" : "");
-	if (g->have_hold && !isnan(s->hcmp.roi))
-		fprintf(fp, ", ROI %.1f%%\n", 100 * s->hcmp.roi);
+	fprintf(fp, "lift: the variant's rate minus the control's, in "
+	    "percentage points, %d%% interval\n", lvl);
+	if (g->have_hold) {
+		const struct cmp *c = &s->hcmp;
+		const struct acc *h = &g->hold;
+		char lift[80], p[16];
+
+		fmt_lift(lift, sizeof(lift), c);
+		fmt_p(p, sizeof(p), c->p);
+		fprintf(fp, "\nholdout: %.2f%% of %lld sent bought, %.2f%% of "
+		    "%lld held out: %s pp, p %s, %s\n", s->sent.n ? 100.0 *
+		    s->sent.conv / s->sent.n : 0, (long long)s->sent.n, h->n ?
+		    100.0 * h->conv / h->n : 0, (long long)h->n, lift, p,
+		    c->verdict);
+		if (!isnan(c->inc_conv))
+			fprintf(fp, "sending added about %.0f buyers and %.2f "
+			    "%s of revenue", c->inc_conv, isnan(c->inc_rev) ? 0 :
+			    c->inc_rev, g->cur);
+		if (!isnan(c->inc_conv) && !isnan(c->roi))
+			fprintf(fp, ", for %.2f %s of sends: ROI %.0f%%",
+			    (double)((long double)s->cost * s->sent.n / 1e4L),
+			    g->cur, 100 * c->roi);
+		if (!isnan(c->inc_conv))
+			fputc('\n', fp);
+	}
 	if (fflush(fp) != 0 || ferror(fp))
 		rc = mbr_err_set(err, MBR_EIO, "%s: write error: %s",
 		    fp == stdout ? "stdout" : g->c->output, strerror(errno));
@@ -1442,9 +1478,10 @@ mbr_analyze_run(const mbr_cli *c, const mbr_analyze_opts *o, int nfiles,
 		rc = o->partial ? write_partial(&g, err) :
 		    write_results(&g, err);
 	if (rc == MBR_OK && !c->quiet && !o->merge) {
-		fprintf(stderr, "%s: %zu members in %zu variants%s, %llu "
+		fprintf(stderr, "%s: %zu members in %zu variant%s%s, %llu "
 		    "orders in their windows", mbr_progname(),
-		    mbr_tab_count(g.mem), g.nvars, g.have_hold ?
+		    mbr_tab_count(g.mem), g.nvars, g.nvars == 1 ? "" : "s",
+		    g.have_hold ?
 		    " and a holdout" : "", (unsigned long long)g.used);
 		if (g.outside)
 			fprintf(stderr, ", %llu assignments outside the test",

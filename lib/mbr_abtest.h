@@ -21,6 +21,7 @@ typedef struct {
 	const char		*holdout;	/* --holdout FILE, or NULL */
 	const char		*experiment;	/* --experiment, or NULL */
 	const char		*control;	/* --control, or NULL */
+	const char		*rest;		/* --rest: outside the test */
 	const char		*covariate;	/* FIELD, "pre_spend", or NULL */
 	const mbr_variants	*v;		/* --variants, or NULL */
 	int64_t			 window;	/* seconds */
