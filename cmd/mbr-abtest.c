@@ -27,48 +27,53 @@ static const char usage_text[] =
     "                  [--min-members n] [--strict] [--partial | --merge]\n"
     "                  [--format csv|ndjson|text] [orders ...]\n";
 
-static const char help_assign[] =
-"Assigns members to variants, as GrowthBook does (mbr-abtest(1)).\n"
-"      --experiment KEY    the experiment's key (and default seed)\n"
-"      --variants SPEC     control=50,a=25,b=25, or control,a,b (equal)\n"
-"      --coverage SHARE    share of members in the test, 0 to 1 (1)\n"
-"      --rest NAME         variant of members outside it (empty)\n"
-"      --seed SEED         hash seed (the key)\n"
-"      --hash-version N    GrowthBook's hash version, 1 or 2 (2)\n"
-"      --stratify FIELDS   exact proportions within each stratum\n";
+#define HELP_ASSIGN \
+"Assigns members to variants, as GrowthBook does (mbr-abtest(1)).\n" \
+"      --experiment KEY    the experiment's key (and default seed)\n" \
+"      --variants SPEC     control=50,a=25,b=25, or control,a,b (equal)\n" \
+"      --coverage SHARE    share of members in the test, 0 to 1 (1)\n" \
+"      --rest NAME         variant of members outside it (empty)\n" \
+"      --seed SEED         hash seed (the key)\n" \
+"      --hash-version N    GrowthBook's hash version, 1 or 2 (2)\n" \
+"      --stratify FIELDS   exact proportions within each stratum\n"
 
-static const char help_size[] =
-"Members needed per variant for a conversion test (mbr-abtest(1)).\n"
-"      --baseline RATE     the control's conversion rate, 0 to 1\n"
-"      --mde D | D%        the smallest lift worth finding: absolute\n"
-"                          (0.02) or relative (20%)\n"
-"      --n MEMBERS         instead: the lift an audience can find\n"
-"      --coverage SHARE    with --n, the share of it tested (1)\n"
-"      --alpha A           significance level (0.05)\n"
-"      --power P           power (0.8)\n"
-"      --variants K        variants, control included (2)\n"
-"      --one-sided         a one-sided test\n"
-"      --format FMT        csv, ndjson or text\n";
+#define HELP_SIZE \
+"Members needed per variant for a conversion test (mbr-abtest(1)).\n" \
+"      --baseline RATE     the control's conversion rate, 0 to 1\n" \
+"      --mde D | D%        the smallest lift worth finding: absolute\n" \
+"                          (0.02) or relative (20%)\n" \
+"      --n MEMBERS         instead: the lift an audience can find\n" \
+"      --coverage SHARE    with --n, the share of it tested (1)\n" \
+"      --alpha A           significance level (0.05)\n" \
+"      --power P           power (0.8)\n" \
+"      --variants K        variants, control included (2)\n" \
+"      --one-sided         a one-sided test\n" \
+"      --format FMT        csv, ndjson or text\n"
 
-static const char help_analyze[] =
-"Analyses an experiment or holdout from orders (mbr-abtest(1)).\n"
-"  -a, --assignments FILE  assignments or a send list\n"
-"      --holdout FILE      held-out members (mbr-campaign --holdout-out)\n"
-"      --window DUR        orders counted after assignment (7d)\n"
-"      --experiment KEY    the experiment, when FILE holds several\n"
-"      --variants SPEC     the configured weights, for the ratio check\n"
-"      --control NAME      the control variant\n"
-"      --rest NAME         assign's --rest: members outside the test\n"
-"      --metric M          conversion or revenue: what decides\n"
-"      --covariate F       CUPED on revenue with field F or pre_spend\n"
-"      --pre-window DUR    pre_spend's period before assignment (window)\n"
-"      --cost-per-send X   for the holdout's ROI\n"
-"      --alpha A           significance level (0.05)\n"
-"      --min-members N     fewer in a variant: not enough data (100)\n"
-"      --strict            a sample-ratio mismatch fails the run\n"
-"      --partial           write sums for --merge instead\n"
-"      --merge             the inputs are partials\n"
-"      --format FMT        csv, ndjson or text\n";
+#define HELP_ANALYZE \
+"Analyses an experiment or holdout from orders (mbr-abtest(1)).\n" \
+"  -a, --assignments FILE  assignments or a send list\n" \
+"      --holdout FILE      held-out members (mbr-campaign --holdout-out)\n" \
+"      --window DUR        orders counted after assignment (7d)\n" \
+"      --experiment KEY    the experiment, when FILE holds several\n" \
+"      --variants SPEC     the configured weights, for the ratio check\n" \
+"      --control NAME      the control variant\n" \
+"      --rest NAME         assign's --rest: members outside the test\n" \
+"      --metric M          conversion or revenue: what decides\n" \
+"      --covariate F       CUPED on revenue with field F or pre_spend\n" \
+"      --pre-window DUR    pre_spend's period before assignment (window)\n" \
+"      --cost-per-send X   for the holdout's ROI\n" \
+"      --alpha A           significance level (0.05)\n" \
+"      --min-members N     fewer in a variant: not enough data (100)\n" \
+"      --strict            a sample-ratio mismatch fails the run\n" \
+"      --partial           write sums for --merge instead\n" \
+"      --merge             the inputs are partials\n" \
+"      --format FMT        csv, ndjson or text\n"
+
+static const char help_assign[] = HELP_ASSIGN;
+static const char help_size[] = HELP_SIZE;
+static const char help_analyze[] = HELP_ANALYZE;
+static const char help_all[] = HELP_ASSIGN "\n" HELP_SIZE "\n" HELP_ANALYZE;
 
 enum {
 	OPT_ALPHA = MBR_OPT_FIRST_OWN,
@@ -216,7 +221,7 @@ main(int argc, char *argv[])
 		/* --help and --version before any subcommand */
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 		    strcmp(argv[1], "-h") == 0)) {
-			c.help = help_analyze;
+			c.help = help_all;
 			mbr_cli_opt(&c, 'h', NULL);
 		}
 		if (argc >= 2 && (strcmp(argv[1], "--version") == 0 ||

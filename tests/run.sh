@@ -4,8 +4,9 @@
 #
 # BUILD is the build directory the Makefile's O names: "build/asan"
 # keeps programs in build/asan/bin, "build" keeps them in bin/; unit
-# test binaries are BUILD/tests/test_*.  For each BUILD in turn (make
-# check gives the gcc and the clang sanitizer builds) this runs
+# test binaries are BUILD/tests/test_*.  For each BUILD (make check
+# gives the gcc and the clang sanitizer builds; the second runs beside
+# the first, its output shown after, unless MBR_CHECK_JOBS=1) this runs
 #
 #   each unit test binary, from the repository root;
 #   tests/golden.sh BIN;
@@ -103,13 +104,13 @@ suite() {
 	s_label=$1
 	shift
 	s_t0=$(date +%s)
-	{ "$@" 2>&1; echo $? >"$tmp/rc"; } |
-	    awk -v logf="$tmp/log" '
+	{ "$@" 2>&1; echo $? >"$stmp/rc"; } |
+	    awk -v logf="$stmp/log" '
 		{ print > logf }
 		!/^[0-9]+ passed, [0-9]+ failed$/ { print; fflush() }'
-	s_rc=$(cat "$tmp/rc")
+	s_rc=$(cat "$stmp/rc")
 	s_line=$(grep -E '^([^ ]+: )?[0-9]+ passed, [0-9]+ failed$' \
-	    "$tmp/log" | tail -n 1)
+	    "$stmp/log" | tail -n 1)
 	if [ -z "$s_line" ]; then
 		s_pass=0
 		s_fail=1
@@ -184,15 +185,45 @@ one_build() {
 	done
 }
 
-first=1
+# The builds after the first run beside it, on the machine's second
+# core (MBR_CHECK_JOBS=1: one after the other): each writes its output,
+# counts and summary to files, shown after the first build's, in order.
+stmp=$tmp
+jobs=${MBR_CHECK_JOBS:-2}
+k=0
 for b in "$@"; do
-	if [ $first = 1 ]; then
-		one_build "$b" "" 1
+	k=$((k + 1))
+	[ $k = 1 ] && continue
+	b_=${b%/}
+	if [ "$jobs" -gt 1 ]; then
+		mkdir "$tmp/b$k"
+		( stmp=$tmp/b$k; total_pass=0; total_fail=0; summary=
+		  one_build "$b" "${b_##*/}: " 0 >"$stmp/out" 2>&1
+		  printf '%s %s\n' $total_pass $total_fail >"$stmp/counts"
+		  printf '%s' "$summary" >"$stmp/summary" ) &
+	fi
+done
+one_build "$1" "" 1
+wait
+k=0
+for b in "$@"; do
+	k=$((k + 1))
+	[ $k = 1 ] && continue
+	b_=${b%/}
+	if [ "$jobs" -gt 1 ]; then
+		cat "$tmp/b$k/out"
+		if read -r p f <"$tmp/b$k/counts"; then
+			total_pass=$((total_pass + p))
+			total_fail=$((total_fail + f))
+		else
+			say "${b_##*/}: no counts; counted as 1 failed"
+			total_fail=$((total_fail + 1))
+		fi
+		summary="$summary$(cat "$tmp/b$k/summary")
+"
 	else
-		b_=${b%/}
 		one_build "$b" "${b_##*/}: " 0
 	fi
-	first=0
 done
 
 say "--- summary"
