@@ -249,9 +249,14 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		if (mbr_cli_opt(&c, ch, optarg))
 			continue;
-		if (ch != '?' && !takes(cmd, ch == 'a' ? 0 : ch))
-			mbr_usage_error(&c, "%s: not an option of %s",
-			    argv[optind - 1], cmds[cmd]);
+		if (ch != '?' && !takes(cmd, ch == 'a' ? 0 : ch)) {
+			const struct option *lo = lopts;
+
+			while (lo->name != NULL && lo->val != ch)
+				lo++;
+			mbr_usage_error(&c, "--%s: not an option of %s",
+			    lo->name != NULL ? lo->name : "?", cmds[cmd]);
+		}
 		switch (ch) {
 		case 'a':
 			an.assignments = optarg;
@@ -346,6 +351,7 @@ main(int argc, char *argv[])
 			break;
 		case OPT_WINDOW:
 			an.window = opt_dur(&c, "window", optarg);
+			an.window_set = 1;
 			break;
 		default:
 			fputs(usage_text, stderr);
@@ -433,6 +439,12 @@ main(int argc, char *argv[])
 		    an.holdout != NULL))
 			mbr_usage_error(&c, "--merge reads partials, not "
 			    "--assignments or --holdout");
+		if (have_v)
+			for (i = 0; i < v.n; i++)
+				if (v.num[i] == 0)
+					mbr_usage_error(&c, "--variants: %s has "
+					    "weight 0: nobody can be in it",
+					    v.name[i]);
 		if (!an.merge && an.assignments == NULL)
 			mbr_usage_error(&c, "analyze: --assignments is needed");
 		if (an.text && an.partial)

@@ -68,6 +68,8 @@ struct ab {
 	int			 exp;		/* its decimals; -1: none yet */
 	int			 pre;		/* covariate is pre_spend */
 	int			 oix[5];	/* the orders' columns */
+	int64_t			 window;	/* --window, or the partials' */
+	int			 cuped;		/* a covariate, ours or theirs */
 	int64_t			 pre_window;
 	int64_t			 last_start;
 	/* counts for the summary */
@@ -92,6 +94,22 @@ fld(const mbr_rec *rec, int ix)
 	while (s.n > 0 && mbr_isblank((unsigned char)s.p[s.n - 1]))
 		s.n--;
 	return s;
+}
+
+/* A member_id as written (a key is exact, as mbr-rfm keys it), or
+ * absent when null, empty or only blanks. */
+static mbr_slice
+idfld(const mbr_rec *rec, int ix)
+{
+	mbr_slice s = rec->f[ix];
+	size_t i;
+
+	if (s.p == NULL || rec->type[ix] == MBR_V_NULL)
+		return (mbr_slice){ NULL, 0 };
+	for (i = 0; i < s.n; i++)
+		if (!mbr_isblank((unsigned char)s.p[i]) && s.p[i] != '\n')
+			return s;
+	return (mbr_slice){ NULL, 0 };
 }
 
 static int
@@ -220,8 +238,8 @@ read_assign(struct ab *g, const char *path, int holdout, mbr_err *err)
 			    (int)ex.n, ex.p, g->experiment);
 			break;
 		}
-		id = fld(&rec, ix[A_ID]);
-		if (id.p == NULL || id.n == 0) {
+		id = idfld(&rec, ix[A_ID]);
+		if (id.p == NULL) {
 			mbr_reject(g->run.rj, rd, &rec, "missing member_id",
 			    "member_id is missing");
 			continue;
@@ -380,8 +398,8 @@ omap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		    stt.p);
 		return;
 	}
-	id = fld(rec, g->oix[O_ID]);
-	if (id.p == NULL || id.n == 0) {
+	id = idfld(rec, g->oix[O_ID]);
+	if (id.p == NULL) {
 		mbr_chunk_reject(ck, rec, "missing member_id",
 		    "member_id is missing");
 		return;
@@ -469,7 +487,7 @@ ocommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 		if ((m = mbr_tab_get_h(g->mem, h[i].key, h[i].n, h[i].h)) ==
 		    NULL)
 			g->foreign++;
-		else if (t >= m->start && t - m->start < g->o->window) {
+		else if (t >= m->start && t - m->start < g->window) {
 			m->orders++;
 			m->rev += h[i].a;
 			g->used++;
@@ -617,7 +635,7 @@ write_partial_row(struct ab *g, mbr_writer *w, const char *name,
 	mbr_writer_cstr(w, pname[P_X2], b[3]);
 	mbr_writer_cstr(w, pname[P_XREV], b[4]);
 	mbr_writer_cstr(w, pname[P_CUR], g->cur);
-	snprintf(win, sizeof(win), "%llds", (long long)g->o->window);
+	snprintf(win, sizeof(win), "%llds", (long long)g->window);
 	mbr_writer_cstr(w, pname[P_WIN], win);
 	mbr_writer_cstr(w, pname[P_COV], g->o->covariate ? g->o->covariate :
 	    "");
@@ -746,6 +764,24 @@ read_partials(struct ab *g, mbr_err *err)
 	}
 	if (g->cur[0] != '\0')
 		g->exp = mbr_currency_exp(g->cur, strlen(g->cur));
+	/* what the shards were analysed with is what the merge is; an
+	 * option saying otherwise is a mistake, not a wish */
+	if (g->p_seen) {
+		const mbr_analyze_opts *o = g->o;
+		char *end;
+		long long w = strtoll(g->p_window, &end, 10);
+
+		if (w > 0 && strcmp(end, "s") == 0)
+			g->window = w;
+		if (o->window_set && o->window != g->window)
+			return mbr_err_set(err, MBR_EUSAGE, "--window: the "
+			    "partials were made with a window of %s", g->p_window);
+		if (o->covariate != NULL && strcmp(o->covariate, g->p_cov) != 0)
+			return mbr_err_set(err, MBR_EUSAGE, "--covariate: the "
+			    "partials were made with %s%s", g->p_cov[0] ? "" :
+			    "none", g->p_cov);
+		g->cuped = g->p_cov[0] != '\0';
+	}
 	return err->code;
 }
 
@@ -1036,7 +1072,7 @@ judge(struct ab *g, struct res *s)
 	for (i = 0; i < nv; i++)
 		acc_add(&pool, &g->vars[i].a);
 	s->sent = pool;
-	s->cuped = o->covariate != NULL;
+	s->cuped = g->cuped;
 	s->vr = NAN;
 	if (s->cuped) {
 		long double vx, mx, vy, my, cxy;
@@ -1156,8 +1192,9 @@ write_row(struct ab *g, const struct res *s, const char *name, size_t len,
 	    NAN, b[k++]);
 	if (a->rev >= INT64_MIN && a->rev <= INT64_MAX) {
 		mbr_money_fmt(b[k], (int64_t)a->rev, (unsigned)g->exp);
+		/* money is a decimal string, as mbr(7) has it */
 		mbr_writer_field(w, MBR_SLICE("revenue"), (mbr_slice){ b[k],
-		    strlen(b[k]) }, MBR_V_NUM);
+		    strlen(b[k]) }, MBR_V_PLAIN);
 		k++;
 	} else
 		put_frac(w, "revenue", a->rev, 1, unit, g->exp, b[k++]);
@@ -1194,9 +1231,14 @@ write_row(struct ab *g, const struct res *s, const char *name, size_t len,
 			    c->inc_rev);
 			mbr_writer_cstr(w, "incremental_revenue", q);
 		}
-		if (holdout && s->cost >= 0)
-			put_frac(w, "cost", (__int128)s->cost * s->sent.n, 1,
-			    10000, 4, b[k++]);
+		if (holdout && s->cost >= 0) {
+			/* money: a decimal string */
+			mbr_frac_fmt(b[k], (mbr_frac){ (__int128)s->cost *
+			    s->sent.n, 1 }, 10000, 4);
+			mbr_writer_field(w, MBR_SLICE("cost"), (mbr_slice){
+			    b[k], strlen(b[k]) }, MBR_V_PLAIN);
+			k++;
+		}
 		else
 			mbr_writer_null(w, "cost");
 		put_num(w, "roi", c->roi, b[k++]);
@@ -1285,9 +1327,9 @@ write_text(struct ab *g, const struct res *s, mbr_err *err)
 		    strerror(errno));
 	fprintf(fp, "experiment %s, window %lld%s, control: %s, metric: %s\n",
 	    g->experiment && *g->experiment ? g->experiment : "(unnamed)",
-	    (long long)(g->o->window % 86400 == 0 ? g->o->window / 86400 :
-	    g->o->window % 3600 == 0 ? g->o->window / 3600 : g->o->window),
-	    g->o->window % 86400 == 0 ? "d" : g->o->window % 3600 == 0 ?
+	    (long long)(g->window % 86400 == 0 ? g->window / 86400 :
+	    g->window % 3600 == 0 ? g->window / 3600 : g->window),
+	    g->window % 86400 == 0 ? "d" : g->window % 3600 == 0 ?
 	    "h" : "s", g->nvars ? g->vars[s->ctl].name : "-",
 	    g->o->metric == MBR_METRIC_REVENUE ? "revenue per member" :
 	    "conversion");
@@ -1435,6 +1477,8 @@ mbr_analyze_run(const mbr_cli *c, const mbr_analyze_opts *o, int nfiles,
 	g.mem = mbr_tab_new(sizeof(struct mem));
 	g.pre = o->covariate != NULL && strcmp(o->covariate, "pre_spend") == 0;
 	g.pre_window = o->pre_window > 0 ? o->pre_window : o->window;
+	g.window = o->window;
+	g.cuped = o->covariate != NULL;
 	g.last_start = INT64_MIN;
 	if (o->experiment != NULL)
 		g.experiment = (char *)o->experiment;
@@ -1452,7 +1496,13 @@ mbr_analyze_run(const mbr_cli *c, const mbr_analyze_opts *o, int nfiles,
 		rc = read_partials(&g, err);
 	else {
 		if ((rc = read_assign(&g, o->assignments, 0, err)) == MBR_OK &&
-		    o->holdout != NULL)
+		    o->experiment != NULL && mbr_tab_count(g.mem) == 0 &&
+		    g.other_exp > 0)
+			rc = mbr_err_set(err, MBR_EUSAGE, "%s: no assignment of "
+			    "experiment \"%s\" (%llu of others)",
+			    o->assignments, o->experiment,
+			    (unsigned long long)g.other_exp);
+		if (rc == MBR_OK && o->holdout != NULL)
 			rc = read_assign(&g, o->holdout, 1, err);
 		if (rc == MBR_OK && g.exp < 0 && g.cur[0] == '\0')
 			g.exp = -1;
@@ -1496,13 +1546,17 @@ mbr_analyze_run(const mbr_cli *c, const mbr_analyze_opts *o, int nfiles,
 		    (unsigned long long)g.foreign,
 		    (unsigned long long)g.not_paid);
 	}
-	if (rc == MBR_OK && !c->quiet && !o->merge &&
-	    g.last_start != INT64_MIN && g.last_start + o->window > g.now.t)
+	/* a warning, not a summary: -q keeps it */
+	if (rc == MBR_OK && !o->merge && g.last_start != INT64_MIN &&
+	    g.last_start + o->window > g.now.t) {
+		long long h = (g.last_start + o->window - g.now.t + 3599) /
+		    3600;
+
 		fprintf(stderr, "%s: warning: windows still open at --as-of: "
-		    "the last assigned member's ends %lld hours later, and "
-		    "its orders are not all in\n", mbr_progname(),
-		    (long long)((g.last_start + o->window - g.now.t + 3599) /
-		    3600));
+		    "the last assigned member's ends %lld hour%s later, and "
+		    "its orders are not all in\n", mbr_progname(), h,
+		    h == 1 ? "" : "s");
+	}
 close:
 	if (rc != MBR_OK && err->code == MBR_OK)
 		err->code = rc;

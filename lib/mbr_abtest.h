@@ -25,6 +25,7 @@ typedef struct {
 	const char		*covariate;	/* FIELD, "pre_spend", or NULL */
 	const mbr_variants	*v;		/* --variants, or NULL */
 	int64_t			 window;	/* seconds */
+	int			 window_set;	/* --window given */
 	int64_t			 pre_window;	/* seconds; 0: window */
 	int			 metric;	/* MBR_METRIC_* */
 	double			 alpha;
