@@ -26,32 +26,71 @@ WORKLOADS = [
                  "the member records, with a suppression list, a 30-day "
                  "cooldown and a cap of 2 messages in 7 days over the send "
                  "history: the send list"),
+    ("abtest-assign", "assign: GrowthBook buckets (experiment bench-2025, "
+                      "control/a/b at 50/25/25, coverage 0.2, hash version "
+                      "2) over the member records of abtest-members.csv, "
+                      "against the GrowthBook SDK"),
+    ("abtest-analyze", "analyze: 30-day conversion and revenue per variant "
+                       "with z, Welch, Holm, chance to beat control and SRM"),
 ]
+# The chart's variants, each with its colour (COLOURS, in this order).
+CHART_VARIANTS = ["mbr", "duckdb", "duckdb-1t", "pandas", "miller",
+                  "miller-1t", "growthbook", "growthbook-util"]
 COLOURS = ["#d62728", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e",
-           "#8c564b"]
+           "#8c564b", "#9467bd", "#e377c2"]
+# What the chart's x (the size's orders) is to a workload's own input.
+XNOTE = {"segment": " (member records = orders / 5)",
+         "campaign": " (member records = orders / 5)",
+         "abtest-assign": " (member records = orders)",
+         "abtest-analyze": " (and assignments = orders / 5)"}
+# Variants that only read the input, timed beside mbr as its floor: not
+# peers, so never in "Where mbr is slower".
+FLOORS = ("cat", "cat-wc", "mbr-reader")
 THREADS = {
     "mbr": "2 (default)", "mbr-1t": "1", "duckdb": "default (all cores)",
     "duckdb-1t": "1",
     "duckdb-ntile": "default", "pandas": "1 (pandas is single-threaded)",
     "pandas-qcut": "1", "miller": "default (GOMAXPROCS = cores)",
     "miller-1t": "GOMAXPROCS=1",
-    "cat-wc": "2 processes",
+    "cat-wc": "2 processes", "cat": "1", "mbr-reader": "1",
+    "mbr-stratify": "2 (default)",
+    "growthbook": "1 (JavaScript in Node.js)",
+    "growthbook-util": "1 (JavaScript in Node.js)",
 }
 HOW = {
     "cat-wc": {"ingest": "`cat FILE | wc -l`, the floor, in the same rounds"},
+    "cat": {"abtest-assign": "`cat FILE >/dev/null`, the floor, in the same "
+                             "rounds"},
+    "mbr-reader": {"abtest-assign": "mbr's record reader alone (tests/bench/"
+                                    "readspeed FILE), in the same rounds"},
+    "mbr-stratify": {"abtest-assign": "mbr-abtest assign ... --stratify "
+                                      "segment,tier (no peer: timed only)"},
+    "growthbook": {"abtest-assign": "GrowthBookClient.runInlineExperiment a "
+                                    "member (checked)"},
+    "growthbook-util": {"abtest-assign": "the SDK's util.js hash/"
+                                         "getBucketRanges/chooseVariation "
+                                         "(checked)"},
     "mbr": {"ingest": "mbr-ingest --output-format ndjson",
             "rfm": "mbr-rfm", "rfm-gz": "mbr-rfm (gzip detected)",
             "segment": "mbr-segment -r segment.rules",
             "points": "mbr-points --program points.json",
             "campaign": "mbr-campaign --campaign campaign.json --suppress "
-                        "--history --cap 2/7"},
+                        "--history --cap 2/7",
+            "abtest-assign": "mbr-abtest assign --experiment bench-2025 "
+                             "--variants control=50,a=25,b=25 --coverage 0.2",
+            "abtest-analyze": "mbr-abtest analyze --assignments "
+                              "assignments.csv --window 30d --variants "
+                              "control=50,a=25,b=25"},
     "duckdb": {"ingest": "COPY (read_csv) TO json",
                "rfm": "SQL, type-7 quantile rule (checked)",
                "rfm-gz": "SQL, type-7 quantile rule (checked)",
                "segment": "CASE WHEN (checked)",
                "points": "SQL, window functions (checked)",
                "campaign": "SQL, joins and a group-by over the history "
-                           "(checked)"},
+                           "(checked)",
+               "abtest-analyze": "SQL, a left join of the orders on member "
+                                 "and window, group-bys, the tests as SQL "
+                                 "macros (checked)"},
     "duckdb-ntile": {"rfm": "SQL with ntile(5) (not comparable: timed "
                             "only)"},
     "pandas": {"ingest": "read_csv(dtype=str).to_json(lines=True)",
@@ -59,7 +98,9 @@ HOW = {
                "rfm-gz": "groupby + type-7 quantile rule (checked)",
                "segment": "boolean masks (checked)",
                "points": "numpy cumulative sums + searchsorted (checked)",
-               "campaign": "boolean masks, isin, groupby (checked)"},
+               "campaign": "boolean masks, isin, groupby (checked)",
+               "abtest-analyze": "groupby + merge, the tests by scipy.stats "
+                                 "(and statsmodels) (checked)"},
     "pandas-qcut": {"rfm": "groupby + qcut (not comparable: timed only)"},
     "miller": {"ingest": "mlr --icsv --ojsonl cat",
                "segment": "mlr put -f segment.mlr (checked)"},
@@ -157,7 +198,9 @@ def main():
                      ("cc", "compiler"), ("mbr", "mbr (git describe)"),
                      ("mbr_threads", "mbr threads"),
                      ("gen", "generator"), ("duckdb", "DuckDB"),
-                     ("node", "Node.js (DuckDB's host)"),
+                     ("growthbook", "GrowthBook SDK"),
+                     ("node", "Node.js (DuckDB's and the GrowthBook "
+                              "SDK's host)"),
                      ("pandas", "pandas"), ("miller", "Miller")):
         w("| %s | %s |" % (label, mach.get(k, "-")))
     if "fresh_cold" in mach:
@@ -186,10 +229,21 @@ def main():
       "the ratio of the medians: below 1, mbr is faster. RFM and "
       "segment outputs of DuckDB and pandas (and Miller for segment) were "
       "compared with mbr's member by member before timing, as were the "
-      "balances, tiers and expiring points of points, and campaign's send "
+      "balances, tiers and expiring points of points, campaign's send "
       "list row by row (member, channel, address, send_at, message, SMS "
-      "parts, order); a peer that "
-      "disagrees is not timed. The RFM peers score by mbr-rfm's rule "
+      "parts, order), abtest-assign's variant for every member record, in "
+      "order, against the GrowthBook SDK (through its client and through "
+      "its util.js bucketing functions), and abtest-analyze's record of "
+      "each variant field by field against DuckDB and pandas (members, "
+      "converters, orders and revenue exactly, the statistics within 1e-6 "
+      "relative); a peer that "
+      "disagrees is not timed. abtest's inputs come from "
+      "`tests/bench/abtest_gen` (seed 1) out of the size's members and "
+      "orders: abtest-members.csv (member_id, segment, tier), the members "
+      "and made-up ones up to as many records as the size has orders, "
+      "and assignments.csv, every member in control/a/b from "
+      "2024-11-01T10:00+08:00, some exactly on the window's edges. The "
+      "RFM peers score by mbr-rfm's rule "
       "(type-7 quantiles plus one unit, bins [lower, upper)), computed "
       "exactly in integers; the `duckdb-ntile` and `pandas-qcut` variants "
       "are what an analyst writes first and are timed only, as they "
@@ -284,6 +338,18 @@ def main():
                 nbytes = ob
                 per = int(f.get("points_members", 0) or 0)
                 perlabel = "bytes/member"
+            elif wl == "abtest-assign":
+                # the member records of abtest-members.csv, one a member
+                nrow = int(f.get("abtest_assign_members", 0) or 0)
+                nbytes = int(f.get("abtest_assign_bytes", 0) or 0)
+                per, perlabel = nrow, "bytes/member"
+            elif wl == "abtest-analyze":
+                # the orders and the assignment records, both read
+                nrow = int(f.get("orders", 0) or 0) + \
+                    int(f.get("abtest_assignments", 0) or 0)
+                nbytes = int(f.get("abtest_analyze_bytes", 0) or 0)
+                per = int(f.get("abtest_assignments", 0) or 0)
+                perlabel = "bytes/assignment"
             else:
                 nrow = int(f.get("orders", 0) or 0)
                 nbytes = ob
@@ -302,6 +368,19 @@ def main():
                         mw / statistics.median(cw["w"]),
                         fmt_s(statistics.median(cw["w"])),
                         ", in the same rounds" if "cat-wc" in g else "")
+                if wl == "abtest-assign":
+                    # the floor of reading this very file, run.sh times
+                    # it in these rounds
+                    fv = [(v, lab) for v, lab in (
+                        ("cat", "`cat FILE >/dev/null`"),
+                        ("mbr-reader", "mbr's record reader alone"))
+                        if g.get(v) and g[v]["w"]]
+                    if fv:
+                        vs = " That is " + " and ".join(
+                            "%.1f× %s (%s s)" % (
+                                mw / statistics.median(g[v]["w"]), lab,
+                                fmt_s(statistics.median(g[v]["w"])))
+                            for v, lab in fv) + ", in the same rounds."
                 w("mbr: %.0f MB/s of CSV, %s rows/s.%s" % (
                     nbytes / 1e6 / mw, fmt_n(nrow / mw), vs))
                 w("")
@@ -317,6 +396,25 @@ def main():
                       " mbr-campaign's summary: %s." %
                       f["campaign_summary"].rstrip(".")
                       if f.get("campaign_summary") else ""))
+                w("")
+            if wl == "abtest-assign" and "abtest_assign_members" in f:
+                # the check's verdict, when this run's checks have it (a
+                # fact of an earlier run stays in facts.tsv after --only)
+                ck = f.get("abtest_assign_check", "")
+                w("Input: %s member records (%.1f MB).%s" % (
+                    fmt_n(nrow), nbytes / 1e6,
+                    " Against the GrowthBook SDK: %s." %
+                    ck.split(": ", 2)[-1].rstrip(".")
+                    if ck and ck in checks[s] else ""))
+                w("")
+            if wl == "abtest-analyze" and "abtest_assignments" in f:
+                w("Input: %s assignment records and %s orders (%.1f MB in "
+                  "all).%s" % (
+                      fmt_n(int(f["abtest_assignments"])),
+                      fmt_n(int(f.get("orders", 0) or 0)), nbytes / 1e6,
+                      " mbr-abtest analyze's answer: %s." %
+                      f["abtest_analyze_result"].rstrip(".")
+                      if f.get("abtest_analyze_result") and mw else ""))
                 w("")
             w("| variant | how | threads | wall s (median) | min–max | "
               "peak RSS | %s | mbr/peer |" % perlabel)
@@ -358,7 +456,7 @@ def main():
                 continue
             mw = statistics.median(mb["w"])
             for var, d in g.items():
-                if not var.startswith("mbr") and var != "cat-wc" and \
+                if not var.startswith("mbr") and var not in FLOORS and \
                         d["w"] and statistics.median(d["w"]) < mw:
                     slow.append("%s %s: %s takes %.2f× mbr's time" % (
                         s, wl, var, statistics.median(d["w"]) / mw))
@@ -383,8 +481,7 @@ def main():
 
 
 def write_chart(data, png, sizes, facts, med):
-    variants = ["mbr", "duckdb", "duckdb-1t", "pandas", "miller",
-                "miller-1t"]
+    variants = CHART_VARIANTS
     panels = []
     for wl, title in WORKLOADS:
         path = os.path.join(data, "chart-%s.dat" % wl)
@@ -416,14 +513,15 @@ def write_chart(data, png, sizes, facts, med):
         f.write("set multiplot layout %d,2 title "
                 "\"wall time (s) against orders, log-log\"\n" % rows)
         f.write("set logscale xy\nset grid\nset key top left\n"
-                "set xlabel \"orders (segment: members = orders / 5)\"\n"
                 "set ylabel \"seconds\"\n"
                 "set datafile missing \"NaN\"\n")
         for wl, path, seen in panels:
             f.write('set title "%s"\n' % wl)
+            f.write('set xlabel "orders%s"\n' % XNOTE.get(wl, ""))
             f.write("plot " + ", ".join(
                 '"%s" using 1:%d with linespoints lw 2 pt %d lc rgb "%s" '
-                'title "%s"' % (path, i + 2, i + 4, COLOURS[i], v)
+                'title "%s"' % (path, i + 2, i + 4,
+                                COLOURS[i % len(COLOURS)], v)
                 for i, v in enumerate(variants) if v in seen) + "\n")
         f.write("unset multiplot\n")
 

@@ -8,8 +8,8 @@
 #
 # For each size it generates (once; reused while the generator and its
 # options stay the same) canonical orders, member profiles and the
-# gzipped orders under bench/data/SIZE, then runs six workloads, each by
-# mbr and by every peer that can express it:
+# gzipped orders under bench/data/SIZE, then runs eight workloads, each
+# by mbr and by every peer that can express it:
 #
 #   ingest   canonical CSV to NDJSON
 #   rfm      per-member recency, frequency, monetary, quintile scores
@@ -25,11 +25,29 @@
 #            sends a member over the last 60 days: 5M rows at large)
 #            and --cap 2/7: the send list (mbr-campaign); the history
 #            and suppression list come from tests/bench/campaign_gen.c
+#   abtest-assign
+#            mbr-abtest assign: experiment bench-2025, variants
+#            control/a/b at 50/25/25, coverage 0.2, GrowthBook's hash
+#            version 2, over abtest-members.csv (member_id, segment,
+#            tier: five records a member of the size, 10M at large),
+#            against the GrowthBook SDK itself in Node.js; timed beside
+#            the floor of reading the same file (cat, mbr's record
+#            reader), and with --stratify segment,tier (no peer: timed
+#            only)
+#   abtest-analyze
+#            mbr-abtest analyze --window 30d over assignments.csv (every
+#            member of the size in control/a/b, assigned from
+#            2024-11-01) and the size's orders: per variant members,
+#            converters, orders, revenue and the tests against control
+#            (two-proportion z, Welch's t, Holm, chance to beat control,
+#            SRM); abtest-members.csv and assignments.csv come from
+#            tests/bench/abtest_gen.c
 #
-# Before timing, rfm, rfm-gz, segment, points and campaign check that
-# mbr and the peers agree member by member (bench/compare_rfm.py,
-# compare_seg.py, compare_points.py, compare_campaign.py): a peer that
-# disagrees is reported and not timed, and the run exits 1.
+# Before timing, rfm, rfm-gz, segment, points, campaign, abtest-assign
+# and abtest-analyze check that mbr and the peers agree member by
+# member (bench/compare_rfm.py, compare_seg.py, compare_points.py,
+# compare_campaign.py, compare_abtest.py): a peer that disagrees is
+# reported and not timed, and the run exits 1.
 #
 # Timing: whole-process wall time (bash's EPOCHREALTIME around the
 # process) and peak RSS (GNU time's %M), --warmup rounds discarded, then
@@ -39,7 +57,10 @@
 # (cat FILE >/dev/null, wc -l FILE, gzip -dc) is measured the same way.
 #
 # Peers: DuckDB through its Node.js package (npm install
-# @duckdb/node-api into bench/data/node), pandas and Miller from Debian.
+# @duckdb/node-api into bench/data/node), the GrowthBook JavaScript SDK
+# (npm install @growthbook/growthbook@1.7.0 there too: the version
+# tests/unit/test_bucket.c was checked against), pandas and Miller from
+# Debian (and scipy, which abtest-analyze's pandas peer needs).
 # Missing Debian packages are installed by tests/deps.sh (as root); a
 # peer that cannot be had is reported as unavailable, never skipped
 # silently.  Peers run with their default threads and pinned to one
@@ -50,12 +71,14 @@
 # is "make bench-small": the small size, one round, no warm-up.
 # --report-only writes the report from the figures kept under
 # bench/data; --floor-only measures the floor again and keeps the
-# workloads' figures; --only runs the workloads named (points and
-# campaign, which need nothing from the others) on data already there
+# workloads' figures; --only runs the workloads named (points,
+# campaign, abtest-assign and abtest-analyze, which need nothing from
+# the others; "abtest" is both of the last two) on data already there
 # and keeps the other workloads' figures and facts.
 #
 # Environment: GEN_SRC (default tests/bench/gen.c), DUCKDB_NODE_API (npm
-# spec, default @duckdb/node-api), PYTHON (default /usr/bin/python3),
+# spec, default @duckdb/node-api), GROWTHBOOK_SDK (npm spec, default
+# @growthbook/growthbook@1.7.0), PYTHON (default /usr/bin/python3),
 # MBR_BIN (the directory of the mbr programs, e.g. build/h2/bin after
 # "make O=build/h2 all"; when set, run.sh does not run make).
 set -u
@@ -80,10 +103,18 @@ while [ $# -gt 0 ]; do
 	--warmup)	warmup=$2; shift ;;
 	--report-only)	report_only=1 ;;
 	--floor-only)	floor_only=1 ;;
-	--only)		only=$2; shift
+	--only)		only=
+		for w in $2; do
+			case $w in
+			abtest)	only="$only abtest-assign abtest-analyze" ;;
+			*)	only="$only $w" ;;
+			esac
+		done
+		only=${only# }
+		shift
 		for w in $only; do
 			case $w in
-			points|campaign) ;;
+			points|campaign|abtest-assign|abtest-analyze) ;;
 			*)	echo "bench/run.sh: --only: no workload $w" >&2
 				exit 2 ;;
 			esac
@@ -164,7 +195,36 @@ if [ -z "$why_duck" ]; then
 		why_duck="DuckDB does not start: $(head -1 "$tmp/duck.err")"
 	fi
 fi
+# The GrowthBook SDK, beside DuckDB's package: abtest-assign's peer.
+have_gb=0; why_gb=; gb_version=
+GROWTHBOOK_SDK=${GROWTHBOOK_SDK:-@growthbook/growthbook@1.7.0}
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	why_gb="node/npm not available"
+elif [ ! -f "$moddir/node_modules/@growthbook/growthbook/package.json" ]; then
+	note "bench: npm install $GROWTHBOOK_SDK (into bench/data/node)"
+	mkdir -p "$moddir"
+	[ -f "$moddir/package.json" ] || echo '{"private": true}' >"$moddir/package.json"
+	npm install --prefix "$moddir" --no-audit --no-fund --loglevel=error \
+	    "$GROWTHBOOK_SDK" >"$tmp/npm.log" 2>&1 ||
+	    { sed 's/^/  /' "$tmp/npm.log" | tail -5 >&2
+	      why_gb="npm install $GROWTHBOOK_SDK failed"; }
+fi
+if [ -z "$why_gb" ]; then
+	if gb_version=$(node "$peers/abtest_assign.mjs" "$moddir" version 2>"$tmp/gb.err"); then
+		have_gb=1
+	else
+		why_gb="the GrowthBook SDK does not load: $(head -1 "$tmp/gb.err")"
+	fi
+fi
+# abtest-analyze's pandas peer needs scipy besides.
+have_scipy=0; why_scipy=$why_pd
+if [ $have_pd = 1 ]; then
+	why_scipy="Debian package python3-scipy could not be installed"
+	avail python3-scipy && "$PY" -c 'import scipy.stats, scipy.special' \
+	    2>/dev/null && have_scipy=1
+fi
 [ $have_duck = 1 ] || note "bench: DuckDB unavailable: $why_duck"
+[ $have_gb = 1 ] || note "bench: GrowthBook SDK unavailable: $why_gb"
 [ $have_pd = 1 ] || note "bench: pandas unavailable: $why_pd"
 [ $have_mlr = 1 ] || note "bench: Miller unavailable: $why_mlr"
 [ $have_gnuplot = 1 ] || note "bench: gnuplot unavailable: no chart"
@@ -223,6 +283,23 @@ if [ ! -x "$cgen" ] || [ tests/bench/campaign_gen.c -nt "$cgen" ]; then
 	    { note "bench: cannot build tests/bench/campaign_gen.c"; cgen=; }
 fi
 
+have_abtest=0
+[ -x "$bin/mbr-abtest" ] && have_abtest=1
+AB_KEY=bench-2025
+AB_VARIANTS=control=50,a=25,b=25
+AB_COVERAGE=0.2
+AB_STRATIFY=segment,tier
+AB_WINDOW=30d
+AB_START=2024-11-01T10:00:00+08:00
+# assign's member records and analyze's assignments
+# (tests/bench/abtest_gen.c).
+agen=$data/abtest_gen
+if [ ! -x "$agen" ] || [ tests/bench/abtest_gen.c -nt "$agen" ]; then
+	${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -o "$agen" \
+	    tests/bench/abtest_gen.c ||
+	    { note "bench: cannot build tests/bench/abtest_gen.c"; agen=; }
+fi
+
 # --- data ----------------------------------------------------------
 
 size_args() {
@@ -262,12 +339,11 @@ history_rows() {
 	esac
 }
 
-# make_campaign_data SIZE: the campaign's input in bench/data/SIZE:
-# members-rfm.csv (mbr-rfm --members over the profiles and orders, once
-# for these data), history.csv and suppress.txt (tests/bench/campaign_gen
-# from the profiles, once for this generator and these options).
-make_campaign_data() {
-	local d=$rd/$1 stamp args
+# make_members_rfm SIZE: members-rfm.csv in bench/data/SIZE (mbr-rfm
+# --members over the profiles and orders, once for these data), which
+# campaign and abtest read.
+make_members_rfm() {
+	local d=$rd/$1 stamp
 	stamp="$(cat "$d/stamp") mbr-rfm --as-of $ASOF --tz $TZONE --members profiles.csv orders.csv"
 	if [ ! -f "$d/members-rfm.stamp" ] || [ ! -f "$d/members-rfm.csv" ] ||
 	    [ "$(cat "$d/members-rfm.stamp")" != "$stamp" ]; then
@@ -278,6 +354,16 @@ make_campaign_data() {
 		    "$d/orders.csv" || return 1
 		printf '%s\n' "$stamp" >"$d/members-rfm.stamp"
 	fi
+	return 0
+}
+
+# make_campaign_data SIZE: the campaign's input in bench/data/SIZE:
+# members-rfm.csv (make_members_rfm), history.csv and suppress.txt
+# (tests/bench/campaign_gen from the profiles, once for this generator
+# and these options).
+make_campaign_data() {
+	local d=$rd/$1 stamp args
+	make_members_rfm "$1" || return 1
 	[ -n "$cgen" ] || return 1
 	args="--seed $SEED --as-of $ASOF --history-rows $(history_rows "$1")"
 	stamp="$(md5sum <"$cgen" | cut -d' ' -f1) $(cat "$d/stamp") $args"
@@ -290,6 +376,41 @@ make_campaign_data() {
 		    --history "$d/history.csv" --suppress "$d/suppress.txt" ||
 		    return 1
 		printf '%s\n' "$stamp" >"$d/campaign.stamp"
+	fi
+	return 0
+}
+
+population() {	# population SIZE: abtest-assign's member records
+	case $1 in
+	small)	echo 100000 ;;
+	medium)	echo 1000000 ;;
+	large)	echo 10000000 ;;
+	esac
+}
+
+# make_abtest_data SIZE: abtest's input in bench/data/SIZE, by
+# tests/bench/abtest_gen.c from members-rfm.csv and the orders, once for
+# this generator, these data and these options: abtest-members.csv
+# (assign's: the members and made-up ones, population SIZE records of
+# member_id, segment, tier) and assignments.csv (analyze's: every member
+# in control/a/b from AB_START, some exactly on the window's edges).
+make_abtest_data() {
+	local d=$rd/$1 stamp args
+	make_members_rfm "$1" || return 1
+	[ -n "$agen" ] || return 1
+	args="--seed $SEED --population $(population "$1") --experiment $AB_KEY --start $AB_START"
+	stamp="$(md5sum <"$agen" | cut -d' ' -f1) $(cat "$d/members-rfm.stamp") $args"
+	if [ ! -f "$d/abtest.stamp" ] || [ ! -f "$d/abtest-members.csv" ] ||
+	    [ ! -f "$d/assignments.csv" ] ||
+	    [ "$(cat "$d/abtest.stamp")" != "$stamp" ]; then
+		rm -f "$d/abtest.stamp"
+		note "bench: $1: abtest-members.csv and assignments.csv ($args)"
+		"$agen" $args --members "$d/members-rfm.csv" \
+		    --orders "$d/orders.csv" \
+		    --population-out "$d/abtest-members.csv" \
+		    --assignments "$d/assignments.csv" 2>"$tmp/agen.err" ||
+		    { sed 's/^/  /' "$tmp/agen.err" >&2; return 1; }
+		printf '%s\n' "$stamp" >"$d/abtest.stamp"
 	fi
 	return 0
 }
@@ -600,6 +721,154 @@ campaign_run() {
 	bench_group "$size" campaign
 }
 
+# abtest_assign_run SIZE: mbr-abtest assign against the GrowthBook SDK
+# (bench/peers/abtest_assign.mjs: GrowthBookClient's runInlineExperiment
+# a member, and the SDK's hash/getBucketRanges/chooseVariation from its
+# util.js) on SIZE's abtest-members.csv, checked member by member, then
+# timed beside the floor of reading the file.
+abtest_assign_run() {
+	local size=$1 d=$rd/$1 pm mine t1= api name ok_client=0 ok_util=0
+	pm=$d/abtest-members.csv
+	fact "$size" abtest_assign_members "$(($(wc -l <"$pm") - 1))"
+	fact "$size" abtest_assign_bytes "$(wc -c <"$pm")"
+	mine="$bin/mbr-abtest assign -q --experiment $AB_KEY --variants $AB_VARIANTS --coverage $AB_COVERAGE --as-of $ASOF"
+	run1 "$mine $pm >$tmp/abtest.assign.mbr.csv"
+	if [ "$rc" != 0 ]; then
+		note "bench: mbr-abtest assign failed on $pm:"
+		head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+		status=1
+		unavailable "$size" abtest-assign mbr "mbr-abtest assign exited $rc"
+		return
+	fi
+	if [ $have_gb = 1 ]; then
+		for api in client util; do
+			name=growthbook
+			[ $api = client ] || name=growthbook-$api
+			if agrees bench/compare_abtest.py "$tmp/abtest.assign.mbr.csv" \
+			    "$tmp/abtest.assign.gb.csv" "$size abtest-assign: $name" \
+			    "node $peers/abtest_assign.mjs $moddir members=$pm out=$tmp/abtest.assign.gb.csv experiment=$AB_KEY variants=$AB_VARIANTS coverage=$AB_COVERAGE api=$api"; then
+				eval "ok_$api=1"
+				# the counts compare_abtest.py printed, for the report
+				[ $api = client ] && fact "$size" abtest_assign_check \
+				    "$(tail -1 "$tmp/cmp")"
+			fi
+			rm -f "$tmp/abtest.assign.gb.csv"
+		done
+	fi
+	rm -f "$tmp/abtest.assign.mbr.csv"
+	: >"$tmp/variants"
+	# the floor, in the same rounds
+	variant cat "cat $pm >/dev/null"
+	[ -n "$readspeed" ] && variant mbr-reader "$readspeed $pm"
+	variant mbr "$mine $pm >/dev/null"
+	"$bin/mbr-abtest" assign --help 2>&1 | grep -q -- '--threads' && t1=1
+	[ -n "$t1" ] && variant mbr-1t "$mine --threads 1 $pm >/dev/null"
+	variant mbr-stratify "$mine --stratify $AB_STRATIFY $pm >/dev/null"
+	if [ $have_gb = 0 ]; then
+		unavailable "$size" abtest-assign growthbook "$why_gb"
+	else
+		for api in client util; do
+			name=growthbook
+			[ $api = client ] || name=growthbook-$api
+			if [ "$(eval echo "\$ok_$api")" = 1 ]; then
+				variant "$name" "node $peers/abtest_assign.mjs $moddir members=$pm out=/dev/null experiment=$AB_KEY variants=$AB_VARIANTS coverage=$AB_COVERAGE api=$api"
+			else
+				unavailable "$size" abtest-assign "$name" "disagrees with mbr: not timed"
+			fi
+		done
+	fi
+	[ $have_duck = 1 ] && unavailable "$size" abtest-assign duckdb \
+	    "not run: GrowthBook's hash is FNV-1a over UTF-16 code units, twice, which no SQL function computes; the peer is the SDK itself"
+	bench_group "$size" abtest-assign
+}
+
+# abtest_analyze_run SIZE: mbr-abtest analyze against DuckDB and pandas
+# (bench/peers/abtest_analyze.sql, abtest_pandas.py) on SIZE's
+# assignments.csv and orders, variant by variant, then timed.
+abtest_analyze_run() {
+	local size=$1 d=$rd/$1 o=$rd/$1/orders.csv as mine t1= aduck=0 apd=0 pd_fits=1
+	as=$d/assignments.csv
+	fact "$size" abtest_assignments "$(($(wc -l <"$as") - 1))"
+	fact "$size" abtest_analyze_bytes "$(($(wc -c <"$as") + $(wc -c <"$o")))"
+	mine="$bin/mbr-abtest analyze -q --assignments $as --window $AB_WINDOW --variants $AB_VARIANTS"
+	run1 "$mine $o >$tmp/abtest.analyze.mbr.csv"
+	if [ "$rc" != 0 ]; then
+		note "bench: mbr-abtest analyze failed on $as and $o:"
+		head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+		status=1
+		unavailable "$size" abtest-analyze mbr "mbr-abtest analyze exited $rc"
+		return
+	fi
+	# mbr's answer, for the report: variant members converters verdict
+	fact "$size" abtest_analyze_result "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	    { printf "%s%s: %s members, %s converters%s", (NR > 2 ? "; " : ""), $c["variant"],
+	      $c["members"], $c["converters"], ($c["verdict"] != "" ? ", " $c["verdict"] : "") }' \
+	    "$tmp/abtest.analyze.mbr.csv")"
+	[ $have_duck = 1 ] && agrees bench/compare_abtest.py \
+	    "$tmp/abtest.analyze.mbr.csv" "$tmp/abtest.analyze.duck.csv" \
+	    "$size abtest-analyze: duckdb" \
+	    "$(duck 0 abtest_analyze.sql assignments="$as" orders="$o" out="$tmp/abtest.analyze.duck.csv" window=$AB_WINDOW variants=$AB_VARIANTS)" &&
+	    aduck=1
+	if [ $have_scipy = 1 ] && ! fits "$size" abtest-analyze pandas; then
+		pd_fits=0
+	fi
+	[ $have_scipy = 1 ] && [ $pd_fits = 1 ] && agrees bench/compare_abtest.py \
+	    "$tmp/abtest.analyze.mbr.csv" "$tmp/abtest.analyze.pd.csv" \
+	    "$size abtest-analyze: pandas" \
+	    "$PY $peers/abtest_pandas.py $as $o $tmp/abtest.analyze.pd.csv $AB_WINDOW $AB_VARIANTS" &&
+	    apd=1
+	rm -f "$tmp/abtest.analyze.mbr.csv" "$tmp/abtest.analyze.duck.csv" \
+	    "$tmp/abtest.analyze.pd.csv"
+	: >"$tmp/variants"
+	variant mbr "$mine $o >/dev/null"
+	"$bin/mbr-abtest" analyze --help 2>&1 | grep -q -- '--threads' && t1=1
+	[ -n "$t1" ] && variant mbr-1t "$mine --threads 1 $o >/dev/null"
+	if [ $have_duck = 0 ]; then
+		unavailable "$size" abtest-analyze duckdb "$why_duck"
+	elif [ $aduck = 1 ]; then
+		variant duckdb "$(duck 0 abtest_analyze.sql assignments="$as" orders="$o" out=/dev/null window=$AB_WINDOW variants=$AB_VARIANTS)"
+		variant duckdb-1t "$(duck 1 abtest_analyze.sql assignments="$as" orders="$o" out=/dev/null window=$AB_WINDOW variants=$AB_VARIANTS)"
+	else
+		unavailable "$size" abtest-analyze duckdb "disagrees with mbr: not timed"
+	fi
+	if [ $have_scipy = 0 ]; then
+		unavailable "$size" abtest-analyze pandas "$why_scipy"
+	elif [ $pd_fits = 0 ]; then
+		unavailable "$size" abtest-analyze pandas "$why_big"
+	elif [ $apd = 1 ]; then
+		variant pandas "$PY $peers/abtest_pandas.py $as $o /dev/null $AB_WINDOW $AB_VARIANTS"
+	else
+		unavailable "$size" abtest-analyze pandas "disagrees with mbr: not timed"
+	fi
+	[ $have_mlr = 1 ] && unavailable "$size" abtest-analyze miller \
+	    "not run: a join of the orders to the assignments on member and window, then normal, t and beta tails, which Miller has only as a hand-written DSL program"
+	bench_group "$size" abtest-analyze
+}
+
+# abtest_section SIZE WORKLOAD: abtest-assign or abtest-analyze, with
+# its data made first.
+abtest_section() {
+	case $2 in
+	abtest-assign)	say "== $1: abtest-assign ($(population "$1") members, coverage $AB_COVERAGE, $AB_VARIANTS)" ;;
+	*)		say "== $1: abtest-analyze (--window $AB_WINDOW, $AB_VARIANTS)" ;;
+	esac
+	if [ $have_abtest = 0 ]; then
+		unavailable "$1" "$2" mbr "pending: bin/mbr-abtest not built"
+		say "$2: pending (no $bin/mbr-abtest)"
+		return
+	fi
+	if ! make_abtest_data "$1"; then
+		note "bench: $1 $2: no input data"
+		status=1
+		unavailable "$1" "$2" mbr "no input data (abtest-members.csv, assignments.csv)"
+		return
+	fi
+	case $2 in
+	abtest-assign)	abtest_assign_run "$1" ;;
+	*)		abtest_analyze_run "$1" ;;
+	esac
+}
+
 run_size() {
 	local size=$1 d=$rd/$1 o=$rd/$1/orders.csv w
 	make_data "$size"
@@ -761,6 +1030,8 @@ run_size() {
 		points_run "$size" "$o"
 	fi
 	campaign_section "$size"
+	abtest_section "$size" abtest-assign
+	abtest_section "$size" abtest-analyze
 	printf 'load_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$d/facts.tsv"
 }
 
@@ -790,6 +1061,8 @@ run_only() {
 			fi ;;
 		campaign)
 			campaign_section "$size" ;;
+		abtest-assign|abtest-analyze)
+			abtest_section "$size" "$w" ;;
 		esac
 	done
 	fact "$size" only_load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -809,6 +1082,7 @@ run_only() {
 	printf 'mbr_threads\t%s\n' "2 by default on 2 cores or more: mbr-rfm, mbr-ingest and mbr-segment cut a CSV file into chunks parsed on every thread and committed in file order; gzip is read on one thread and folded on a second; --threads 1 is the mbr-1t row"
 	printf 'gen\t%s\n' "$GEN_SRC $(md5sum <"$GEN_SRC" | cut -c1-12)"
 	printf 'duckdb\t%s\n' "${duck_version:-unavailable: $why_duck}"
+	printf 'growthbook\t%s\n' "${gb_version:-unavailable: $why_gb}"
 	printf 'node\t%s\n' "$(node --version 2>/dev/null || echo -)"
 	if [ $have_pd = 1 ]; then
 		printf 'pandas\t%s\n' "$("$PY" -c 'import sys, pandas, numpy; print("pandas %s, numpy %s, Python %s" % (pandas.__version__, numpy.__version__, sys.version.split()[0]))')"
@@ -832,6 +1106,7 @@ run_only() {
 	printf 'segment\t%s\n' "$([ $have_seg = 1 ] && echo yes || echo pending)"
 	printf 'points\t%s\n' "$([ $have_points = 1 ] && echo yes || echo pending)"
 	printf 'campaign\t%s\n' "$([ $have_campaign = 1 ] && echo yes || echo pending)"
+	printf 'abtest\t%s\n' "$([ $have_abtest = 1 ] && echo yes || echo pending)"
 } >"$tmp/machine.tsv"
 
 if [ $report_only = 0 ]; then
