@@ -54,12 +54,15 @@ solve_u(double alpha, double power, int sided)
 			break;
 		/* G'(u) = phi(c + u) - phi(c - u), 0 only at u = 0 */
 		un = u - g / (mbr_norm_pdf(c + u) - mbr_norm_pdf(c - u));
-		if (!(un > lo && un < hi))
-			un = (lo + hi) / 2;
-		if (fabs(un - u) <= 2e-15 * un) {
+		/* a step this small is the remaining error: done, even if
+		 * it lands on an end of the bracket (as a step below the
+		 * resolution of u does) */
+		if (fabs(un - u) <= 2e-16 * u) {
 			u = un;
 			break;
 		}
+		if (!(un > lo && un < hi))
+			un = (lo + hi) / 2;
 		u = un;
 	}
 	return u;
