@@ -69,6 +69,8 @@ struct ab {
 	int			 pre;		/* covariate is pre_spend */
 	int			 oix[5];	/* the orders' columns */
 	int64_t			 window;	/* --window, or the partials' */
+	char			 ovf[208];	/* a member whose sums overflowed */
+	int			 sum_ovf;	/* a variant's sums overflowed */
 	int			 cuped;		/* a covariate, ours or theirs */
 	int64_t			 pre_window;
 	int64_t			 last_start;
@@ -94,6 +96,16 @@ fld(const mbr_rec *rec, int ix)
 	while (s.n > 0 && mbr_isblank((unsigned char)s.p[s.n - 1]))
 		s.n--;
 	return s;
+}
+
+/* A field as written, absent when JSON's null: orders are read as
+ * mbr-rfm reads them, "paid " being no status. */
+static mbr_slice
+val(const mbr_rec *rec, int ix)
+{
+	if (rec->type[ix] == MBR_V_NULL)
+		return (mbr_slice){ NULL, 0 };
+	return rec->f[ix];
 }
 
 /* A member_id as written (a key is exact, as mbr-rfm keys it), or
@@ -190,24 +202,30 @@ read_assign(struct ab *g, const char *path, int holdout, mbr_err *err)
 		int64_t x = 0;
 
 		if (r == MBR_READ_FILE) {
+			size_t nh;
+
+			/* an empty file has no header to judge: no rows */
+			if (mbr_reader_format(rd) == MBR_FMT_CSV &&
+			    (mbr_reader_header(rd, &nh), nh == 0))
+				continue;
 			if (mbr_reader_format(rd) == MBR_FMT_CSV &&
 			    !mbr_reader_has(rd, ix[A_AT]) &&
 			    !mbr_reader_has(rd, ix[A_SEND])) {
 				rc = mbr_err_set(err, MBR_EUSAGE, "%s: neither "
 				    "assigned_at nor send_at: no assignments "
-				    "or send list", path);
+				    "or send list", rec.file);
 				break;
 			}
 			if (!holdout && mbr_reader_format(rd) ==
 			    MBR_FMT_CSV && !mbr_reader_has(rd, ix[A_VAR])) {
 				rc = mbr_err_set(err, MBR_EUSAGE, "%s: no "
-				    "variant column", path);
+				    "variant column", rec.file);
 				break;
 			}
 			if (cov && mbr_reader_format(rd) == MBR_FMT_CSV &&
 			    !mbr_reader_has(rd, ix[A_COV])) {
 				rc = mbr_err_set(err, MBR_EUSAGE, "%s: no "
-				    "column %s (--covariate)", path,
+				    "column %s (--covariate)", rec.file,
 				    o->covariate);
 				break;
 			}
@@ -222,16 +240,13 @@ read_assign(struct ab *g, const char *path, int holdout, mbr_err *err)
 			ex = fld(&rec, ix[A_CAMP]);
 		if (ex.p == NULL)
 			ex = (mbr_slice){ "", 0 };
-		if (o->experiment != NULL) {
-			if (!mbr_slice_eq(ex, o->experiment,
-			    strlen(o->experiment))) {
-				g->other_exp++;
-				continue;
-			}
-		} else if (g->experiment == NULL)
-			g->experiment = mbr_arena_strndup(g->ar, ex.p, ex.n);
-		else if (!mbr_slice_eq(ex, g->experiment,
-		    strlen(g->experiment))) {
+		if (o->experiment != NULL && !mbr_slice_eq(ex, o->experiment,
+		    strlen(o->experiment))) {
+			g->other_exp++;
+			continue;
+		}
+		if (o->experiment == NULL && g->experiment != NULL &&
+		    !mbr_slice_eq(ex, g->experiment, strlen(g->experiment))) {
 			rc = mbr_err_set(err, MBR_EUSAGE, "%s:%lu: experiment "
 			    "\"%.*s\" after \"%s\": the file holds several; "
 			    "name one with --experiment", rec.file, rec.line,
@@ -248,8 +263,12 @@ read_assign(struct ab *g, const char *path, int holdout, mbr_err *err)
 		sendlist = at.p == NULL;
 		if (sendlist)
 			at = fld(&rec, ix[A_SEND]);
-		if (at.p == NULL || at.n == 0 || mbr_time_parse(&t, at.p, at.n,
-		    g->tz, &e) != MBR_OK) {
+		if (at.p == NULL || at.n == 0) {
+			mbr_reject(g->run.rj, rd, &rec, "bad assigned_at",
+			    "assigned_at is missing");
+			continue;
+		}
+		if (mbr_time_parse(&t, at.p, at.n, g->tz, &e) != MBR_OK) {
 			mbr_rejectf(g->run.rj, rd, &rec, "bad assigned_at",
 			    "%s \"%.*s\" is not a time", sendlist ? "send_at" :
 			    "assigned_at", (int)at.n, at.p != NULL ? at.p : "");
@@ -314,6 +333,9 @@ read_assign(struct ab *g, const char *path, int holdout, mbr_err *err)
 		m->x = x;
 		if (holdout)
 			g->have_hold = 1;
+		/* the experiment is named by the rows taken, not by a reject */
+		if (g->experiment == NULL)
+			g->experiment = mbr_arena_strndup(g->ar, ex.p, ex.n);
 	}
 	g->run.side += mbr_reader_count(rd);
 	mbr_reader_free(rd);
@@ -381,7 +403,7 @@ omap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		mbr_chunk_reject(ck, rec, rec->bad, rec->why);
 		return;
 	}
-	stt = fld(rec, g->oix[O_ST]);
+	stt = val(rec, g->oix[O_ST]);
 	if (stt.p == NULL || stt.n == 0) {
 		mbr_chunk_reject(ck, rec, "missing status", "status is missing");
 		return;
@@ -404,14 +426,14 @@ omap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		    "member_id is missing");
 		return;
 	}
-	ts = fld(rec, g->oix[O_TS]);
+	ts = val(rec, g->oix[O_TS]);
 	if (ts.p == NULL || mbr_time_parse(&t, ts.p, ts.n, g->tz, &e) !=
 	    MBR_OK) {
 		mbr_chunk_reject(ck, rec, "bad ts", ts.p ? e.msg :
 		    "ts is missing");
 		return;
 	}
-	cur = fld(rec, g->oix[O_CUR]);
+	cur = val(rec, g->oix[O_CUR]);
 	if (cur.p != NULL && cur.n > 0) {
 		if (k->exp < 0) {
 			int x = mbr_currency_exp(cur.p, cur.n);
@@ -441,7 +463,7 @@ omap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		k->exp = 2;
 		k->set = 1;
 	}
-	amt = fld(rec, g->oix[O_AMT]);
+	amt = val(rec, g->oix[O_AMT]);
 	if (amt.p == NULL || mbr_money_parse(&a, amt.p, amt.n,
 	    (unsigned)k->exp, g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA :
 	    0, &e) != MBR_OK) {
@@ -456,6 +478,16 @@ omap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	h->h = mbr_hash(id.p, id.n);
 	h->t = t.t;
 	h->a = a;
+}
+
+/* A member's sum past 2^63 - 1 minor units: no real member's, so the
+ * data are wrong, and the run fails naming the first (as mbr-rfm). */
+static void
+overflow(struct ab *g, const char *key, size_t n)
+{
+	if (g->ovf[0] == '\0')
+		snprintf(g->ovf, sizeof(g->ovf), "%.*s", (int)(n < 200 ? n :
+		    200), key);
 }
 
 static int
@@ -489,11 +521,13 @@ ocommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 			g->foreign++;
 		else if (t >= m->start && t - m->start < g->window) {
 			m->orders++;
-			m->rev += h[i].a;
+			if (__builtin_add_overflow(m->rev, h[i].a, &m->rev))
+				overflow(g, h[i].key, h[i].n);
 			g->used++;
 		} else if (g->pre && t < m->start && m->start - t <=
-		    g->pre_window)
-			m->pre += h[i].a;
+		    g->pre_window &&
+		    __builtin_add_overflow(m->pre, h[i].a, &m->pre))
+			overflow(g, h[i].key, h[i].n);
 	}
 	return MBR_OK;
 }
@@ -516,9 +550,15 @@ read_orders(struct ab *g, mbr_err *err)
 	sp = mbr_split_new(&ofns, g, mbr_cli_threads(g->c), rd, g->run.rj);
 	while (rc == MBR_OK &&
 	    (r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		size_t nh;
+
 		if (r != MBR_READ_FILE)
 			continue;	/* mbr_split_input reads them all */
-		for (i = 0; i < O_N; i++)
+		if (mbr_reader_format(rd) == MBR_FMT_CSV)
+			mbr_reader_header(rd, &nh);
+		else
+			nh = 1;
+		for (i = 0; nh > 0 && i < O_N; i++)
 			if (i != O_CUR && mbr_reader_format(rd) ==
 			    MBR_FMT_CSV && !mbr_reader_has(rd, g->oix[i])) {
 				rc = mbr_err_set(err, MBR_EUSAGE, "%s: no "
@@ -534,6 +574,25 @@ read_orders(struct ab *g, mbr_err *err)
 	return rc != MBR_OK ? rc : err->code;
 }
 
+/* a += b, or -1 (a unchanged in part) when a sum would overflow: sums
+ * of squares of money reach 2^127 only with data no shop has, but then
+ * the run must say so, not wrap. */
+static int
+acc_add(struct acc *a, const struct acc *b)
+{
+	int o = 0;
+
+	o |= __builtin_add_overflow(a->n, b->n, &a->n);
+	o |= __builtin_add_overflow(a->conv, b->conv, &a->conv);
+	o |= __builtin_add_overflow(a->orders, b->orders, &a->orders);
+	o |= __builtin_add_overflow(a->rev, b->rev, &a->rev);
+	o |= __builtin_add_overflow(a->rev2, b->rev2, &a->rev2);
+	o |= __builtin_add_overflow(a->x, b->x, &a->x);
+	o |= __builtin_add_overflow(a->x2, b->x2, &a->x2);
+	o |= __builtin_add_overflow(a->xrev, b->xrev, &a->xrev);
+	return o ? -1 : 0;
+}
+
 /* Each member's sums into its variant's. */
 static void
 fold(struct ab *g)
@@ -545,31 +604,15 @@ fold(struct ab *g)
 		struct acc *a = m->var == HOLD ? &g->hold :
 		    &g->vars[m->var].a;
 		__int128 x = g->pre ? m->pre : m->x;
+		struct acc one;
 
-		a->n++;
-		a->conv += m->orders > 0;
-		a->orders += m->orders;
-		a->rev += m->rev;
-		a->rev2 += (__int128)m->rev * m->rev;
-		a->x += x;
-		a->x2 += x * x;
-		a->xrev += x * m->rev;
+		one = (struct acc){ 1, m->orders > 0, m->orders, m->rev,
+		    (__int128)m->rev * m->rev, x, x * x, x * m->rev };
+		if (acc_add(a, &one) != 0)
+			g->sum_ovf = 1;
 		if (m->start > g->last_start)
 			g->last_start = m->start;
 	}
-}
-
-static void
-acc_add(struct acc *a, const struct acc *b)
-{
-	a->n += b->n;
-	a->conv += b->conv;
-	a->orders += b->orders;
-	a->rev += b->rev;
-	a->rev2 += b->rev2;
-	a->x += b->x;
-	a->x2 += b->x2;
-	a->xrev += b->xrev;
 }
 
 /* --- partials --- */
@@ -593,12 +636,13 @@ parse_i128(mbr_slice s, __int128 *v)
 		neg = 1;
 		i = 1;
 	}
-	if (i == s.n || s.n - i > 37)
+	if (i == s.n || s.n - i > 39)
 		return -1;
 	for (; i < s.n; i++) {
-		if (!mbr_isdigit((unsigned char)s.p[i]))
+		if (!mbr_isdigit((unsigned char)s.p[i]) ||
+		    __builtin_mul_overflow(r, 10, &r) ||
+		    __builtin_add_overflow(r, s.p[i] - '0', &r))
 			return -1;
-		r = r * 10 + (s.p[i] - '0');
 	}
 	*v = neg ? -r : r;
 	return 0;
@@ -740,7 +784,8 @@ read_partials(struct ab *g, mbr_err *err)
 		a = (struct acc){ (int64_t)v[0], (int64_t)v[1], (int64_t)v[2],
 		    v[3], v[4], v[5], v[6], v[7] };
 		if (mbr_slice_eq(fld(&rec, ix[P_ROLE]), "holdout", 7)) {
-			acc_add(&g->hold, &a);
+			if (acc_add(&g->hold, &a) != 0)
+				g->sum_ovf = 1;
 			g->have_hold = 1;
 			continue;
 		}
@@ -760,7 +805,8 @@ read_partials(struct ab *g, mbr_err *err)
 			}
 			i = add_var(g, name.p, name.n);
 		}
-		acc_add(&g->vars[i].a, &a);
+		if (acc_add(&g->vars[i].a, &a) != 0)
+			g->sum_ovf = 1;
 	}
 	if (g->cur[0] != '\0')
 		g->exp = mbr_currency_exp(g->cur, strlen(g->cur));
@@ -1070,7 +1116,7 @@ judge(struct ab *g, struct res *s)
 			}
 	}
 	for (i = 0; i < nv; i++)
-		acc_add(&pool, &g->vars[i].a);
+		(void)acc_add(&pool, &g->vars[i].a);	/* checked as merged */
 	s->sent = pool;
 	s->cuped = g->cuped;
 	s->vr = NAN;
@@ -1508,6 +1554,10 @@ mbr_analyze_run(const mbr_cli *c, const mbr_analyze_opts *o, int nfiles,
 			g.exp = -1;
 		if (rc == MBR_OK)
 			rc = read_orders(&g, err);
+		if (rc == MBR_OK && g.ovf[0] != '\0')
+			rc = mbr_err_set(err, MBR_EDATA, "revenue of member "
+			    "\"%s\" is out of range (over 2^63 - 1 minor "
+			    "units): amounts that large are wrong data", g.ovf);
 		if (rc == MBR_OK) {
 			if (g.exp < 0) {
 				strcpy(g.cur, "CNY");
@@ -1516,6 +1566,9 @@ mbr_analyze_run(const mbr_cli *c, const mbr_analyze_opts *o, int nfiles,
 			fold(&g);
 		}
 	}
+	if (rc == MBR_OK && g.sum_ovf)
+		rc = mbr_err_set(err, MBR_EDATA, "a variant's sums of revenue "
+		    "squared pass 2^127: the amounts are wrong");
 	if (rc == MBR_OK && g.exp < 0) {
 		strcpy(g.cur, "CNY");
 		g.exp = 2;
@@ -1542,7 +1595,7 @@ mbr_analyze_run(const mbr_cli *c, const mbr_analyze_opts *o, int nfiles,
 		if (g.other_exp)
 			fprintf(stderr, ", %llu rows of other experiments",
 			    (unsigned long long)g.other_exp);
-		fprintf(stderr, "; %llu orders of others, %llu not paid\n",
+		fprintf(stderr, "; orders of others %llu, not paid %llu\n",
 		    (unsigned long long)g.foreign,
 		    (unsigned long long)g.not_paid);
 	}

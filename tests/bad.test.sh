@@ -13,14 +13,28 @@
 #               --program program.json ARGS
 #   mbr-campaign --as-of 2025-01-01T00:00:00Z --rejects rej-campaign.ndjson
 #               --campaign campaign.json ARGS
+#   mbr-abtest assign --experiment bad-corpus --variants control,treatment
+#               --as-of 2025-01-01T00:00:00Z
+#               --rejects rej-abtest-assign.ndjson ARGS
+#   mbr-abtest analyze --as-of 2025-01-01T00:00:00Z --window 30d
+#               --rejects rej-abtest-orders.ndjson
+#               --assignments assignments.csv ARGS
+#   mbr-abtest analyze --as-of 2025-01-01T00:00:00Z --window 30d
+#               --rejects rej-abtest-assignments.ndjson
+#               --assignments ARGS orders.csv
+#   mbr-abtest analyze --merge --rejects rej-abtest-merge.ndjson ARGS
 #
 # run side by side in it (ARGS: the case's args file, else its in.*
 # files; program.json: the case's own, else the one-point-a-yuan
 # programme below; campaign.json: the case's own, else
 # tests/bad/campaign.json, a batch campaign by SMS whose text names no
-# member field; mbr-points and mbr-campaign only where the case has a
-# "points" or "campaign" expectation, and a program whose expectation
-# says "skip" not at all),
+# member field; assignments.csv and orders.csv: the case's own, else
+# tests/bad's, m1 to m4 assigned on 2024-11-10 and the good orders A1
+# and A2, so that mbr-abtest reads the input as members to assign,
+# orders to analyse, assignments to analyse and partials to merge;
+# mbr-points, mbr-campaign and each mbr-abtest run only where the case
+# has a "points", "campaign" or "abtest-*" expectation, and a program
+# whose expectation says "skip" not at all),
 # with LC_ALL=C, TZ=UTC, stdin /dev/null and the sanitizer
 # options of the environment, each killed after BAD_TIMEOUT seconds
 # (default 120): a hang fails.  Each program's exit status, stderr,
@@ -126,6 +140,10 @@ run() {
 		[ "$r_p" = points ] && r_args="--program program.json $args"
 		[ "$r_p" = campaign ] &&
 		    r_args="--campaign campaign.json $args"
+		[ "$r_p" = abtest-orders ] &&
+		    r_args="--assignments assignments.csv $args"
+		[ "$r_p" = abtest-assignments ] &&
+		    r_args="--assignments $args orders.csv"
 	fi
 	r_in=$(directive "$r_exp" stdin)
 	[ -z "$r_in" ] && r_in=/dev/null
@@ -147,6 +165,15 @@ run() {
 			    --rejects rej-points.ndjson "$@" ;;
 		campaign) $tmo $r_time "$bin/mbr-campaign" --as-of $asof \
 			    --rejects rej-campaign.ndjson "$@" ;;
+		abtest-assign) $tmo $r_time "$bin/mbr-abtest" assign \
+			    --experiment bad-corpus \
+			    --variants control,treatment --as-of $asof \
+			    --rejects rej-abtest-assign.ndjson "$@" ;;
+		abtest-orders|abtest-assignments)
+			$tmo $r_time "$bin/mbr-abtest" analyze --as-of $asof \
+			    --window 30d --rejects rej-$r_p.ndjson "$@" ;;
+		abtest-merge) $tmo $r_time "$bin/mbr-abtest" analyze --merge \
+			    --rejects rej-abtest-merge.ndjson "$@" ;;
 		esac <"$r_in" >"$tmp/$r_p.out" 2>"$tmp/$r_p.err"
 		echo $? >"$tmp/$r_p.rc"
 	)
@@ -249,6 +276,9 @@ for c in "$corpus"/*/; do
 	mkdir "$w" && cp -R "$c/." "$w/" || exit 2
 	[ -e "$w/program.json" ] || cp "$tmp/program.json" "$w/" || exit 2
 	[ -e "$w/campaign.json" ] || cp "$corpus/campaign.json" "$w/" || exit 2
+	[ -e "$w/assignments.csv" ] || cp "$corpus/assignments.csv" "$w/" ||
+	    exit 2
+	[ -e "$w/orders.csv" ] || cp "$corpus/orders.csv" "$w/" || exit 2
 	if [ -f "$c/gen" ] && ! (cd "$w" && sh ./gen); then
 		say "FAIL $case: gen failed"
 		fail=$((fail + 1))
@@ -260,9 +290,12 @@ for c in "$corpus"/*/; do
 		args=$(cd "$w" && ls -d in.* 2>/dev/null | tr "\n" " ")
 	fi
 	ran=
-	for p in ingest rfm segment points campaign; do
+	for p in ingest rfm segment points campaign abtest-assign \
+	    abtest-orders abtest-assignments abtest-merge; do
 		if [ ! -f "$c/$p" ]; then
-			[ $p = points ] || [ $p = campaign ] && continue
+			case $p in
+			points|campaign|abtest-*) continue ;;
+			esac
 			say "FAIL $case/$p: no expectation file $p"
 			fail=$((fail + 1))
 			continue
