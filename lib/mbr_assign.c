@@ -356,7 +356,10 @@ enum { M_PLAIN, M_PASS1, M_PASS2 };
 
 /* The member table's value: where the member's first record is, and
  * with --stratify what ranks and places the member.  Without it the
- * table holds only the first two fields (valsize SEEN). */
+ * table holds only the first two fields (valsize SEEN), or of one input
+ * only the line (LINE): the table is most of the memory a run touches,
+ * and each page of it is fresh (mbr_hugerealloc); 8 bytes of value make
+ * an entry of 40 bytes where 12 make one of 48. */
 struct first {
 	uint64_t	line;
 	uint32_t	fileno;
@@ -365,6 +368,7 @@ struct first {
 	int32_t		cell;		/* variant, or nv for the rest */
 };
 #define SEEN	offsetof(struct first, num)
+#define LINE	offsetof(struct first, fileno)
 
 /* A slot's things for map: its fork of the writer, a reject's text, a
  * stratum's key. */
@@ -386,6 +390,7 @@ struct ab {
 	uint64_t		 cnum, cden;
 	mbr_slice		*label;		/* [nv + 1]: the rest last */
 	uint8_t			*ltype;
+	uint32_t		 seedh;		/* version 2: FNV of the seed */
 	mbr_slice		 exp;
 	uint8_t			 exptype;
 	char			 at[MBR_TIME_MAX + 1];
@@ -395,6 +400,7 @@ struct ab {
 	mbr_reader		*rd2;		/* --stratify: pass 2's */
 	int			 mode;		/* M_* */
 	mbr_tab			*members;	/* member_id -> struct first */
+	int			 lineonly;	/* its values are LINE bytes */
 	mbr_tab			*strata;	/* key -> uint32_t id */
 	mbr_buf			 skey;
 	size_t			 cursor;	/* pass 2: the next kept entry */
@@ -437,7 +443,26 @@ choose(const struct ab *g, mbr_slice id, uint32_t *num)
 	uint32_t den;
 	int i;
 
-	mbr_gb_hash(g->seed, g->seedlen, id.p, id.n, g->version, num, &den);
+	if (g->version == 2) {
+		/* mbr_gb_hash's version 2 from the seed's hash, made once
+		 * (chained as mbr_fnv1a32_utf16 allows): the seed is a
+		 * run's experiment key, as long as a member_id or longer,
+		 * and FNV takes a multiply's latency a character. */
+		char dec[10];
+		size_t nd = sizeof(dec);
+		uint32_t h = mbr_fnv1a32_utf16(id.p, id.n, g->seedh);
+
+		do {
+			dec[--nd] = (char)('0' + h % 10);
+			h /= 10;
+		} while (h > 0);
+		h = mbr_fnv1a32_utf16(dec + nd, sizeof(dec) - nd,
+		    MBR_BUCKET_FNV_INIT);
+		*num = h % 10000;
+		den = 10000;
+	} else
+		mbr_gb_hash(g->seed, g->seedlen, id.p, id.n, g->version, num,
+		    &den);
 	if (g->mode == M_PASS1)
 		return 0;
 	i = mbr_gb_choose(*num / (double)den,
@@ -524,6 +549,15 @@ put_fields(struct ab *g, mbr_writer *w, int cell, mbr_err *err)
 	return mbr_writer_end(w, err);
 }
 
+/* Where a member was first seen. */
+static void
+first_at(const struct ab *g, struct first *f, int fileno, uint64_t line)
+{
+	f->line = line;
+	if (!g->lineonly)
+		f->fileno = (uint32_t)fileno;
+}
+
 /* A duplicate: rejected with its text, as a record held for commit
  * is, so that a file cut in chunks rejects it as one read whole. */
 static void
@@ -532,7 +566,8 @@ reject_dup(struct ab *g, const char *file, unsigned long line,
 {
 	mbr_buf_reset(&g->tmp);
 	mbr_buf_addf(&g->tmp, "member_id \"%.*s\" is already at %s:%llu",
-	    (int)(id.n > 200 ? 200 : id.n), id.p, g->iname[f->fileno],
+	    (int)(id.n > 200 ? 200 : id.n), id.p,
+	    g->iname[g->lineonly ? 0 : f->fileno],
 	    (unsigned long long)f->line);
 	mbr_reject_raw(g->run.rj, file, line, raw.p, raw.n,
 	    "duplicate member", g->tmp.p);
@@ -613,8 +648,7 @@ record(struct ab *g, const mbr_rec *rec, mbr_err *err)
 			    rec->raw, f);
 			return MBR_OK;
 		}
-		f->fileno = (uint32_t)rec->fileno;
-		f->line = rec->line;
+		first_at(g, f, rec->fileno, rec->line);
 		cell = choose(g, id, &num);
 		if (g->mode == M_PASS1) {
 			f->num = num;
@@ -624,7 +658,7 @@ record(struct ab *g, const mbr_rec *rec, mbr_err *err)
 		}
 	}
 	grow_skip(g);
-	mbr_writer_rec(g->run.w, g->rd, rec, g->skip);
+	mbr_writer_rec_raw(g->run.w, g->rd, rec, g->skip);
 	if ((rc = put_fields(g, g->run.w, cell, err)) != MBR_OK) {
 		mbr_err_at(err, g->iname[rec->fileno], rec->line);
 		return rc;
@@ -646,6 +680,13 @@ struct item {
 	size_t		 off, len;	/* the record in the slot's fork */
 	uint32_t	 num;		/* pass 1: the hash numerator */
 	int		 cell;
+	/* Not packed but in the fork (id.p and raw.p NULL until commit):
+	 * the record was written as its raw text and the rest
+	 * (mbr_writer_rec_raw), so its text begins at off and its id at
+	 * off + idoff.  A copy of every record, for the few that turn
+	 * out to be duplicates, was a twentieth of the time. */
+	uint32_t	 idoff;
+	uint8_t		 inout;
 };
 
 struct chunk {
@@ -691,10 +732,10 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	mbr_slice id, raw = { NULL, 0 }, key = { NULL, 0 };
 	size_t off = 0, len = 0;
 	uint64_t h = 0;
-	uint32_t num = 0;
-	int cell = -1;
+	uint32_t num = 0, idoff = 0;
+	int cell = -1, inout = 0;
 	char *p;
-	void *x;
+	void *x = NULL;
 
 	if (c->rc != MBR_OK)
 		return;
@@ -721,7 +762,7 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		/* The slot's line arrives while the record is formatted. */
 		mbr_tab_prefetch(g->members, h);
 		off = mbr_writer_held(s->w);
-		mbr_writer_rec(s->w, g->rd, rec, g->skip);
+		mbr_writer_rec_raw(s->w, g->rd, rec, g->skip);
 		f = mbr_tab_get(g->members, id.p, id.n);
 		cell = f != NULL ? f->cell : g->nv;
 	} else {
@@ -732,7 +773,7 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 			key = (mbr_slice){ s->key.p, s->key.n };
 		} else {
 			off = mbr_writer_held(s->w);
-			mbr_writer_rec(s->w, g->rd, rec, g->skip);
+			inout = mbr_writer_rec_raw(s->w, g->rd, rec, g->skip);
 		}
 	}
 	if (g->mode != M_PASS1) {
@@ -742,7 +783,12 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		}
 		len = mbr_writer_held(s->w) - off;
 	}
-	it = mbr_chunk_add(ck, id.n + raw.n + key.n, &x);
+	if (inout) {
+		/* the id is one of the fields the raw text is */
+		idoff = (uint32_t)(id.p - rec->raw.p);
+		id.p = raw.p = NULL;
+	}
+	it = mbr_chunk_add(ck, inout ? 0 : id.n + raw.n + key.n, &x);
 	p = x;
 	it->line = rec->line;
 	it->id = id;
@@ -751,6 +797,8 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	p = pack(p, &it->raw);
 	it->key = key;
 	pack(p, &it->key);
+	it->idoff = idoff;
+	it->inout = (uint8_t)inout;
 	it->h = h;
 	it->num = num;
 	it->off = off;
@@ -787,11 +835,16 @@ scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	for (i = 0; i < n; i++) {
 		struct item *m = &it[i];
 
-		if (g->mode != M_PASS2 && i + 8 < n && it[i + 8].id.p != NULL)
+		if (g->mode != M_PASS2 && i + 8 < n &&
+		    (it[i + 8].id.p != NULL || it[i + 8].inout))
 			mbr_tab_prefetch(g->members, it[i + 8].h);
 		if (m->held.p != NULL) {
 			held(g, file, add, m->held);
 			continue;
+		}
+		if (m->inout) {
+			m->raw.p = mbr_writer_held_at(w, m->off);
+			m->id.p = m->raw.p + m->idoff;
 		}
 		if (g->mode == M_PASS2) {
 			if ((rc = kept(g, (uint32_t)fileno, m->line + add,
@@ -807,8 +860,7 @@ scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 				    m->raw, f);
 				continue;
 			}
-			f->fileno = (uint32_t)fileno;
-			f->line = m->line + add;
+			first_at(g, f, fileno, m->line + add);
 			if (g->mode == M_PASS1) {
 				f->num = m->num;
 				f->stratum = stratum(g, m->key.p, m->key.n);
@@ -926,6 +978,18 @@ read_all(struct ab *g, mbr_reader *rd, int mode, mbr_err *err)
 			if (mode != M_PASS2 &&
 			    (rc = check_columns(g, err)) != MBR_OK)
 				break;
+			/* The member table sized once for the file's rows,
+			 * not doubled as they come: 2M members spent a
+			 * tenth of their time growing it.  Not past 2^27
+			 * (a 2 GB file of short rows), where a wrong guess
+			 * would be gigabytes of slots; beyond, it grows. */
+			if (mode != M_PASS2) {
+				unsigned long long rows =
+				    mbr_reader_rows_hint(rd);
+
+				mbr_tab_reserve(g->members, (size_t)(rows <
+				    1ULL << 27 ? rows : 1ULL << 27));
+			}
 			if (mbr_reader_format(rd) == MBR_FMT_CSV &&
 			    mbr_split_cuts(g->split) &&
 			    (rc = split_file(g, err)) != MBR_OK)
@@ -1001,14 +1065,33 @@ num_of(const struct ab *g, uint32_t e)
 
 static const mbr_tab *key_tab;	/* for qsort: the strata */
 
+/* Strata in the byte order of their values, field by field (a key is
+ * each value after its length, stratum_key), so that the order is the
+ * values' whatever the lengths or the machine's byte order. */
 static int
 key_cmp(const void *a, const void *b)
 {
 	mbr_slice x = mbr_tab_key(key_tab, *(const uint32_t *)a);
 	mbr_slice y = mbr_tab_key(key_tab, *(const uint32_t *)b);
-	int c = memcmp(x.p, y.p, x.n < y.n ? x.n : y.n);
+	size_t i = 0, j = 0;
 
-	return c != 0 ? c : (x.n > y.n) - (x.n < y.n);
+	while (i + 8 <= x.n && j + 8 <= y.n) {
+		uint64_t nx, ny;
+		int c;
+
+		memcpy(&nx, x.p + i, 8);
+		memcpy(&ny, y.p + j, 8);
+		i += 8;
+		j += 8;
+		c = memcmp(x.p + i, y.p + j, nx < ny ? nx : ny);
+		if (c != 0)
+			return c;
+		if (nx != ny)
+			return nx < ny ? -1 : 1;
+		i += nx;
+		j += ny;
+	}
+	return 0;
 }
 
 /* Every stratum's cell sizes, [stratum][cell], apportioned stratum
@@ -1292,6 +1375,7 @@ setup(struct ab *g, const mbr_assign_opts *o, mbr_tz *tz, mbr_err *err)
 	g->seed = o->seed != NULL && o->seed[0] != '\0' ? o->seed :
 	    o->experiment;
 	g->seedlen = strlen(g->seed);
+	g->seedh = mbr_fnv1a32_utf16(g->seed, g->seedlen, MBR_BUCKET_FNV_INIT);
 	g->ranges = mbr_xcalloc((size_t)g->nv, sizeof(*g->ranges));
 	mbr_gb_ranges(g->v->w, g->nv, g->nv, cov, g->ranges);
 	g->label = mbr_xcalloc((size_t)g->nv + 1, sizeof(*g->label));
@@ -1370,7 +1454,8 @@ mbr_assign_run(const mbr_cli *c, const mbr_assign_opts *o, int nfiles,
 	g.ix_strat = mbr_xcalloc(o->nstratify + 1, sizeof(int));
 	if (o->nstratify == 0) {
 		/* only where each member was first seen */
-		g.members = mbr_tab_new(SEEN);
+		g.lineonly = g.nfiles <= 1;
+		g.members = mbr_tab_new(g.lineonly ? LINE : SEEN);
 		rc = read_all(&g, g.run.rd, M_PLAIN, err);
 	} else {
 		g.members = mbr_tab_new(sizeof(struct first));
