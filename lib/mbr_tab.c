@@ -350,6 +350,8 @@ mbr_tab_reserve(mbr_tab *t, size_t n)
 	size_t want, nmask = t->mask;
 
 	/* Entries are numbered in 32 bits (a slot's low half). */
+	if (t->count >= (size_t)1 << 31)
+		return;
 	if (n > ((size_t)1 << 31) - t->count)
 		n = ((size_t)1 << 31) - t->count;
 	want = t->count + n;

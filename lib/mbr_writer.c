@@ -8,6 +8,7 @@
 #include "mbr_io.h"
 #include "mbr_money.h"
 #include "mbr_ndjson.h"
+#include "mbr_simd.h"
 #include "mbr_writer.h"
 
 struct slot {
@@ -38,6 +39,8 @@ struct mbr_writer {
 	size_t		 at;		/* where in dst it begins */
 	char		 num[256][24];	/* formatted integers this record */
 	int		 nnum;
+	mbr_slice	 raw;		/* mbr_writer_rec_raw: the text of */
+	size_t		 rawk;		/* the first rawk fields, or 0 */
 	unsigned long long count;
 };
 
@@ -220,6 +223,151 @@ same_at(mbr_writer *w, mbr_slice a, size_t i)
 	return 1;
 }
 
+/* Whether raw text s[0..n), known to be k fields joined by the
+ * separator, is what they are written as: it holds k - 1 separators
+ * (so none is inside a field) and, for CSV, no quote, no line end and
+ * no field beginning or ending with a blank (mbr_csv_quote's reasons to
+ * quote: a blank next to a separator or at either end); for TSV no
+ * line end and no backslash (what tsv_escape escapes).  Sixteen bytes
+ * a step, a hundred-byte record in seven, the last step overlapping
+ * the one before: fields are short, and a test per field and a loop
+ * over the last bytes took as long as the rest of the writer. */
+static int
+raw_as_is(const mbr_writer *w, const char *s, size_t n, size_t k)
+{
+	const char q = w->tsv ? '\\' : '"';
+	const int d = w->delim, csv = !w->tsv;
+	size_t i = 0, seps = 0;
+
+	if (n > 0 && csv && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' ||
+	    s[n - 1] == '\t'))
+		return 0;
+#ifdef MBR_SIMD
+	if (n >= 16) {
+		const __m128i vd = _mm_set1_epi8((char)d);
+		const __m128i vq = _mm_set1_epi8(q);
+		const __m128i vcr = _mm_set1_epi8('\r');
+		const __m128i vlf = _mm_set1_epi8('\n');
+		const __m128i vsp = _mm_set1_epi8(' ');
+		const __m128i vtab = _mm_set1_epi8('\t');
+		const __m128i lane = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8,
+		    9, 10, 11, 12, 13, 14, 15);
+		/* Separators are counted in byte lanes (each one -1,
+		 * subtracted), added up before a lane can overflow:
+		 * popcount is a call to libgcc without -mpopcnt. */
+		__m128i acc = _mm_setzero_si128(), sum;
+		unsigned cd = 0, cb = 0;	/* the last byte before */
+		int steps = 0;
+
+		for (;;) {
+			size_t at = i + 16 <= n ? i : n - 16;
+			__m128i v = _mm_loadu_si128((const void *)(s + at));
+			__m128i isd = _mm_cmpeq_epi8(v, vd);
+			unsigned md = (unsigned)_mm_movemask_epi8(isd);
+			unsigned mb = csv ? (unsigned)_mm_movemask_epi8(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, vsp),
+			    _mm_cmpeq_epi8(v, vtab))) : 0;
+
+			if (_mm_movemask_epi8(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, vq), _mm_or_si128(
+			    _mm_cmpeq_epi8(v, vcr), _mm_cmpeq_epi8(v, vlf)))) !=
+			    0)
+				return 0;
+			/* The last step's first byte follows one of the step
+			 * before, not its last: that pair was seen then. */
+			if (at < i)
+				cd = cb = 0;
+			/* a blank after a separator, or before one */
+			if ((mb & (md << 1 | cd)) != 0 ||
+			    (md & (mb << 1 | cb)) != 0)
+				return 0;
+			if (at < i)	/* the last step: its new lanes only */
+				isd = _mm_and_si128(isd, _mm_cmpgt_epi8(lane,
+				    _mm_set1_epi8((char)(i - at - 1))));
+			acc = _mm_sub_epi8(acc, isd);
+			i = at + 16;
+			cd = md >> 15;
+			cb = mb >> 15;
+			if (++steps == 255 || i == n) {
+				sum = _mm_sad_epu8(acc, _mm_setzero_si128());
+				seps += (size_t)_mm_cvtsi128_si32(sum) +
+				    (size_t)_mm_cvtsi128_si32(
+				    _mm_srli_si128(sum, 8));
+				acc = _mm_setzero_si128();
+				steps = 0;
+			}
+			if (i == n)
+				return seps + 1 == k;
+		}
+	}
+#endif
+	for (; i < n; i++) {
+		if (s[i] == q || s[i] == '\r' || s[i] == '\n')
+			return 0;
+		if (s[i] != d)
+			continue;
+		seps++;
+		if (csv && ((i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t')) ||
+		    (i + 1 < n && (s[i + 1] == ' ' || s[i + 1] == '\t'))))
+			return 0;
+	}
+	return seps + 1 == k;
+}
+
+/* Whether rec's fields, all of them, are written as rec->raw: see
+ * mbr_writer_rec_raw.  What is read per field is in locals, which the
+ * stores of same_at would otherwise have reloaded. */
+static int
+raw_fits(mbr_writer *w, const mbr_reader *rd, const mbr_rec *rec,
+    const unsigned char *skip)
+{
+	const int *order = rec->order;
+	const mbr_slice *f = rec->f;
+	const uint8_t *type = rec->type;
+	const char *r = rec->raw.p, *at = r, *end;
+	const char delim = (char)w->delim;
+	size_t i, n = rec->n;
+
+	/* The header is known (else the first record makes it, slot by
+	 * slot) and begins with the record's columns. */
+	if (w->fmt != MBR_FMT_CSV || w->ns != 0 || w->nh < n || r == NULL ||
+	    n == 0)
+		return 0;
+	end = r + rec->raw.n;
+	for (i = 0; i < n; i++) {
+		int col = order[i];
+		mbr_slice v = f[col], name;
+
+		if ((skip != NULL && skip[col]) || type[col] == MBR_V_ABSENT ||
+		    type[col] == MBR_V_NULL)
+			return 0;
+		/* the value is the raw text at its place: not unquoted */
+		if (v.p != at || v.n > (size_t)(end - at))
+			return 0;
+		at += v.n;
+		if (i + 1 < n && (at == end || *at++ != delim))
+			return 0;
+		name = mbr_reader_colname(rd, col);
+		if ((name.p != w->lastp[i] || name.n != w->hname[i].n) &&
+		    !same_at(w, name, i))
+			return 0;
+	}
+	return at == end && raw_as_is(w, r, rec->raw.n, n);
+}
+
+int
+mbr_writer_rec_raw(mbr_writer *w, const mbr_reader *rd, const mbr_rec *rec,
+    const unsigned char *skip)
+{
+	if (raw_fits(w, rd, rec, skip)) {
+		w->raw = rec->raw;
+		w->rawk = rec->n;
+		return 1;
+	}
+	mbr_writer_rec(w, rd, rec, skip);
+	return 0;
+}
+
 /* Room in d for n more bytes and the NUL; where they go.  A record's
  * short values are put there by mbr_copy_short: memcpy's call, and the
  * NUL that mbr_buf_add writes after each, cost more than the copy of
@@ -355,21 +503,23 @@ json_field(mbr_writer *w, size_t i, mbr_slice v, int type)
 static int
 end_csv(mbr_writer *w, mbr_err *err)
 {
-	size_t i, j;
+	size_t i, j, k = w->rawk;
 
 	if (!w->header_done && w->nh == 0)
 		for (i = 0; i < w->ns; i++)
 			add_name(w, w->s[i].name);
 	if (!w->header_done)
 		put_header(w);
-	for (i = 0; i < w->nh; i++)
+	/* After a raw text (mbr_writer_rec_raw), which stands for the
+	 * header's first k fields, the slots hold the fields after. */
+	for (i = k; i < w->nh; i++)
 		w->pos[i] = NULL;
 	for (i = 0; i < w->ns; i++) {
 		struct slot *s = &w->s[i];
 
 		/* Fields usually come in header order. */
-		if (i < w->nh && same_at(w, s->name, i)) {
-			w->pos[i] = s;
+		if (k + i < w->nh && same_at(w, s->name, k + i)) {
+			w->pos[k + i] = s;
 			continue;
 		}
 		for (j = 0; j < w->nh; j++)
@@ -380,9 +530,20 @@ end_csv(mbr_writer *w, mbr_err *err)
 			    "not in the CSV header (records differ in their "
 			    "fields: use --output-format ndjson)",
 			    (int)s->name.n, s->name.p);
+		if (j < k)
+			return mbr_err_set(err, MBR_EDATA, "field \"%.*s\" is "
+			    "given twice", (int)s->name.n, s->name.p);
 		w->pos[j] = s;
 	}
-	for (i = 0; i < w->nh; i++) {
+	i = 0;
+	if (k > 0) {
+		char *o = room(w->dst, w->raw.n);
+
+		memcpy(o, w->raw.p, w->raw.n);
+		w->dst->n += w->raw.n;
+		i = k;
+	}
+	for (; i < w->nh; i++) {
 		const struct slot *s = w->pos[i];
 
 		csv_field(w, i, s ? s->val : (mbr_slice){ NULL, 0 },
@@ -460,6 +621,7 @@ mbr_writer_end(mbr_writer *w, mbr_err *err)
 	finish_rec(w, rc);
 	w->ns = 0;
 	w->nnum = 0;
+	w->rawk = 0;
 	return rc;
 }
 
@@ -540,6 +702,12 @@ size_t
 mbr_writer_held(const mbr_writer *f)
 {
 	return f->mem.n;
+}
+
+const char *
+mbr_writer_held_at(const mbr_writer *f, size_t off)
+{
+	return f->mem.p + off;
 }
 
 void
