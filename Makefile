@@ -93,9 +93,10 @@ check-fast: all units
 demo: all
 	sh examples/nightly.sh
 
-# mbr against DuckDB, pandas and Miller (bench/run.sh): all three sizes
-# into bench/RESULTS.md; bench-small is the smoke run (small size, one
-# round, the agreement checks), under a minute.  Not part of check.
+# mbr against DuckDB, pandas, Miller and GrowthBook's SDK (bench/run.sh):
+# all three sizes into bench/RESULTS.md; bench-small is the smoke run
+# (small size, one round, the agreement checks), about a minute and a
+# half, which check runs once (tests/bench-smoke.test.sh).
 bench: all
 	bash bench/run.sh
 
