@@ -7,6 +7,7 @@
 
 #include "mbr_abtest.h"
 #include "mbr_dist.h"
+#include "mbr_ident.h"
 #include "mbr_io.h"
 #include "mbr_money.h"
 #include "mbr_power.h"
@@ -89,12 +90,7 @@ fld(const mbr_rec *rec, int ix)
 
 	if (s.p == NULL || rec->type[ix] == MBR_V_NULL)
 		return (mbr_slice){ NULL, 0 };
-	while (s.n > 0 && mbr_isblank((unsigned char)*s.p)) {
-		s.p++;
-		s.n--;
-	}
-	while (s.n > 0 && mbr_isblank((unsigned char)s.p[s.n - 1]))
-		s.n--;
+	mbr_trim(&s.p, &s.n);
 	return s;
 }
 
@@ -1550,26 +1546,19 @@ mbr_analyze_run(const mbr_cli *c, const mbr_analyze_opts *o, int nfiles,
 			    (unsigned long long)g.other_exp);
 		if (rc == MBR_OK && o->holdout != NULL)
 			rc = read_assign(&g, o->holdout, 1, err);
-		if (rc == MBR_OK && g.exp < 0 && g.cur[0] == '\0')
-			g.exp = -1;
 		if (rc == MBR_OK)
 			rc = read_orders(&g, err);
 		if (rc == MBR_OK && g.ovf[0] != '\0')
 			rc = mbr_err_set(err, MBR_EDATA, "revenue of member "
 			    "\"%s\" is out of range (over 2^63 - 1 minor "
 			    "units): amounts that large are wrong data", g.ovf);
-		if (rc == MBR_OK) {
-			if (g.exp < 0) {
-				strcpy(g.cur, "CNY");
-				g.exp = 2;
-			}
+		if (rc == MBR_OK)
 			fold(&g);
-		}
 	}
 	if (rc == MBR_OK && g.sum_ovf)
 		rc = mbr_err_set(err, MBR_EDATA, "a variant's sums of revenue "
 		    "squared pass 2^127: the amounts are wrong");
-	if (rc == MBR_OK && g.exp < 0) {
+	if (rc == MBR_OK && g.exp < 0) {	/* no order priced: as mbr-rfm */
 		strcpy(g.cur, "CNY");
 		g.exp = 2;
 	}

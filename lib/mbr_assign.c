@@ -806,14 +806,6 @@ smap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	it->cell = cell;
 }
 
-static void
-held(struct ab *g, const char *file, unsigned long add, mbr_slice h)
-{
-	mbr_buf b = { (char *)h.p, h.n, h.n };
-
-	mbr_reject_held(g->run.rj, file, add, &b);
-}
-
 /* In input order: pass 1 (and a run without --stratify) keeps the
  * first record of a member_id and rejects the later ones; pass 2 keeps
  * the records pass 1 kept.  The kept records' text goes out in runs of
@@ -839,7 +831,7 @@ scommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 		    (it[i + 8].id.p != NULL || it[i + 8].inout))
 			mbr_tab_prefetch(g->members, it[i + 8].h);
 		if (m->held.p != NULL) {
-			held(g, file, add, m->held);
+			mbr_reject_held(g->run.rj, file, add, m->held);
 			continue;
 		}
 		if (m->inout) {

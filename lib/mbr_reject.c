@@ -254,16 +254,16 @@ mbr_reject_hold(const mbr_rejects *rj, mbr_buf *b, const mbr_reader *rd,
 
 void
 mbr_reject_held(mbr_rejects *rj, const char *file, unsigned long add,
-    const mbr_buf *b)
+    mbr_slice b)
 {
 	size_t at;
 
-	for (at = 0; at < b->n; ) {
+	for (at = 0; at < b.n; ) {
 		struct held h;
 		const char *reason, *msg, *bd;
 
-		memcpy(&h, b->p + at, sizeof(h));
-		reason = b->p + at + sizeof(h);
+		memcpy(&h, b.p + at, sizeof(h));
+		reason = b.p + at + sizeof(h);
 		msg = reason + strlen(reason) + 1;
 		bd = msg + strlen(msg) + 1;
 		count(rj, reason);

@@ -47,12 +47,14 @@ void	mbr_reject_raw(mbr_rejects *rj, const char *file, unsigned long line,
 /* Rejects held back, for a record seen on another thread or before the
  * lines before it are counted (mbr_split): mbr_reject_hold appends to b
  * what mbr_reject would write (rj is only read), mbr_reject_held
- * writes b's rejects as from file, each at its rec->line + add. */
+ * writes the rejects so held (all of b, or any run of whole ones cut
+ * from it: a record's own, kept with the record) as from file, each at
+ * its rec->line + add. */
 void	mbr_reject_hold(const mbr_rejects *rj, mbr_buf *b,
 	    const mbr_reader *rd, const mbr_rec *rec, const char *reason,
 	    const char *msg);
 void	mbr_reject_held(mbr_rejects *rj, const char *file, unsigned long add,
-	    const mbr_buf *b);
+	    mbr_slice held);
 uint64_t mbr_rejects_count(const mbr_rejects *rj);
 /* 1 if the rejects so far exceed the limit, out of records. */
 int	mbr_limit_over(const mbr_limit *l, uint64_t rejects,

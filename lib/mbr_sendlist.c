@@ -1989,14 +1989,6 @@ mmap_(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	}
 }
 
-static void
-held(struct cg *g, const char *file, unsigned long add, mbr_slice h)
-{
-	mbr_buf b = { (char *)h.p, h.n, h.n };
-
-	mbr_reject_held(g->run.rj, file, add, &b);
-}
-
 /* In input order: the first record of a member_id is the member's, a
  * later one a reject; then the verdict. */
 static int
@@ -2017,7 +2009,7 @@ mcommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 		if (i + 8 < n && it[i + 8].id.p != NULL)
 			mbr_tab_prefetch(g->members, it[i + 8].h);
 		if (m->id.p == NULL) {
-			held(g, file, add, m->held);
+			mbr_reject_held(g->run.rj, file, add, m->held);
 			continue;
 		}
 		first = mbr_tab_upsert_h(g->members, m->id.p, m->id.n, m->h,
@@ -2037,7 +2029,7 @@ mcommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 		g->n_trig += m->in_trig;
 		switch (m->out) {
 		case O_REJECT:
-			held(g, file, add, m->held);
+			mbr_reject_held(g->run.rj, file, add, m->held);
 			break;
 		case O_EXPLAIN:
 		case O_HOLD:

@@ -474,7 +474,8 @@ commit(mbr_split *sp, struct mbr_chunk *c, mbr_err *err)
 	}
 	if (rc != MBR_OK)
 		return rc;
-	mbr_reject_held(sp->rj, sp->file, c->add, &c->rej);
+	mbr_reject_held(sp->rj, sp->file, c->add, (mbr_slice){ c->rej.p,
+	    c->rej.n });
 	if (!sp->seq) {
 		mbr_reader_advance(sp->rd, c->nrec,
 		    (unsigned long long)(c->stop - sp->verified));
