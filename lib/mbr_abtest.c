@@ -373,6 +373,7 @@ obegin(void *ctx, mbr_chunk *ck, void *st, const void *prev, int after)
 	const struct ochunk *p = prev;
 
 	(void)ck;
+	strcpy(k->cur, "CNY");	/* the default, as mbr-rfm's */
 	k->exp = -1;
 	if (after && g->exp >= 0) {
 		memcpy(k->cur, g->cur, sizeof(k->cur));
@@ -394,6 +395,8 @@ omap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	struct hit *h;
 	void *key;
 	int64_t a;
+	const char *why;
+	mbr_buf msg = { NULL, 0, 0 };	/* as released: grown on a reject */
 
 	if (rec->bad != NULL) {
 		mbr_chunk_reject(ck, rec, rec->bad, rec->why);
@@ -430,34 +433,11 @@ omap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		return;
 	}
 	cur = val(rec, g->oix[O_CUR]);
-	if (cur.p != NULL && cur.n > 0) {
-		if (k->exp < 0) {
-			int x = mbr_currency_exp(cur.p, cur.n);
-
-			if (x < 0 || cur.n >= sizeof(k->cur)) {
-				mbr_chunk_rejectf(ck, rec, "unknown currency",
-				    "currency \"%.*s\" is unknown", (int)cur.n,
-				    cur.p);
-				return;
-			}
-			memcpy(k->cur, cur.p, cur.n);
-			k->cur[cur.n] = '\0';
-			k->exp = x;
-			k->set = 1;
-		} else if (cur.n >= sizeof(k->cur) || k->cur[cur.n] != '\0' ||
-		    memcmp(k->cur, cur.p, cur.n) != 0) {
-			mbr_chunk_rejectf(ck, rec, "other currency", "currency "
-			    "\"%.*s\" differs from %s, the currency of the run "
-			    "(sums of two currencies mean nothing)", (int)cur.n,
-			    cur.p, k->cur);
-			return;
-		}
-	}
-	if (k->exp < 0) {
-		/* no currency yet: CNY's two places, as mbr-rfm */
-		strcpy(k->cur, "CNY");
-		k->exp = 2;
-		k->set = 1;
+	if ((why = mbr_currency_judge(k->cur, &k->exp, &k->set, cur.p, cur.n,
+	    &msg)) != NULL) {
+		mbr_chunk_reject(ck, rec, why, msg.p);
+		mbr_buf_release(&msg);
+		return;
 	}
 	amt = val(rec, g->oix[O_AMT]);
 	if (amt.p == NULL || mbr_money_parse(&a, amt.p, amt.n,

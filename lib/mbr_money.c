@@ -473,3 +473,36 @@ mbr_money_mul(int64_t *a, int64_t q, int64_t p, mbr_err *err)
 	*a = r;
 	return MBR_OK;
 }
+
+const char *
+mbr_currency_judge(char *cur, int *exp, int *set, const char *c, size_t n,
+    mbr_buf *msg)
+{
+	if (c != NULL && n > 0) {
+		if (*exp < 0) {
+			int x = mbr_currency_exp(c, n);
+
+			if (x < 0 || n >= 8) {
+				mbr_buf_addf(msg, "currency \"%.*s\" is "
+				    "unknown", (int)n, c);
+				return "unknown currency";
+			}
+			memcpy(cur, c, n);
+			cur[n] = '\0';
+			*exp = x;
+			*set = 1;
+		} else if (n >= 8 || cur[n] != '\0' || memcmp(cur, c, n) != 0) {
+			mbr_buf_addf(msg, "currency \"%.*s\" differs from %s, "
+			    "the currency of the run (sums of two currencies "
+			    "mean nothing)", (int)n, c, cur);
+			return "other currency";
+		}
+	}
+	if (*exp < 0) {
+		*exp = mbr_currency_exp(cur, strlen(cur));
+		if (*exp < 0)
+			*exp = 2;
+		*set = 1;
+	}
+	return NULL;
+}

@@ -6,6 +6,7 @@
 #define MBR_MONEY_H
 #include <stddef.h>
 #include <stdint.h>
+#include "mbr_buf.h"
 #include "mbr_err.h"
 
 enum {
@@ -41,6 +42,17 @@ int	mbr_money_canonical(const char *s, size_t n, unsigned exp,
 /* Decimals of an ISO 4217 code (CNY 2, JPY 0, KRW 0, BHD 3, ...), -1 if
  * unknown; the code is matched case-insensitively. */
 int	mbr_currency_exp(const char *code, size_t n);
+/* A priced order's currency, c[0..n), against the run's as far as it is
+ * known: cur (8 bytes, the code) with exp its decimals, or exp -1 until
+ * the first priced order fixes both (cur then holds the default, which
+ * the first order without a currency takes).  *set is 1 once a call
+ * fixed them.  Returns NULL, or the reason to reject the order
+ * ("unknown currency", "other currency": sums of two currencies mean
+ * nothing) with the message added to msg.  mbr-rfm and mbr-abtest read
+ * orders so, a chunk at a time (mbr_split), and check at commit that a
+ * chunk's guess was the run's. */
+const char *mbr_currency_judge(char *cur, int *exp, int *set, const char *c,
+	    size_t n, mbr_buf *msg);
 /* Rounding to the minor unit (--round): half to even (banker's), or
  * half away from zero. */
 enum { MBR_ROUND_NONE, MBR_ROUND_HALF_EVEN, MBR_ROUND_HALF_UP };

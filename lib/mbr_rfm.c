@@ -681,6 +681,8 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	mbr_time t;
 	int64_t a;
 	struct paid *p;
+	const char *why;
+	mbr_buf msg = { NULL, 0, 0 };	/* as released: grown on a reject */
 
 	mbr_err_clear(&e);
 	if (rec->bad != NULL) {
@@ -734,33 +736,11 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		    "ts is missing");
 		return;
 	}
-	if (cur.p != NULL && cur.n > 0) {
-		if (k->exp < 0) {
-			int x = mbr_currency_exp(cur.p, cur.n);
-			if (x < 0 || cur.n >= sizeof(k->cur)) {
-				mbr_chunk_rejectf(ck, rec, "unknown currency",
-				    "currency \"%.*s\" is unknown",
-				    (int)cur.n, cur.p);
-				return;
-			}
-			memcpy(k->cur, cur.p, cur.n);
-			k->cur[cur.n] = '\0';
-			k->exp = x;
-			k->set = 1;
-		} else if (cur.n >= sizeof(k->cur) || k->cur[cur.n] != '\0' ||
-		    memcmp(k->cur, cur.p, cur.n) != 0) {
-			mbr_chunk_rejectf(ck, rec, "other currency",
-			    "currency \"%.*s\" differs from %s, the currency "
-			    "of the run (sums of two currencies mean nothing)",
-			    (int)cur.n, cur.p, k->cur);
-			return;
-		}
-	}
-	if (k->exp < 0) {
-		k->exp = mbr_currency_exp(k->cur, strlen(k->cur));
-		if (k->exp < 0)
-			k->exp = 2;
-		k->set = 1;
+	if ((why = mbr_currency_judge(k->cur, &k->exp, &k->set, cur.p, cur.n,
+	    &msg)) != NULL) {
+		mbr_chunk_reject(ck, rec, why, msg.p);
+		mbr_buf_release(&msg);
+		return;
 	}
 	if (amt.p == NULL || mbr_money_parse(&a, amt.p, amt.n,
 	    (unsigned)k->exp, g->c->decimal_comma ? MBR_MONEY_DECIMAL_COMMA :
