@@ -396,7 +396,7 @@ omap(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	void *key;
 	int64_t a;
 	const char *why;
-	mbr_buf msg = { NULL, 0, 0 };	/* as released: grown on a reject */
+	mbr_buf msg;		/* made by mbr_currency_judge on a reject */
 
 	if (rec->bad != NULL) {
 		mbr_chunk_reject(ck, rec, rec->bad, rec->why);

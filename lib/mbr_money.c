@@ -483,6 +483,7 @@ mbr_currency_judge(char *cur, int *exp, int *set, const char *c, size_t n,
 			int x = mbr_currency_exp(c, n);
 
 			if (x < 0 || n >= 8) {
+				mbr_buf_init(msg);
 				mbr_buf_addf(msg, "currency \"%.*s\" is "
 				    "unknown", (int)n, c);
 				return "unknown currency";
@@ -492,6 +493,7 @@ mbr_currency_judge(char *cur, int *exp, int *set, const char *c, size_t n,
 			*exp = x;
 			*set = 1;
 		} else if (n >= 8 || cur[n] != '\0' || memcmp(cur, c, n) != 0) {
+			mbr_buf_init(msg);
 			mbr_buf_addf(msg, "currency \"%.*s\" differs from %s, "
 			    "the currency of the run (sums of two currencies "
 			    "mean nothing)", (int)n, c, cur);

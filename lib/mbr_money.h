@@ -48,7 +48,8 @@ int	mbr_currency_exp(const char *code, size_t n);
  * the first order without a currency takes).  *set is 1 once a call
  * fixed them.  Returns NULL, or the reason to reject the order
  * ("unknown currency", "other currency": sums of two currencies mean
- * nothing) with the message added to msg.  mbr-rfm and mbr-abtest read
+ * nothing) with msg initialised to the message (the caller releases
+ * it); msg is untouched when NULL is returned.  mbr-rfm and mbr-abtest read
  * orders so, a chunk at a time (mbr_split), and check at commit that a
  * chunk's guess was the run's. */
 const char *mbr_currency_judge(char *cur, int *exp, int *set, const char *c,

@@ -682,7 +682,7 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	int64_t a;
 	struct paid *p;
 	const char *why;
-	mbr_buf msg = { NULL, 0, 0 };	/* as released: grown on a reject */
+	mbr_buf msg;		/* made by mbr_currency_judge on a reject */
 
 	mbr_err_clear(&e);
 	if (rec->bad != NULL) {
