@@ -37,6 +37,7 @@ struct mbr_input {
 	size_t		 cbeg, cend;
 	int		 dec_eof;	/* no more decoded bytes */
 	int		 peeked;
+	int		 held;		/* conv holds UTF-8 read by peek */
 };
 
 static long
@@ -121,7 +122,26 @@ mbr_input_open(mbr_input **inp, const char *path, const char *encoding,
 	return MBR_OK;
 }
 
-/* Looks at the first bytes once: gzip magic, UTF-16 byte-order mark. */
+static long decode(mbr_input *, char *, size_t, mbr_err *);
+
+/* Opens the UTF-16 converter when the text begins with a byte-order
+ * mark: Excel's "Unicode text" export, which iconv's "UTF-16" reads and
+ * drops. */
+static int
+bom(mbr_input *in, const unsigned char *p, size_t n, mbr_err *err)
+{
+	if (in->cd != (iconv_t)-1 || n < 2 ||
+	    !((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))
+		return 0;
+	if ((in->cd = iconv_open("UTF-8", "UTF-16")) == (iconv_t)-1)
+		return -mbr_err_set(err, MBR_EIO, "iconv: UTF-16");
+	if (in->conv == NULL)
+		in->conv = mbr_xmalloc(CONVSZ);
+	return 0;
+}
+
+/* Looks at the first bytes once: gzip magic, then the byte-order mark
+ * of the text itself, inside the gzip stream when there is one. */
 static int
 peek(mbr_input *in, mbr_err *err)
 {
@@ -131,19 +151,27 @@ peek(mbr_input *in, mbr_err *err)
 	while (in->rend < 4 && !in->eof)
 		if ((r = fill_raw(in, err)) < 0)
 			return -1;
-	if (in->rend >= 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b) {
-		if (inflateInit2(&in->zs, 16 + MAX_WBITS) != Z_OK)
-			return -mbr_err_set(err, MBR_EIO, "zlib: cannot start");
-		in->gz = 1;
-	} else if (in->cd == (iconv_t)-1 && in->rend >= 2 &&
-	    ((in->raw[0] == 0xff && in->raw[1] == 0xfe) ||
-	    (in->raw[0] == 0xfe && in->raw[1] == 0xff))) {
-		/* Excel's "Unicode text" export: UTF-16 with a BOM, which
-		 * iconv's "UTF-16" reads and drops. */
-		if ((in->cd = iconv_open("UTF-8", "UTF-16")) == (iconv_t)-1)
-			return -mbr_err_set(err, MBR_EIO, "iconv: UTF-16");
-		in->conv = mbr_xmalloc(CONVSZ);
+	if (in->rend < 2 || in->raw[0] != 0x1f || in->raw[1] != 0x8b)
+		return bom(in, in->raw, in->rend, err);
+	if (inflateInit2(&in->zs, 16 + MAX_WBITS) != Z_OK)
+		return -mbr_err_set(err, MBR_EIO, "zlib: cannot start");
+	in->gz = 1;
+	if (in->cd != (iconv_t)-1)
+		return 0;
+	/* The first decompressed bytes wait in conv: read as UTF-16 when
+	 * they are a mark, else handed out before the rest. */
+	in->conv = mbr_xmalloc(CONVSZ);
+	while (in->cend < 2 && !in->dec_eof) {
+		if ((r = decode(in, in->conv + in->cend, CONVSZ - in->cend,
+		    err)) < 0)
+			return -1;
+		if (r == 0)
+			in->dec_eof = 1;
+		in->cend += (size_t)r;
 	}
+	if (bom(in, (unsigned char *)in->conv, in->cend, err) < 0)
+		return -1;
+	in->held = in->cd == (iconv_t)-1;
 	return 0;
 }
 
@@ -209,6 +237,16 @@ mbr_input_read(mbr_input *in, char *buf, size_t cap, mbr_err *err)
 
 	if (!in->peeked && peek(in, err) < 0)
 		return -1;
+	if (in->held) {
+		r = (long)(in->cend - in->cbeg);
+		if ((size_t)r > cap)
+			r = (long)cap;
+		memcpy(buf, in->conv + in->cbeg, (size_t)r);
+		in->cbeg += (size_t)r;
+		in->held = in->cbeg < in->cend;
+		if (r > 0 || in->dec_eof)
+			return r;
+	}
 	if (in->cd == (iconv_t)-1)
 		return decode(in, buf, cap, err);
 	for (;;) {
