@@ -29,6 +29,7 @@
 #include "mbr_bucket.h"
 #include "mbr_buf.h"
 #include "mbr_conf.h"
+#include "mbr_io.h"
 #include "mbr_split.h"
 #include "mbr_tab.h"
 #include "mbr_utf8.h"
@@ -1186,64 +1187,6 @@ deal(struct ab *g)
 	free(scells);
 }
 
-/* A copy of a stream that cannot be read twice, in a file unlinked at
- * once: *fd is its descriptor. */
-static int
-spool(const char *path, int *fd, mbr_err *err)
-{
-	const char *dir = getenv("TMPDIR");
-	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
-	char tpl[4096], blk[65536];
-	ssize_t r, w, k;
-	int in;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	snprintf(tpl, sizeof(tpl), "%s/mbr-abtest.XXXXXX", dir);
-	if ((*fd = mkstemp(tpl)) < 0) {
-		mbr_err_set(err, MBR_EIO, "%s (copying %s for --stratify)",
-		    strerror(errno), name);
-		mbr_err_at(err, dir, 0);
-		return MBR_EIO;
-	}
-	unlink(tpl);
-	in = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
-	if (in < 0) {
-		mbr_err_set(err, MBR_EIO, "%s", strerror(errno));
-		mbr_err_at(err, path, 0);
-		return MBR_EIO;
-	}
-	for (;;) {
-		r = read(in, blk, sizeof(blk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		for (k = 0; k < r; k += w)
-			if ((w = write(*fd, blk + k, (size_t)(r - k))) < 0 &&
-			    errno != EINTR) {
-				if (in > 0)
-					close(in);
-				mbr_err_set(err, MBR_EIO, "write error: %s "
-				    "(copying %s for --stratify)",
-				    strerror(errno), name);
-				mbr_err_at(err, dir, 0);
-				return MBR_EIO;
-			} else if (w < 0)
-				w = 0;
-	}
-	if (r < 0) {
-		mbr_err_set(err, MBR_EIO, "read error: %s", strerror(errno));
-		mbr_err_at(err, name, 0);
-		if (in > 0)
-			close(in);
-		return MBR_EIO;
-	}
-	if (in > 0)
-		close(in);
-	return MBR_OK;
-}
-
 /* The inputs as both passes open them: a regular file by its name,
  * anything else (standard input, a pipe) by its copy. */
 static int
@@ -1269,7 +1212,8 @@ spool_all(struct ab *g, int nfiles, char *const files[], mbr_err *err)
 		if (strcmp(files[i], "-") != 0 &&
 		    (stat(files[i], &st) != 0 || S_ISREG(st.st_mode)))
 			continue;	/* a file, or the reader's error */
-		if ((rc = spool(files[i], &g->spoolfd[i], err)) != MBR_OK)
+		if ((rc = mbr_spool(files[i], "--stratify", &g->spoolfd[i],
+		    err)) != MBR_OK)
 			return rc;
 		g->spooled[i] = mbr_xmalloc(32);
 		snprintf(g->spooled[i], 32, "/dev/fd/%d", g->spoolfd[i]);

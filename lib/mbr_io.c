@@ -292,6 +292,13 @@ mbr_input_read(mbr_input *in, char *buf, size_t cap, mbr_err *err)
 	}
 }
 
+void
+mbr_input_rename(mbr_input *in, const char *name)
+{
+	free(in->name);
+	in->name = mbr_xstrdup(name);
+}
+
 const char *
 mbr_input_name(const mbr_input *in)
 {
@@ -995,4 +1002,60 @@ mbr_input_slurp(const char *path, mbr_buf *b, mbr_err *err)
 		b->p[b->n] = '\0';
 	mbr_input_close(in);
 	return got < 0 ? err->code : MBR_OK;
+}
+
+int
+mbr_spool(const char *path, const char *why, int *fd, mbr_err *err)
+{
+	const char *dir = getenv("TMPDIR");
+	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	char tpl[4096], blk[65536];
+	ssize_t r, w, k;
+	int in;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	snprintf(tpl, sizeof(tpl), "%s/%s.XXXXXX", dir, mbr_progname());
+	if ((*fd = mkstemp(tpl)) < 0) {
+		mbr_err_set(err, MBR_EIO, "%s (copying %s for %s)",
+		    strerror(errno), name, why);
+		mbr_err_at(err, dir, 0);
+		return MBR_EIO;
+	}
+	unlink(tpl);
+	in = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
+	if (in < 0) {
+		mbr_err_set(err, MBR_EIO, "%s", strerror(errno));
+		mbr_err_at(err, path, 0);
+		return MBR_EIO;
+	}
+	for (;;) {
+		r = read(in, blk, sizeof(blk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (k = 0; k < r; k += w)
+			if ((w = write(*fd, blk + k, (size_t)(r - k))) < 0 &&
+			    errno != EINTR) {
+				if (in > 0)
+					close(in);
+				mbr_err_set(err, MBR_EIO, "write error: %s "
+				    "(copying %s for %s)",
+				    strerror(errno), name, why);
+				mbr_err_at(err, dir, 0);
+				return MBR_EIO;
+			} else if (w < 0)
+				w = 0;
+	}
+	if (r < 0) {
+		mbr_err_set(err, MBR_EIO, "read error: %s", strerror(errno));
+		mbr_err_at(err, name, 0);
+		if (in > 0)
+			close(in);
+		return MBR_EIO;
+	}
+	if (in > 0)
+		close(in);
+	return MBR_OK;
 }

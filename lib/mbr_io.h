@@ -27,6 +27,8 @@ int		 mbr_input_open(mbr_input **in, const char *path,
 long		 mbr_input_read(mbr_input *in, char *buf, size_t cap,
 		    mbr_err *err);
 const char	*mbr_input_name(const mbr_input *in);
+/* Names the input in messages from now on (a copy of stdin: "stdin"). */
+void		 mbr_input_rename(mbr_input *in, const char *name);
 int		 mbr_input_gzipped(const mbr_input *in);
 /* For an input that is a regular file read as it is (no gzip, no
  * conversion): its descriptor, and at *off the file offset of the next
@@ -109,5 +111,11 @@ void	mbr_output_discard(mbr_output *out);
  * Release is MBR_EIO naming the file whose rename failed (those after
  * it are removed); it ends the hold.  One run at a time. */
 void	mbr_output_hold(void);
+
+/* A copy of path (a pipe, standard input for "-") in a file unlinked
+ * at once, in $TMPDIR else /tmp, for a program that reads its inputs
+ * twice: *fd is its descriptor, to open as /dev/fd/N.  why names the
+ * option or pass in messages ("copying stdin for --stratify"). */
+int	mbr_spool(const char *path, const char *why, int *fd, mbr_err *err);
 int	mbr_output_release(int keep, mbr_err *err);
 #endif

@@ -885,7 +885,8 @@ mbr_reader_open(mbr_reader **rdp, const mbr_reader_opts *o, int nfiles,
 		    err)) != MBR_OK) {
 			mbr_reader_free(rd);
 			return rc;
-		}
+		} else if (o->names != NULL && o->names[i] != NULL)
+			mbr_input_rename(rd->in[i], o->names[i]);
 	rd->cols = mbr_tab_new(sizeof(int));
 	if (o->columns != NULL) {
 		const char *p = o->columns, *q;

@@ -45,6 +45,10 @@ typedef struct {
 					 * a header to drop */
 	const char	*encoding;	/* NULL: UTF-8 */
 	int		 progress;	/* show a progress line on stderr */
+	const char *const *names;	/* NULL, or per input its name in
+					 * messages and rec.file when not
+					 * NULL: "stdin" for a copy of it
+					 * opened as /dev/fd/N (mbr_spool) */
 } mbr_reader_opts;
 
 typedef struct {
