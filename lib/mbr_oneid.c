@@ -124,6 +124,8 @@ struct og {
 	mbr_buf			 ptext;
 	unsigned char		*incol;	/* [col]: some input had it */
 	int			 nincol;
+	int			*outc;	/* those columns, first seen first */
+	size_t			 noutc;
 	unsigned char		*pcols;	/* [col]: a profile had it */
 	int			 npcols;
 };
@@ -456,7 +458,8 @@ rec_time(struct og *g, const mbr_rec *rec, int which, mbr_time *t)
 		if (mbr_time_parse(t, v.p, v.n, g->tz, &e) == MBR_OK)
 			return 0;
 		mbr_buf_reset(&g->msg);
-		mbr_buf_addf(&g->msg, "%s: %s", nm[k], e.msg);
+		mbr_buf_addf(&g->msg, "%s \"%.*s\" is not a valid time", nm[k],
+		    (int)(v.n > 64 ? 64 : v.n), v.p);
 		return -1;
 	}
 	return 1;
@@ -495,20 +498,22 @@ idxcmp_g(const void *a, const void *b, void *arg)
 	return idcmp(arg, *(const uint32_t *)a, *(const uint32_t *)b);
 }
 
-/* Notes the columns the current input has (all so far for NDJSON). */
+/* Notes a column some input has, in the order first seen. */
 static void
-note_cols(struct og *g, const mbr_reader *rd)
+note_col(struct og *g, int col)
 {
-	int nc = mbr_reader_ncols(rd), col;
+	if (col >= g->nincol) {
+		int n = col + 64;
 
-	if (g->nincol < nc) {
-		g->incol = mbr_xrealloc(g->incol, (size_t)nc);
-		memset(g->incol + g->nincol, 0, (size_t)(nc - g->nincol));
-		g->nincol = nc;
+		g->incol = mbr_xrealloc(g->incol, (size_t)n);
+		memset(g->incol + g->nincol, 0, (size_t)(n - g->nincol));
+		g->outc = mbr_xrealloc(g->outc, (size_t)n * sizeof(*g->outc));
+		g->nincol = n;
 	}
-	for (col = 0; col < nc; col++)
-		if (mbr_reader_has(rd, col))
-			g->incol[col] = 1;
+	if (!g->incol[col]) {
+		g->incol[col] = 1;
+		g->outc[g->noutc++] = col;
+	}
 }
 
 /* The first pass: every record's identifiers and their set. */
@@ -530,10 +535,18 @@ pass1(struct og *g, mbr_err *err)
 			break;
 		if (r == MBR_READ_FILE) {
 			cols(g, rd);
-			note_cols(g, rd);
+			if (mbr_reader_format(rd) == MBR_FMT_CSV) {
+				const int *h = mbr_reader_header(rd, &k);
+
+				for (ns = 0; ns < k; ns++)
+					note_col(g, h[ns]);
+			}
 			continue;
 		}
 		g->records++;
+		if (mbr_reader_format(rd) == MBR_FMT_NDJSON)
+			for (k = 0; k < rec.n; k++)
+				note_col(g, rec.order[k]);
 		if (!usable(g, rd, &rec, 1, &t, &hast))
 			continue;
 		for (k = 0; k < g->nrid; k++) {
@@ -573,7 +586,6 @@ pass1(struct og *g, mbr_err *err)
 		if (hast && t.t < sv->first)
 			sv->first = t.t;
 	}
-	note_cols(g, rd);
 	return err->code;
 }
 
@@ -1249,14 +1261,49 @@ keep_profile(struct og *g, const mbr_reader *rd, const mbr_rec *rec,
 	p->nf = g->npf - p->f0;
 }
 
+/* The record as it came, with its person's member_id in place and the
+ * member_id it came with as source_member_id (after member_id, unless
+ * it had one). */
+static void
+write_rec(struct og *g, const mbr_reader *rd, const mbr_rec *rec,
+    uint32_t who)
+{
+	mbr_writer *w = g->run.w;
+	mbr_slice src = rec->f[g->c_src], mem = rec->f[g->c_member];
+	int had = 0;
+	size_t i;
+
+	if (src.p == NULL || field(rec, g->c_src).p == NULL)
+		src = mem.p != NULL && rec->type[g->c_member] != MBR_V_NULL ?
+		    mem : (mbr_slice){ "", 0 };
+	for (i = 0; i < rec->n; i++) {
+		int col = rec->order[i];
+
+		if (col == g->c_member) {
+			wstr(w, "member_id", person_of(g, who));
+			if (rec->f[g->c_src].p == NULL)
+				wstr(w, "source_member_id", src);
+			had = 1;
+		} else if (col == g->c_src)
+			wstr(w, "source_member_id", src);
+		else
+			mbr_writer_field(w, mbr_reader_colname(rd, col),
+			    rec->f[col], rec->type[col]);
+	}
+	if (!had) {
+		wstr(w, "member_id", person_of(g, who));
+		if (rec->f[g->c_src].p == NULL)
+			wstr(w, "source_member_id", src);
+	}
+}
+
 static int
 pass2(struct og *g, mbr_reader_opts *ro, mbr_err *err)
 {
 	mbr_reader *rd;
 	mbr_writer *w = g->run.w;
 	mbr_rec rec;
-	unsigned char *skip = NULL;
-	int r, rc, nc = 0, prim;
+	int r, rc, prim;
 
 	if ((rc = mbr_reader_open(&rd, ro, g->nfiles, g->files, err)) !=
 	    MBR_OK)
@@ -1281,22 +1328,10 @@ pass2(struct og *g, mbr_reader_opts *ro, mbr_err *err)
 			mbr_err_at(err, rec.file, rec.line);
 			break;
 		}
-		if (mbr_reader_ncols(rd) > nc) {
-			nc = mbr_reader_ncols(rd);
-			skip = mbr_xrealloc(skip, (size_t)nc);
-			memset(skip, 0, (size_t)nc);
-			skip[g->c_member] = skip[g->c_src] = 1;
-		}
 		prim = field(&rec, g->c_src).p != NULL ||
 		    field(&rec, g->c_member).p != NULL;
 		who = rec_person(g);
-		mbr_writer_rec(w, rd, &rec, skip);
-		wstr(w, "member_id", person_of(g, who));
-		if (field(&rec, g->c_src).p != NULL)
-			wstr(w, "source_member_id", rec.f[g->c_src]);
-		else
-			wstr(w, "source_member_id", rec.f[g->c_member].p ?
-			    rec.f[g->c_member] : (mbr_slice){ "", 0 });
+		write_rec(g, rd, &rec, who);
 		if ((rc = mbr_writer_end(w, err)) != MBR_OK)
 			break;
 		if (g->o->profiles_out != NULL &&
@@ -1304,7 +1339,6 @@ pass2(struct og *g, mbr_reader_opts *ro, mbr_err *err)
 		    field(&rec, g->c_event).p == NULL)
 			keep_profile(g, rd, &rec, who, prim);
 	}
-	free(skip);
 	mbr_reader_free(rd);
 	return err->code;
 }
@@ -1651,16 +1685,14 @@ out_header(struct og *g)
 	mbr_reader *rd = g->run.rd;
 	int nc = mbr_reader_ncols(rd), col;
 	mbr_slice *h = mbr_xcalloc((size_t)nc + 2, sizeof(*h));
-	size_t n = 0;
+	size_t n = 0, k;
 	int have_src = 0, have_mem = 0;
 
-	for (col = 0; col < nc; col++) {
-		if (col >= g->nincol || !g->incol[col])
-			continue;
-		h[n] = mbr_reader_colname(rd, col);
+	for (k = 0; k < g->noutc; k++) {
+		col = g->outc[k];
+		h[n++] = mbr_reader_colname(rd, col);
 		have_src |= col == g->c_src;
 		have_mem |= col == g->c_member;
-		n++;
 	}
 	if (!have_mem)
 		h[n++] = MBR_SLICE("member_id");
@@ -1728,10 +1760,11 @@ mbr_oneid_run(const mbr_cli *c, const mbr_oneid_opts *o, int nfiles,
 	if (!c->quiet)
 		fprintf(stderr, "%s: %" PRIu64 " records, %zu identifiers, "
 		    "%" PRIu64 " people (%" PRIu64 " new, %" PRIu64 " merged "
-		    "away), %" PRIu64 " identifiers set aside, %" PRIu64
-		    " links cut\n", mbr_progname(), g.records,
+		    "away), %" PRIu64 " identifier%s set aside, %" PRIu64
+		    " link%s cut\n", mbr_progname(), g.records,
 		    mbr_tab_count(g.ids), g.people, g.newpeople, g.merged,
-		    g.setaside, g.cut);
+		    g.setaside, g.setaside == 1 ? "" : "s", g.cut,
+		    g.cut == 1 ? "" : "s");
 close:
 	if (rc != MBR_OK && err->code == MBR_OK)
 		err->code = rc;
@@ -1757,6 +1790,7 @@ out:
 	free(g.pf);
 	free(g.pcols);
 	free(g.incol);
+	free(g.outc);
 	free(order);
 	for (i = 0; i < g.nfiles; i++) {
 		free(g.files[i]);
