@@ -28,12 +28,13 @@ struct ident {
 	uint32_t	 hist;		/* the map row's member_id when it had
 					 * merged_into, NONE */
 	uint32_t	 nsets;		/* distinct sets of two or more */
+	uint32_t	 ix;		/* its number (mbr_tab_index scans) */
 	uint8_t		 flags;
 	uint8_t		 cap;		/* 1 + its --max-per-person, 0 */
 };
 
-/* A distinct set of identifiers, keyed by their numbers in byte order
- * of their texts. */
+/* A distinct set of identifiers, keyed by their numbers, ascending
+ * (their texts are compared only where the order of links matters). */
 struct set {
 	uint64_t	 cnt;		/* records carrying it */
 	int64_t		 first;		/* earliest of their times */
@@ -114,6 +115,9 @@ struct og {
 	uint64_t		*mapline;	/* [identifier], --explain */
 	size_t			 capmapline;
 	int			 changed;	/* an input changed */
+	int			 ordered;	/* links in strength order */
+	uint32_t		*srt[2];	/* set_sorted's */
+	size_t			 capsrt;
 	uint64_t		 records, rejected, newpeople, merged, people,
 				 setaside, cut;
 	/* --profiles-out */
@@ -203,8 +207,9 @@ intern(struct og *g, const char *s, size_t n, int *isnew)
 		}
 		g->parent[i] = (uint32_t)i;
 		g->size[i] = 1;
+		v->ix = (uint32_t)i;
 	} else
-		i = mbr_tab_index(g->ids, v);
+		i = v->ix;
 	if (isnew != NULL)
 		*isnew = nw;
 	return (uint32_t)i;
@@ -397,19 +402,30 @@ rid_add(struct og *g, uint32_t i)
 static uint32_t
 lookup(struct og *g, const char *s, size_t n)
 {
-	void *v = mbr_tab_get(g->ids, s, n);
+	struct ident *v = mbr_tab_get(g->ids, s, n);
 
 	if (v == NULL) {
 		g->changed = 1;
 		return NONE;
 	}
-	return (uint32_t)mbr_tab_index(g->ids, v);
+	return v->ix;
+}
+
+/* Whether the second pass has the identifier that gives the record's
+ * person (rec_person): the last one found, when it links. */
+static int
+settled(const struct og *g)
+{
+	uint32_t i = g->rid[g->nrid - 1];
+
+	return g->changed || (i != NONE &&
+	    !(idv(g, i)->flags & (F_IGNORED | F_PLACEHOLDER)));
 }
 
 /* The record's identifiers into g->rid (its primary first when it has
  * one: *prim 1), made on first sight when make is set, else looked up
- * (the second pass, which saw them all).  Returns the number, 0 for
- * none. */
+ * (the second pass, which saw them all) only up to the one that gives
+ * the record's person.  Returns the number, 0 for none. */
 static size_t
 rec_ids(struct og *g, const mbr_rec *rec, int make, int *prim)
 {
@@ -420,9 +436,12 @@ rec_ids(struct og *g, const mbr_rec *rec, int make, int *prim)
 	if (m.p == NULL)
 		m = field(rec, g->c_member);
 	*prim = m.p != NULL;
-	if (m.p != NULL)
+	if (m.p != NULL) {
 		rid_add(g, make ? intern(g, m.p, m.n, NULL) :
 		    lookup(g, m.p, m.n));
+		if (!make && settled(g))
+			return g->nrid;
+	}
 	l = field(rec, g->c_ids);
 	for (p = l.p, e = l.p + l.n; p != NULL && p < e; p = q + 1) {
 		const char *s = p;
@@ -436,6 +455,8 @@ rec_ids(struct og *g, const mbr_rec *rec, int make, int *prim)
 			continue;
 		rid_add(g, make ? intern(g, s, n, NULL) :
 		    lookup(g, s, n));
+		if (!make && settled(g))
+			break;
 	}
 	return g->nrid;
 }
@@ -569,7 +590,7 @@ pass1(struct og *g, mbr_err *err)
 			uint32_t x = g->rid[k];
 			size_t j = k;
 
-			for (; j > 0 && idcmp(g, g->rid[j - 1], x) > 0; j--)
+			for (; j > 0 && g->rid[j - 1] > x; j--)
 				g->rid[j] = g->rid[j - 1];
 			g->rid[j] = x;
 		}
@@ -760,10 +781,34 @@ set_ids(const struct og *g, uint32_t s, size_t *n)
 	return (const uint32_t *)(const void *)k.p;
 }
 
+/* The set's members in byte order of their texts, into g->srt. */
+static const uint32_t *
+set_sorted(struct og *g, uint32_t s, size_t *n, int which)
+{
+	const uint32_t *m = set_ids(g, s, n);
+	uint32_t *v;
+	size_t k, j;
+
+	if (*n > g->capsrt) {
+		g->capsrt = *n * 2;
+		g->srt[0] = mbr_xrealloc(g->srt[0], g->capsrt * sizeof(**g->srt));
+		g->srt[1] = mbr_xrealloc(g->srt[1], g->capsrt * sizeof(**g->srt));
+	}
+	v = g->srt[which];
+	for (k = 0; k < *n; k++) {
+		uint32_t x = m[k];
+
+		for (j = k; j > 0 && idcmp(g, v[j - 1], x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return v;
+}
+
 static int
 setcmp_g(const void *a, const void *b, void *arg)
 {
-	const struct og *g = arg;
+	struct og *g = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	const struct set *sx = mbr_tab_val(g->sets, x);
 	const struct set *sy = mbr_tab_val(g->sets, y);
@@ -775,8 +820,8 @@ setcmp_g(const void *a, const void *b, void *arg)
 		return sx->cnt > sy->cnt ? -1 : 1;
 	if (sx->first != sy->first)
 		return sx->first < sy->first ? -1 : 1;
-	ix = set_ids(g, x, &nx);
-	iy = set_ids(g, y, &ny);
+	ix = set_sorted(g, x, &nx, 0);
+	iy = set_sorted(g, y, &ny, 1);
 	for (k = 0; k < nx && k < ny; k++)
 		if ((r = idcmp(g, ix[k], iy[k])) != 0)
 			return r;
@@ -784,7 +829,9 @@ setcmp_g(const void *a, const void *b, void *arg)
 }
 
 /* Links the set's members (those without any of the flags in skip)
- * from the first to each other. */
+ * from the first to each other: in byte order when the order shows
+ * (a cap may cut a link; --explain names them), else as they are
+ * (the people are the same whatever the order). */
 static void
 link_set(struct og *g, uint32_t s, int skip)
 {
@@ -792,7 +839,7 @@ link_set(struct og *g, uint32_t s, int skip)
 	size_t n, k;
 	uint32_t first = NONE;
 
-	m = set_ids(g, s, &n);
+	m = g->ordered ? set_sorted(g, s, &n, 0) : set_ids(g, s, &n);
 	for (k = 0; k < n; k++) {
 		if (idv(g, m[k])->flags & skip)
 			continue;
@@ -848,7 +895,8 @@ link_all(struct og *g)
 	order = mbr_xmalloc((ns ? ns : 1) * sizeof(*order));
 	for (i = 0; i < ns; i++)
 		order[i] = (uint32_t)i;
-	qsort_r(order, ns, sizeof(*order), setcmp_g, g);
+	if (g->ordered)
+		qsort_r(order, ns, sizeof(*order), setcmp_g, g);
 	for (i = 0; i < ns; i++)
 		link_set(g, order[i], F_CAND);
 	if (ncand == 0)
@@ -1028,28 +1076,51 @@ person_of(const struct og *g, uint32_t i)
 /* --- writing --- */
 
 static int
-bycmp_g(const void *a, const void *b, void *arg)
+rootcmp_g(const void *a, const void *b, void *arg)
 {
 	const struct og *g = arg;
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	uint32_t px = g->person[g->root[x]], py = g->person[g->root[y]];
-	int r;
 
-	if (px != py && (r = oidcmp(g, px, py)) != 0)
-		return r;
-	return idcmp(g, x, y);
+	return oidcmp(g, g->person[*(const uint32_t *)a],
+	    g->person[*(const uint32_t *)b]);
 }
 
-/* Identifiers by person (oldest id first), then byte order. */
+/* Identifiers by person (oldest id first), then byte order: the people
+ * sorted, the identifiers dealt out to them, each person's few sorted. */
 static uint32_t *
 by_person(struct og *g)
 {
-	size_t ni = mbr_tab_count(g->ids), i;
+	size_t ni = mbr_tab_count(g->ids), i, nr = 0;
 	uint32_t *v = mbr_xmalloc((ni ? ni : 1) * sizeof(*v));
+	uint32_t *roots = mbr_xmalloc((ni ? ni : 1) * sizeof(*roots));
+	uint32_t *at = mbr_xcalloc(ni + 1, sizeof(*at));
 
 	for (i = 0; i < ni; i++)
-		v[i] = (uint32_t)i;
-	qsort_r(v, ni, sizeof(*v), bycmp_g, g);
+		if (g->root[i] == i)
+			roots[nr++] = (uint32_t)i;
+	qsort_r(roots, nr, sizeof(*roots), rootcmp_g, g);
+	/* at[root]: where its identifiers begin */
+	for (i = 0; i < ni; i++)
+		at[g->root[i]]++;
+	{
+		uint32_t sum = 0, n;
+
+		for (i = 0; i < nr; i++) {
+			n = at[roots[i]];
+			at[roots[i]] = sum;
+			sum += n;
+		}
+	}
+	for (i = 0; i < ni; i++)
+		v[at[g->root[i]]++] = (uint32_t)i;
+	for (i = 0; i < nr; i++) {
+		uint32_t end = at[roots[i]];
+		uint32_t beg = i == 0 ? 0 : at[roots[i - 1]];
+
+		if (end - beg > 1)
+			qsort_r(v + beg, end - beg, sizeof(*v), idxcmp_g, g);
+	}
+	free(roots);
+	free(at);
 	return v;
 }
 
@@ -1539,7 +1610,7 @@ explain(struct og *g, mbr_err *err)
 		    "and not in the map", x);
 		return MBR_EDATA;
 	}
-	i = (uint32_t)mbr_tab_index(g->ids, v);
+	i = v->ix;
 	r = g->root[i];
 	mbr_buf_init(&o);
 	mbr_buf_init(&d);
@@ -1720,6 +1791,9 @@ mbr_oneid_run(const mbr_cli *c, const mbr_oneid_opts *o, int nfiles,
 	mbr_buf_init(&g.key);
 	mbr_buf_init(&g.msg);
 	mbr_buf_init(&g.ptext);
+	/* Without caps the people are the same in any order of links;
+	 * --explain shows which links were made. */
+	g.ordered = o->ncap > 0 || o->explain != NULL;
 	if ((rc = mbr_cli_tz(c, &g.tz, err)) != MBR_OK)
 		goto out;
 	if ((rc = spool_all(&g, nfiles, files, err)) != MBR_OK)
@@ -1749,7 +1823,8 @@ mbr_oneid_run(const mbr_cli *c, const mbr_oneid_opts *o, int nfiles,
 	out_header(&g);
 	if ((rc = pass2(&g, &ro, err)) != MBR_OK)
 		goto close;
-	order = by_person(&g);
+	if (o->map_out != NULL || o->profiles_out != NULL)
+		order = by_person(&g);
 	if (o->map_out != NULL && (rc = write_map(&g, order, err)) != MBR_OK)
 		goto close;
 	if (o->audit != NULL && (rc = write_audit(&g, err)) != MBR_OK)
@@ -1791,6 +1866,8 @@ out:
 	free(g.pcols);
 	free(g.incol);
 	free(g.outc);
+	free(g.srt[0]);
+	free(g.srt[1]);
 	free(order);
 	for (i = 0; i < g.nfiles; i++) {
 		free(g.files[i]);
