@@ -108,6 +108,7 @@ struct og {
 	/* results */
 	uint32_t		*root;	/* [identifier] */
 	uint32_t		*person;	/* [root]: its id (g->oids) */
+	unsigned char		*live;	/* [oid]: some person's now */
 	struct aud		*aud;
 	size_t			 naud, capaud;
 	struct lnk		*lnk;
@@ -1003,8 +1004,29 @@ assign_ids(struct og *g)
 		uint32_t o = idv(g, (uint32_t)i)->old;
 
 		g->root[i] = r;
-		if (o != NONE && (best[r] == NONE || oidcmp(g, o, best[r]) < 0))
+		if (o != NONE && !(idv(g, (uint32_t)i)->flags & F_IGNORED) &&
+		    (best[r] == NONE || oidcmp(g, o, best[r]) < 0))
 			best[r] = o;
+	}
+	/* An identifier newly ignored has left its person, which keeps the
+	 * id; it keeps one only when it was the person's last. */
+	{
+		size_t no = mbr_tab_count(g->oids);
+		unsigned char *claimed = mbr_xcalloc(no ? no : 1, 1);
+
+		for (i = 0; i < ni; i++)
+			if (g->root[i] == i && best[i] != NONE)
+				claimed[best[i]] = 1;
+		for (i = 0; i < ni; i++) {
+			uint32_t r = g->root[i];
+			uint32_t o = idv(g, (uint32_t)i)->old;
+
+			if (o != NONE && best[r] == NONE && !claimed[o]) {
+				best[r] = o;
+				claimed[o] = 1;
+			}
+		}
+		free(claimed);
 	}
 	/* People without an id, by their first time, then least
 	 * identifier; roots are gathered in one sweep. */
@@ -1044,21 +1066,22 @@ assign_ids(struct og *g)
 	}
 	g->newpeople = nn;
 	free(np);
-	/* Ids merged away: every old id not its person's. */
+	/* Ids merged away: old ids no person has now (an old id that
+	 * another person kept is a split, not a merge). */
+	g->live = mbr_xcalloc(mbr_tab_count(g->oids) + 1, 1);
+	for (i = 0; i < ni; i++)
+		if (g->root[i] == i)
+			g->live[best[i]] = 1;
 	for (i = 0; i < ni; i++) {
 		struct ident *v = idv(g, (uint32_t)i);
-		uint32_t p = best[g->root[i]];
 
-		if (v->old != NONE && v->old != p) {
+		if (v->old != NONE && !g->live[v->old]) {
 			struct oid *o = mbr_tab_val(g->oids, v->old);
 
 			if (o->survivor == NONE)
 				g->merged++;
-			o->survivor = p;
+			o->survivor = best[g->root[i]];
 		}
-		if (v->hist != NONE)
-			((struct oid *)mbr_tab_val(g->oids, v->hist))->
-			    survivor = p;
 		if (g->root[i] == i)
 			g->people++;
 		if (v->flags & (F_IGNORED | F_PLACEHOLDER))
@@ -1161,7 +1184,7 @@ write_map(struct og *g, const uint32_t *order, mbr_err *err)
 		struct ident *v = idv(g, x);
 		uint32_t cur = g->person[g->root[x]];
 		uint32_t mid = v->hist != NONE ? v->hist : v->old != NONE &&
-		    v->old != cur ? v->old : cur;
+		    !g->live[v->old] ? v->old : cur;
 		mbr_slice e = { NULL, 0 };
 		size_t n;
 
@@ -1661,8 +1684,7 @@ explain(struct og *g, mbr_err *err)
 			q[nq++] = b;
 			mbr_buf_addf(&o, "  %.*s -- %.*s  ", (int)idk(g, a).n,
 			    idk(g, a).p, (int)idk(g, b).n, idk(g, b).p);
-			explain_src(g, l->s, l->s == NONE ? (l->a == a ? l->b :
-			    l->a) : 0, &o);
+			explain_src(g, l->s, l->b, &o);
 			mbr_buf_addc(&o, '\n');
 		}
 	}
@@ -1858,6 +1880,7 @@ out:
 	free(g.rid);
 	free(g.root);
 	free(g.person);
+	free(g.live);
 	free(g.aud);
 	free(g.lnk);
 	free(g.mapline);
