@@ -133,6 +133,9 @@ struct og {
 	size_t			 noutc;
 	unsigned char		*pcols;	/* [col]: a profile had it */
 	int			 npcols;
+	int			*pord;	/* those, in the order first had */
+	mbr_slice		*pname;	/* [col]: its name, kept */
+	size_t			 npord;
 };
 
 static struct ident *
@@ -1325,6 +1328,9 @@ keep_profile(struct og *g, const mbr_reader *rd, const mbr_rec *rec,
 	if (g->npcols < nc) {
 		g->pcols = mbr_xrealloc(g->pcols, (size_t)nc);
 		memset(g->pcols + g->npcols, 0, (size_t)(nc - g->npcols));
+		g->pord = mbr_xrealloc(g->pord, (size_t)nc * sizeof(*g->pord));
+		g->pname = mbr_xrealloc(g->pname, (size_t)nc *
+		    sizeof(*g->pname));
 		g->npcols = nc;
 	}
 	if (g->nprof == g->capprof) {
@@ -1341,7 +1347,16 @@ keep_profile(struct og *g, const mbr_reader *rd, const mbr_rec *rec,
 		int col = rec->order[i];
 		mbr_slice v = rec->f[col];
 
-		g->pcols[col] = 1;
+		if (!g->pcols[col]) {
+			mbr_slice nm = mbr_reader_colname(rd, col);
+
+			/* the second pass's reader is gone when they are
+			 * written: the names are kept */
+			g->pcols[col] = 1;
+			g->pord[g->npord++] = col;
+			g->pname[col] = (mbr_slice){ mbr_xstrndup(nm.p, nm.n),
+			    nm.n };
+		}
 		if (v.n == 0 || rec->type[col] == MBR_V_NULL)
 			continue;
 		if (g->npf == g->cappf) {
@@ -1479,7 +1494,6 @@ static int
 write_profiles(struct og *g, const uint32_t *order, mbr_err *err)
 {
 	mbr_writer *w;
-	mbr_reader *rd = g->run.rd;
 	size_t ni = mbr_tab_count(g->ids), i, j, k, at = 0;
 	int nc = g->npcols, col, rc, c_src = -1, c_ids = -1, c_mem = -1;
 	const struct pfield **val, **no;
@@ -1491,17 +1505,17 @@ write_profiles(struct og *g, const uint32_t *order, mbr_err *err)
 	    mbr_writer_format(g->run.w), g->c->gzip, 0, err)) != MBR_OK)
 		return rc;
 	h = mbr_xcalloc((size_t)nc + 3, sizeof(*h));
-	for (col = 0; col < nc; col++)
-		if (g->pcols[col]) {
-			h[nh] = mbr_reader_colname(rd, col);
-			if (mbr_slice_eq(h[nh], "source_member_id", 16))
-				c_src = col;
-			else if (mbr_slice_eq(h[nh], "identifiers", 11))
-				c_ids = col;
-			else if (mbr_slice_eq(h[nh], "member_id", 9))
-				c_mem = col;
-			nh++;
-		}
+	for (k = 0; k < g->npord; k++) {
+		col = g->pord[k];
+		h[nh] = g->pname[col];
+		if (mbr_slice_eq(h[nh], "source_member_id", 16))
+			c_src = col;
+		else if (mbr_slice_eq(h[nh], "identifiers", 11))
+			c_ids = col;
+		else if (mbr_slice_eq(h[nh], "member_id", 9))
+			c_mem = col;
+		nh++;
+	}
 	if (c_mem < 0)
 		h[nh++] = MBR_SLICE("member_id");
 	if (c_src < 0)
@@ -1528,7 +1542,7 @@ write_profiles(struct og *g, const uint32_t *order, mbr_err *err)
 
 			for (k = 0; k < p->nf; k++) {
 				const struct pfield *f = &g->pf[p->f0 + k];
-				mbr_slice nm = mbr_reader_colname(rd, f->col);
+				mbr_slice nm = g->pname[f->col];
 
 				val[f->col] = f;
 				if (nm.n > 8 && memcmp(nm.p, "consent_", 8) ==
@@ -1538,13 +1552,15 @@ write_profiles(struct og *g, const uint32_t *order, mbr_err *err)
 		}
 		mbr_writer_field(w, MBR_SLICE("member_id"),
 		    mbr_tab_key(g->oids, pid), MBR_V_STR);
-		for (col = 0; col < nc; col++) {
-			const struct pfield *f = no[col] ? no[col] : val[col];
+		for (k = 0; k < g->npord; k++) {
+			const struct pfield *f;
 
-			if (!g->pcols[col] || col == c_src || col == c_ids ||
+			col = g->pord[k];
+			f = no[col] ? no[col] : val[col];
+			if (col == c_src || col == c_ids ||
 			    col == c_mem || f == NULL)
 				continue;
-			mbr_writer_field(w, mbr_reader_colname(rd, col),
+			mbr_writer_field(w, g->pname[col],
 			    (mbr_slice){ g->ptext.p + f->off, f->n }, f->type);
 		}
 		/* the sources, each once, in byte order */
@@ -1803,6 +1819,7 @@ mbr_oneid_run(const mbr_cli *c, const mbr_oneid_opts *o, int nfiles,
 	mbr_reader_opts ro = c->ro;
 	uint32_t *order = NULL;
 	int i, rc;
+	size_t k;
 
 	memset(&g, 0, sizeof(g));
 	g.c = c;
@@ -1887,6 +1904,10 @@ out:
 	free(g.prof);
 	free(g.pf);
 	free(g.pcols);
+	for (k = 0; k < g.npord; k++)
+		free((char *)g.pname[g.pord[k]].p);
+	free(g.pname);
+	free(g.pord);
 	free(g.incol);
 	free(g.outc);
 	free(g.srt[0]);
