@@ -89,6 +89,9 @@ struct og {
 	mbr_tab			*ids;	/* struct ident */
 	mbr_tab			*sets;	/* struct set */
 	mbr_tab			*oids;	/* struct oid */
+	mbr_tab			*ignore;	/* --ignore-identifiers: its
+					 * line */
+	mbr_tab			*cuts;	/* (set, a, b) cut, each once */
 	uint32_t		*parent, *size;
 	uint32_t		*capn;	/* [root * ncap + k] */
 	size_t			 capids;
@@ -176,11 +179,22 @@ find(const struct og *g, uint32_t i)
 	return i;
 }
 
+static void
+audit_add(struct og *g, const struct aud *a)
+{
+	if (g->naud == g->capaud) {
+		g->capaud = g->capaud ? g->capaud * 2 : 64;
+		g->aud = mbr_xrealloc(g->aud, g->capaud * sizeof(*g->aud));
+	}
+	g->aud[g->naud++] = *a;
+}
+
 /* The identifier numbered i, made on first sight. */
 static uint32_t
 intern(struct og *g, const char *s, size_t n, int *isnew)
 {
 	struct ident *v;
+	uint64_t *lp;
 	size_t i;
 	int nw;
 
@@ -212,6 +226,14 @@ intern(struct og *g, const char *s, size_t n, int *isnew)
 		g->parent[i] = (uint32_t)i;
 		g->size[i] = 1;
 		v->ix = (uint32_t)i;
+		if (g->ignore != NULL && (lp = mbr_tab_get(g->ignore, s,
+		    n)) != NULL) {
+			/* listed: it links nothing (audited once met) */
+			v->flags |= F_IGNORED;
+			audit_add(g, &(struct aud){ .why = A_IGNORED,
+			    .a = (uint32_t)i, .b = NONE, .fileno = NONE,
+			    .line = *lp });
+		}
 	} else
 		i = v->ix;
 	if (isnew != NULL)
@@ -219,15 +241,6 @@ intern(struct og *g, const char *s, size_t n, int *isnew)
 	return (uint32_t)i;
 }
 
-static void
-audit_add(struct og *g, const struct aud *a)
-{
-	if (g->naud == g->capaud) {
-		g->capaud = g->capaud ? g->capaud * 2 : 64;
-		g->aud = mbr_xrealloc(g->aud, g->capaud * sizeof(*g->aud));
-	}
-	g->aud[g->naud++] = *a;
-}
 
 /* Links identifiers a and b: 1 when they became one person, 0 when
  * they were, -1 when a cap cut the link (set s audited). */
@@ -250,9 +263,19 @@ link2(struct og *g, uint32_t a, uint32_t b, uint32_t s, int judge)
 				    .b = a, .records = sv->cnt,
 				    .fileno = sv->fileno, .line = sv->line,
 				    .capk = k, .have = x + y };
+				uint32_t key[3] = { s, a, b };
+				int nw;
 
-				audit_add(g, &au);
-				g->cut++;
+				/* the candidates' pass meets the links of
+				 * their sets again */
+				if (g->cuts == NULL)
+					g->cuts = mbr_tab_new(1);
+				mbr_tab_upsert(g->cuts, (const char *)key,
+				    sizeof(key), &nw);
+				if (nw) {
+					audit_add(g, &au);
+					g->cut++;
+				}
 				return -1;
 			}
 		}
@@ -737,8 +760,9 @@ read_ignore(struct og *g, mbr_err *err)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	uint64_t ln = 0;
+	uint64_t ln = 0, *lp;
 
+	g->ignore = mbr_tab_new(sizeof(uint64_t));
 	if ((f = fopen(g->o->ignore, "r")) == NULL) {
 		mbr_err_set(err, MBR_EIO, "%s", strerror(errno));
 		mbr_err_at(err, g->o->ignore, 0);
@@ -747,7 +771,6 @@ read_ignore(struct og *g, mbr_err *err)
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		const char *s = line;
 		size_t k = (size_t)n;
-		uint32_t i;
 		int nw;
 
 		ln++;
@@ -756,12 +779,9 @@ read_ignore(struct og *g, mbr_err *err)
 		mbr_trim(&s, &k);
 		if (k == 0 || s[0] == '#')
 			continue;
-		i = intern(g, s, k, &nw);
-		if (idv(g, i)->flags & F_IGNORED)
-			continue;
-		idv(g, i)->flags |= F_IGNORED;
-		audit_add(g, &(struct aud){ .why = A_IGNORED, .a = i,
-		    .b = NONE, .fileno = NONE, .line = ln });
+		lp = mbr_tab_upsert(g->ignore, s, k, &nw);
+		if (nw)
+			*lp = ln;
 	}
 	free(line);
 	if (ferror(f)) {
@@ -1390,19 +1410,17 @@ write_rec(struct og *g, const mbr_reader *rd, const mbr_rec *rec,
 
 		if (col == g->c_member) {
 			wstr(w, "member_id", person_of(g, who));
-			if (rec->f[g->c_src].p == NULL)
-				wstr(w, "source_member_id", src);
+			wstr(w, "source_member_id", src);
 			had = 1;
 		} else if (col == g->c_src)
-			wstr(w, "source_member_id", src);
+			continue;
 		else
 			mbr_writer_field(w, mbr_reader_colname(rd, col),
 			    rec->f[col], rec->type[col]);
 	}
 	if (!had) {
 		wstr(w, "member_id", person_of(g, who));
-		if (rec->f[g->c_src].p == NULL)
-			wstr(w, "source_member_id", src);
+		wstr(w, "source_member_id", src);
 	}
 }
 
@@ -1888,6 +1906,8 @@ out:
 	mbr_tab_free(g.ids);
 	mbr_tab_free(g.sets);
 	mbr_tab_free(g.oids);
+	mbr_tab_free(g.ignore);
+	mbr_tab_free(g.cuts);
 	mbr_buf_release(&g.key);
 	mbr_buf_release(&g.msg);
 	mbr_buf_release(&g.ptext);
