@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mbr_cli.h"
 #include "mbr_io.h"
@@ -13,6 +14,7 @@ static const char usage_text[] =
     "                 [--max-members-per-identifier n]\n"
     "                 [--ignore-identifiers file]\n"
     "                 [--max-per-person type=n,...] [--explain identifier]\n"
+    "                 [--outdir dir]\n"
     "                 [--tz zone] [--input-format fmt] [--output-format fmt]\n"
     "                 [-o file] [--rejects file] [--max-rejects n|n%]\n"
     "                 [file ...]\n";
@@ -28,7 +30,8 @@ static const char help_text[] =
 "                          would-be people links nothing (20)\n"
 "      --ignore-identifiers FILE  identifiers that link nothing\n"
 "      --max-per-person TYPE=N,...  caps on a person's identifiers\n"
-"      --explain ID        how ID was joined to its person; nothing else\n";
+"      --explain ID        how ID was joined to its person; nothing else\n"
+"      --outdir DIR        each input's records to DIR/its name, not stdout\n";
 
 enum {
 	OPT_AUDIT = MBR_OPT_FIRST_OWN,
@@ -38,8 +41,54 @@ enum {
 	OPT_MAP_OUT,
 	OPT_MAX_MEMBERS,
 	OPT_MAX_PER_PERSON,
+	OPT_OUTDIR,
 	OPT_PROFILES_OUT
 };
+
+/* --outdir: each input named, once by its name, and not the file it
+ * would be written to; each output path writable (checked before the
+ * inputs are read twice). */
+static void
+check_outdir(const mbr_cli *c, const char *dir, int n, char *const f[])
+{
+	mbr_err err = { 0 };
+	struct stat a, b;
+	char *path;
+	int i, j;
+
+	if (n == 0)
+		mbr_usage_error(c, "--outdir needs the inputs named");
+	for (i = 0; i < n; i++) {
+		const char *base = strrchr(f[i], '/') ? strrchr(f[i], '/') + 1 :
+		    f[i];
+
+		if (strcmp(f[i], "-") == 0)
+			mbr_usage_error(c, "--outdir: standard input has no "
+			    "name to write it under");
+		for (j = 0; j < i; j++) {
+			const char *bj = strrchr(f[j], '/') ?
+			    strrchr(f[j], '/') + 1 : f[j];
+
+			if (strcmp(base, bj) == 0)
+				mbr_usage_error(c, "--outdir: two inputs named "
+				    "\"%s\"", base);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const char *base = strrchr(f[i], '/') ? strrchr(f[i], '/') + 1 :
+		    f[i];
+
+		path = mbr_xmalloc(strlen(dir) + strlen(base) + 2);
+		sprintf(path, "%s/%s", dir, base);
+		if (stat(path, &a) == 0 && stat(f[i], &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			mbr_usage_error(c, "--outdir: %s would replace its "
+			    "input", path);
+		if (mbr_output_check(path, &err) != MBR_OK)
+			exit(mbr_exit(&err));
+		free(path);
+	}
+}
 
 int
 main(int argc, char *argv[])
@@ -54,6 +103,7 @@ main(int argc, char *argv[])
 		    OPT_MAX_MEMBERS },
 		{ "max-per-person",	required_argument, NULL,
 		    OPT_MAX_PER_PERSON },
+		{ "outdir",		required_argument, NULL, OPT_OUTDIR },
 		{ "profiles-out",	required_argument, NULL, OPT_PROFILES_OUT },
 		MBR_CLI_LONGOPTS
 	};
@@ -93,6 +143,9 @@ main(int argc, char *argv[])
 			if (mbr_oneid_parse_caps(&o, optarg, &err) != MBR_OK)
 				mbr_usage_error(&c, "%s", err.msg);
 			break;
+		case OPT_OUTDIR:
+			o.outdir = optarg;
+			break;
 		case OPT_PROFILES_OUT:
 			o.profiles_out = optarg;
 			break;
@@ -102,9 +155,14 @@ main(int argc, char *argv[])
 		}
 	}
 	if (o.explain != NULL && (o.map_out != NULL || o.audit != NULL ||
-	    o.profiles_out != NULL || c.output != NULL))
+	    o.profiles_out != NULL || c.output != NULL || o.outdir != NULL))
 		mbr_usage_error(&c, "--explain writes no files: it cannot go "
-		    "with -o, --map-out, --audit or --profiles-out");
+		    "with -o, --outdir, --map-out, --audit or --profiles-out");
+	if (o.outdir != NULL && c.output != NULL)
+		mbr_usage_error(&c, "--outdir and -o: the records go to one or "
+		    "the other");
+	if (o.outdir != NULL)
+		check_outdir(&c, o.outdir, argc - optind, argv + optind);
 	/* Files written at the end: a path that cannot take them fails
 	 * now, before the inputs are read twice. */
 	outs[0] = o.map_out;

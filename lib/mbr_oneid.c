@@ -119,6 +119,7 @@ struct og {
 	uint64_t		*mapline;	/* [identifier], --explain */
 	size_t			 capmapline;
 	int			 changed;	/* an input changed */
+	int			 fmt;	/* the side outputs' format */
 	int			 ordered;	/* links in strength order */
 	uint32_t		*srt[2];	/* set_sorted's */
 	size_t			 capsrt;
@@ -1199,7 +1200,7 @@ write_map(struct og *g, const uint32_t *order, mbr_err *err)
 	int rc;
 
 	if ((rc = mbr_writer_open(&w, g->o->map_out,
-	    mbr_writer_format(g->run.w), 0, 0, err)) != MBR_OK)
+	    g->fmt, 0, 0, err)) != MBR_OK)
 		return rc;
 	header(w, nm, 5);
 	for (i = 0; i < ni && rc == MBR_OK; i++) {
@@ -1289,7 +1290,7 @@ write_audit(struct og *g, mbr_err *err)
 	int rc;
 
 	if ((rc = mbr_writer_open(&w, g->o->audit,
-	    mbr_writer_format(g->run.w), 0, 0, err)) != MBR_OK)
+	    g->fmt, 0, 0, err)) != MBR_OK)
 		return rc;
 	header(w, nm, 7);
 	mbr_buf_init(&d);
@@ -1394,10 +1395,9 @@ keep_profile(struct og *g, const mbr_reader *rd, const mbr_rec *rec,
  * member_id it came with as source_member_id (after member_id, unless
  * it had one). */
 static void
-write_rec(struct og *g, const mbr_reader *rd, const mbr_rec *rec,
-    uint32_t who)
+write_rec(struct og *g, mbr_writer *w, const mbr_reader *rd,
+    const mbr_rec *rec, uint32_t who)
 {
-	mbr_writer *w = g->run.w;
 	mbr_slice src = rec->f[g->c_src], mem = rec->f[g->c_member];
 	int had = 0;
 	size_t i;
@@ -1424,6 +1424,51 @@ write_rec(struct og *g, const mbr_reader *rd, const mbr_rec *rec,
 	}
 }
 
+/* --outdir: the writer of the input that begins, its own file in the
+ * directory, in its format, with its columns and source_member_id
+ * after member_id. */
+static int
+open_out(struct og *g, const mbr_reader *rd, mbr_writer **w, mbr_err *err)
+{
+	const char *name = g->names[mbr_reader_current(rd)];
+	const char *base;
+	const int *hdr;
+	mbr_slice *h;
+	size_t n = 0, k, nh;
+	int fmt = g->c->out_format, rc, had = 0;
+	char *path;
+
+	if (name == NULL)
+		name = g->files[mbr_reader_current(rd)];
+	base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	path = mbr_xmalloc(strlen(g->o->outdir) + strlen(base) + 2);
+	sprintf(path, "%s/%s", g->o->outdir, base);
+	if (fmt == MBR_FMT_AUTO)
+		fmt = mbr_reader_format(rd);
+	rc = mbr_writer_open(w, path, fmt, g->c->gzip, 0, err);
+	free(path);
+	if (rc != MBR_OK || mbr_reader_format(rd) != MBR_FMT_CSV)
+		return rc;
+	hdr = mbr_reader_header(rd, &nh);
+	h = mbr_xcalloc(nh + 2, sizeof(*h));
+	for (k = 0; k < nh; k++) {
+		if (hdr[k] == g->c_src)
+			continue;
+		h[n++] = mbr_reader_colname(rd, hdr[k]);
+		if (hdr[k] == g->c_member) {
+			h[n++] = MBR_SLICE("source_member_id");
+			had = 1;
+		}
+	}
+	if (!had) {
+		h[n++] = MBR_SLICE("member_id");
+		h[n++] = MBR_SLICE("source_member_id");
+	}
+	mbr_writer_header(*w, h, n);
+	free(h);
+	return MBR_OK;
+}
+
 static int
 pass2(struct og *g, mbr_reader_opts *ro, mbr_err *err)
 {
@@ -1444,6 +1489,13 @@ pass2(struct og *g, mbr_reader_opts *ro, mbr_err *err)
 			break;
 		if (r == MBR_READ_FILE) {
 			cols(g, rd);
+			if (g->o->outdir == NULL)
+				continue;
+			if (w != NULL && mbr_writer_close(w, err) != MBR_OK)
+				break;
+			w = NULL;
+			if (open_out(g, rd, &w, err) != MBR_OK)
+				break;
 			continue;
 		}
 		if (!usable(g, rd, &rec, 2, &t, &hast))
@@ -1458,7 +1510,7 @@ pass2(struct og *g, mbr_reader_opts *ro, mbr_err *err)
 		prim = field(&rec, g->c_src).p != NULL ||
 		    field(&rec, g->c_member).p != NULL;
 		who = rec_person(g);
-		write_rec(g, rd, &rec, who);
+		write_rec(g, w, rd, &rec, who);
 		if ((rc = mbr_writer_end(w, err)) != MBR_OK)
 			break;
 		if (g->o->profiles_out != NULL &&
@@ -1466,6 +1518,9 @@ pass2(struct og *g, mbr_reader_opts *ro, mbr_err *err)
 		    field(&rec, g->c_event).p == NULL)
 			keep_profile(g, rd, &rec, who, prim);
 	}
+	if (g->o->outdir != NULL && w != NULL &&
+	    mbr_writer_close(w, err) != MBR_OK && err->code == MBR_OK)
+		err->code = MBR_EIO;
 	mbr_reader_free(rd);
 	return err->code;
 }
@@ -1520,7 +1575,7 @@ write_profiles(struct og *g, const uint32_t *order, mbr_err *err)
 	mbr_buf list, idl;
 
 	if ((rc = mbr_writer_open(&w, g->o->profiles_out,
-	    mbr_writer_format(g->run.w), g->c->gzip, 0, err)) != MBR_OK)
+	    g->fmt, g->c->gzip, 0, err)) != MBR_OK)
 		return rc;
 	h = mbr_xcalloc((size_t)nc + 3, sizeof(*h));
 	for (k = 0; k < g->npord; k++) {
@@ -1862,8 +1917,16 @@ mbr_oneid_run(const mbr_cli *c, const mbr_oneid_opts *o, int nfiles,
 		ro.names = (const char *const *)g.names;
 		ro.progress = 0;
 		if ((rc = mbr_run_open(&g.run, &c2, g.nfiles, g.files,
-		    o->explain == NULL, err)) != MBR_OK)
+		    o->explain == NULL && o->outdir == NULL, err)) != MBR_OK)
 			goto close;
+	}
+	/* --map-out, --audit, --profiles-out: as the records */
+	if (g.run.w != NULL)
+		g.fmt = mbr_writer_format(g.run.w);
+	else if ((g.fmt = c->out_format) == MBR_FMT_AUTO) {
+		if ((rc = mbr_reader_start(g.run.rd, err)) != MBR_OK)
+			goto close;
+		g.fmt = mbr_reader_format(g.run.rd);
 	}
 	if (o->ignore != NULL && (rc = read_ignore(&g, err)) != MBR_OK)
 		goto close;
@@ -1877,7 +1940,8 @@ mbr_oneid_run(const mbr_cli *c, const mbr_oneid_opts *o, int nfiles,
 		rc = explain(&g, err);
 		goto close;
 	}
-	out_header(&g);
+	if (g.run.w != NULL)
+		out_header(&g);
 	if ((rc = pass2(&g, &ro, err)) != MBR_OK)
 		goto close;
 	if (o->map_out != NULL || o->profiles_out != NULL)

@@ -20,6 +20,8 @@ typedef struct {
 	const char	*profiles_out;	/* --profiles-out */
 	const char	*ignore;	/* --ignore-identifiers */
 	const char	*explain;	/* --explain IDENTIFIER */
+	const char	*outdir;	/* --outdir: each input's records to
+					 * its own file there */
 	uint64_t	 max_members;	/* --max-members-per-identifier */
 	struct {
 		char	 type[24];	/* "email" */
