@@ -174,7 +174,7 @@ one_build() {
 	suite "${pre}golden" sh tests/golden.sh "$bin"
 	suite "${pre}golden-cut" env MBR_SPLIT_CHUNK=7 sh tests/golden.sh \
 	    "$bin" mbr-rfm mbr-ingest mbr-segment mbr-points mbr-campaign \
-	    mbr-abtest
+	    mbr-abtest mbr-clv
 	suite "${pre}man" sh tests/man-examples.sh "$bin"
 	for t in tests/*.test.sh; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
