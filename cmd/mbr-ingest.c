@@ -1,4 +1,5 @@
-/* mbr-ingest: turn raw order exports into canonical order records. */
+/* mbr-ingest: turn raw exports into canonical order, behaviour-event or
+ * member-profile records. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +13,16 @@ static const char usage_text[] =
     "usage: mbr-ingest [-qz] [--check] [--preset name | --map file.json]\n"
     "                  [--default-country cc] [--currency code] [--tz zone]\n"
     "                  [--encoding enc] [-d delim] [--decimal-comma]\n"
-    "                  [--round half-even|half-up] [--kind orders|events]\n"
+    "                  [--round half-even|half-up] [--kind orders|events|members]\n"
     "                  [--input-format fmt] [--output-format fmt] [-o file]\n"
     "                  [--rejects file] [--max-rejects n|n%] [--threads n]\n"
     "                  [--show-preset name] [file ...]\n";
 
 static const char help_text[] =
-"Turns order exports into canonical orders (mbr-ingest(1)).\n"
-"      --preset NAME       online-retail, shopify, woocommerce, tmall, jd or\n"
-"                          canonical (default: told by each file's header)\n"
+"Turns exports into canonical orders, events or profiles (mbr-ingest(1)).\n"
+"      --preset NAME       online-retail, shopify, woocommerce, tmall, jd,\n"
+"                          taobao, wechat-members, members or canonical\n"
+"                          (default: told by each file's header)\n"
 "      --map FILE.json     the layout of another export (mbr-ingest(1) MAP FILES)\n"
 "      --show-preset NAME  print a preset: a map to start from\n"
 "      --currency CODE     currency of exports that do not say (CNY)\n"
@@ -28,8 +30,10 @@ static const char help_text[] =
 "      --round half-even|half-up  round amounts finer than the minor unit\n"
 "                          (default: reject them)\n"
 "      --check             validate only: write nothing, any reject fails\n"
-"      --kind orders|events  canonical orders (default), or behaviour events\n"
-"                          (member_id, ts, event, sku, category, ...)\n";
+"      --kind orders|events|members  canonical orders, behaviour events\n"
+"                          (member_id, ts, event, sku, ...) or member profiles\n"
+"                          (member_id, name, ..., consent_sms, ...); default:\n"
+"                          what the preset makes, orders if it does not say\n";
 
 enum {
 	OPT_CHECK = MBR_OPT_FIRST_OWN,
@@ -81,12 +85,14 @@ main(int argc, char *argv[])
 			break;
 		case OPT_KIND:
 			if (strcmp(optarg, "events") == 0)
-				o.events = 1;
+				o.kind = MBR_KIND_EVENTS;
 			else if (strcmp(optarg, "orders") == 0)
-				o.events = 0;
+				o.kind = MBR_KIND_ORDERS;
+			else if (strcmp(optarg, "members") == 0)
+				o.kind = MBR_KIND_MEMBERS;
 			else
 				mbr_usage_error(&c, "--kind: \"%s\" is not "
-				    "orders or events", optarg);
+				    "orders, events or members", optarg);
 			break;
 		case OPT_MAP:
 			o.map = optarg;

@@ -195,3 +195,111 @@ bad:
 	return mbr_err_set(err, MBR_EDATA,
 	    "email \"%.*s\" is not a valid address", QLEN(n), s);
 }
+
+const char *const mbr_ident_types[MBR_ID_N] = {
+	"member_id", "phone", "email", "nick", "customer", "openid",
+	"unionid", "card"
+};
+
+/* "17850.0" -> "17850": ids that a spreadsheet turned into numbers. */
+static void
+strip_point_zero(const char *s, size_t *n)
+{
+	size_t i;
+
+	if (*n < 3 || s[*n - 2] != '.' || s[*n - 1] != '0')
+		return;
+	for (i = 0; i + 2 < *n; i++)
+		if (!mbr_isdigit((unsigned char)s[i]))
+			return;
+	*n -= 2;
+}
+
+int
+mbr_ident_norm(mbr_buf *out, int type, const char *platform,
+    const char *s, size_t n, unsigned cc, mbr_err *err)
+{
+	size_t at = out->n;
+	int rc = MBR_OK;
+
+	if (type < 0 || type >= MBR_ID_N)
+		return mbr_err_set(err, MBR_EUSAGE, "identity type %d is "
+		    "unknown", type);
+	if (n == 0)
+		return mbr_err_set(err, MBR_EDATA, "%s is empty",
+		    mbr_ident_types[type]);
+	if (type != MBR_ID_MEMBER) {
+		mbr_buf_adds(out, mbr_ident_types[type]);
+		mbr_buf_addc(out, ':');
+	}
+	switch (type) {
+	case MBR_ID_PHONE:
+		rc = mbr_phone_norm(out, s, n, cc, err);
+		break;
+	case MBR_ID_EMAIL:
+		rc = mbr_email_norm(out, s, n, err);
+		break;
+	case MBR_ID_NICK:
+		mbr_buf_adds(out, platform != NULL ? platform : "");
+		mbr_buf_addc(out, ':');
+		mbr_buf_add(out, s, n);
+		break;
+	case MBR_ID_CUSTOMER:
+	case MBR_ID_CARD:
+		strip_point_zero(s, &n);
+		/* FALLTHROUGH */
+	default:
+		mbr_buf_add(out, s, n);
+		break;
+	}
+	if (rc != MBR_OK) {
+		out->n = at;
+		out->p[at] = '\0';
+	}
+	return rc;
+}
+
+int
+mbr_ident_list_has(const char *l, size_t ln, const char *s, size_t n)
+{
+	const char *p = l, *end = l + ln, *bar;
+	size_t k;
+
+	while (p < end) {
+		bar = memchr(p, '|', (size_t)(end - p));
+		k = bar != NULL ? (size_t)(bar - p) : (size_t)(end - p);
+		if (k == n && memcmp(p, s, n) == 0)
+			return 1;
+		p += k + 1;
+	}
+	return 0;
+}
+
+int
+mbr_ident_list_add(mbr_buf *list, const char *s, size_t n)
+{
+	if (n == 0 || memchr(s, '|', n) != NULL ||
+	    mbr_ident_list_has(list->p, list->n, s, n))
+		return 0;
+	if (list->n > 0)
+		mbr_buf_addc(list, '|');
+	mbr_buf_add(list, s, n);
+	return 1;
+}
+
+size_t
+mbr_ident_list_merge(mbr_buf *list, const char *s, size_t n)
+{
+	const char *p = s, *end = s + n, *bar, *e;
+	size_t k, added = 0;
+
+	while (p < end) {
+		bar = memchr(p, '|', (size_t)(end - p));
+		k = bar != NULL ? (size_t)(bar - p) : (size_t)(end - p);
+		e = p;
+		mbr_trim(&e, &k);
+		added += (size_t)mbr_ident_list_add(list, e, k);
+		p = bar != NULL ? bar + 1 : end;
+	}
+	return added;
+}

@@ -1,4 +1,5 @@
-/* mbr_ingest.h: raw order exports to canonical order records.
+/* mbr_ingest.h: raw exports to canonical order, behaviour-event and
+ * member-profile records.
  *
  * Each input is matched to a preset (mbr_preset.h) by its header, or
  * takes the one named.  Order-level exports stream: a row in, an order
@@ -10,7 +11,13 @@
  * the rejects.  An order_id seen again is an exact duplicate (dropped
  * and counted), a status update from a later export (applied: when all
  * inputs are files, a first pass learns each order's last status before
- * anything is written), or a conflict (rejected, naming both places). */
+ * anything is written), or a conflict (rejected, naming both places).
+ *
+ * Behaviour events and member profiles (--kind, or a preset's "kind")
+ * stream as order-level rows do; a profile seen twice, every field the
+ * same, is written once.  Every record carries identifiers: each
+ * identifier the row has, typed as member_id is (mbr_ident.h), for
+ * mbr-oneid to link. */
 #ifndef MBR_INGEST_H
 #define MBR_INGEST_H
 #include "mbr_cli.h"
@@ -23,8 +30,8 @@ typedef struct {
 	int		 check;		/* --check: validate, write nothing */
 	int		 round;		/* --round: MBR_ROUND_*; NONE rejects
 					 * amounts finer than the minor unit */
-	int		 events;	/* --kind events: behaviour events,
-					 * not orders */
+	int		 kind;		/* --kind: MBR_KIND_* (mbr_preset.h);
+					 * 0: as the preset says */
 } mbr_ingest_opts;
 
 int	mbr_ingest_run(const mbr_cli *c, const mbr_ingest_opts *o,

@@ -12,7 +12,11 @@
 const char *const mbr_field_names[MBR_F_N] = {
 	"order_id", "ts", "amount", "currency", "status", "channel", "store",
 	"items", "skus", "categories", "quantity", "price", "member_id",
-	"event", "sku", "category", "campaign_id"
+	"event", "sku", "category", "campaign_id", "identifiers",
+	"name", "gender", "birthday", "signup_ts", "phone", "email",
+	"wechat_openid", "wecom_id", "app_token", "consent_sms",
+	"consent_email", "consent_wechat", "consent_wecom", "consent_app",
+	"consent_call", "tier", "tz", "updated_at"
 };
 
 const char *const mbr_event_names[MBR_EV_N] = {
@@ -31,10 +35,56 @@ static const char canonical_json[] =
 "   \"amount\": \"amount\", \"currency\": \"currency\",\n"
 "   \"status\": \"status\", \"channel\": \"channel\", \"store\": \"store\",\n"
 "   \"items\": \"items\", \"skus\": \"skus\",\n"
-"   \"categories\": \"categories\"},\n"
+"   \"categories\": \"categories\", \"identifiers\": \"identifiers\"},\n"
 " \"identity\": [{\"type\": \"member_id\", \"column\": \"member_id\"}],\n"
 " \"status\": {\"paid\": \"paid\", \"refunded\": \"refunded\",\n"
 "   \"cancelled\": \"cancelled\", \"pending\": \"pending\"}}\n";
+
+/* mbr's own member-profile records: member_id and no order or event,
+ * and a column only a profile has. */
+static const char members_json[] =
+"{\"name\": \"members\",\n"
+" \"kind\": \"members\",\n"
+" \"detect\": [\"member_id\", [\"name\", \"gender\", \"birthday\",\n"
+"   \"signup_ts\", \"phone\", \"email\", \"wechat_openid\", \"wecom_id\",\n"
+"   \"app_token\", \"consent_sms\", \"consent_email\", \"consent_wechat\",\n"
+"   \"consent_wecom\", \"consent_app\", \"consent_call\", \"updated_at\"]],\n"
+" \"detect_not\": [\"order_id\", \"event\"],\n"
+" \"keep\": true,\n"
+" \"fields\": {\"name\": \"name\", \"gender\": \"gender\",\n"
+"   \"birthday\": \"birthday\", \"signup_ts\": \"signup_ts\",\n"
+"   \"phone\": \"phone\", \"email\": \"email\",\n"
+"   \"wechat_openid\": \"wechat_openid\", \"wecom_id\": \"wecom_id\",\n"
+"   \"app_token\": \"app_token\", \"consent_sms\": \"consent_sms\",\n"
+"   \"consent_email\": \"consent_email\",\n"
+"   \"consent_wechat\": \"consent_wechat\",\n"
+"   \"consent_wecom\": \"consent_wecom\", \"consent_app\": \"consent_app\",\n"
+"   \"consent_call\": \"consent_call\", \"tier\": \"tier\", \"tz\": \"tz\",\n"
+"   \"updated_at\": \"updated_at\", \"identifiers\": \"identifiers\"},\n"
+" \"identity\": [{\"type\": \"member_id\", \"column\": \"member_id\"},\n"
+"   {\"type\": \"phone\", \"column\": \"phone\"},\n"
+"   {\"type\": \"email\", \"column\": \"email\"},\n"
+"   {\"type\": \"openid\", \"column\": \"wechat_openid\"}]}\n";
+
+/* A WeChat mini-program mall's member export (会员列表导出, as the
+ * common SaaS malls write it): a row per member, the card number the
+ * mall issued, the phone the member authorised, the openid of the
+ * mini-program and the unionid across the brand's WeChat accounts. */
+static const char wechat_members_json[] =
+"{\"name\": \"wechat-members\",\n"
+" \"comment\": \"member export of a WeChat mini-program mall (会员列表导出): a row per member; the card number the mall issued, the phone the member authorised, the mini-program's openid and the brand's unionid; 是/否 consents\",\n"
+" \"kind\": \"members\",\n"
+" \"detect\": [\"会员卡号\", \"手机号\", \"openid\"],\n"
+" \"fields\": {\"name\": [\"姓名\", \"昵称\"], \"gender\": \"性别\",\n"
+"   \"birthday\": \"生日\", \"signup_ts\": [\"注册时间\", \"开卡时间\"],\n"
+"   \"phone\": \"手机号\", \"email\": \"邮箱\", \"wechat_openid\": \"openid\",\n"
+"   \"consent_sms\": \"是否接收短信\",\n"
+"   \"consent_wechat\": \"是否接收订阅消息\", \"tier\": \"会员等级\",\n"
+"   \"updated_at\": \"最后更新时间\"},\n"
+" \"identity\": [{\"type\": \"card\", \"column\": \"会员卡号\"},\n"
+"   {\"type\": \"phone\", \"column\": \"手机号\"},\n"
+"   {\"type\": \"openid\", \"column\": \"openid\"},\n"
+"   {\"type\": \"unionid\", \"column\": \"unionid\"}]}\n";
 
 /* Taobao/Tmall seller centre, 订单报表 (one row per order). */
 static const char tmall_json[] =
@@ -177,12 +227,16 @@ static const struct {
 	{ "tmall", tmall_json },
 	{ "jd", jd_json },
 	{ "taobao", taobao_json },
+	{ "wechat-members", wechat_members_json },
+	{ "members", members_json },
 	{ "canonical", canonical_json },
 };
 
+/* canonical last: an input of no preset (NDJSON, an empty file) is
+ * read as canonical records. */
 const char *const mbr_preset_names[] = {
 	"online-retail", "shopify", "woocommerce", "tmall", "jd", "taobao",
-	"canonical", NULL
+	"wechat-members", "members", "canonical", NULL
 };
 
 const char *
@@ -205,7 +259,7 @@ mbr_preset_builtin(mbr_preset **p, const char *name, mbr_err *err)
 	if (json == NULL)
 		return mbr_err_set(err, MBR_EUSAGE, "unknown preset \"%s\" "
 		    "(presets: online-retail, shopify, woocommerce, tmall, "
-		    "jd, taobao, canonical)", name);
+		    "jd, taobao, wechat-members, members, canonical)", name);
 	return mbr_preset_parse(p, json, strlen(json), name, err);
 }
 
@@ -314,6 +368,19 @@ field_of(const char *s)
 	return -1;
 }
 
+/* Whether a map of this kind may give field f: a profile's fields and
+ * an order's (or event's) are apart, so that a map naming "phone" for
+ * orders is told that identity rules say who the buyer is. */
+static int
+field_for(int kind, int f)
+{
+	if (f < 0 || f == MBR_F_MEMBER_ID)
+		return 0;
+	if (f == MBR_F_IDENTIFIERS)
+		return 1;
+	return (kind == MBR_KIND_MEMBERS) == (f >= MBR_F_PROFILE0);
+}
+
 /* Whether a map gives field f: columns, made, or a constant. */
 static int
 given(const mbr_preset *p, int f)
@@ -324,8 +391,6 @@ given(const mbr_preset *p, int f)
 static int
 parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 {
-	static const char *const idtypes[] = { "member_id", "phone", "email",
-	    "nick", "customer", "openid", NULL };
 	json_t *j, *v;
 	const char *k;
 	size_t i;
@@ -338,7 +403,7 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 		static const char *const known[] = { "name", "detect",
 		    "line_items", "keep", "fields", "identity", "constants",
 		    "status", "default_status", "id_prefix", "comment",
-		    "events", "columns", NULL };
+		    "events", "columns", "kind", "detect_not", NULL };
 		for (i = 0; known[i] != NULL; i++)
 			if (strcmp(k, known[i]) == 0)
 				break;
@@ -348,15 +413,45 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 	}
 	j = json_object_get(root, "name");
 	p->name = mbr_xstrdup(json_is_string(j) ? json_string_value(j) : name);
-	if ((j = json_object_get(root, "detect")) != NULL &&
-	    (rc = strv_get(&p->detect, j, "detect", name, err)) != MBR_OK)
+	if ((j = json_object_get(root, "kind")) != NULL) {
+		static const char *const kinds[] = { "orders", "events",
+		    "members", NULL };
+		const char *ks = json_is_string(j) ? json_string_value(j) : "";
+
+		for (i = 0; kinds[i] != NULL; i++)
+			if (strcmp(ks, kinds[i]) == 0)
+				p->kind = MBR_KIND_ORDERS + (int)i;
+		if (p->kind == 0)
+			return mbr_err_set(err, MBR_EUSAGE, "%s: kind \"%s\" "
+			    "is not orders, events or members", name, ks);
+	}
+	if ((j = json_object_get(root, "detect")) != NULL) {
+		json_t *e;
+
+		if (!json_is_array(j))
+			return mbr_err_set(err, MBR_EUSAGE, "%s: detect must "
+			    "be a list of columns", name);
+		p->detect = mbr_xcalloc(json_array_size(j) + 1,
+		    sizeof(*p->detect));
+		json_array_foreach(j, i, e)
+			if ((rc = strv_get(&p->detect[p->ndetect++], e,
+			    "detect", name, err)) != MBR_OK)
+				return rc;
+	}
+	if ((j = json_object_get(root, "detect_not")) != NULL &&
+	    (rc = strv_get(&p->detect_not, j, "detect_not", name, err)) !=
+	    MBR_OK)
 		return rc;
 	p->line_items = json_is_true(json_object_get(root, "line_items"));
 	p->keep = json_is_true(json_object_get(root, "keep"));
 	json_object_foreach(json_object_get(root, "fields"), k, v) {
-		if ((f = field_of(k)) < 0 || f == MBR_F_MEMBER_ID)
+		if (!field_for(p->kind, f = field_of(k)))
 			return mbr_err_set(err, MBR_EUSAGE, "%s: fields: "
-			    "\"%s\" is not an order field", name, k);
+			    "\"%s\" is not %s field%s", name, k,
+			    p->kind == MBR_KIND_MEMBERS ? "a member profile" :
+			    "an order", field_for(MBR_KIND_MEMBERS, f) ?
+			    " (a member profile's: \"kind\": \"members\")" :
+			    "");
 		if (json_is_string(v) &&
 		    strcmp(json_string_value(v), "@line") == 0) {
 			p->at_line[f] = 1;
@@ -393,10 +488,11 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 			    p->cols[f].n, MBR_PRESET_MAXCOLS);
 	}
 	json_object_foreach(json_object_get(root, "constants"), k, v) {
-		if ((f = field_of(k)) < 0 || !json_is_string(v))
+		if (!field_for(p->kind, f = field_of(k)) || !json_is_string(v))
 			return mbr_err_set(err, MBR_EUSAGE, "%s: constants: "
-			    "\"%s\" is not an order field with a string", name,
-			    k);
+			    "\"%s\" is not %s field with a string", name, k,
+			    p->kind == MBR_KIND_MEMBERS ? "a member profile" :
+			    "an order");
 		p->constant[f] = mbr_xstrdup(json_string_value(v));
 	}
 	j = json_object_get(root, "identity");
@@ -409,13 +505,14 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 		const char *t = json_string_value(json_object_get(v, "type"));
 		int ti;
 
-		for (ti = 0; t != NULL && idtypes[ti] != NULL; ti++)
-			if (strcmp(t, idtypes[ti]) == 0)
+		for (ti = 0; t != NULL && ti < MBR_ID_N; ti++)
+			if (strcmp(t, mbr_ident_types[ti]) == 0)
 				break;
-		if (t == NULL || idtypes[ti] == NULL)
+		if (t == NULL || ti == MBR_ID_N)
 			return mbr_err_set(err, MBR_EUSAGE, "%s: identity "
 			    "type \"%s\" is not member_id, phone, email, nick, "
-			    "customer or openid", name, t ? t : "");
+			    "customer, openid, unionid or card", name,
+			    t ? t : "");
 		r->type = ti;
 		if (ti == MBR_ID_NICK) {
 			const char *pl = json_string_value(
@@ -469,9 +566,25 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 		mbr_buf_release(&b);
 		strv_free(&cv);
 	}
+	if (p->kind == MBR_KIND_MEMBERS) {
+		/* a profile has no time, status or event of its own */
+		static const char *const notfor[] = { "line_items", "status",
+		    "default_status", "id_prefix", "events", NULL };
+
+		for (i = 0; notfor[i] != NULL; i++)
+			if (json_object_get(root, notfor[i]) != NULL)
+				return mbr_err_set(err, MBR_EUSAGE, "%s: %s is "
+				    "for orders and events, not member "
+				    "profiles", name, notfor[i]);
+		p->order_err = mbr_xstrdup("a map of member profiles");
+		return MBR_OK;
+	}
 	if (!given(p, MBR_F_TS))
 		return mbr_err_set(err, MBR_EUSAGE, "%s: fields: ts is "
 		    "required", name);
+	if (p->kind == MBR_KIND_EVENTS && !given(p, MBR_F_EVENT))
+		return mbr_err_set(err, MBR_EUSAGE, "%s: kind events needs "
+		    "an event field and an events table", name);
 	if (given(p, MBR_F_EVENT) && p->nevents == 0)
 		return mbr_err_set(err, MBR_EUSAGE, "%s: an event field needs "
 		    "an events table (\"pv\": \"view\", ...)", name);
@@ -487,7 +600,8 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 	else if (!given(p, MBR_F_STATUS) && p->default_status < 0)
 		p->order_err = mbr_xstrdup("fields: status, or a "
 		    "default_status, is required");
-	if (p->order_err != NULL && !given(p, MBR_F_EVENT))
+	if (p->order_err != NULL && (!given(p, MBR_F_EVENT) ||
+	    p->kind == MBR_KIND_ORDERS))
 		return mbr_err_set(err, MBR_EUSAGE, "%s: %s", name,
 		    p->order_err);
 	return MBR_OK;
@@ -556,7 +670,10 @@ mbr_preset_free(mbr_preset *p)
 	if (p == NULL)
 		return;
 	free(p->name);
-	strv_free(&p->detect);
+	for (i = 0; i < p->ndetect; i++)
+		strv_free(&p->detect[i]);
+	free(p->detect);
+	strv_free(&p->detect_not);
 	for (i = 0; i < MBR_F_N; i++) {
 		strv_free(&p->cols[i]);
 		free(p->constant[i]);

@@ -27,6 +27,19 @@
  * export without a header, "columns": its names in order.  A map with
  * an event field need not make orders.
  *
+ * "kind": "members" makes a map of member profiles: its fields are
+ * those of the profile record (name, gender, birthday, signup_ts,
+ * phone, email, wechat_openid, ..., updated_at), member_id comes from
+ * the identity rules as for orders, and it has no status or events
+ * table.  "kind": "orders" or "events" says which the map makes when
+ * --kind does not.  Any map may give "identifiers", a column of
+ * identifiers already '|'-joined (a canonical record read again).
+ *
+ * "detect" lists columns the header must all have; an entry that is a
+ * list is met by any one of its columns.  "detect_not" lists columns
+ * whose presence rules the preset out (a profile file has member_id
+ * but no order_id).
+ *
  * A field maps to one column or a list of candidates: the first
  * non-empty one in the row is used.  Or it is made: "@line" is the
  * row's place, "orders.csv:12" (the file's name without its directory,
@@ -37,6 +50,7 @@
 #define MBR_PRESET_H
 #include <stddef.h>
 #include "mbr_err.h"
+#include "mbr_ident.h"
 
 /* Canonical order fields, and the line-item inputs to them. */
 enum {
@@ -45,8 +59,17 @@ enum {
 	MBR_F_CATEGORIES, MBR_F_QUANTITY, MBR_F_PRICE, MBR_F_MEMBER_ID,
 	/* behaviour events (--kind events) */
 	MBR_F_EVENT, MBR_F_SKU, MBR_F_CATEGORY, MBR_F_CAMPAIGN,
+	/* every kind: identifiers already joined */
+	MBR_F_IDENTIFIERS,
+	/* member profiles (--kind members), in the record's order */
+	MBR_F_NAME, MBR_F_GENDER, MBR_F_BIRTHDAY, MBR_F_SIGNUP_TS,
+	MBR_F_PHONE, MBR_F_EMAIL, MBR_F_WECHAT_OPENID, MBR_F_WECOM_ID,
+	MBR_F_APP_TOKEN, MBR_F_CONSENT_SMS, MBR_F_CONSENT_EMAIL,
+	MBR_F_CONSENT_WECHAT, MBR_F_CONSENT_WECOM, MBR_F_CONSENT_APP,
+	MBR_F_CONSENT_CALL, MBR_F_TIER, MBR_F_TZ, MBR_F_UPDATED_AT,
 	MBR_F_N
 };
+#define MBR_F_PROFILE0	MBR_F_NAME	/* the first profile field */
 extern const char *const mbr_field_names[MBR_F_N];
 
 enum { MBR_ST_PAID, MBR_ST_REFUNDED, MBR_ST_CANCELLED, MBR_ST_PENDING,
@@ -58,9 +81,8 @@ enum { MBR_EV_VIEW, MBR_EV_CART, MBR_EV_FAVORITE, MBR_EV_SIGNUP,
 	MBR_EV_LOGIN, MBR_EV_CLICK, MBR_EV_OPEN, MBR_EV_N };
 extern const char *const mbr_event_names[MBR_EV_N];
 
-/* Identity types, in the typed member_id they produce. */
-enum { MBR_ID_MEMBER, MBR_ID_PHONE, MBR_ID_EMAIL, MBR_ID_NICK,
-	MBR_ID_CUSTOMER, MBR_ID_OPENID };
+/* What a map makes; 0 in a map: orders, unless --kind says. */
+enum { MBR_KIND_ORDERS = 1, MBR_KIND_EVENTS, MBR_KIND_MEMBERS };
 
 typedef struct {
 	char	**v;
@@ -68,7 +90,7 @@ typedef struct {
 } mbr_strv;
 
 typedef struct {
-	int		 type;		/* MBR_ID_* */
+	int		 type;		/* MBR_ID_* (mbr_ident.h) */
 	char		*platform;	/* for nick: "tmall" */
 	mbr_strv	 cols;
 } mbr_ident_rule;
@@ -84,7 +106,10 @@ typedef struct {
 
 typedef struct {
 	char		*name;
-	mbr_strv	 detect;
+	int		 kind;		/* MBR_KIND_*, 0 if not said */
+	mbr_strv	*detect;	/* each: any of these columns */
+	size_t		 ndetect;
+	mbr_strv	 detect_not;
 	int		 line_items;
 	int		 keep;
 	mbr_strv	 cols[MBR_F_N];
@@ -103,8 +128,9 @@ typedef struct {
 	size_t		 nevents;
 	char		*columns;	/* "a,b,c": a headerless export's
 					 * names, or NULL */
-	char		*order_err;	/* why it cannot make orders, or
-					 * NULL (a map for events only) */
+	char		*order_err;	/* why it cannot make orders (a
+					 * map for events only, or of
+					 * member profiles), or NULL */
 } mbr_preset;
 
 /* Parses a map (JSON text); name is for messages (the file).

@@ -197,11 +197,121 @@ test_unguard(void)
 	T_EQ_I(n, 0);
 }
 
+#define T_NORM(type, pl, s, want) do {					\
+	mbr_buf b_;							\
+	mbr_err e_ = { 0 };						\
+	mbr_buf_init(&b_);						\
+	T_EQ_I(mbr_ident_norm(&b_, (type), (pl), (s), strlen(s), 86, &e_), \
+	    MBR_OK);							\
+	T_EQ_SN(b_.p, b_.n, (want));					\
+	mbr_buf_release(&b_);						\
+} while (0)
+
+/* Unusable: MBR_EDATA with the message, and the buffer as it was. */
+#define T_BADNORM(type, s, want) do {					\
+	mbr_buf b_;							\
+	mbr_err e_ = { 0 };						\
+	mbr_buf_init(&b_);						\
+	mbr_buf_adds(&b_, "x|");					\
+	T_EQ_I(mbr_ident_norm(&b_, (type), NULL, (s), strlen(s), 86, &e_), \
+	    MBR_EDATA);							\
+	T_EQ_S(b_.p, "x|");						\
+	T_EQ_S(e_.msg, (want));						\
+	mbr_buf_release(&b_);						\
+} while (0)
+
+static void
+test_norm(void)
+{
+	mbr_err e = { 0 };
+	mbr_buf b;
+
+	T_EQ_S(mbr_ident_types[MBR_ID_MEMBER], "member_id");
+	T_EQ_S(mbr_ident_types[MBR_ID_UNIONID], "unionid");
+	T_EQ_S(mbr_ident_types[MBR_ID_CARD], "card");
+	T_NORM(MBR_ID_MEMBER, NULL, "phone:+8613800138000",
+	    "phone:+8613800138000");
+	T_NORM(MBR_ID_MEMBER, NULL, "m1", "m1");
+	T_NORM(MBR_ID_PHONE, NULL, "138 0013 8000", "phone:+8613800138000");
+	T_NORM(MBR_ID_EMAIL, NULL, "Li.Na@QQ.com", "email:li.na@qq.com");
+	T_NORM(MBR_ID_NICK, "tmall", "\xe5\xb0\x8f\xe7\x8e\x8b",
+	    "nick:tmall:\xe5\xb0\x8f\xe7\x8e\x8b");
+	T_NORM(MBR_ID_NICK, "jd", "a|b", "nick:jd:a|b");
+	T_NORM(MBR_ID_CUSTOMER, NULL, "17850.0", "customer:17850");
+	T_NORM(MBR_ID_CUSTOMER, NULL, "17850.00", "customer:17850.00");
+	T_NORM(MBR_ID_CUSTOMER, NULL, "A7.0", "customer:A7.0");
+	T_NORM(MBR_ID_CUSTOMER, NULL, ".0", "customer:.0");
+	T_NORM(MBR_ID_CARD, NULL, "123456.0", "card:123456");
+	T_NORM(MBR_ID_CARD, NULL, "VIP00012345", "card:VIP00012345");
+	T_NORM(MBR_ID_CARD, NULL, "VIP0.0", "card:VIP0.0");
+	T_NORM(MBR_ID_OPENID, NULL, "oMq5svyqDtnXK9ZGxY14XMSn7NAv",
+	    "openid:oMq5svyqDtnXK9ZGxY14XMSn7NAv");
+	T_NORM(MBR_ID_UNIONID, NULL, "oU2DxqqSPS260xIVquekRPF4sOaz",
+	    "unionid:oU2DxqqSPS260xIVquekRPF4sOaz");
+	/* A value of a type other than phone or e-mail is not judged:
+	 * "12.0" of an openid is as written. */
+	T_NORM(MBR_ID_OPENID, NULL, "12.0", "openid:12.0");
+
+	T_BADNORM(MBR_ID_PHONE, "138****8000",
+	    "phone \"138****8000\" is not a usable number");
+	T_BADNORM(MBR_ID_EMAIL, "a@b", "email \"a@b\" is not a valid address");
+	T_BADNORM(MBR_ID_OPENID, "", "openid is empty");
+	T_BADNORM(MBR_ID_MEMBER, "", "member_id is empty");
+	mbr_buf_init(&b);
+	T_EQ_I(mbr_ident_norm(&b, MBR_ID_N, NULL, "x", 1, 86, &e), MBR_EUSAGE);
+	T_EQ_I(b.n, 0);
+	/* Appends; a length, not a C string. */
+	mbr_buf_adds(&b, "phone:+8613800138000|");
+	T_EQ_I(mbr_ident_norm(&b, MBR_ID_CARD, NULL, "VIP1,VIP2", 4, 86, &e),
+	    MBR_OK);
+	T_EQ_S(b.p, "phone:+8613800138000|card:VIP1");
+	mbr_buf_release(&b);
+}
+
+static void
+test_list(void)
+{
+	mbr_buf b;
+
+	mbr_buf_init(&b);
+	T_EQ_I(mbr_ident_list_add(&b, "phone:+8613800138000", 20), 1);
+	T_EQ_S(b.p, "phone:+8613800138000");
+	T_EQ_I(mbr_ident_list_add(&b, "phone:+8613800138000", 20), 0);
+	T_EQ_I(mbr_ident_list_add(&b, "nick:tmall:a|b", 14), 0);
+	T_EQ_I(mbr_ident_list_add(&b, "", 0), 0);
+	T_EQ_I(mbr_ident_list_add(&b, "phone:+86138", 12), 1);
+	T_EQ_I(mbr_ident_list_add(&b, "phone:+861380013800", 19), 1);
+	T_EQ_S(b.p, "phone:+8613800138000|phone:+86138|"
+	    "phone:+861380013800");
+	/* Whole entries only: a part of one, or one and more, is not. */
+	T_EQ_I(mbr_ident_list_has(b.p, b.n, "phone:+86138", 12), 1);
+	T_EQ_I(mbr_ident_list_has(b.p, b.n, "phone:+8613", 11), 0);
+	T_EQ_I(mbr_ident_list_has(b.p, b.n, "+8613800138000", 14), 0);
+	T_EQ_I(mbr_ident_list_has(b.p, b.n, "phone:+861380013800|", 20), 0);
+	T_EQ_I(mbr_ident_list_has("", 0, "", 0), 0);
+	T_EQ_I(mbr_ident_list_has("a||b", 4, "", 0), 1);
+
+	mbr_buf_reset(&b);
+	mbr_buf_adds(&b, "m1");
+	T_EQ_I(mbr_ident_list_merge(&b, " email:a@b.cn | |m1|card:7||"
+	    "email:a@b.cn\t", 41), 2);
+	T_EQ_S(b.p, "m1|email:a@b.cn|card:7");
+	T_EQ_I(mbr_ident_list_merge(&b, "", 0), 0);
+	T_EQ_I(mbr_ident_list_merge(&b, "|||", 3), 0);
+	T_EQ_S(b.p, "m1|email:a@b.cn|card:7");
+	mbr_buf_reset(&b);
+	T_EQ_I(mbr_ident_list_merge(&b, "x", 1), 1);
+	T_EQ_S(b.p, "x");
+	mbr_buf_release(&b);
+}
+
 int
 main(void)
 {
 	test_phone();
 	test_email();
 	test_unguard();
+	test_norm();
+	test_list();
 	return T_DONE();
 }
