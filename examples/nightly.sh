@@ -3,6 +3,7 @@
 # nightly cron job would run it.  Writes into ${OUT:-build/nightly}.
 #
 #   exports -> mbr-ingest -> orders.csv -> mbr-rfm -> members.csv
+#   orders, profiles -> mbr-oneid -> one id a person, people.csv
 #           -> mbr-segment -> segmented.csv, segment counts
 #   orders  -> mbr-points -> points balances, ledger, state
 #   members, ledger, events -> mbr-campaign -> send lists, send history
@@ -28,6 +29,31 @@ mbr-ingest --tz Asia/Shanghai --map examples/custom-map.json \
     --rejects "$OUT/rejects-pos.ndjson" examples/pos.csv > "$OUT/orders-pos.csv"
 mbr-ingest --tz Europe/London --rejects "$OUT/rejects-uk.ndjson" \
     examples/online-retail.csv > "$OUT/orders-uk.csv"
+
+# 1b. One id a person (OneID).  The CRM's profiles and the WeChat
+#     mini-program's member export (examples/members-wechat.csv: cards,
+#     openids, unionids) join the Tmall nick, the JD account, the store
+#     card and the phone of one shopper.  The identity map carries the
+#     ids from night to night (the map of the night before, when there
+#     is one: a known identifier keeps its id); every record is written
+#     again under $OUT/people/ with its person's id as member_id and the
+#     one it came with as source_member_id, and people.csv has one
+#     profile a person, the latest value of each field, consent never
+#     upgraded.  The RFM summary per person follows; the steps below
+#     still count members by the identifier each export gave them.
+mbr-ingest -q --kind members --tz Asia/Shanghai examples/members.csv \
+    > "$OUT/profiles-crm.csv"
+mbr-ingest -q --kind members --tz Asia/Shanghai \
+    examples/members-wechat.csv > "$OUT/profiles-wechat.csv"
+mkdir -p "$OUT/people"
+if [ -f "$OUT/idmap.csv" ]; then MAP="--map $OUT/idmap.csv"; else MAP=; fi
+mbr-oneid --tz Asia/Shanghai $MAP --map-out "$OUT/idmap.csv" \
+    --audit "$OUT/oneid-audit.csv" --profiles-out "$OUT/people.csv" \
+    --outdir "$OUT/people" "$OUT/orders-cn.csv" "$OUT/orders-tmall.csv" \
+    "$OUT/orders-pos.csv" "$OUT/profiles-crm.csv" "$OUT/profiles-wechat.csv"
+mbr-rfm -q --as-of "$ASOF" --tz Asia/Shanghai --summary \
+    "$OUT/people/orders-cn.csv" "$OUT/people/orders-tmall.csv" \
+    "$OUT/people/orders-pos.csv" > "$OUT/rfm-summary-people.csv"
 
 # 2. RFM per member of the Chinese business, with the profiles joined.
 mbr-rfm --as-of "$ASOF" --tz Asia/Shanghai --members examples/members.csv \
@@ -155,6 +181,11 @@ ls -l "$OUT"
 echo
 echo "RFM summary:"
 cat "$OUT/rfm-summary.csv"
+echo
+echo "one id a person: $(($(wc -l < "$OUT/idmap.csv") - 1)) identifiers," \
+    "$(cut -d, -f2 "$OUT/idmap.csv" | sed 1d | sort -u | wc -l) people; the" \
+    "RFM summary by person:"
+cat "$OUT/rfm-summary-people.csv"
 if [ -f "$OUT/segment-counts.csv" ]; then
 	echo
 	echo "segments:"
