@@ -18,7 +18,7 @@
 #define NOTIME	INT64_MAX
 
 /* An identifier: the value of g->ids, keyed by its text. */
-enum { F_IGNORED = 1, F_CAND = 2, F_PLACEHOLDER = 4, F_MAP = 8 };
+enum { F_IGNORED = 1, F_CAND = 2, F_PLACEHOLDER = 4, F_MAP = 8, F_NEW = 16 };
 struct ident {
 	uint64_t	 seen;		/* records, the map's and this run's */
 	uint64_t	 cnt;		/* records of this run */
@@ -93,6 +93,7 @@ struct og {
 					 * line */
 	mbr_tab			*cuts;	/* (set, a, b) cut, each once */
 	uint32_t		*parent, *size;
+	uint32_t		*stamp, recno;	/* rid_add's */
 	uint32_t		*capn;	/* [root * ncap + k] */
 	size_t			 capids;
 	uint64_t		 next;	/* the next new id's number */
@@ -119,6 +120,9 @@ struct og {
 	uint64_t		*mapline;	/* [identifier], --explain */
 	size_t			 capmapline;
 	int			 changed;	/* an input changed */
+	int			 exhausted;	/* no new id is left */
+	int			 src_last;	/* the CSV header ends with
+					 * source_member_id */
 	int			 fmt;	/* the side outputs' format */
 	int			 ordered;	/* links in strength order */
 	uint32_t		*srt[2];	/* set_sorted's */
@@ -223,9 +227,12 @@ intern(struct og *g, const char *s, size_t n, int *isnew)
 			    g->capids * sizeof(*g->parent));
 			g->size = mbr_xrealloc(g->size,
 			    g->capids * sizeof(*g->size));
+			g->stamp = mbr_xrealloc(g->stamp,
+			    g->capids * sizeof(*g->stamp));
 		}
 		g->parent[i] = (uint32_t)i;
 		g->size[i] = 1;
+		g->stamp[i] = 0;
 		v->ix = (uint32_t)i;
 		if (g->ignore != NULL && (lp = mbr_tab_get(g->ignore, s,
 		    n)) != NULL) {
@@ -311,6 +318,8 @@ oid_num(const char *s, size_t n)
 	uint64_t v = 0;
 	size_t i;
 
+	/* 19 digits: every number below 10^19 fits, and UINT64_MAX
+	 * (20 digits) stays "not ours" */
 	if (n < 7 || n > 6 + 19 || memcmp(s, "oneid:", 6) != 0)
 		return UINT64_MAX;
 	for (i = 6; i < n; i++) {
@@ -413,11 +422,13 @@ field(const mbr_rec *rec, int col)
 static void
 rid_add(struct og *g, uint32_t i)
 {
-	size_t k;
-
-	for (k = 0; k < g->nrid; k++)
-		if (g->rid[k] == i)
+	/* each once: a stamp per identifier, not a search of the record's
+	 * (a field of 100,000 of them) */
+	if (i != NONE) {
+		if (g->stamp[i] == g->recno)
 			return;
+		g->stamp[i] = g->recno;
+	}
 	if (g->nrid == g->caprid) {
 		g->caprid = g->caprid ? g->caprid * 2 : 16;
 		g->rid = mbr_xrealloc(g->rid, g->caprid * sizeof(*g->rid));
@@ -461,6 +472,10 @@ rec_ids(struct og *g, const mbr_rec *rec, int make, int *prim)
 	const char *p, *e, *q;
 
 	g->nrid = 0;
+	if (++g->recno == 0) {	/* wrapped: no stamp may look current */
+		memset(g->stamp, 0, g->capids * sizeof(*g->stamp));
+		g->recno = 1;
+	}
 	if (m.p == NULL)
 		m = field(rec, g->c_member);
 	*prim = m.p != NULL;
@@ -471,7 +486,8 @@ rec_ids(struct og *g, const mbr_rec *rec, int make, int *prim)
 			return g->nrid;
 	}
 	l = field(rec, g->c_ids);
-	for (p = l.p, e = l.p + l.n; p != NULL && p < e; p = q + 1) {
+	e = l.p != NULL ? l.p + l.n : NULL;
+	for (p = l.p; p != NULL && p < e; p = q + 1) {
 		const char *s = p;
 		size_t n;
 
@@ -547,6 +563,14 @@ idxcmp_g(const void *a, const void *b, void *arg)
 	return idcmp(arg, *(const uint32_t *)a, *(const uint32_t *)b);
 }
 
+static int
+u32cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* Notes a column some input has, in the order first seen. */
 static void
 note_col(struct og *g, int col)
@@ -602,7 +626,8 @@ pass1(struct og *g, mbr_err *err)
 			struct ident *v = idv(g, g->rid[k]);
 
 			v->cnt++;
-			v->seen++;
+			if (v->seen < UINT64_MAX)	/* a map's can be */
+				v->seen++;
 			if (hast && t.t < v->first) {
 				v->first = t.t;
 				v->off = t.off;
@@ -614,7 +639,9 @@ pass1(struct og *g, mbr_err *err)
 				g->rid[ns++] = g->rid[k];
 		if (ns < 2)
 			continue;
-		for (k = 1; k < ns; k++) {	/* a few: insertion */
+		if (ns > 16)
+			qsort(g->rid, ns, sizeof(*g->rid), u32cmp);
+		else for (k = 1; k < ns; k++) {	/* a few: insertion */
 			uint32_t x = g->rid[k];
 			size_t j = k;
 
@@ -651,8 +678,12 @@ read_map(struct og *g, mbr_err *err)
 	int ix[5], r, rc;
 
 	if ((rc = mbr_side_open(g->c, &rd, g->o->map, need, ix, 5, 2,
-	    err)) != MBR_OK)
+	    err)) != MBR_OK) {
+		mbr_reader_free(rd);
+		if (rc == MBR_EDATA)
+			err->code = rc = MBR_EUSAGE;
 		return rc;
+	}
 	anchor = mbr_tab_new(sizeof(uint32_t));
 	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
 		mbr_slice id, mid, fs, mi, sn;
@@ -692,8 +723,9 @@ read_map(struct og *g, mbr_err *err)
 
 			if (mbr_time_parse(&t, fs.p, fs.n, g->tz, &e) !=
 			    MBR_OK) {
-				rc = mbr_err_set(err, MBR_EUSAGE, "first_seen: "
-				    "%s", e.msg);
+				rc = mbr_err_set(err, MBR_EUSAGE, "first_seen "
+				    "\"%.*s\" is not a valid time",
+				    (int)(fs.n > 64 ? 64 : fs.n), fs.p);
 				goto bad;
 			}
 			v->first = t.t;
@@ -705,7 +737,8 @@ read_map(struct og *g, mbr_err *err)
 
 			for (k = 0; k < sn.n; k++) {
 				if (sn.p[k] < '0' || sn.p[k] > '9' ||
-				    s > (UINT64_MAX - 9) / 10) {
+				    s > (UINT64_MAX - (uint64_t)(sn.p[k] -
+				    '0')) / 10) {
 					rc = mbr_err_set(err, MBR_EUSAGE,
 					    "seen \"%.*s\" is not a count",
 					    (int)sn.n, sn.p);
@@ -746,6 +779,8 @@ read_map(struct og *g, mbr_err *err)
 	}
 	mbr_tab_free(anchor);
 	mbr_reader_free(rd);
+	if (err->code == MBR_EDATA)	/* no map to read */
+		err->code = MBR_EUSAGE;
 	return err->code;
 bad:
 	mbr_err_at(err, g->o->map, rec.line);
@@ -876,7 +911,7 @@ link_set(struct og *g, uint32_t s, int skip)
 }
 
 struct pair {
-	uint32_t	 c, r, s;
+	uint32_t	 c, r, s, m;	/* candidate, root of m, set, member */
 };
 
 static int
@@ -927,8 +962,11 @@ link_all(struct og *g)
 	if (ncand == 0)
 		goto out;
 	/* Each candidate's would-be people: the people of the others of
-	 * its sets, as linked without any candidate; and where its first
-	 * record was. */
+	 * its sets, as linked without the candidates not kept; those with
+	 * few enough are kept and their sets linked, and the rest judged
+	 * again against the people so made, until no more is kept (so
+	 * that the next night, whose map has those links, judges the
+	 * same).  A candidate is a placeholder until kept. */
 	for (i = 0; i < ns; i++) {
 		uint32_t s = order[i];
 
@@ -938,6 +976,7 @@ link_all(struct og *g)
 
 			if (!(idv(g, m[k])->flags & F_CAND))
 				continue;
+			idv(g, m[k])->flags |= F_PLACEHOLDER;
 			for (j = 0; j < n; j++) {
 				if (j == k)
 					continue;
@@ -946,47 +985,69 @@ link_all(struct og *g)
 					pr = mbr_xrealloc(pr,
 					    capp * sizeof(*pr));
 				}
-				pr[np++] = (struct pair){ m[k],
-				    find(g, m[j]), s };
+				pr[np++] = (struct pair){ m[k], 0, s, m[j] };
 			}
 		}
 	}
-	qsort(pr, np, sizeof(*pr), paircmp);
+	for (;;) {
+		size_t nk = 0, out = 0;
+
+		for (i = 0; i < np; i++)
+			pr[i].r = find(g, pr[i].m);
+		qsort(pr, np, sizeof(*pr), paircmp);
+		for (i = 0; i < np; ) {
+			uint32_t c = pr[i].c;
+			uint64_t people = 0;
+			size_t i0 = i;
+
+			for (; i < np && pr[i].c == c; i++)
+				if (i == i0 || pr[i - 1].r != pr[i].r)
+					people++;
+			if (people <= g->o->max_members) {
+				idv(g, c)->flags &= ~F_PLACEHOLDER;
+				idv(g, c)->flags |= F_NEW;
+				nk++;
+			}
+		}
+		if (nk == 0)
+			break;
+		for (i = 0; i < ns; i++) {
+			m = set_ids(g, order[i], &n);
+			for (k = 0; k < n; k++)
+				if (idv(g, m[k])->flags & F_NEW)
+					break;
+			if (k < n)
+				link_set(g, order[i], F_PLACEHOLDER);
+		}
+		for (i = 0; i < np; i++) {
+			idv(g, pr[i].c)->flags &= ~F_NEW;
+			if (idv(g, pr[i].c)->flags & F_PLACEHOLDER)
+				pr[out++] = pr[i];
+		}
+		np = out;
+	}
+	/* the placeholders, with what the last judgement counted and where
+	 * each was first seen (the earliest set's first record) */
 	for (i = 0; i < np; ) {
 		uint32_t c = pr[i].c;
-		uint64_t people = 0;
+		size_t i0 = i;
 		struct aud au = { .why = A_PLACEHOLDER, .a = c, .b = NONE,
-		    .fileno = NONE };
+		    .fileno = NONE, .records = idv(g, c)->cnt };
 
 		for (; i < np && pr[i].c == c; i++) {
 			const struct set *sv = mbr_tab_val(g->sets, pr[i].s);
 
-			if (i == 0 || pr[i - 1].c != c || pr[i - 1].r != pr[i].r)
-				people++;
-			/* where it was first seen: the earliest set's */
+			if (i == i0 || pr[i - 1].r != pr[i].r)
+				au.people++;
 			if (au.fileno == NONE || sv->fileno < au.fileno ||
 			    (sv->fileno == au.fileno && sv->line < au.line)) {
 				au.fileno = sv->fileno;
 				au.line = sv->line;
 			}
 		}
-		if (people > g->o->max_members) {
-			au.people = people;
-			au.records = idv(g, c)->cnt;
-			idv(g, c)->flags |= F_PLACEHOLDER;
-			audit_add(g, &au);
-		}
+		audit_add(g, &au);
 	}
 	free(pr);
-	for (i = 0; i < ns; i++) {
-		m = set_ids(g, order[i], &n);
-		for (k = 0; k < n; k++)
-			if ((idv(g, m[k])->flags & (F_CAND | F_PLACEHOLDER)) ==
-			    F_CAND)
-				break;
-		if (k < n)
-			link_set(g, order[i], F_PLACEHOLDER);
-	}
 out:
 	free(order);
 }
@@ -1082,9 +1143,14 @@ assign_ids(struct og *g)
 	qsort_r(np, nn, sizeof(*np), newpcmp_g, g);
 	if (g->next == 0)
 		g->next = 1;
+	if (nn > 0 && g->next + nn > 10000000000000000000ULL) {
+		g->exhausted = 1;	/* never reuse one: fail the run */
+		free(np);
+		return;
+	}
 	for (i = 0; i < nn; i++) {
 		int n = snprintf(buf, sizeof(buf), "oneid:%09" PRIu64,
-		    g->next);
+		    g->next++);
 
 		best[np[i].root] = oid_intern(g, buf, (size_t)n);
 	}
@@ -1295,7 +1361,8 @@ write_audit(struct og *g, mbr_err *err)
 	header(w, nm, 7);
 	mbr_buf_init(&d);
 	mbr_buf_init(&s);
-	qsort_r(g->aud, g->naud, sizeof(*g->aud), audcmp_g, g);
+	if (g->naud > 1)
+		qsort_r(g->aud, g->naud, sizeof(*g->aud), audcmp_g, g);
 	for (i = 0; i < g->naud && rc == MBR_OK; i++) {
 		const struct aud *a = &g->aud[i];
 
@@ -1362,7 +1429,7 @@ keep_profile(struct og *g, const mbr_reader *rd, const mbr_rec *rec,
 	p->person = g->root[who];
 	p->seq = g->nprof++;
 	p->upd = rec_time(g, rec, 1, &t) == 0 ? t.t : INT64_MIN;
-	p->src = prim ? g->rid[0] : NONE;
+	p->src = g->rid[0];	/* what it came with, as written */
 	p->f0 = g->npf;
 	for (i = 0; i < rec->n; i++) {
 		int col = rec->order[i];
@@ -1402,26 +1469,29 @@ write_rec(struct og *g, mbr_writer *w, const mbr_reader *rd,
 	int had = 0;
 	size_t i;
 
+	/* A record without a member_id came with its first identifier:
+	 * a second run over this output takes that, not the OneID. */
 	if (src.p == NULL || field(rec, g->c_src).p == NULL)
-		src = mem.p != NULL && rec->type[g->c_member] != MBR_V_NULL ?
-		    mem : (mbr_slice){ "", 0 };
+		src = field(rec, g->c_member).p != NULL ? mem : idk(g,
+		    g->rid[0]);
 	for (i = 0; i < rec->n; i++) {
 		int col = rec->order[i];
 
 		if (col == g->c_member) {
 			wstr(w, "member_id", person_of(g, who));
-			wstr(w, "source_member_id", src);
+			if (!g->src_last)
+				wstr(w, "source_member_id", src);
 			had = 1;
-		} else if (col == g->c_src)
-			continue;
-		else
+		} else if (col != g->c_src)
 			mbr_writer_field(w, mbr_reader_colname(rd, col),
 			    rec->f[col], rec->type[col]);
 	}
-	if (!had) {
+	if (!had)
 		wstr(w, "member_id", person_of(g, who));
+	/* where the header has it: a field out of the header's order
+	 * sends the CSV writer looking for its place */
+	if (!had || g->src_last)
 		wstr(w, "source_member_id", src);
-	}
 }
 
 /* --outdir: the writer of the input that begins, its own file in the
@@ -1600,7 +1670,9 @@ write_profiles(struct og *g, const uint32_t *order, mbr_err *err)
 	no = mbr_xcalloc((size_t)nc + 1, sizeof(*no));
 	mbr_buf_init(&list);
 	mbr_buf_init(&idl);
-	qsort_r(g->prof, g->nprof, sizeof(*g->prof), profcmp_g, g);
+	if (g->nprof > 1)
+		qsort_r(g->prof, g->nprof, sizeof(*g->prof), profcmp_g,
+		    g);
 	for (i = 0; i < g->nprof && rc == MBR_OK; ) {
 		uint32_t who = g->prof[i].person;
 		uint32_t pid = g->person[who];
@@ -1644,7 +1716,8 @@ write_profiles(struct og *g, const uint32_t *order, mbr_err *err)
 			for (k = i; k < j; k++)
 				if (g->prof[k].src != NONE)
 					src[ns++] = g->prof[k].src;
-			qsort_r(src, ns, sizeof(*src), idxcmp_g, g);
+			if (ns > 1)
+				qsort_r(src, ns, sizeof(*src), idxcmp_g, g);
 			for (q = 0; q < ns; q++) {
 				mbr_slice s = idk(g, src[q]);
 
@@ -1880,6 +1953,8 @@ out_header(struct og *g)
 		h[n++] = MBR_SLICE("member_id");
 	if (!have_src)
 		h[n++] = MBR_SLICE("source_member_id");
+	g->src_last = !have_src &&
+	    mbr_writer_format(g->run.w) != MBR_FMT_NDJSON;
 	mbr_writer_header(g->run.w, h, n);
 	free(h);
 }
@@ -1936,6 +2011,11 @@ mbr_oneid_run(const mbr_cli *c, const mbr_oneid_opts *o, int nfiles,
 		goto close;
 	link_all(&g);
 	assign_ids(&g);
+	if (g.exhausted) {
+		rc = mbr_err_set(err, MBR_EDATA, "no new id is left: the "
+		    "map's ids reach oneid:%" PRIu64 " (19 digits)", g.next - 1);
+		goto close;
+	}
 	if (o->explain != NULL) {
 		rc = explain(&g, err);
 		goto close;
@@ -1977,6 +2057,7 @@ out:
 	mbr_buf_release(&g.ptext);
 	free(g.parent);
 	free(g.size);
+	free(g.stamp);
 	free(g.capn);
 	free(g.rid);
 	free(g.root);

@@ -23,6 +23,8 @@
 #               --rejects rej-abtest-assignments.ndjson
 #               --assignments ARGS orders.csv
 #   mbr-abtest analyze --merge --rejects rej-abtest-merge.ndjson ARGS
+#   mbr-oneid   --rejects rej-oneid.ndjson ARGS
+#   mbr-oneid   --rejects rej-oneid-map.ndjson --map ARGS orders.csv
 #
 # run side by side in it (ARGS: the case's args file, else its in.*
 # files; program.json: the case's own, else the one-point-a-yuan
@@ -31,11 +33,14 @@
 # member field; assignments.csv and orders.csv: the case's own, else
 # tests/bad's, m1 to m4 assigned on 2024-11-10 and the good orders A1
 # and A2, so that mbr-abtest reads the input as members to assign,
-# orders to analyse, assignments to analyse and partials to merge;
-# mbr-points, mbr-campaign and each mbr-abtest run only where the case
-# has a "points", "campaign" or "abtest-*" expectation, and a program
+# orders to analyse, assignments to analyse and partials to merge, and
+# mbr-oneid as records to join and, with the good orders, as the
+# previous identity map; mbr-points, mbr-campaign, each mbr-abtest run
+# and mbr-oneid's --map run only where the case has a "points",
+# "campaign", "abtest-*" or "oneid-map" expectation, and a program
 # whose expectation says "skip" not at all),
-# with LC_ALL=C, TZ=UTC, stdin /dev/null and the sanitizer
+# with LC_ALL=C, TZ=UTC, stdin /dev/null (or the expectation's stdin
+# file, or its pipe file through a pipe) and the sanitizer
 # options of the environment, each killed after BAD_TIMEOUT seconds
 # (default 120): a hang fails.  Each program's exit status, stderr,
 # stdout and rejects file (and its peak RSS where the case bounds it)
@@ -144,39 +149,52 @@ run() {
 		    r_args="--assignments assignments.csv $args"
 		[ "$r_p" = abtest-assignments ] &&
 		    r_args="--assignments $args orders.csv"
+		[ "$r_p" = oneid-map ] && r_args="--map $args orders.csv"
 	fi
 	r_in=$(directive "$r_exp" stdin)
 	[ -z "$r_in" ] && r_in=/dev/null
+	r_pipe=$(directive "$r_exp" pipe)
 	r_time=
 	[ -n "$gtime" ] && r_time="$gtime -f %M -o $tmp/$r_p.rss"
 	(
 		cd "$w" || exit 2
 		eval "set -- $r_args"
-		case $r_p in
-		ingest)	$tmo $r_time "$bin/mbr-ingest" \
-			    --rejects rej-ingest.ndjson "$@" ;;
-		rfm)	$tmo $r_time "$bin/mbr-rfm" --as-of $asof \
-			    --rejects rej-rfm.ndjson "$@" ;;
-		segment) $tmo $r_time "$bin/mbr-segment" \
-			    -e 'segment big = amount > 100' \
-			    -e 'segment all = true' \
-			    --rejects rej-segment.ndjson "$@" ;;
-		points)	$tmo $r_time "$bin/mbr-points" --as-of $asof \
-			    --rejects rej-points.ndjson "$@" ;;
-		campaign) $tmo $r_time "$bin/mbr-campaign" --as-of $asof \
-			    --rejects rej-campaign.ndjson "$@" ;;
-		abtest-assign) $tmo $r_time "$bin/mbr-abtest" assign \
-			    --experiment bad-corpus \
-			    --variants control,treatment --as-of $asof \
-			    --rejects rej-abtest-assign.ndjson "$@" ;;
-		abtest-orders|abtest-assignments)
-			$tmo $r_time "$bin/mbr-abtest" analyze --as-of $asof \
-			    --window 30d --rejects rej-$r_p.ndjson "$@" ;;
-		abtest-merge) $tmo $r_time "$bin/mbr-abtest" analyze --merge \
-			    --rejects rej-abtest-merge.ndjson "$@" ;;
-		esac <"$r_in" >"$tmp/$r_p.out" 2>"$tmp/$r_p.err"
+		if [ -n "$r_pipe" ]; then
+			cat -- "$r_pipe" | prog "$@"
+		else
+			prog "$@" <"$r_in"
+		fi >"$tmp/$r_p.out" 2>"$tmp/$r_p.err"
 		echo $? >"$tmp/$r_p.rc"
 	)
+}
+
+# prog ARGS: the program of the run $r_p, its stdin and stdout as given.
+prog() {
+	case $r_p in
+	ingest)	$tmo $r_time "$bin/mbr-ingest" \
+		    --rejects rej-ingest.ndjson "$@" ;;
+	rfm)	$tmo $r_time "$bin/mbr-rfm" --as-of $asof \
+		    --rejects rej-rfm.ndjson "$@" ;;
+	segment) $tmo $r_time "$bin/mbr-segment" \
+		    -e 'segment big = amount > 100' \
+		    -e 'segment all = true' \
+		    --rejects rej-segment.ndjson "$@" ;;
+	points)	$tmo $r_time "$bin/mbr-points" --as-of $asof \
+		    --rejects rej-points.ndjson "$@" ;;
+	campaign) $tmo $r_time "$bin/mbr-campaign" --as-of $asof \
+		    --rejects rej-campaign.ndjson "$@" ;;
+	abtest-assign) $tmo $r_time "$bin/mbr-abtest" assign \
+		    --experiment bad-corpus \
+		    --variants control,treatment --as-of $asof \
+		    --rejects rej-abtest-assign.ndjson "$@" ;;
+	abtest-orders|abtest-assignments)
+		$tmo $r_time "$bin/mbr-abtest" analyze --as-of $asof \
+		    --window 30d --rejects rej-$r_p.ndjson "$@" ;;
+	abtest-merge) $tmo $r_time "$bin/mbr-abtest" analyze --merge \
+		    --rejects rej-abtest-merge.ndjson "$@" ;;
+	oneid|oneid-map) $tmo $r_time "$bin/mbr-oneid" \
+		    --rejects rej-$r_p.ndjson "$@" ;;
+	esac
 }
 
 # verify NAME PROG: compare what PROG did with its expectation.
@@ -291,10 +309,10 @@ for c in "$corpus"/*/; do
 	fi
 	ran=
 	for p in ingest rfm segment points campaign abtest-assign \
-	    abtest-orders abtest-assignments abtest-merge; do
+	    abtest-orders abtest-assignments abtest-merge oneid oneid-map; do
 		if [ ! -f "$c/$p" ]; then
 			case $p in
-			points|campaign|abtest-*) continue ;;
+			points|campaign|abtest-*|oneid-map) continue ;;
 			esac
 			say "FAIL $case/$p: no expectation file $p"
 			fail=$((fail + 1))

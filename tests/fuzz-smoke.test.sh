@@ -22,7 +22,7 @@ root=$(cd "$(dirname "$0")/.." && pwd -P) || exit 2
 cd "$root" || exit 2
 secs=${FUZZ_SMOKE_TIME:-10}
 targets="csv ndjson reader split time money ident preset expr program pstate
-    campaign tmpl abtest"
+    campaign tmpl abtest oneid"
 pass=0
 fail=0
 

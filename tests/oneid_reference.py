@@ -73,12 +73,12 @@ READINGS of the contract where it still leaves a choice:
  R1  A record's identifiers: source_member_id when not empty, else
      member_id (both trimmed of blanks), then the identifiers field's
      entries; a record with an empty member_id "belongs" by its first
-     identifier; its source_member_id is written as member_id came
-     (empty).
- R2  The kept candidates are linked in byte order, each its sets
-     strongest first, leaving out placeholders.  A set linked again in
-     that pass cuts a link it cut before once only (one audit row per
-     set and link).
+     identifier, which it is written with as source_member_id.
+ R2  The kept candidates' sets are linked in one strength order, leaving
+     out the candidates not kept, which are then judged again against
+     the people so made, until no more is kept.  A set linked again
+     cuts a link it cut before once only (one audit row per set and
+     link).
  R3  Caps: a link between two people is cut when for some capped type
      both have identifiers of it and together more than the cap (a
      person of the map over the cap may still take a person with none
@@ -489,8 +489,10 @@ def run(o, stdout, stderr):
             else:
                 r.kind = "profile"
             r.key = tuple(sorted(x for x in ids if x not in ignore))
+            # a record without a member_id came with its first
+            # identifier (so that a run over the output keeps its id)
             r.came = fields.get("source_member_id", "") or \
-                fields.get("member_id", "")
+                fields.get("member_id", "") or ids[0]
             recs.append(r)
     nread = len(recs) + len(rejects)
     if fmt_out is None:
@@ -593,23 +595,36 @@ def run(o, stdout, stderr):
         for x in key:
             if x in cand:
                 keysof.setdefault(x, []).append(key)
-    placeholders = set()
-    for c in sorted(cand):
+    # judged against the people as linked without the candidates not
+    # kept; the kept ones' sets linked (strongest first), the rest
+    # judged again, until no more is kept
+    placeholders = set(cand)
+    while True:
+        newly = set()
+        for c in sorted(placeholders):
+            people = set()
+            for key in keysof[c]:
+                for y in key:
+                    if y != c:
+                        people.add(uf.find(y))
+            if len(people) <= n_max:
+                newly.add(c)
+        if not newly:
+            break
+        placeholders -= newly
+        for key in order:
+            if any(x in newly for x in key):
+                link_set(key, placeholders)
+    for c in sorted(placeholders):
         people = set()
         for key in keysof[c]:
             for y in key:
                 if y != c:
                     people.add(uf.find(y))
-        if len(people) > n_max:
-            placeholders.add(c)
-            first = min(keysof[c], key=lambda k: first_of[k])
-            audit.append(("placeholder", c, "", len(people), idstat[c][0],
-                          "shared by %d would-be people (more than %d)"
-                          % (len(people), n_max), sets[first][2]))
-    kept = cand - placeholders
-    for key in order:       # the kept candidates' sets, strongest first
-        if any(x in kept for x in key):
-            link_set(key, placeholders)
+        first = min(keysof[c], key=lambda k: first_of[k])
+        audit.append(("placeholder", c, "", len(people), idstat[c][0],
+                      "shared by %d would-be people (more than %d)"
+                      % (len(people), n_max), sets[first][2]))
     aside = ignored | placeholders
     audit.sort(key=lambda a: (REASONS[a[0]], a[1], a[2]))
 
@@ -1469,7 +1484,7 @@ def t_set_links_from_first():
     # phone:2 the identifier, card:9 the linked_to.  Both people first
     # seen at 10:00 (phone:2 in the first record): card:9 < email:z.
     # A record with no member_id belongs by its first identifier and is
-    # written with the source_member_id it came with: empty.
+    # written with its first identifier as source_member_id.
     files = {"o.csv": text(ORD, "1,phone:1," + T(11, "10:00") +
                            ",1.00,CNY,paid,pos,phone:1|card:9|phone:2",
                            "2,," + T(11, "11:00") +
@@ -1479,7 +1494,7 @@ def t_set_links_from_first():
                                           "m.csv"])
     eq(rc, 0, "exit")
     eq([(r["member_id"], r["source_member_id"]) for r in rows_of(out)],
-       [(oneid(1), "phone:1"), (oneid(2), "")], "records")
+       [(oneid(1), "phone:1"), (oneid(2), "email:z")], "records")
     eq(map_of(left["m.csv"]), {"card:9": (oneid(1), ""),
                                "phone:1": (oneid(1), ""),
                                "email:z": (oneid(2), ""),
