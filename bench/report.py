@@ -32,6 +32,9 @@ WORKLOADS = [
                       "against the GrowthBook SDK"),
     ("abtest-analyze", "analyze: 30-day conversion and revenue per variant "
                        "with z, Welch, Holm, chance to beat control and SRM"),
+    ("oneid", "oneid: one id a person on every order, the people being "
+              "the connected components of the orders' identifiers, "
+              "against iterative label propagation in SQL"),
 ]
 # The chart's variants, each with its colour (COLOURS, in this order).
 CHART_VARIANTS = ["mbr", "duckdb", "duckdb-1t", "pandas", "miller",
@@ -42,7 +45,8 @@ COLOURS = ["#d62728", "#1f77b4", "#17becf", "#2ca02c", "#ff7f0e",
 XNOTE = {"segment": " (member records = orders / 5)",
          "campaign": " (member records = orders / 5)",
          "abtest-assign": " (member records = orders)",
-         "abtest-analyze": " (and assignments = orders / 5)"}
+         "abtest-analyze": " (and assignments = orders / 5)",
+         "oneid": " (oneid-orders.csv, as many)"}
 # Variants that only read the input, timed beside mbr as its floor: not
 # peers, so never in "Where mbr is slower".
 FLOORS = ("cat", "cat-wc", "mbr-reader")
@@ -80,7 +84,8 @@ HOW = {
                              "--variants control=50,a=25,b=25 --coverage 0.2",
             "abtest-analyze": "mbr-abtest analyze --assignments "
                               "assignments.csv --window 30d --variants "
-                              "control=50,a=25,b=25"},
+                              "control=50,a=25,b=25",
+            "oneid": "mbr-oneid --max-members-per-identifier 1000000"},
     "duckdb": {"ingest": "COPY (read_csv) TO json",
                "rfm": "SQL, type-7 quantile rule (checked)",
                "rfm-gz": "SQL, type-7 quantile rule (checked)",
@@ -90,7 +95,10 @@ HOW = {
                            "(checked)",
                "abtest-analyze": "SQL, a left join of the orders on member "
                                  "and window, group-bys, the tests as SQL "
-                                 "macros (checked)"},
+                                 "macros (checked)",
+               "oneid": "SQL, label propagation: an UPDATE to the least "
+                        "label of the neighbours, repeated until none "
+                        "changes (checked)"},
     "duckdb-ntile": {"rfm": "SQL with ntile(5) (not comparable: timed "
                             "only)"},
     "pandas": {"ingest": "read_csv(dtype=str).to_json(lines=True)",
@@ -242,7 +250,16 @@ def main():
       "orders: abtest-members.csv (member_id, segment, tier), the members "
       "and made-up ones up to as many records as the size has orders, "
       "and assignments.csv, every member in control/a/b from "
-      "2024-11-01T10:00+08:00, some exactly on the window's edges. The "
+      "2024-11-01T10:00+08:00, some exactly on the window's edges. "
+      "oneid's orders come from `tests/bench/oneid_gen` (seed 1): as many "
+      "as the size has, their identifiers (phone, e-mail, openid, Tmall "
+      "nick, card; 1 to 4 a person, one person in 20 sharing one with "
+      "another) linked only through chains of orders that carry two or "
+      "three neighbours; mbr-oneid runs with --max-members-per-identifier "
+      "1000000, so that no identifier is set aside and its people are the "
+      "plain connected components, and its output was checked to be the "
+      "same partition of the orders as DuckDB's components (one label for "
+      "each of mbr's ids and one id for each label). The "
       "RFM peers score by mbr-rfm's rule "
       "(type-7 quantiles plus one unit, bins [lower, upper)), computed "
       "exactly in integers; the `duckdb-ntile` and `pandas-qcut` variants "
@@ -343,6 +360,12 @@ def main():
                 nrow = int(f.get("abtest_assign_members", 0) or 0)
                 nbytes = int(f.get("abtest_assign_bytes", 0) or 0)
                 per, perlabel = nrow, "bytes/member"
+            elif wl == "oneid":
+                # the orders read (twice, by mbr); memory per identifier
+                nrow = int(f.get("oneid_orders", 0) or 0)
+                nbytes = int(f.get("oneid_bytes", 0) or 0)
+                per = int(f.get("oneid_identifiers", 0) or 0)
+                perlabel = "bytes/identifier"
             elif wl == "abtest-analyze":
                 # the orders and the assignment records, both read
                 nrow = int(f.get("orders", 0) or 0) + \
@@ -416,6 +439,21 @@ def main():
                       f["abtest_analyze_result"].rstrip(".")
                       if f.get("abtest_analyze_result") and mw else ""))
                 w("")
+            if wl == "oneid" and "oneid_identifiers" in f:
+                w("Input: %s orders (%.1f MB), %s distinct identifiers of "
+                  "%s generated people, in %s connected components (the "
+                  "largest %s identifiers).%s%s" % (
+                      fmt_n(nrow), nbytes / 1e6, fmt_n(per),
+                      fmt_n(int(f.get("oneid_people", 0) or 0)),
+                      fmt_n(int(f.get("oneid_components", 0) or 0)),
+                      f.get("oneid_largest", "?"),
+                      " DuckDB's labels settled after %s passes (the "
+                      "last changing none)." % f["oneid_passes"]
+                      if f.get("oneid_passes") else "",
+                      " mbr-oneid's summary: %s." %
+                      f["oneid_summary"].rstrip(".")
+                      if f.get("oneid_summary") and mw else ""))
+                w("")
             w("| variant | how | threads | wall s (median) | min–max | "
               "peak RSS | %s | mbr/peer |" % perlabel)
             w("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -433,6 +471,9 @@ def main():
                 fail = " (exit status ≠ 0 in %d runs)" % d["fail"] \
                     if d["fail"] else ""
                 thr = THREADS.get(var, "")
+                if wl == "oneid" and var == "mbr" and \
+                        f.get("oneid_mbr_threads"):
+                    thr = f["oneid_mbr_threads"]
                 w("| %s | %s | %s | %s%s | %s–%s | %s | %s | %s |" % (
                     var, how(var, wl) + (" --threads 1" if var == "mbr-1t"
                                          else ""), thr, fmt_s(m), fail,

@@ -8,7 +8,7 @@
 #
 # For each size it generates (once; reused while the generator and its
 # options stay the same) canonical orders, member profiles and the
-# gzipped orders under bench/data/SIZE, then runs eight workloads, each
+# gzipped orders under bench/data/SIZE, then runs nine workloads, each
 # by mbr and by every peer that can express it:
 #
 #   ingest   canonical CSV to NDJSON
@@ -42,12 +42,25 @@
 #            (two-proportion z, Welch's t, Holm, chance to beat control,
 #            SRM); abtest-members.csv and assignments.csv come from
 #            tests/bench/abtest_gen.c
+#   oneid    mbr-oneid --max-members-per-identifier 1000000 over
+#            oneid-orders.csv, as many orders as the size has, whose
+#            identifiers (phone, email, openid, nick, card; 2.9M
+#            distinct at large, of 1.2M people) join only through
+#            chains (tests/bench/oneid_gen.c): one id a person on
+#            every order, against the connected components of the
+#            identifiers in DuckDB (bench/peers/oneid.sql: iterative
+#            label propagation, an UPDATE repeated until no label
+#            changes, driven by bench/peers/oneid.mjs); the guard is
+#            set above any identifier's sharing, so that mbr's people
+#            are the plain connected components
 #
 # Before timing, rfm, rfm-gz, segment, points, campaign, abtest-assign
 # and abtest-analyze check that mbr and the peers agree member by
 # member (bench/compare_rfm.py, compare_seg.py, compare_points.py,
-# compare_campaign.py, compare_abtest.py): a peer that disagrees is
-# reported and not timed, and the run exits 1.
+# compare_campaign.py, compare_abtest.py), and oneid that mbr's people
+# and DuckDB's components are the same partition of the orders
+# (bench/compare_oneid.py): a peer that disagrees is reported and not
+# timed, and the run exits 1.
 #
 # Timing: whole-process wall time (bash's EPOCHREALTIME around the
 # process) and peak RSS (GNU time's %M), --warmup rounds discarded, then
@@ -72,9 +85,9 @@
 # --report-only writes the report from the figures kept under
 # bench/data; --floor-only measures the floor again and keeps the
 # workloads' figures; --only runs the workloads named (points,
-# campaign, abtest-assign and abtest-analyze, which need nothing from
-# the others; "abtest" is both of the last two) on data already there
-# and keeps the other workloads' figures and facts.
+# campaign, abtest-assign, abtest-analyze and oneid, which need nothing
+# from the others; "abtest" is both abtest workloads) on data already
+# there and keeps the other workloads' figures and facts.
 #
 # Environment: GEN_SRC (default tests/bench/gen.c), DUCKDB_NODE_API (npm
 # spec, default @duckdb/node-api), GROWTHBOOK_SDK (npm spec, default
@@ -114,7 +127,7 @@ while [ $# -gt 0 ]; do
 		shift
 		for w in $only; do
 			case $w in
-			points|campaign|abtest-assign|abtest-analyze) ;;
+			points|campaign|abtest-assign|abtest-analyze|oneid) ;;
 			*)	echo "bench/run.sh: --only: no workload $w" >&2
 				exit 2 ;;
 			esac
@@ -300,6 +313,19 @@ if [ ! -x "$agen" ] || [ tests/bench/abtest_gen.c -nt "$agen" ]; then
 	    { note "bench: cannot build tests/bench/abtest_gen.c"; agen=; }
 fi
 
+have_oneid=0
+[ -x "$bin/mbr-oneid" ] && have_oneid=1
+# Large enough that no identifier is a placeholder: mbr-oneid's people
+# are then the plain connected components that DuckDB computes.
+ONEID_MAX=1000000
+# oneid's orders (tests/bench/oneid_gen.c).
+ogen=$data/oneid_gen
+if [ ! -x "$ogen" ] || [ tests/bench/oneid_gen.c -nt "$ogen" ]; then
+	${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -o "$ogen" \
+	    tests/bench/oneid_gen.c ||
+	    { note "bench: cannot build tests/bench/oneid_gen.c"; ogen=; }
+fi
+
 # --- data ----------------------------------------------------------
 
 size_args() {
@@ -411,6 +437,27 @@ make_abtest_data() {
 		    --assignments "$d/assignments.csv" 2>"$tmp/agen.err" ||
 		    { sed 's/^/  /' "$tmp/agen.err" >&2; return 1; }
 		printf '%s\n' "$stamp" >"$d/abtest.stamp"
+	fi
+	return 0
+}
+
+# make_oneid_data SIZE: oneid-orders.csv and oneid.stats (its counts:
+# orders, people, distinct identifiers, connected components) in
+# bench/data/SIZE, by tests/bench/oneid_gen.c, once for this generator
+# and these options.
+make_oneid_data() {
+	local d=$rd/$1 stamp args
+	[ -n "$ogen" ] || return 1
+	args="--seed $SEED --orders $(size_args "$1" | awk '{ print $2 }')"
+	stamp="$(md5sum <"$ogen" | cut -d' ' -f1) $args"
+	if [ ! -f "$d/oneid.stamp" ] || [ ! -f "$d/oneid-orders.csv" ] ||
+	    [ ! -f "$d/oneid.stats" ] ||
+	    [ "$(cat "$d/oneid.stamp")" != "$stamp" ]; then
+		rm -f "$d/oneid.stamp"
+		note "bench: $1: oneid-orders.csv ($args)"
+		"$ogen" $args --stats "$d/oneid.stats" \
+		    -o "$d/oneid-orders.csv" || return 1
+		printf '%s\n' "$stamp" >"$d/oneid.stamp"
 	fi
 	return 0
 }
@@ -845,6 +892,77 @@ abtest_analyze_run() {
 	bench_group "$size" abtest-analyze
 }
 
+oneid_duck() {	# oneid_duck THREADS ORDERS OUT: DuckDB's command line
+	printf 'node %s %s %s %s orders=%s out=%s' "$peers/oneid.mjs" \
+	    "$moddir" "$1" "$peers/oneid.sql" "$2" "$3"
+}
+
+# oneid_run SIZE: mbr-oneid against DuckDB's connected components
+# (bench/peers/oneid.sql) on SIZE's oneid-orders.csv, checked to be
+# the same partition of the orders, then timed.
+oneid_run() {
+	local size=$1 d=$rd/$1 in mine t1= oduck=0 k v
+	in=$d/oneid-orders.csv
+	while IFS='	' read -r k v; do
+		fact "$size" "$k" "$v"
+	done <"$d/oneid.stats"
+	mine="$bin/mbr-oneid --max-members-per-identifier $ONEID_MAX"
+	# Without -q: its summary line, for the report; and its CPU time,
+	# to tell whether it runs on more than one thread (it takes
+	# --threads, as every mbr program does).
+	/usr/bin/time -f '%e %U %S' -o "$tmp/oneid.cpu" sh -c "exec $mine $in" \
+	    </dev/null >"$tmp/oneid.mbr.csv" 2>"$tmp/stderr"
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		note "bench: mbr-oneid failed on $in:"
+		head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+		status=1
+		unavailable "$size" oneid mbr "mbr-oneid exited $rc"
+		return
+	fi
+	fact "$size" oneid_summary "$(grep -v '^ *$' "$tmp/stderr" | tail -1 | sed 's/^mbr-oneid: //')"
+	# more than 1.2 cores busy on average: the threads are used, and
+	# the -1t row means something
+	awk '{ exit !($2 + $3 > 1.2 * $1) }' "$tmp/oneid.cpu" && t1=1
+	fact "$size" oneid_mbr_threads "$([ -n "$t1" ] && echo "2 (default)" ||
+	    echo "1 (mbr-oneid works on one thread)")"
+	if [ $have_duck = 1 ] && agrees bench/compare_oneid.py \
+	    "$tmp/oneid.mbr.csv" "$tmp/oneid.duck.csv" "$size oneid: duckdb" \
+	    "$(oneid_duck 0 "$in" "$tmp/oneid.duck.csv")"; then
+		oduck=1
+		fact "$size" oneid_passes "$(sed -n 's/^oneid.mjs: converged after \([0-9]*\) passes$/\1/p' "$tmp/stderr")"
+	fi
+	rm -f "$tmp/oneid.mbr.csv" "$tmp/oneid.duck.csv"
+	: >"$tmp/variants"
+	variant mbr "$mine -q $in >/dev/null"
+	[ -n "$t1" ] && variant mbr-1t "$mine -q --threads 1 $in >/dev/null"
+	if [ $have_duck = 0 ]; then
+		unavailable "$size" oneid duckdb "$why_duck"
+	elif [ $oduck = 1 ]; then
+		variant duckdb "$(oneid_duck 0 "$in" /dev/null)"
+		variant duckdb-1t "$(oneid_duck 1 "$in" /dev/null)"
+	else
+		unavailable "$size" oneid duckdb "disagrees with mbr: not timed"
+	fi
+	bench_group "$size" oneid
+}
+
+oneid_section() {	# oneid_section SIZE
+	say "== $1: oneid (connected components, --max-members-per-identifier $ONEID_MAX)"
+	if [ $have_oneid = 0 ]; then
+		unavailable "$1" oneid mbr "pending: bin/mbr-oneid not built"
+		say "oneid: pending (no $bin/mbr-oneid)"
+		return
+	fi
+	if ! make_oneid_data "$1"; then
+		note "bench: $1 oneid: no input data"
+		status=1
+		unavailable "$1" oneid mbr "no input data (oneid-orders.csv)"
+		return
+	fi
+	oneid_run "$1"
+}
+
 # abtest_section SIZE WORKLOAD: abtest-assign or abtest-analyze, with
 # its data made first.
 abtest_section() {
@@ -1032,6 +1150,7 @@ run_size() {
 	campaign_section "$size"
 	abtest_section "$size" abtest-assign
 	abtest_section "$size" abtest-analyze
+	oneid_section "$size"
 	printf 'load_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$d/facts.tsv"
 }
 
@@ -1063,6 +1182,8 @@ run_only() {
 			campaign_section "$size" ;;
 		abtest-assign|abtest-analyze)
 			abtest_section "$size" "$w" ;;
+		oneid)
+			oneid_section "$size" ;;
 		esac
 	done
 	fact "$size" only_load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -1107,6 +1228,7 @@ run_only() {
 	printf 'points\t%s\n' "$([ $have_points = 1 ] && echo yes || echo pending)"
 	printf 'campaign\t%s\n' "$([ $have_campaign = 1 ] && echo yes || echo pending)"
 	printf 'abtest\t%s\n' "$([ $have_abtest = 1 ] && echo yes || echo pending)"
+	printf 'oneid\t%s\n' "$([ $have_oneid = 1 ] && echo yes || echo pending)"
 } >"$tmp/machine.tsv"
 
 if [ $report_only = 0 ]; then

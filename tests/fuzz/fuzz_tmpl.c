@@ -8,7 +8,8 @@
  * placeholders bind to no column.  Checked, beyond the sanitizers and
  * the leak checker: the template compiles exactly when every "{{" has
  * a "}}" after it and names a field (blanks trimmed), and an error is
- * MBR_EUSAGE naming the place and the "{{"'s byte; the placeholders
+ * MBR_EUSAGE naming the place and the "{{" (its byte, or the empty
+ * placeholder whole), word for word; the placeholders
  * are those of a plain reading, in order; the text made is the
  * literal text with each placeholder replaced by its field's value,
  * or its fallback (blanks trimmed) when the field is unbound, null or
@@ -154,7 +155,8 @@ out:
 
 /* A plain reading of a template: its placeholders (name and fallback
  * as offsets into s) and literal runs; -1 with the byte of the "{{"
- * that has no "}}" (or names nothing) in *bad. */
+ * that has no "}}" (or names nothing) in *bad, and in *badc the byte
+ * of the "}}" of one that names nothing, else (size_t)-1. */
 struct ph {
 	size_t	lit, litn;	/* the literal text before it */
 	size_t	name, namen;
@@ -170,12 +172,13 @@ blank(char c)
 
 static int
 reference(const char *s, size_t n, struct ph *ph, size_t *nph, size_t *tail,
-    size_t *bad)
+    size_t *bad, size_t *badc)
 {
 	size_t pos = 0, o, c, b, a, z;
 	const char *q;
 
 	*nph = 0;
+	*badc = (size_t)-1;
 	for (;;) {
 		q = pos < n ? memmem(s + pos, n - pos, "{{", 2) : NULL;
 		if (q == NULL) {
@@ -202,6 +205,7 @@ reference(const char *s, size_t n, struct ph *ph, size_t *nph, size_t *tail,
 			;
 		if (z == a) {
 			*bad = o;
+			*badc = c;
 			return -1;
 		}
 		if (*nph == MAXP)
@@ -228,13 +232,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mbr_slice f[NV];
 	uint8_t type[NV];
 	const char *s, *p, *end, *q;
-	size_t n, i, nph, tail, bad = 0, nv = 0;
+	size_t n, i, nph, tail, bad = 0, badc, nv = 0;
 	mbr_tmpl *t = NULL;
 	mbr_err err = { 0 };
 	mbr_buf got, want;
 	unsigned ctl;
 	int rc, ref, col;
-	char at[64];
+	char want_msg[sizeof(err.msg)];
 
 	if (to32 == NULL)
 		init();
@@ -257,7 +261,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = q;
 	}
 
-	ref = reference(s, n, ph, &nph, &tail, &bad);
+	ref = reference(s, n, ph, &nph, &tail, &bad, &badc);
 	if (ref == -2)
 		return 0;
 	rc = mbr_tmpl_compile(&t, "tmpl.json: message", s, n, &err);
@@ -265,9 +269,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(rc == MBR_EUSAGE && t == NULL);
 		FUZZ_CHECK(err.code == MBR_EUSAGE);
 		FUZZ_CHECK(strncmp(err.msg, "tmpl.json: message: ", 20) == 0);
-		snprintf(at, sizeof(at), "\"{{\" at byte %zu ", bad + 1);
-		if (strstr(err.msg, "has no") != NULL)
-			FUZZ_CHECK(strstr(err.msg, at) != NULL);
+		/* The whole message, as the man page words it (cut where
+		 * mbr_err cuts it). */
+		if (badc == (size_t)-1)
+			snprintf(want_msg, sizeof(want_msg), "tmpl.json: message: "
+			    "\"{{\" at byte %zu has no \"}}\"", bad + 1);
+		else
+			snprintf(want_msg, sizeof(want_msg), "tmpl.json: message: "
+			    "\"%.*s\" names no field", (int)(badc + 2 - bad),
+			    s + bad);
+		FUZZ_CHECK(strcmp(err.msg, want_msg) == 0);
 		check_sms(s, n);
 		return 0;
 	}
