@@ -48,6 +48,7 @@
 # each is one check.  Prints "FAIL case/prog: what" and a diff for each
 # mismatch, "ok case" for passes when VERBOSE=1, and last
 # "N passed, N failed".  BAD_KEEP=1 keeps failed work directories.
+# run.sh: last
 set -u
 LC_ALL=C
 TZ=UTC

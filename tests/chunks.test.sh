@@ -11,6 +11,7 @@
 # mbr-segment --split must be the same bytes.  No expected output is
 # stored: one thread is the reference (the golden cases check it
 # against hand-made answers).
+# run.sh: once
 set -u
 bin=${1:?usage: chunks.test.sh BIN BUILD}
 bin=$(cd "$bin" && pwd) || exit 2	# the commands run elsewhere

@@ -7,7 +7,7 @@
 # counted tests: its regression inputs, every file in
 # tests/fuzz/regress/<target>/, each run once through the target
 # (which must exit 0), and a short fuzzing run of FUZZ_SMOKE_TIME
-# seconds (default 10) from its seeds, with a working corpus in a
+# seconds (default 5) from its seeds, with a working corpus in a
 # temporary directory (nothing is written under tests/).  The
 # fuzzing starts from seed FUZZ_SMOKE_SEED (default 1), so that a
 # check run does not fail on a finding another run missed; make fuzz
@@ -23,7 +23,7 @@ export LC_ALL
 
 root=$(cd "$(dirname "$0")/.." && pwd -P) || exit 2
 cd "$root" || exit 2
-secs=${FUZZ_SMOKE_TIME:-10}
+secs=${FUZZ_SMOKE_TIME:-5}
 seed=${FUZZ_SMOKE_SEED:-1}
 targets="csv ndjson reader split time money ident preset expr program pstate
     campaign tmpl abtest oneid"

@@ -17,7 +17,7 @@
 
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 600
-FUZZ_SMOKE_TIME ?= 10
+FUZZ_SMOKE_TIME ?= 5
 FUZZ_DIR = build/fuzz
 DEB_FUZZ = clang libclang-rt-14-dev
 FUZZ_TARGETS = csv ndjson reader split time money ident preset expr program \
@@ -67,6 +67,6 @@ fuzz: fuzz-build
 	done
 
 fuzz-smoke:
-	@FUZZ_TIME=$(FUZZ_SMOKE_TIME) ./tests/fuzz-smoke.test.sh
+	@FUZZ_SMOKE_TIME=$(FUZZ_SMOKE_TIME) ./tests/fuzz-smoke.test.sh
 
 .PHONY: fuzz fuzz-build fuzz-probe fuzz-smoke
