@@ -391,6 +391,26 @@ made(struct ing *g, const mbr_rec *rec, int f)
 	return any ? (mbr_slice){ b->p, b->n } : (mbr_slice){ NULL, 0 };
 }
 
+/* v as the map's "values" table for f writes it (blanks around v
+ * ignored): the table's value, absent for "", or v itself where the
+ * table has no entry. */
+static mbr_slice
+value_of(const mbr_preset *p, int f, mbr_slice v)
+{
+	mbr_slice t = v;
+	size_t i;
+
+	mbr_trim(&t.p, &t.n);
+	for (i = 0; i < p->nvalues[f]; i++) {
+		const mbr_value_rule *r = &p->values[f][i];
+
+		if (strlen(r->from) == t.n && memcmp(r->from, t.p, t.n) == 0)
+			return r->to[0] == '\0' ? (mbr_slice){ NULL, 0 } :
+			    (mbr_slice){ r->to, strlen(r->to) };
+	}
+	return v;
+}
+
 static mbr_slice
 field(struct ing *g, const mbr_rec *rec, int f)
 {
@@ -402,6 +422,8 @@ field(struct ing *g, const mbr_rec *rec, int f)
 
 	if (v.p == NULL && g->p->constant[f] != NULL)
 		v = (mbr_slice){ g->p->constant[f], strlen(g->p->constant[f]) };
+	if (v.p != NULL && g->p->nvalues[f] > 0)
+		v = value_of(g->p, f, v);
 	return v;
 }
 
@@ -1975,6 +1997,42 @@ consent_word(mbr_slice s)
 	return NULL;
 }
 
+/* A gender as the profile record writes it: "F", "M", "O" (other), ""
+ * for one the export says it does not know or was not told (保密,
+ * "secret", is common in Chinese shops), or NULL for a word that says
+ * none of these.  Numbers are not read: WeChat's 1 is male and 2
+ * female, other systems' differ; a map's "values" table says which. */
+static const char *
+gender_word(mbr_slice s)
+{
+	static const struct {
+		const char	*w;
+		const char	*v;
+	} words[] = { { "f", "F" }, { "female", "F" }, { "woman", "F" },
+	    { "\xe5\xa5\xb3", "F" }, { "\xe5\xa5\xb3\xe5\xa3\xab", "F" },
+	    { "\xe5\xa5\xb3\xe6\x80\xa7", "F" }, { "m", "M" },
+	    { "male", "M" }, { "man", "M" }, { "\xe7\x94\xb7", "M" },
+	    { "\xe7\x94\xb7\xe5\xa3\xab", "M" },
+	    { "\xe7\x94\xb7\xe6\x80\xa7", "M" },
+	    { "\xe5\x85\x88\xe7\x94\x9f", "M" }, { "o", "O" },
+	    { "other", "O" }, { "\xe5\x85\xb6\xe4\xbb\x96", "O" },
+	    { "u", "" }, { "unknown", "" }, { "\xe6\x9c\xaa\xe7\x9f\xa5", "" },
+	    { "\xe4\xbf\x9d\xe5\xaf\x86", "" } };
+	char low[16];
+	size_t i;
+
+	if (s.n >= sizeof(low))
+		return NULL;
+	for (i = 0; i < s.n; i++)
+		low[i] = (char)(s.p[i] >= 'A' && s.p[i] <= 'Z' ? s.p[i] + 32 :
+		    s.p[i]);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].w) == s.n &&
+		    memcmp(low, words[i].w, s.n) == 0)
+			return words[i].v;
+	return NULL;
+}
+
 /* MySQL writes a date it does not have as all zeros, and CRM exports
  * built on it pass that on: no date, as an empty cell is. */
 static int
@@ -2090,6 +2148,19 @@ mem_row(struct ing *g, const mbr_rec *rec, mbr_err *err)
 				    "bad updated_at";
 			else
 				t[i] = MBR_V_PLAIN;
+			break;
+		case MBR_F_GENDER:
+			mbr_trim(&v[i].p, &v[i].n);
+			if ((c = gender_word(v[i])) == NULL) {
+				why = "bad gender";
+				mbr_buf_reset(&g->msg);
+				mbr_buf_addf(&g->msg, "gender \"%.*s\" is not F, "
+				    "M, O or unknown", (int)v[i].n, v[i].p);
+				break;
+			}
+			v[i] = *c != '\0' ? (mbr_slice){ c, strlen(c) } :
+			    (mbr_slice){ NULL, 0 };
+			t[i] = MBR_V_PLAIN;
 			break;
 		case MBR_F_CONSENT_SMS:
 		case MBR_F_CONSENT_EMAIL:

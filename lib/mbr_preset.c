@@ -403,7 +403,8 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 		static const char *const known[] = { "name", "detect",
 		    "line_items", "keep", "fields", "identity", "constants",
 		    "status", "default_status", "id_prefix", "comment",
-		    "events", "columns", "kind", "detect_not", NULL };
+		    "events", "columns", "kind", "detect_not", "values",
+		    NULL };
 		for (i = 0; known[i] != NULL; i++)
 			if (strcmp(k, known[i]) == 0)
 				break;
@@ -494,6 +495,35 @@ parse(mbr_preset *p, json_t *root, const char *name, mbr_err *err)
 			    p->kind == MBR_KIND_MEMBERS ? "a member profile" :
 			    "an order");
 		p->constant[f] = mbr_xstrdup(json_string_value(v));
+	}
+	json_object_foreach(json_object_get(root, "values"), k, v) {
+		const char *vk;
+		json_t *vv;
+
+		f = field_of(k);
+		if (f == MBR_F_STATUS || f == MBR_F_EVENT)
+			return mbr_err_set(err, MBR_EUSAGE, "%s: values: %s "
+			    "has a table of its own (\"%s\": {...})", name, k,
+			    f == MBR_F_STATUS ? "status" : "events");
+		if (!field_for(p->kind, f) || f == MBR_F_IDENTIFIERS ||
+		    !json_is_object(v))
+			return mbr_err_set(err, MBR_EUSAGE, "%s: values: "
+			    "\"%s\" is not %s field with an object of "
+			    "values", name, k, p->kind == MBR_KIND_MEMBERS ?
+			    "a member profile" : "an order");
+		p->values[f] = mbr_xcalloc(json_object_size(v) + 1,
+		    sizeof(*p->values[f]));
+		json_object_foreach(v, vk, vv) {
+			mbr_value_rule *r = &p->values[f][p->nvalues[f]];
+
+			if (!json_is_string(vv))
+				return mbr_err_set(err, MBR_EUSAGE, "%s: "
+				    "values: %s: \"%s\" must map to a "
+				    "string", name, k, vk);
+			r->from = mbr_xstrdup(vk);
+			r->to = mbr_xstrdup(json_string_value(vv));
+			p->nvalues[f]++;
+		}
 	}
 	j = json_object_get(root, "identity");
 	if (!json_is_array(j) || json_array_size(j) == 0)
@@ -675,9 +705,16 @@ mbr_preset_free(mbr_preset *p)
 	free(p->detect);
 	strv_free(&p->detect_not);
 	for (i = 0; i < MBR_F_N; i++) {
+		size_t k;
+
 		strv_free(&p->cols[i]);
 		free(p->constant[i]);
 		free(p->join[i]);
+		for (k = 0; k < p->nvalues[i]; k++) {
+			free(p->values[i][k].from);
+			free(p->values[i][k].to);
+		}
+		free(p->values[i]);
 	}
 	for (i = 0; i < p->nident; i++) {
 		free(p->ident[i].platform);

@@ -101,6 +101,13 @@ typedef struct {
 	char		*why;		/* for MBR_ST_REJECT */
 } mbr_status_rule;
 
+/* A field's value as the export writes it, and as the record does
+ * ("金卡" -> "gold"); to is "" for no value. */
+typedef struct {
+	char		*from;
+	char		*to;
+} mbr_value_rule;
+
 /* Columns a field may name: candidates or joined. */
 #define MBR_PRESET_MAXCOLS 8
 
@@ -126,6 +133,8 @@ typedef struct {
 	size_t		 nprefix;
 	mbr_status_rule	*events;	/* value -> MBR_EV_* */
 	size_t		 nevents;
+	mbr_value_rule	*values[MBR_F_N];	/* the "values" tables */
+	size_t		 nvalues[MBR_F_N];
 	char		*columns;	/* "a,b,c": a headerless export's
 					 * names, or NULL */
 	char		*order_err;	/* why it cannot make orders (a
