@@ -2,10 +2,12 @@
 # nightly.sh: the whole pipeline over the example exports, as a brand's
 # nightly cron job would run it.  Writes into ${OUT:-build/nightly}.
 #
-#   exports -> mbr-ingest -> orders.csv -> mbr-rfm -> members.csv
-#   orders, profiles -> mbr-oneid -> one id a person, people.csv
-#           -> mbr-segment -> segmented.csv, segment counts
-#   orders  -> mbr-points -> points balances, ledger, state
+#   exports -> mbr-ingest -> orders, profiles
+#   orders, profiles, events -> mbr-oneid -> one id a person: people/,
+#           people.csv
+#   people's orders -> mbr-rfm -> members.csv -> mbr-segment ->
+#           segmented.csv, segment counts
+#   people's orders -> mbr-points -> points balances, ledger, state
 #   members, ledger, events -> mbr-campaign -> send lists, send history
 #   abtest members -> mbr-abtest assign -> mbr-campaign -> the test's
 #           send list + orders -> mbr-abtest analyze -> the verdict;
@@ -32,37 +34,41 @@ mbr-ingest --tz Europe/London --rejects "$OUT/rejects-uk.ndjson" \
 
 # 1b. One id a person (OneID).  The CRM's profiles and the WeChat
 #     mini-program's member export (examples/members-wechat.csv: cards,
-#     openids, unionids) join the Tmall nick, the JD account, the store
-#     card and the phone of one shopper.  The identity map carries the
-#     ids from night to night (the map of the night before, when there
-#     is one: a known identifier keeps its id); every record is written
-#     again under $OUT/people/ with its person's id as member_id and the
-#     one it came with as source_member_id, and people.csv has one
-#     profile a person, the latest value of each field, consent never
-#     upgraded.  The RFM summary per person follows; the steps below
-#     still count members by the identifier each export gave them.
+#     openids, unionids; its tiers written as the programme's by
+#     examples/wechat-members-map.json) join the Tmall nick, the JD
+#     account, the store card and the phone of one shopper.  The
+#     identity map carries the ids from night to night (the map of the
+#     night before, when there is one: a known identifier keeps its
+#     id); every record is written again under $OUT/people/ with its
+#     person's id as member_id and the one it came with as
+#     source_member_id: the orders, the profiles, and the files keyed by
+#     member the later steps read (points events, behaviour events, app
+#     tokens, the 11.11 test's variants).  people.csv has one profile a
+#     person, the latest value of each field, consent never upgraded.
+#     Every step below counts people, not the identifiers each export
+#     gave them: a shopper's Tmall and store orders are one RFM, one
+#     points balance and one frequency cap.
 mbr-ingest -q --kind members --tz Asia/Shanghai examples/members.csv \
     > "$OUT/profiles-crm.csv"
-mbr-ingest -q --kind members --tz Asia/Shanghai \
+mbr-ingest -q --map examples/wechat-members-map.json --tz Asia/Shanghai \
     examples/members-wechat.csv > "$OUT/profiles-wechat.csv"
 mkdir -p "$OUT/people"
 if [ -f "$OUT/idmap.csv" ]; then MAP="--map $OUT/idmap.csv"; else MAP=; fi
-mbr-oneid --tz Asia/Shanghai $MAP --map-out "$OUT/idmap.csv" \
+mbr-oneid -q --tz Asia/Shanghai $MAP --map-out "$OUT/idmap.csv" \
     --audit "$OUT/oneid-audit.csv" --profiles-out "$OUT/people.csv" \
     --outdir "$OUT/people" "$OUT/orders-cn.csv" "$OUT/orders-tmall.csv" \
-    "$OUT/orders-pos.csv" "$OUT/profiles-crm.csv" "$OUT/profiles-wechat.csv"
-mbr-rfm -q --as-of "$ASOF" --tz Asia/Shanghai --summary \
-    "$OUT/people/orders-cn.csv" "$OUT/people/orders-tmall.csv" \
-    "$OUT/people/orders-pos.csv" > "$OUT/rfm-summary-people.csv"
+    "$OUT/orders-pos.csv" "$OUT/profiles-crm.csv" \
+    "$OUT/profiles-wechat.csv" examples/points-events.csv \
+    examples/events.csv examples/app-tokens.csv examples/d11-variants.csv
+P=$OUT/people
+ORDERS="$P/orders-cn.csv $P/orders-tmall.csv $P/orders-pos.csv"
 
-# 2. RFM per member of the Chinese business, with the profiles joined.
-mbr-rfm --as-of "$ASOF" --tz Asia/Shanghai --members examples/members.csv \
-    "$OUT/orders-cn.csv" "$OUT/orders-tmall.csv" "$OUT/orders-pos.csv" \
-    > "$OUT/members.csv"
+# 2. RFM per person of the Chinese business, with the people's
+#    profiles joined.
+mbr-rfm --as-of "$ASOF" --tz Asia/Shanghai --members "$OUT/people.csv" \
+    $ORDERS > "$OUT/members.csv"
 mbr-rfm -q --as-of "$ASOF" --tz Asia/Shanghai --summary \
-    --members examples/members.csv \
-    "$OUT/orders-cn.csv" "$OUT/orders-tmall.csv" "$OUT/orders-pos.csv" \
-    > "$OUT/rfm-summary.csv"
+    --members "$OUT/people.csv" $ORDERS > "$OUT/rfm-summary.csv"
 
 # 3. The team's own segments and tags.
 if [ -x bin/mbr-segment ] && [ -f examples/segments.rules ]; then
@@ -83,9 +89,8 @@ fi
 #    checks.
 points() {
 	mbr-points --program examples/points.json --tz Asia/Shanghai \
-	    --members examples/members.csv --events examples/points-events.csv \
-	    "$@" "$OUT/orders-cn.csv" "$OUT/orders-tmall.csv" \
-	    "$OUT/orders-pos.csv"
+	    --members "$OUT/people.csv" --events "$P/points-events.csv" \
+	    "$@" $ORDERS
 }
 points --as-of 2024-11-11T00:00:00+08:00 \
     --rejects "$OUT/rejects-points-1111.ndjson" \
@@ -121,11 +126,9 @@ campaign() {
 	    --explain "$OUT/explain-$c.csv" -o "$OUT/send-$c.csv" "$@"
 }
 mbr-rfm -q --as-of 2024-11-11T10:00:00+08:00 --tz Asia/Shanghai \
-    --members examples/members.csv \
-    "$OUT/orders-cn.csv" "$OUT/orders-tmall.csv" "$OUT/orders-pos.csv" \
-    > "$OUT/members-1111.csv"
+    --members "$OUT/people.csv" $ORDERS > "$OUT/members-1111.csv"
 campaign batch-1111 --as-of 2024-11-11T10:00:00+08:00 \
-    --join examples/d11-variants.csv \
+    --join "$P/d11-variants.csv" \
     --history-out "$OUT/campaign-history-1111.csv" "$OUT/members-1111.csv"
 tonight() {
 	c=$1
@@ -138,7 +141,7 @@ tonight tier-up --ledger "$OUT/points-ledger.csv"
 tonight birthday --coupons examples/coupons.txt \
     --coupons-out "$OUT/coupons-left.txt"
 tonight winback
-tonight browse --events examples/events.csv --join examples/app-tokens.csv
+tonight browse --events "$P/events.csv" --join "$P/app-tokens.csv"
 
 # 6. The A/B test of the winter repair cream's text (examples/README.md):
 #    3,000 members of the wider membership (examples/abtest-members.csv).
@@ -183,9 +186,7 @@ echo "RFM summary:"
 cat "$OUT/rfm-summary.csv"
 echo
 echo "one id a person: $(($(wc -l < "$OUT/idmap.csv") - 1)) identifiers," \
-    "$(cut -d, -f2 "$OUT/idmap.csv" | sed 1d | sort -u | wc -l) people; the" \
-    "RFM summary by person:"
-cat "$OUT/rfm-summary-people.csv"
+    "$(cut -d, -f2 "$OUT/idmap.csv" | sed 1d | sort -u | wc -l) people"
 if [ -f "$OUT/segment-counts.csv" ]; then
 	echo
 	echo "segments:"

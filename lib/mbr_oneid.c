@@ -81,6 +81,18 @@ struct pfield {
 	size_t		 off, n;	/* in g->ptext */
 };
 
+/* The fields of a member profile (mbr(7)) but member_id and
+ * identifiers: a record with a value in one of them, and no order_id
+ * or event, is a profile for --profiles-out.  Records keyed by member
+ * and nothing else (points events, an experiment's variants) are
+ * rewritten but merged into no profile. */
+static const char *const prof_fields[] = { "name", "gender", "birthday",
+    "signup_ts", "phone", "email", "wechat_openid", "wecom_id",
+    "app_token", "consent_sms", "consent_email", "consent_wechat",
+    "consent_wecom", "consent_app", "consent_call", "tier", "tz",
+    "updated_at" };
+#define NPROF ((int)(sizeof(prof_fields) / sizeof(prof_fields[0])))
+
 struct og {
 	const mbr_cli		*c;
 	const mbr_oneid_opts	*o;
@@ -104,7 +116,7 @@ struct og {
 	int			*spoolfd;
 	/* columns */
 	int			 c_member, c_src, c_ids, c_order, c_event,
-				 c_time[3];
+				 c_time[3], c_prof[NPROF];
 	/* per record */
 	uint32_t		*rid;
 	size_t			 nrid, caprid;
@@ -398,6 +410,8 @@ spool_all(struct og *g, int nfiles, char *const files[], mbr_err *err)
 static void
 cols(struct og *g, mbr_reader *rd)
 {
+	int i;
+
 	g->c_member = mbr_reader_col(rd, "member_id", 9);
 	g->c_src = mbr_reader_col(rd, "source_member_id", 16);
 	g->c_ids = mbr_reader_col(rd, "identifiers", 11);
@@ -406,6 +420,9 @@ cols(struct og *g, mbr_reader *rd)
 	g->c_time[0] = mbr_reader_col(rd, "ts", 2);
 	g->c_time[1] = mbr_reader_col(rd, "updated_at", 10);
 	g->c_time[2] = mbr_reader_col(rd, "signup_ts", 9);
+	for (i = 0; i < NPROF; i++)
+		g->c_prof[i] = mbr_reader_col(rd, prof_fields[i],
+		    strlen(prof_fields[i]));
 }
 
 static mbr_slice
@@ -417,6 +434,19 @@ field(const mbr_rec *rec, int col)
 		return (mbr_slice){ NULL, 0 };
 	mbr_trim(&v.p, &v.n);
 	return v.n > 0 ? v : (mbr_slice){ NULL, 0 };
+}
+
+static int
+is_profile(const struct og *g, const mbr_rec *rec)
+{
+	int i;
+
+	if (field(rec, g->c_order).p != NULL || field(rec, g->c_event).p != NULL)
+		return 0;
+	for (i = 0; i < NPROF; i++)
+		if (field(rec, g->c_prof[i]).p != NULL)
+			return 1;
+	return 0;
 }
 
 static void
@@ -1583,9 +1613,7 @@ pass2(struct og *g, mbr_reader_opts *ro, mbr_err *err)
 		write_rec(g, w, rd, &rec, who);
 		if ((rc = mbr_writer_end(w, err)) != MBR_OK)
 			break;
-		if (g->o->profiles_out != NULL &&
-		    field(&rec, g->c_order).p == NULL &&
-		    field(&rec, g->c_event).p == NULL)
+		if (g->o->profiles_out != NULL && is_profile(g, &rec))
 			keep_profile(g, rd, &rec, who, prim);
 	}
 	if (g->o->outdir != NULL && w != NULL &&

@@ -1142,9 +1142,10 @@ judge(struct sl *sl, const mbr_reader *rd, const mbr_rec *rec)
 		for (j = 0; j < (int)(*jp)->n; j++) {
 			struct jfield *f = &(*jp)->f[j];
 
-			if (sl->v[f->col].p == NULL) {
+			/* An empty cell is no value: a profile's empty
+			 * app_token column must not hide the app's. */
+			if (sl->v[f->col].p == NULL || sl->v[f->col].n == 0)
 				sl_set(sl, f->col, f->v, f->type);
-			}
 		}
 	}
 	s = val(sl, g->c_tz);

@@ -129,6 +129,16 @@ class IOFail(Exception):
 
 # ------------------------------------------------------------------ CSV
 
+
+# The fields of a member profile (mbr(7)) but member_id and
+# identifiers: a record with one of them set, and no order_id or
+# event, is a profile for --profiles-out.
+PROFILE_FIELDS = ("name", "gender", "birthday", "signup_ts", "phone",
+                  "email", "wechat_openid", "wecom_id", "app_token",
+                  "consent_sms", "consent_email", "consent_wechat",
+                  "consent_wecom", "consent_app", "consent_call", "tier",
+                  "tz", "updated_at")
+
 def csv_field(s):
     s = "" if s is None else str(s)
     if s and (s[0] in " \t" or s[-1] in " \t" or
@@ -486,8 +496,13 @@ def run(o, stdout, stderr):
                 r.kind = "order"
             elif fields.get("event", ""):
                 r.kind = "event"
-            else:
+            elif any(fields.get(k, "").strip(" \t")
+                     for k in PROFILE_FIELDS):
                 r.kind = "profile"
+            else:
+                # keyed by member and nothing else (points events,
+                # variants): rewritten, merged into no profile
+                r.kind = "keyed"
             r.key = tuple(sorted(x for x in ids if x not in ignore))
             # a record without a member_id came with its first
             # identifier (so that a run over the output keeps its id)
