@@ -10,6 +10,7 @@
 #   orders, history -> mbr-clv -> model; members + p_alive, CLV
 #   people's orders -> mbr-points -> points balances, ledger, state
 #   members, ledger, events -> mbr-campaign -> send lists, send history
+#   orders, members, points, sends -> mbr-report -> kpis.csv, report.html
 #   abtest members -> mbr-abtest assign -> mbr-campaign -> the test's
 #           send list + orders -> mbr-abtest analyze -> the verdict;
 #           the winner's text to the rest, with a holdout
@@ -194,6 +195,18 @@ if [ "$winner" = a ]; then
 	    --history "$OUT/abtest-history.csv" \
 	    --history-out "$OUT/abtest-history.csv" "$OUT/abtest-assigned.csv"
 fi
+
+# 7. The team's dashboard (mbr-report) on the month just closed: KPIs
+#    by month and channel against the month before, first-order
+#    cohorts, the RFM segments' migration since the 11.11 run, points
+#    liability and the campaigns' reach, as records (kpis.csv) and as
+#    one page to open in a browser (report.html, in Chinese).  With
+#    --alert 'active_30d < -5%' a fall in the month's active members
+#    would fail the job (exit 1).
+mbr-report -q --as-of 2024-11-30T23:59:59+08:00 --tz Asia/Shanghai \
+    --by channel --rfm "$OUT/members.csv" --previous "$OUT/members-1111.csv" \
+    --points "$OUT/points.csv" --sends "$OUT/campaign-history.csv" \
+    --lang zh --html "$OUT/report.html" -o "$OUT/kpis.csv" $ORDERS
 
 echo "nightly: outputs in $OUT:"
 ls -l "$OUT"

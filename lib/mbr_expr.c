@@ -624,6 +624,32 @@ datelit(const char *s, size_t n)
 	return i;
 }
 
+/* Whether what follows a '%' at t[j..n) ends an operand rather than
+ * begins one: the end, a closing parenthesis or comma, a comparison, a
+ * connective (and, or, not, in, between) or a comment. */
+static int
+pct_ends(const char *t, size_t j, size_t n)
+{
+	static const char *const kw[] = { "and", "or", "not", "in",
+	    "between" };
+	size_t i, k;
+
+	while (j < n && (t[j] == ' ' || t[j] == '\t' || t[j] == '\r'))
+		j++;
+	if (j == n || (t[j] != '\0' && strchr("),\n#<>=&|", t[j]) != NULL))
+		return 1;
+	if (t[j] == '!')
+		return j + 1 < n && t[j + 1] == '=';
+	if (!isname((unsigned char)t[j]) || isdig(t[j]))
+		return 0;
+	for (i = j; i < n && isname((unsigned char)t[i]); i++)
+		continue;
+	for (k = 0; k < sizeof(kw) / sizeof(kw[0]); k++)
+		if (kwd(t + j, i - j, kw[k]))
+			return 1;
+	return 0;
+}
+
 static int
 lex(struct parser *ps)
 {
@@ -691,6 +717,11 @@ lex(struct parser *ps)
 		if (i < ps->n && isname((unsigned char)t[i]))
 			return perr(ps, ps->pos, "bad number \"%.*s\"",
 			    (int)(i + 1 - ps->pos), t + ps->pos);
+		/* 5% is 0.05 when no operand follows the sign, so that
+		 * mbr-report's alerts read as analysts write them
+		 * (active_30d < -5%); 7 % 3 and 7%x stay remainders. */
+		if (i < ps->n && t[i] == '%' && pct_ends(t, i + 1, ps->n))
+			i++;
 		tk->t = T_NUM;
 		tk->len = i - ps->pos;
 	} else if (isname((unsigned char)t[ps->pos])) {
@@ -883,11 +914,21 @@ call(struct parser *ps, const char *s, size_t n, size_t off, int *out)
 	return MBR_OK;
 }
 
+/* v / 100, exactly while the digits fit. */
+static void
+percent(mbr_xval *v)
+{
+	if (v->dbl)
+		set_dbl(v, v->d / 100);
+	else
+		set_dec(v, v->m, v->scale + 2);
+}
+
 static int
 primary(struct parser *ps, int *out)
 {
 	struct tok tk;
-	int nd;
+	int nd, pct;
 
 	if (peek(ps) < 0)
 		return MBR_EUSAGE;
@@ -895,9 +936,12 @@ primary(struct parser *ps, int *out)
 	switch (tk.t) {
 	case T_NUM:
 		nd = node(ps, OP_CONST);
-		if (!mbr_xval_num(&N(nd).k, ps->text + tk.off, tk.len))
+		pct = ps->text[tk.off + tk.len - 1] == '%';
+		if (!mbr_xval_num(&N(nd).k, ps->text + tk.off, tk.len - pct))
 			return perr(ps, tk.off, "bad number \"%.*s\"",
 			    (int)tk.len, ps->text + tk.off);
+		if (pct)
+			percent(&N(nd).k);
 		eat(ps);
 		break;
 	case T_STR:

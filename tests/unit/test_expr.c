@@ -79,6 +79,23 @@ precedence(void)
 	T_EQ_S(ev("5 not in (1, 2, 3)"), "true");
 	T_EQ_S(ev("5 not between 1 and 3"), "true");
 	T_EQ_S(ev("7 % 3"), "1");
+	/* A percent literal: a '%' right after a number that no operand
+	 * follows (mbr-report --alert 'active_30d < -5%'). */
+	T_EQ_S(ev("5%"), "0.05");
+	T_EQ_S(ev("-5%"), "-0.05");
+	T_EQ_S(ev("12.5%"), "0.125");
+	T_EQ_S(ev("-0.06 < -5%"), "true");
+	T_EQ_S(ev("-0.05 < -5%"), "false");
+	T_EQ_S(ev("-0.04 < -5% or 1 = 1"), "true");
+	T_EQ_S(ev("-0.1 between -5% and 5%"), "false");
+	T_EQ_S(ev("0.05 in (5%, 10%)"), "true");
+	T_EQ_S(ev("(5%)"), "0.05");
+	T_EQ_S(ev("5% != 0.05"), "false");
+	T_EQ_S(ev("5% = 0.05 # a comment"), "true");
+	T_EQ_S(ev("7%3"), "1");
+	T_EQ_S(ev("7% 3"), "1");
+	T_EQ_S(ev("7 %3"), "1");
+	T_EQ_S(ev("7%(4)"), "3");
 	T_EQ_S(ev("10 / 4"), "2.5");
 	T_EQ_S(ev("1 AND 0"), "false");
 	T_EQ_S(ev("'a' = 'a'"), "true");
