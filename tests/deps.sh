@@ -1,6 +1,7 @@
 #!/bin/sh
 # deps.sh PKG...: make sure these Debian packages are installed.  As
-# root, missing ones are installed with apt-get; otherwise it stops and
+# root, missing ones are installed with apt-get (waiting up to five
+# minutes for a dpkg lock another suite holds); otherwise it stops and
 # prints the exact command to run.
 missing=
 for p in "$@"; do
@@ -11,7 +12,9 @@ done
 if [ "$(id -u)" = 0 ]; then
 	echo "installing:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } >&2 ||
+	{ apt-get -o DPkg::Lock::Timeout=300 update -qq &&
+	    apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+	    --no-install-recommends $missing; } >&2 ||
 	    { echo "deps.sh: apt-get install$missing failed" >&2; exit 1; }
 	exit 0
 fi

@@ -42,13 +42,16 @@ done
 if [ -z "$chrome" ] && [ "$(id -u)" = 0 ] &&
     command -v apt-get >/dev/null 2>&1; then
 	echo "report-page: installing chromium and fonts-noto-cjk"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	# another suite may hold dpkg's lock (bench/run.sh installing
+	# its peers): wait for it
+	lock="-o DPkg::Lock::Timeout=300"
+	DEBIAN_FRONTEND=noninteractive apt-get $lock install -y -qq \
 	    --no-install-recommends chromium fonts-noto-cjk \
 	    >/dev/null 2>&1 ||
-	    { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	    { DEBIAN_FRONTEND=noninteractive apt-get $lock update -qq \
 	    >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends chromium \
-	    fonts-noto-cjk >/dev/null 2>&1; }
+	    apt-get $lock install -y -qq --no-install-recommends \
+	    chromium fonts-noto-cjk >/dev/null 2>&1; }
 	command -v chromium >/dev/null 2>&1 && chrome=chromium
 fi
 if [ -z "$chrome" ]; then
