@@ -8,7 +8,7 @@
 #
 # For each size it generates (once; reused while the generator and its
 # options stay the same) canonical orders, member profiles and the
-# gzipped orders under bench/data/SIZE, then runs nine workloads, each
+# gzipped orders under bench/data/SIZE, then runs ten workloads, each
 # by mbr and by every peer that can express it:
 #
 #   ingest   canonical CSV to NDJSON
@@ -53,13 +53,26 @@
 #            changes, driven by bench/peers/oneid.mjs); the guard is
 #            set above any identifier's sharing, so that mbr's people
 #            are the plain connected components
+#   clv      mbr-clv fit (BG/NBD and Gamma-Gamma by maximum likelihood)
+#            on the size's orders as of ASOF in days, then mbr-clv
+#            predict --model over the same orders (p_alive, expected
+#            purchases, AOV and CLV over 90 days, 1% a month): end to
+#            end, and fit and predict each timed alone; against the same
+#            model in pandas and scipy (bench/peers/clv.py: lifetimes'
+#            likelihoods with scipy.special, scipy.optimize.minimize
+#            BFGS, lifetimes' predictions vectorised), once over every
+#            member and once over the members grouped by identical
+#            histories (lifetimes' weights), fitted and predicted in one
+#            process
 #
 # Before timing, rfm, rfm-gz, segment, points, campaign, abtest-assign
 # and abtest-analyze check that mbr and the peers agree member by
 # member (bench/compare_rfm.py, compare_seg.py, compare_points.py,
 # compare_campaign.py, compare_abtest.py), and oneid that mbr's people
 # and DuckDB's components are the same partition of the orders
-# (bench/compare_oneid.py): a peer that disagrees is reported and not
+# (bench/compare_oneid.py), and clv the seven parameters (a relative
+# 1e-6), the log-likelihoods and every member's history and predictions
+# (bench/compare_clv.py): a peer that disagrees is reported and not
 # timed, and the run exits 1.
 #
 # Timing: whole-process wall time (bash's EPOCHREALTIME around the
@@ -73,7 +86,7 @@
 # @duckdb/node-api into bench/data/node), the GrowthBook JavaScript SDK
 # (npm install @growthbook/growthbook@1.7.0 there too: the version
 # tests/unit/test_bucket.c was checked against), pandas and Miller from
-# Debian (and scipy, which abtest-analyze's pandas peer needs).
+# Debian (and scipy, which abtest-analyze's and clv's peers need).
 # Missing Debian packages are installed by tests/deps.sh (as root); a
 # peer that cannot be had is reported as unavailable, never skipped
 # silently.  Peers run with their default threads and pinned to one
@@ -85,9 +98,9 @@
 # --report-only writes the report from the figures kept under
 # bench/data; --floor-only measures the floor again and keeps the
 # workloads' figures; --only runs the workloads named (points,
-# campaign, abtest-assign, abtest-analyze and oneid, which need nothing
-# from the others; "abtest" is both abtest workloads) on data already
-# there and keeps the other workloads' figures and facts.
+# campaign, abtest-assign, abtest-analyze, oneid and clv, which need
+# nothing from the others; "abtest" is both abtest workloads) on data
+# already there and keeps the other workloads' figures and facts.
 #
 # Environment: GEN_SRC (default tests/bench/gen.c), DUCKDB_NODE_API (npm
 # spec, default @duckdb/node-api), GROWTHBOOK_SDK (npm spec, default
@@ -127,7 +140,7 @@ while [ $# -gt 0 ]; do
 		shift
 		for w in $only; do
 			case $w in
-			points|campaign|abtest-assign|abtest-analyze|oneid) ;;
+			points|campaign|abtest-assign|abtest-analyze|oneid|clv) ;;
 			*)	echo "bench/run.sh: --only: no workload $w" >&2
 				exit 2 ;;
 			esac
@@ -325,6 +338,12 @@ if [ ! -x "$ogen" ] || [ tests/bench/oneid_gen.c -nt "$ogen" ]; then
 	    tests/bench/oneid_gen.c ||
 	    { note "bench: cannot build tests/bench/oneid_gen.c"; ogen=; }
 fi
+
+have_clv=0
+[ -x "$bin/mbr-clv" ] && have_clv=1
+# predict's horizon (days) and monthly discount, mbr-clv's defaults
+CLV_HORIZON=90
+CLV_DISCOUNT=0.01
 
 # --- data ----------------------------------------------------------
 
@@ -963,6 +982,104 @@ oneid_section() {	# oneid_section SIZE
 	oneid_run "$1"
 }
 
+# clv_run SIZE: mbr-clv fit, then predict, on SIZE's orders, against
+# the same model fitted and predicted in pandas and scipy
+# (bench/peers/clv.py, over every member and --grouped), checked
+# (bench/compare_clv.py: the parameters, the log-likelihoods, every
+# member's history and predictions), then timed: end to end (fit, then
+# predict with that model: mbr, mbr-1t), fit alone, predict alone (with
+# the check's model), and the peers.
+clv_run() {
+	local size=$1 o=$rd/$1/orders.csv fit pred t1= cpd=0 cpg=0 pd_fits=1 \
+	    m=$tmp/clv.mbr.model.json
+	fit="$bin/mbr-clv fit --as-of $ASOF --tz $TZONE"
+	pred="$bin/mbr-clv predict --as-of $ASOF --tz $TZONE --horizon ${CLV_HORIZON}d --discount $CLV_DISCOUNT"
+	# Without -q: its summary line, for the report; and its CPU time,
+	# to tell whether it runs on more than one thread.
+	/usr/bin/time -f '%e %U %S' -o "$tmp/clv.cpu" sh -c "exec $fit -o $m $o" \
+	    </dev/null 2>"$tmp/stderr"
+	rc=$?
+	if [ "$rc" != 0 ] || [ ! -s "$m" ]; then
+		note "bench: mbr-clv fit exited $rc on $o:"
+		head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+		status=1
+		unavailable "$size" clv mbr "mbr-clv fit exited $rc"
+		return
+	fi
+	fact "$size" clv_summary "$(grep -v '^ *$' "$tmp/stderr" | tail -1 | sed 's/^mbr-clv: //')"
+	awk '{ exit !($2 + $3 > 1.2 * $1) }' "$tmp/clv.cpu" && t1=1
+	fact "$size" clv_mbr_threads "$([ -n "$t1" ] && echo "2 (default)" ||
+	    echo "default (2), but fit used at most 1.2 cores in the check's run")"
+	# the model, for the report: members, groups, parameters
+	fact "$size" clv_model "$("$PY" -c 'import json, sys
+m = json.load(open(sys.argv[1])); d = m["data"]; c = m["convergence"]
+print("%d\t%d\t%d\t%d\t%s\t%s\t%s" % (d["members"], d["repeaters"],
+    d["groups"], d["gamma_gamma_members"], " ".join("%s %.4g" % (k, m[k])
+    for k in ("r", "alpha", "a", "b", "p", "q", "gamma")),
+    "%d/%d" % (c["bgnbd"]["iterations"], c["bgnbd"]["evaluations"]),
+    "%d/%d" % (c["gamma_gamma"]["iterations"],
+               c["gamma_gamma"]["evaluations"])))' "$m" | tr '\t' ';')"
+	run1 "$pred --model $m $o >$tmp/clv.mbr.csv"
+	if [ "$rc" != 0 ]; then
+		note "bench: mbr-clv predict exited $rc on $o:"
+		head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+		status=1
+		unavailable "$size" clv mbr "mbr-clv predict exited $rc"
+		return
+	fi
+	if [ $have_scipy = 1 ] && ! fits "$size" clv pandas; then
+		pd_fits=0
+	fi
+	if [ $have_scipy = 1 ] && [ $pd_fits = 1 ]; then
+		agrees bench/compare_clv.py "$tmp/clv.mbr.csv" "$tmp/clv.pd.csv" \
+		    "$size clv: pandas" \
+		    "$PY $peers/clv.py $o $ASOF $TZONE $tmp/clv.pd.csv $tmp/clv.pd.model.json $CLV_HORIZON $CLV_DISCOUNT" &&
+		    cpd=1
+		# where the peer's time went (its own clock, this run)
+		fact "$size" clv_pandas_phases "$(sed -n 's/^clv\.py: //p' "$tmp/stderr" | tail -1)"
+		agrees bench/compare_clv.py "$tmp/clv.mbr.csv" "$tmp/clv.pg.csv" \
+		    "$size clv: pandas-grouped" \
+		    "$PY $peers/clv.py --grouped $o $ASOF $TZONE $tmp/clv.pg.csv $tmp/clv.pg.model.json $CLV_HORIZON $CLV_DISCOUNT" &&
+		    cpg=1
+		fact "$size" clv_pandas_grouped_phases "$(sed -n 's/^clv\.py: //p' "$tmp/stderr" | tail -1)"
+	fi
+	rm -f "$tmp/clv.mbr.csv" "$tmp/clv.pd.csv" "$tmp/clv.pg.csv" \
+	    "$tmp/clv.pd.model.json" "$tmp/clv.pg.model.json"
+	: >"$tmp/variants"
+	# end to end: the model fitted, then the members predicted with it
+	variant mbr "sh -c '$fit -q -o $tmp/clv.e2e.model.json $o && $pred -q --model $tmp/clv.e2e.model.json $o >/dev/null'"
+	[ -n "$t1" ] && variant mbr-1t "sh -c '$fit -q --threads 1 -o $tmp/clv.e2e1.model.json $o && $pred -q --threads 1 --model $tmp/clv.e2e1.model.json $o >/dev/null'"
+	variant mbr-fit "$fit -q -o $tmp/clv.fit.model.json $o"
+	variant mbr-predict "$pred -q --model $m $o >/dev/null"
+	if [ $have_scipy = 0 ]; then
+		unavailable "$size" clv pandas "$why_scipy"
+	elif [ $pd_fits = 0 ]; then
+		unavailable "$size" clv pandas "$why_big"
+	else
+		if [ $cpd = 1 ]; then
+			variant pandas "$PY $peers/clv.py $o $ASOF $TZONE /dev/null /dev/null $CLV_HORIZON $CLV_DISCOUNT"
+		else
+			unavailable "$size" clv pandas "disagrees with mbr: not timed"
+		fi
+		if [ $cpg = 1 ]; then
+			variant pandas-grouped "$PY $peers/clv.py --grouped $o $ASOF $TZONE /dev/null /dev/null $CLV_HORIZON $CLV_DISCOUNT"
+		else
+			unavailable "$size" clv pandas-grouped "disagrees with mbr: not timed"
+		fi
+	fi
+	bench_group "$size" clv
+}
+
+clv_section() {	# clv_section SIZE
+	say "== $1: clv (mbr-clv fit, then predict --horizon ${CLV_HORIZON}d --discount $CLV_DISCOUNT)"
+	if [ $have_clv = 0 ]; then
+		unavailable "$1" clv mbr "pending: bin/mbr-clv not built"
+		say "clv: pending (no $bin/mbr-clv)"
+		return
+	fi
+	clv_run "$1"
+}
+
 # abtest_section SIZE WORKLOAD: abtest-assign or abtest-analyze, with
 # its data made first.
 abtest_section() {
@@ -1151,6 +1268,7 @@ run_size() {
 	abtest_section "$size" abtest-assign
 	abtest_section "$size" abtest-analyze
 	oneid_section "$size"
+	clv_section "$size"
 	printf 'load_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$d/facts.tsv"
 }
 
@@ -1184,6 +1302,8 @@ run_only() {
 			abtest_section "$size" "$w" ;;
 		oneid)
 			oneid_section "$size" ;;
+		clv)
+			clv_section "$size" ;;
 		esac
 	done
 	fact "$size" only_load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -1229,6 +1349,12 @@ run_only() {
 	printf 'campaign\t%s\n' "$([ $have_campaign = 1 ] && echo yes || echo pending)"
 	printf 'abtest\t%s\n' "$([ $have_abtest = 1 ] && echo yes || echo pending)"
 	printf 'oneid\t%s\n' "$([ $have_oneid = 1 ] && echo yes || echo pending)"
+	printf 'clv\t%s\n' "$([ $have_clv = 1 ] && echo yes || echo pending)"
+	if [ $have_scipy = 1 ]; then
+		printf 'scipy\t%s\n' "$("$PY" -c 'import scipy; print("scipy %s" % scipy.__version__)')"
+	else
+		printf 'scipy\tunavailable: %s\n' "$why_scipy"
+	fi
 } >"$tmp/machine.tsv"
 
 if [ $report_only = 0 ]; then
