@@ -184,7 +184,7 @@ one_build() {
 	if [ "$4" = 1 ]; then
 		suite "${pre}golden-cut" env MBR_SPLIT_CHUNK=7 \
 		    sh tests/golden.sh "$bin" mbr-rfm mbr-ingest mbr-segment \
-		    mbr-points mbr-campaign mbr-abtest mbr-clv
+		    mbr-points mbr-campaign mbr-abtest mbr-clv mbr-report
 	fi
 	suite "${pre}man" sh tests/man-examples.sh "$bin"
 	for t in tests/*.test.sh; do
