@@ -11,7 +11,8 @@ static const char usage_text[] =
     "                  [--period month|week|day] [--periods n]\n"
     "                  [--cohorts n] [--by field] [--currency code]\n"
     "                  [--members file] [--rfm file [--previous file]]\n"
-    "                  [--points file] [--sends file] [--format records|text]\n"
+    "                  [--points file] [--sends file] [--abtest file]\n"
+    "                  [--format records|text]\n"
     "                  [--html file] [--lang en|zh]\n"
     "                  [--alert rule ...] [--partial | --merge]\n"
     "                  [--input-format fmt]\n"
@@ -30,7 +31,7 @@ static const char help_text[] =
 "      --rfm FILE          this run's mbr-rfm output: segment sizes\n"
 "      --previous FILE     an earlier mbr-rfm output: the migration matrix\n"
 "      --points FILE       mbr-points balances: points liability\n"
-"      --sends FILE        send lists: campaign reach by channel\n"
+"      --sends FILE        send lists: campaign reach by channel\n""      --abtest FILE       mbr-abtest analyze's results: the tests' variants\n"
 "      --format records|text  records (CSV, NDJSON), or tables to read\n"
 "      --html FILE         the report as one self-contained HTML page too\n"
 "      --lang en|zh        the page's language (en)\n"
@@ -40,7 +41,8 @@ static const char help_text[] =
 "      --merge             the inputs are partials: add them up\n";
 
 enum {
-	OPT_ALERT = MBR_OPT_FIRST_OWN,
+	OPT_ABTEST = MBR_OPT_FIRST_OWN,
+	OPT_ALERT,
 	OPT_BY,
 	OPT_COHORTS,
 	OPT_CURRENCY,
@@ -62,6 +64,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option lopts[] = {
+		{ "abtest",	required_argument, NULL, OPT_ABTEST },
 		{ "alert",	required_argument, NULL, OPT_ALERT },
 		{ "by",		required_argument, NULL, OPT_BY },
 		{ "cohorts",	required_argument, NULL, OPT_COHORTS },
@@ -91,6 +94,9 @@ main(int argc, char *argv[])
 		if (mbr_cli_opt(&c, ch, optarg))
 			continue;
 		switch (ch) {
+		case OPT_ABTEST:
+			o.abtest = optarg;
+			break;
 		case OPT_ALERT:
 			if (o.nalert == MBR_REPORT_MAXALERTS)
 				mbr_usage_error(&c, "--alert: at most %d rules",
@@ -175,10 +181,12 @@ main(int argc, char *argv[])
 	if (o.partial && o.merge)
 		mbr_usage_error(&c, "--merge and --partial do not go together: "
 		    "merge the partials in one run");
-	if (o.partial && (o.text || o.nalert > 0 || o.html != NULL))
+	if (o.partial && (o.text || o.nalert > 0 || o.html != NULL ||
+	    o.abtest != NULL))
 		mbr_usage_error(&c, "--partial writes sums, not a report: "
 		    "give --%s to the --merge", o.text ? "format text" :
-		    o.html != NULL ? "html" : "alert");
+		    o.html != NULL ? "html" : o.abtest != NULL ? "abtest" :
+		    "alert");
 	if (o.merge && (o.members || o.rfm || o.points || o.sends))
 		mbr_usage_error(&c, "--merge reads partials only: give --%s "
 		    "to the --partial runs", o.members ? "members" : o.rfm ?

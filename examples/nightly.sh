@@ -199,14 +199,16 @@ fi
 # 7. The team's dashboard (mbr-report) on the month just closed: KPIs
 #    by month and channel against the month before, first-order
 #    cohorts, the RFM segments' migration since the 11.11 run, points
-#    liability and the campaigns' reach, as records (kpis.csv) and as
+#    liability, the campaigns' reach and the cream test's verdict (so
+#    it runs after step 6), as records (kpis.csv) and as
 #    one page to open in a browser (report.html, in Chinese).  With
 #    --alert 'active_30d < -5%' a fall in the month's active members
 #    would fail the job (exit 1).
 mbr-report -q --as-of 2024-11-30T23:59:59+08:00 --tz Asia/Shanghai \
     --by channel --rfm "$OUT/members.csv" --previous "$OUT/members-1111.csv" \
     --points "$OUT/points.csv" --sends "$OUT/campaign-history.csv" \
-    --lang zh --html "$OUT/report.html" -o "$OUT/kpis.csv" $ORDERS
+    --abtest "$OUT/abtest-verdict.csv" --lang zh --html "$OUT/report.html" \
+    -o "$OUT/kpis.csv" $ORDERS
 
 echo "nightly: outputs in $OUT:"
 ls -l "$OUT"

@@ -64,6 +64,18 @@ static const struct label {
 	{ "of_revenue", "of revenue", "的销售额" },
 	{ "currency", "currency", "币种" },
 	{ "group", "group", "分组" },
+	{ "abtest", "A/B test", "A/B 测试" },
+	{ "variant", "variant", "组别" },
+	{ "converters", "converters", "转化会员" },
+	{ "conversion_rate", "conversion rate", "转化率" },
+	{ "revenue_per_member", "revenue per member", "人均销售额" },
+	{ "lift", "lift", "提升" },
+	{ "lift_low", "lift, low", "提升下限" },
+	{ "lift_high", "lift, high", "提升上限" },
+	{ "p_holm", "p (Holm)", "p 值（Holm）" },
+	{ "chance_to_beat_control", "chance to beat control", "胜过对照组的概率" },
+	{ "srm_p", "sample ratio p", "样本比例检验 p 值" },
+	{ "verdict", "verdict", "结论" },
 };
 
 static const char *
@@ -591,6 +603,64 @@ plain(mbr_buf *b, const mbr_page_rec *r, size_t n, const char *section,
 		mbr_buf_adds(b, "</table>\n");
 }
 
+/* mbr-abtest's results: a table a test, its variants by its measures,
+ * each as the records have it. */
+static void
+abtest(mbr_buf *b, const mbr_page_rec *r, size_t n, const mbr_page_opts *o)
+{
+	struct list ex = { NULL, 0 }, var = { NULL, 0 }, ms = { NULL, 0 };
+	size_t e, v, m, i;
+
+	for (i = 0; i < n; i++)
+		if (eq(r[i].section, "abtest"))
+			list_add(&ex, r[i].group);
+	for (e = 0; e < ex.n; e++) {
+		var.n = ms.n = 0;
+		for (i = 0; i < n; i++)
+			if (eq(r[i].section, "abtest") &&
+			    eq(r[i].group, ex.v[e])) {
+				list_add(&var, r[i].key);
+				list_add(&ms, r[i].kpi);
+			}
+		mbr_buf_adds(b, "<h2>");
+		mbr_svg_esc(b, L(o, "abtest"));
+		mbr_buf_addc(b, ' ');
+		mbr_svg_esc(b, ex.v[e]);
+		mbr_buf_adds(b, "</h2>\n<table class=\"abtest\"><tr><th>");
+		mbr_svg_esc(b, L(o, "variant"));
+		mbr_buf_adds(b, "</th>");
+		for (m = 0; m < ms.n; m++) {
+			mbr_buf_adds(b, "<th>");
+			mbr_svg_esc(b, L(o, ms.v[m]));
+			mbr_buf_adds(b, "</th>");
+		}
+		mbr_buf_adds(b, "</tr>\n");
+		for (v = 0; v < var.n; v++) {
+			mbr_buf_adds(b, "<tr><th>");
+			mbr_svg_esc(b, var.v[v]);
+			mbr_buf_adds(b, "</th>");
+			for (m = 0; m < ms.n; m++) {
+				for (i = 0; i < n; i++)
+					if (eq(r[i].section, "abtest") &&
+					    eq(r[i].group, ex.v[e]) &&
+					    eq(r[i].key, var.v[v]) &&
+					    eq(r[i].kpi, ms.v[m]))
+						break;
+				if (i < n)
+					cell(b, &r[i], "value", r[i].value, 0,
+					    0);
+				else
+					mbr_buf_adds(b, "<td></td>");
+			}
+			mbr_buf_adds(b, "</tr>\n");
+		}
+		mbr_buf_adds(b, "</table>\n");
+	}
+	free(ex.v);
+	free(var.v);
+	free(ms.v);
+}
+
 /* Every record, in order, as the CSV has them. */
 static void
 all_records(mbr_buf *b, const mbr_page_rec *r, size_t n,
@@ -699,6 +769,7 @@ mbr_page_write(mbr_buf *b, const mbr_page_rec *r, size_t n,
 	}
 	plain(b, r, n, "points", L(o, "points"), L(o, "group"), o);
 	plain(b, r, n, "reach", L(o, "reach"), L(o, "channel"), o);
+	abtest(b, r, n, o);
 	all_records(b, r, n, o);
 	mbr_buf_adds(b, "</body>\n</html>\n");
 	free(per.v);

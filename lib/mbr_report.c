@@ -124,6 +124,20 @@ struct pts {
 	int64_t		 last;	/* last day of next month */
 };
 
+/* --abtest: the measures of mbr-abtest analyze's records shown, as
+ * they are written there (the report recomputes nothing of a test). */
+static const char *const ab_names[] = { "members", "converters",
+    "conversion_rate", "revenue_per_member", "lift", "lift_low",
+    "lift_high", "p_holm", "chance_to_beat_control", "srm_p", "verdict" };
+#define NAB	(sizeof(ab_names) / sizeof(ab_names[0]))
+
+/* A variant of a test: its experiment, its name and its measures, in
+ * an arena; NULL for a measure the file lacks or leaves empty. */
+struct abrow {
+	const char	*exp, *var;
+	const char	*v[NAB];
+};
+
 /* Campaign reach: sends and distinct members, per channel. */
 struct reach {
 	mbr_tab		*ch;	/* channel -> struct rch */
@@ -177,6 +191,10 @@ struct rep {
 	/* output */
 	mbr_writer		*w;
 	mbr_output		*out;	/* --format text */
+	/* --abtest */
+	struct abrow		*ab;
+	size_t			 nab, capab;
+	mbr_arena		*abstr;
 	/* --html: every record kept, its fields in an arena, for the
 	 * page written at the end */
 	mbr_output		*hout;
@@ -1293,6 +1311,82 @@ points_gather(struct rep *g, mbr_err *err)
 	g->pts.last = month_start(month_of(g->asof_day) + 2) - 1;
 	return side_read(g, g->o->points, need, ix, 4, 2, ptsrow, &g->pts,
 	    err);
+}
+
+static void
+abrow(struct rep *g, mbr_reader *rd, const mbr_rec *rec, const int *ix,
+    void *arg)
+{
+	mbr_slice e = trimmed(rec, ix[0]), v = trimmed(rec, ix[1]), m;
+	struct abrow *a;
+	size_t k;
+
+	(void)arg;
+	if (e.p == NULL || v.p == NULL) {
+		mbr_reject(g->run.rj, rd, rec, e.p == NULL ?
+		    "missing experiment" : "missing variant", e.p == NULL ?
+		    "experiment is missing" : "variant is missing");
+		return;
+	}
+	if (g->nab == g->capab) {
+		g->capab = g->capab ? g->capab * 2 : 16;
+		g->ab = mbr_xrealloc(g->ab, g->capab * sizeof(*g->ab));
+	}
+	a = &g->ab[g->nab++];
+	a->exp = mbr_arena_strndup(g->abstr, e.p, e.n);
+	a->var = mbr_arena_strndup(g->abstr, v.p, v.n);
+	for (k = 0; k < NAB; k++) {
+		m = ix[2 + k] >= 0 ? trimmed(rec, ix[2 + k]) :
+		    (mbr_slice){ NULL, 0 };
+		a->v[k] = m.p != NULL ? mbr_arena_strndup(g->abstr, m.p, m.n) :
+		    NULL;
+	}
+}
+
+/* Whether s is a number as JSON writes one (NDJSON gets it bare). */
+static int
+isnum(const char *s)
+{
+	const char *p = s;
+
+	if (*p == '-')
+		p++;
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] >= '0' &&
+	    p[1] <= '9'))
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.') {
+		if (*++p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == '\0';
+}
+
+/* --abtest: the tests' variants, in the file's order. */
+static int
+abtest_gather(struct rep *g, mbr_err *err)
+{
+	const char *need[2 + NAB] = { "experiment", "variant" };
+	int ix[2 + NAB];
+	size_t k;
+
+	for (k = 0; k < NAB; k++)
+		need[2 + k] = ab_names[k];
+	g->abstr = mbr_arena_new();
+	return side_read(g, g->o->abtest, need, ix, (int)(2 + NAB), 2, abrow,
+	    NULL, err);
 }
 
 static int
@@ -2660,6 +2754,55 @@ from_orders(struct rep *g, uint64_t *nrej, mbr_err *err)
 	return MBR_OK;
 }
 
+/* The tests' variants: a record a measure, the experiment in group and
+ * the variant in key, each value as mbr-abtest wrote it. */
+static int
+put_abtest(struct rep *g, mbr_err *err)
+{
+	struct tbl t = { .ncol = 7 };
+	static const int shown[6] = { 0, 1, 2, 4, 7, 10 };
+	const char *exp = NULL;
+	struct row r;
+	size_t i, k;
+	int rc;
+
+	for (i = 0; i < g->nab; i++) {
+		const struct abrow *a = &g->ab[i];
+
+		if (g->out != NULL) {
+			if (exp == NULL || strcmp(exp, a->exp) != 0) {
+				if (exp != NULL)
+					tbl_put(g, &t);
+				t = (struct tbl){ .ncol = 7 };
+				mbr_buf_addf(&g->txt, "\nA/B test %s\n", a->exp);
+				tbl_cell(&t, "variant");
+				for (k = 0; k < 6; k++)
+					tbl_cell(&t, ab_names[shown[k]]);
+				exp = a->exp;
+			}
+			tbl_cell(&t, a->var);
+			for (k = 0; k < 6; k++)
+				tbl_cell(&t, a->v[shown[k]] != NULL ?
+				    a->v[shown[k]] : "-");
+			continue;
+		}
+		for (k = 0; k < NAB; k++) {
+			row_init(&r, "abtest", ab_names[k]);
+			row_str(&r, C_GROUP, a->exp, strlen(a->exp));
+			row_str(&r, C_KEY, a->var, strlen(a->var));
+			row_str(&r, C_VALUE, a->v[k], a->v[k] != NULL ?
+			    strlen(a->v[k]) : 0);
+			if (a->v[k] != NULL && isnum(a->v[k]))
+				r.t[C_VALUE] = MBR_V_NUM;
+			if ((rc = row_put(g, &r, err)) != MBR_OK)
+				return rc;
+		}
+	}
+	if (g->out != NULL && exp != NULL)
+		tbl_put(g, &t);
+	return MBR_OK;
+}
+
 static int
 put_sections(struct rep *g, mbr_err *err)
 {
@@ -2674,6 +2817,8 @@ put_sections(struct rep *g, mbr_err *err)
 	if (g->have[2] && (rc = put_points(g, err)) != MBR_OK)
 		return rc;
 	if (g->have[3] && (rc = put_reach(g, err)) != MBR_OK)
+		return rc;
+	if (g->o->abtest != NULL && (rc = put_abtest(g, err)) != MBR_OK)
 		return rc;
 	return MBR_OK;
 }
@@ -2755,6 +2900,10 @@ mbr_report_run(const mbr_cli *c, const mbr_report_opts *o, int nfiles,
 		nrej = mbr_rejects_count(g.run.rj);
 	} else if ((rc = from_orders(&g, &nrej, err)) != MBR_OK)
 		goto close;
+	/* a test's results are the whole population's, not a shard's:
+	 * read by the run that writes the report */
+	if (o->abtest != NULL && (rc = abtest_gather(&g, err)) != MBR_OK)
+		goto close;
 	if (!o->partial && (rc = put_all(&g, err)) != MBR_OK)
 		goto close;
 	if (!c->quiet)
@@ -2806,5 +2955,7 @@ out:
 	mbr_buf_release(&g.txt);
 	free(g.hrec);
 	mbr_arena_free(g.hstr);
+	free(g.ab);
+	mbr_arena_free(g.abstr);
 	return rc;
 }

@@ -32,6 +32,7 @@ typedef struct {
 	const char	*previous;	/* --previous FILE: an earlier one */
 	const char	*points;	/* --points FILE: mbr-points balances */
 	const char	*sends;		/* --sends FILE: send lists */
+	const char	*abtest;	/* --abtest FILE: mbr-abtest analyze */
 	int		 text;		/* --format text */
 	int		 partial;	/* --partial: sums to merge */
 	int		 merge;		/* --merge: the inputs are partials */

@@ -2,7 +2,8 @@
 # report-page.test.sh BIN BUILD: mbr-report's page in a real browser.
 #
 # mbr-report --html writes the page of tests/data/report-page/ (orders
-# by channel over a year, with an RFM run and the one before) beside
+# by channel over a year, with an RFM run and the one before, points
+# balances, a send history and an A/B test's results) beside
 # its records, in English and in Chinese; headless Chromium renders it
 # to a PNG and dumps its DOM, and tests/report_page_check.py checks
 # that the page rendered (each chart's box drew in colour) and that
@@ -113,7 +114,8 @@ check() {	# check NAME: the checker's verdict on page NAME
 for lang in en zh; do
 	if ! (cd "$data" && "$bin/mbr-report" -q --as-of 2024-11-30T23:59:59 \
 	    --tz Asia/Shanghai --by channel --rfm rfm.csv \
-	    --previous previous.csv --lang $lang --html "$tmp/$lang.html" \
+	    --previous previous.csv --points points.csv --sends sends.csv \
+	    --abtest abtest.csv --lang $lang --html "$tmp/$lang.html" \
 	    orders.csv >"$tmp/$lang.csv"); then
 		ok "report-page: mbr-report --html ($lang)" 1
 		continue
@@ -121,7 +123,8 @@ for lang in en zh; do
 	# the same input, the same page
 	(cd "$data" && "$bin/mbr-report" -q --as-of 2024-11-30T23:59:59 \
 	    --tz Asia/Shanghai --by channel --rfm rfm.csv \
-	    --previous previous.csv --lang $lang --html "$tmp/again.html" \
+	    --previous previous.csv --points points.csv --sends sends.csv \
+	    --abtest abtest.csv --lang $lang --html "$tmp/again.html" \
 	    orders.csv >/dev/null)
 	cmp -s "$tmp/$lang.html" "$tmp/again.html"
 	ok "report-page: $lang: the same page twice" $?
