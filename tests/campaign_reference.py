@@ -83,7 +83,8 @@ READINGS of the contract where it leaves a choice (also in the report):
      counting rows with send_at strictly after --as-of - days (later
      ones included).
  R9  --join: a joined field is added where the member has no field of
-     that name (an empty one is a field: it stays empty).
+     that name or has it empty (a people file's empty app_token column
+     must not hide the app's tokens).
  R10 A member's priority field that is empty or missing comes last;
      one that is not a number, under --max-recipients or --max-cost, is
      a reject (step 1).
@@ -1197,7 +1198,7 @@ def run(o, stdout, stderr):
             j = table.get(mid)
             if j:
                 for k, v in j.items():
-                    if k not in rec:
+                    if rec.get(k) in (None, ""):
                         rec[k] = v
         # step 1: the fields the campaign reads
         try:
