@@ -38,6 +38,11 @@ WORKLOADS = [
     ("clv", "clv: BG/NBD and Gamma-Gamma fitted by maximum likelihood, "
             "then every member's p_alive, expected purchases, AOV and CLV "
             "over 90 days, against the same model in pandas and scipy"),
+    ("report", "report: the membership KPIs of the 12 months to "
+               "2025-01 (each with the month before's and the change), "
+               "the latest month's Pareto curve and 12 first-purchase "
+               "cohorts, all orders and by channel, against the same "
+               "records in DuckDB SQL"),
 ]
 # The chart's variants, each with its colour (COLOURS, in this order).
 CHART_VARIANTS = ["mbr", "duckdb", "duckdb-1t", "pandas", "miller",
@@ -50,7 +55,8 @@ XNOTE = {"segment": " (member records = orders / 5)",
          "abtest-assign": " (member records = orders)",
          "abtest-analyze": " (and assignments = orders / 5)",
          "oneid": " (oneid-orders.csv, as many)",
-         "clv": " (read twice by mbr: fit, then predict)"}
+         "clv": " (read twice by mbr: fit, then predict)",
+         "report": " (mbr and duckdb: all orders only)"}
 # Variants that only read the input, timed beside mbr as its floor: not
 # peers, so never in "Where mbr is slower".
 FLOORS = ("cat", "cat-wc", "mbr-reader")
@@ -65,6 +71,7 @@ THREADS = {
     "mbr-stratify": "2 (default)",
     "growthbook": "1 (JavaScript in Node.js)",
     "growthbook-util": "1 (JavaScript in Node.js)",
+    "mbr-by": "2 (default)", "duckdb-by": "default (all cores)",
 }
 HOW = {
     "cat-wc": {"ingest": "`cat FILE | wc -l`, the floor, in the same rounds"},
@@ -92,7 +99,9 @@ HOW = {
                               "control=50,a=25,b=25",
             "oneid": "mbr-oneid --max-members-per-identifier 1000000",
             "clv": "end to end (checked): mbr-clv fit -o model.json, "
-                   "then mbr-clv predict --model model.json --horizon 90d"},
+                   "then mbr-clv predict --model model.json --horizon 90d",
+            "report": "mbr-report --periods 12 --cohorts 12 (checked)"},
+    "mbr-by": {"report": "mbr-report ... --by channel (checked)"},
     "mbr-fit": {"clv": "mbr-clv fit alone"},
     "mbr-predict": {"clv": "mbr-clv predict alone, with the check's "
                            "model"},
@@ -108,7 +117,12 @@ HOW = {
                                  "macros (checked)",
                "oneid": "SQL, label propagation: an UPDATE to the least "
                         "label of the neighbours, repeated until none "
-                        "changes (checked)"},
+                        "changes (checked)",
+               "report": "SQL, group-bys over (member, month), a range "
+                         "join for the active counts, row_number() for "
+                         "the Pareto share (checked)"},
+    "duckdb-by": {"report": "the same SQL, each order in all orders and "
+                            "in its channel (checked)"},
     "duckdb-ntile": {"rfm": "SQL with ntile(5) (not comparable: timed "
                             "only)"},
     "pandas": {"ingest": "read_csv(dtype=str).to_json(lines=True)",
@@ -119,6 +133,10 @@ HOW = {
                "campaign": "boolean masks, isin, groupby (checked)",
                "abtest-analyze": "groupby + merge, the tests by scipy.stats "
                                  "(and statsmodels) (checked)",
+               "report": "groupby over (member, month), a loop over "
+                         "the months for the active counts, cumcount "
+                         "ranks for the Pareto share; all orders only "
+                         "(checked)",
                "clv": "groupby to histories; lifetimes' likelihoods "
                       "(scipy.special) over every member, BFGS with "
                       "their gradients; lifetimes' predictions "
@@ -294,7 +312,20 @@ def main():
       "were checked to agree within a relative 1e-6, the "
       "log-likelihoods within 1e-9, and every member's x, t_x, T, mean "
       "spend, p_alive and expected purchases (within 1.5e-6), AOV and "
-      "CLV (within 1.5 cents) with mbr's. The "
+      "CLV (within 1.5 cents) with mbr's. "
+      "report runs mbr-report --periods 12 --cohorts 12 as of "
+      "2025-01-01T00:00:00+08:00 in Asia/Shanghai (`mbr`), and `--by "
+      "channel` (`mbr-by`), against the same records in DuckDB SQL "
+      "(bench/peers/report.sql: the man page's definitions, money in "
+      "integer cents, rates and changes as fractions of integers rounded "
+      "to 6 places half away from zero; `duckdb-by` puts each order in "
+      "all orders and in its channel) and, all orders only, pandas "
+      "(bench/peers/report_pandas.py); before timing every record (KPIs, "
+      "the Pareto curve, cohorts) was checked equal to mbr's, value, "
+      "previous and change as numbers (bench/compare_report.py), and "
+      "once more as of 2024-12-15T12:00:00+08:00, whose latest month has "
+      "orders (2025-01 has none yet as of its first instant). The "
+      "`-by` rows' mbr/peer is against `mbr-by`. The "
       "RFM peers score by mbr-rfm's rule "
       "(type-7 quantiles plus one unit, bins [lower, upper)), computed "
       "exactly in integers; the `duckdb-ntile` and `pandas-qcut` variants "
@@ -406,6 +437,13 @@ def main():
                 nrow = int(f.get("orders", 0) or 0)
                 nbytes = ob
                 per = int((f.get("clv_model", "") or "0").split(";")[0])
+                perlabel = "bytes/member"
+            elif wl == "report":
+                # the orders; memory per member (any order, as
+                # mbr-report counts them)
+                nrow = int(f.get("orders", 0) or 0)
+                nbytes = ob
+                per = int(f.get("report_members", 0) or 0)
                 perlabel = "bytes/member"
             elif wl == "abtest-analyze":
                 # the orders and the assignment records, both read
@@ -531,6 +569,39 @@ def main():
                         w("Where %s's time went (its own clock, in the "
                           "check's run): %s." % (lab, f[key]))
                         w("")
+            if wl == "report" and f.get("report_records"):
+                w("Input: %s orders (%.1f MB), %s members. mbr-report "
+                  "writes %s records, %s with --by channel.%s" % (
+                      fmt_n(nrow), nbytes / 1e6, fmt_n(per),
+                      f["report_records"], f.get("report_records_by", "?"),
+                      " Its summary: %s." % f["report_summary"].rstrip(".")
+                      if f.get("report_summary") and mw else ""))
+                w("")
+                cpu = dict(x.split(" ", 1) for x in
+                           f.get("report_cpu", "").split(";") if " " in x)
+                if cpu:
+                    w("CPU seconds (user + system, the median of the "
+                      "rounds; the machine is shared, so these say more "
+                      "than the wall times of a loaded round): %s.%s" % (
+                          ", ".join("%s %s" % (v, cpu[v]) for v in sorted(
+                              cpu, key=lambda v: (not v.startswith("mbr"),
+                                                  v))),
+                          "".join(" By CPU, %s takes %.1f× %s's." % (
+                              p, float(cpu[p]) / float(cpu[m]), m)
+                              for m, p in (("mbr", "duckdb"),
+                                           ("mbr-by", "duckdb-by"))
+                              if m in cpu and p in cpu and
+                              float(cpu[m]) > 0)))
+                    w("")
+                for m, p in (("mbr", "duckdb"), ("mbr-by", "duckdb-by")):
+                    if g.get(m) and g[m]["w"] and g.get(p) and g[p]["w"]:
+                        w("%s: %s s against %s %s s: %.1f× faster (the "
+                          "goal: at least 3×)." % (
+                              m, fmt_s(statistics.median(g[m]["w"])), p,
+                              fmt_s(statistics.median(g[p]["w"])),
+                              statistics.median(g[p]["w"]) /
+                              statistics.median(g[m]["w"])))
+                        w("")
             w("| variant | how | threads | wall s (median) | min–max | "
               "peak RSS | %s | mbr/peer |" % perlabel)
             w("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -543,8 +614,15 @@ def main():
                     continue
                 m = statistics.median(d["w"])
                 rss = max(d["r"])
-                ratio = "—" if var == "mbr" else (
-                    "%.2f" % (mw / m) if mw else "-")
+                ref = mw
+                if wl == "report" and var.endswith("-by"):
+                    # the --by variants against mbr's --by run
+                    mby = g.get("mbr-by")
+                    ref = statistics.median(mby["w"]) \
+                        if mby and mby["w"] else None
+                ratio = "—" if var in ("mbr", "mbr-by") and \
+                    (var == "mbr" or wl == "report") else (
+                    "%.2f" % (ref / m) if ref else "-")
                 fail = " (exit status ≠ 0 in %d runs)" % d["fail"] \
                     if d["fail"] else ""
                 thr = THREADS.get(var, "")
@@ -578,10 +656,15 @@ def main():
                 continue
             mw = statistics.median(mb["w"])
             for var, d in g.items():
+                ref = mw
+                if wl == "report" and var.endswith("-by"):
+                    mby = g.get("mbr-by")
+                    ref = statistics.median(mby["w"]) \
+                        if mby and mby["w"] else 0
                 if not var.startswith("mbr") and var not in FLOORS and \
-                        d["w"] and statistics.median(d["w"]) < mw:
+                        d["w"] and statistics.median(d["w"]) < ref:
                     slow.append("%s %s: %s takes %.2f× mbr's time" % (
-                        s, wl, var, statistics.median(d["w"]) / mw))
+                        s, wl, var, statistics.median(d["w"]) / ref))
     w("## Where mbr is slower")
     w("")
     if slow:

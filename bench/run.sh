@@ -8,7 +8,7 @@
 #
 # For each size it generates (once; reused while the generator and its
 # options stay the same) canonical orders, member profiles and the
-# gzipped orders under bench/data/SIZE, then runs ten workloads, each
+# gzipped orders under bench/data/SIZE, then runs eleven workloads, each
 # by mbr and by every peer that can express it:
 #
 #   ingest   canonical CSV to NDJSON
@@ -64,6 +64,21 @@
 #            member and once over the members grouped by identical
 #            histories (lifetimes' weights), fitted and predicted in one
 #            process
+#   report   mbr-report --periods 12 --cohorts 12 as of ASOF in TZONE
+#            over the size's orders: every monthly KPI of the 12 months
+#            to ASOF's (with the month before's value and the change),
+#            the latest month's Pareto curve and 12 first-purchase
+#            cohorts; and the same --by channel (the orders' channel,
+#            tests/bench/gen.c); against the same records in DuckDB SQL
+#            (bench/peers/report.sql, the man page's definitions, money
+#            in integer cents, rates as exact fractions rounded half
+#            away from zero) and, all orders only, in pandas
+#            (bench/peers/report_pandas.py); each timed run's CPU
+#            seconds are kept beside its wall time
+#            (bench/data/SIZE/report-cpu.tsv).  The smoke run, which
+#            make check runs, checks DuckDB's records as the full run
+#            does but times only mbr's variants and duckdb (no
+#            duckdb-1t, no duckdb-by) and leaves pandas out
 #
 # Before timing, rfm, rfm-gz, segment, points, campaign, abtest-assign
 # and abtest-analyze check that mbr and the peers agree member by
@@ -72,7 +87,11 @@
 # and DuckDB's components are the same partition of the orders
 # (bench/compare_oneid.py), and clv the seven parameters (a relative
 # 1e-6), the log-likelihoods and every member's history and predictions
-# (bench/compare_clv.py): a peer that disagrees is reported and not
+# (bench/compare_clv.py), and report every record (KPIs, Pareto curve,
+# cohorts; value, previous and change exactly, as numbers) of the plain
+# run, the --by run and, checked only, a --by run as of
+# REPORT_ASOF2, whose latest month has orders (ASOF's has none yet)
+# (bench/compare_report.py): a peer that disagrees is reported and not
 # timed, and the run exits 1.
 #
 # Timing: whole-process wall time (bash's EPOCHREALTIME around the
@@ -98,9 +117,9 @@
 # --report-only writes the report from the figures kept under
 # bench/data; --floor-only measures the floor again and keeps the
 # workloads' figures; --only runs the workloads named (points,
-# campaign, abtest-assign, abtest-analyze, oneid and clv, which need
-# nothing from the others; "abtest" is both abtest workloads) on data
-# already there and keeps the other workloads' figures and facts.
+# campaign, abtest-assign, abtest-analyze, oneid, clv and report, which
+# need nothing from the others; "abtest" is both abtest workloads) on
+# data already there and keeps the other workloads' figures and facts.
 #
 # Environment: GEN_SRC (default tests/bench/gen.c), DUCKDB_NODE_API (npm
 # spec, default @duckdb/node-api), GROWTHBOOK_SDK (npm spec, default
@@ -140,7 +159,7 @@ while [ $# -gt 0 ]; do
 		shift
 		for w in $only; do
 			case $w in
-			points|campaign|abtest-assign|abtest-analyze|oneid|clv) ;;
+			points|campaign|abtest-assign|abtest-analyze|oneid|clv|report) ;;
 			*)	echo "bench/run.sh: --only: no workload $w" >&2
 				exit 2 ;;
 			esac
@@ -344,6 +363,18 @@ have_clv=0
 # predict's horizon (days) and monthly discount, mbr-clv's defaults
 CLV_HORIZON=90
 CLV_DISCOUNT=0.01
+
+have_report=0
+[ -x "$bin/mbr-report" ] && have_report=1
+# the monthly KPIs of the 12 months to ASOF's and 12 cohorts (the
+# defaults), all orders and --by the channel every generated order has
+REPORT_PERIODS=12
+REPORT_COHORTS=12
+REPORT_BY=channel
+# Checked, not timed: ASOF is the first instant of a month that has no
+# orders yet, so that month's buyers, revenue and Pareto curve are zeros
+# and empties; as of mid-December every KPI and the curve have numbers.
+REPORT_ASOF2=2024-12-15T12:00:00+08:00
 
 # --- data ----------------------------------------------------------
 
@@ -1080,6 +1111,137 @@ clv_section() {	# clv_section SIZE
 	clv_run "$1"
 }
 
+# report_cpu DIR NAME: the prefix of a timed command that appends NAME's
+# wall, user and system seconds to DIR/report-cpu.tsv (GNU time inside
+# the one run1 times): on a shared machine the CPU seconds say what a
+# round's load hid.
+report_cpu() {
+	printf "/usr/bin/time -a -o %s -f '%s %%e %%U %%S' " "$1/report-cpu.tsv" "$2"
+}
+
+# report_run SIZE: mbr-report on SIZE's orders, all orders and --by
+# channel, against the same records in DuckDB SQL
+# (bench/peers/report.sql) and, all orders only, pandas
+# (bench/peers/report_pandas.py), checked record by record
+# (bench/compare_report.py; and as of REPORT_ASOF2, checked only), then
+# timed, each run's CPU seconds kept (report_cpu).
+report_run() {
+	local size=$1 d=$rd/$1 o=$rd/$1/orders.csv base mine mine2 sql ok=0 okby=0 \
+	    ok2=0 pd=0 pd2=0 pd_fits=1 v cpu
+	base="$bin/mbr-report --as-of $ASOF --tz $TZONE --periods $REPORT_PERIODS --cohorts $REPORT_COHORTS"
+	mine="$base -q"
+	# checked only: as of mid-December
+	mine2="$bin/mbr-report -q --as-of $REPORT_ASOF2 --tz $TZONE --periods $REPORT_PERIODS --cohorts $REPORT_COHORTS"
+	sql="tz=$TZONE periods=$REPORT_PERIODS cohorts=$REPORT_COHORTS"
+	# Without -q: its summary line, and the members (bytes a member).
+	run1 "$base $o >$tmp/report.mbr.csv"
+	if [ "$rc" != 0 ]; then
+		note "bench: mbr-report exited $rc on $o:"
+		head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+		status=1
+		unavailable "$size" report mbr "mbr-report exited $rc"
+		return
+	fi
+	fact "$size" report_summary "$(grep -v '^ *$' "$tmp/stderr" | tail -1 | sed 's/^mbr-report: //')"
+	fact "$size" report_members "$(sed -n 's/.*; \([0-9][0-9]*\) members$/\1/p' "$tmp/stderr" | tail -1)"
+	fact "$size" report_records "$(($(wc -l <"$tmp/report.mbr.csv") - 1))"
+	run1 "$mine --by $REPORT_BY $o >$tmp/report.mbr-by.csv"
+	[ "$rc" = 0 ] && run1 "$mine2 --by $REPORT_BY $o >$tmp/report.mbr-2.csv"
+	[ "$rc" = 0 ] && run1 "$mine2 $o >$tmp/report.mbr-3.csv"
+	if [ "$rc" != 0 ]; then
+		note "bench: mbr-report (--by $REPORT_BY, or as of $REPORT_ASOF2) exited $rc on $o:"
+		head -3 "$tmp/stderr" | sed 's/^/  /' >&2
+		status=1
+		unavailable "$size" report mbr-by "mbr-report exited $rc"
+		return
+	fi
+	fact "$size" report_records_by "$(($(wc -l <"$tmp/report.mbr-by.csv") - 1)) ($(cut -d, -f5 "$tmp/report.mbr-by.csv" | sort -u | grep -vc '^\(group\)\?$') groups)"
+	if [ $have_duck = 1 ]; then
+		agrees bench/compare_report.py "$tmp/report.mbr.csv" \
+		    "$tmp/report.duck.csv" "$size report: duckdb" \
+		    "$(duck 0 report.sql orders="$o" out="$tmp/report.duck.csv" asof=$ASOF $sql by=NULL)" &&
+		    ok=1
+		agrees bench/compare_report.py "$tmp/report.mbr-by.csv" \
+		    "$tmp/report.duck-by.csv" "$size report: duckdb --by $REPORT_BY" \
+		    "$(duck 0 report.sql orders="$o" out="$tmp/report.duck-by.csv" asof=$ASOF $sql by=$REPORT_BY)" &&
+		    okby=1
+		agrees bench/compare_report.py "$tmp/report.mbr-2.csv" \
+		    "$tmp/report.duck-2.csv" "$size report: duckdb --by $REPORT_BY as of $REPORT_ASOF2 (checked only)" \
+		    "$(duck 0 report.sql orders="$o" out="$tmp/report.duck-2.csv" asof=$REPORT_ASOF2 $sql by=$REPORT_BY)" &&
+		    ok2=1
+	fi
+	# pandas (bench/peers/report_pandas.py): all orders only, checked as
+	# of ASOF and REPORT_ASOF2 (its --by is the same code once more).
+	# Not in the smoke run, nor duckdb-1t and duckdb-by's timing: make
+	# check runs it, and there the workload stays within about 10 s.
+	if [ $have_pd = 1 ] && ! fits "$size" report pandas; then
+		pd_fits=0
+	fi
+	[ $smoke = 1 ] && pd_fits=0 why_big="not in the smoke run (make check): checked and timed by make bench"
+	if [ $have_pd = 1 ] && [ $pd_fits = 1 ]; then
+		agrees bench/compare_report.py "$tmp/report.mbr.csv" \
+		    "$tmp/report.pd.csv" "$size report: pandas" \
+		    "$PY $peers/report_pandas.py $o $tmp/report.pd.csv $ASOF $TZONE $REPORT_PERIODS $REPORT_COHORTS" &&
+		    pd=1
+		agrees bench/compare_report.py "$tmp/report.mbr-3.csv" \
+		    "$tmp/report.pd-3.csv" "$size report: pandas as of $REPORT_ASOF2 (checked only)" \
+		    "$PY $peers/report_pandas.py $o $tmp/report.pd-3.csv $REPORT_ASOF2 $TZONE $REPORT_PERIODS $REPORT_COHORTS" &&
+		    pd2=1
+	fi
+	rm -f "$tmp"/report.*.csv
+	: >"$tmp/variants"
+	: >"$d/report-cpu.tsv"
+	variant mbr "$(report_cpu "$d" mbr)$mine $o >/dev/null"
+	variant mbr-1t "$(report_cpu "$d" mbr-1t)$mine --threads 1 $o >/dev/null"
+	variant mbr-by "$(report_cpu "$d" mbr-by)$mine --by $REPORT_BY $o >/dev/null"
+	if [ $have_duck = 0 ]; then
+		unavailable "$size" report duckdb "$why_duck"
+	else
+		if [ $ok = 1 ] && [ $ok2 = 1 ]; then
+			variant duckdb "$(report_cpu "$d" duckdb)$(duck 0 report.sql orders="$o" out=/dev/null asof=$ASOF $sql by=NULL)"
+			[ $smoke = 1 ] ||
+			    variant duckdb-1t "$(report_cpu "$d" duckdb-1t)$(duck 1 report.sql orders="$o" out=/dev/null asof=$ASOF $sql by=NULL)"
+		else
+			unavailable "$size" report duckdb "disagrees with mbr: not timed"
+		fi
+		if [ $smoke = 1 ]; then
+			:	# checked, not timed
+		elif [ $okby = 1 ] && [ $ok2 = 1 ]; then
+			variant duckdb-by "$(report_cpu "$d" duckdb-by)$(duck 0 report.sql orders="$o" out=/dev/null asof=$ASOF $sql by=$REPORT_BY)"
+		else
+			unavailable "$size" report duckdb-by "disagrees with mbr: not timed"
+		fi
+	fi
+	if [ $have_pd = 0 ]; then
+		unavailable "$size" report pandas "$why_pd"
+	elif [ $pd_fits = 0 ]; then
+		unavailable "$size" report pandas "$why_big"
+	elif [ $pd = 1 ] && [ $pd2 = 1 ]; then
+		variant pandas "$(report_cpu "$d" pandas)$PY $peers/report_pandas.py $o /dev/null $ASOF $TZONE $REPORT_PERIODS $REPORT_COHORTS"
+	else
+		unavailable "$size" report pandas "disagrees with mbr: not timed"
+	fi
+	bench_group "$size" report
+	# the median CPU seconds (user + system) of each variant's timed
+	# rounds, the warm-up rounds' first lines of each left out
+	fact "$size" report_cpu "$(awk -v w="$warmup" 'NF == 4 && ++n[$1] > w {
+	    c[$1] = c[$1] " " ($3 + $4) } END { for (v in c) print v c[v] }' \
+	    "$d/report-cpu.tsv" | while read -r v cpu; do
+		printf '%s %s;' "$v" "$(printf '%s\n' $cpu | sort -n |
+		    awk '{ x[NR] = $1 } END { printf "%.2f", NR % 2 ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2 }')"
+	done)"
+}
+
+report_section() {	# report_section SIZE
+	say "== $1: report (mbr-report --periods $REPORT_PERIODS --cohorts $REPORT_COHORTS, and --by $REPORT_BY)"
+	if [ $have_report = 0 ]; then
+		unavailable "$1" report mbr "pending: bin/mbr-report not built"
+		say "report: pending (no $bin/mbr-report)"
+		return
+	fi
+	report_run "$1"
+}
+
 # abtest_section SIZE WORKLOAD: abtest-assign or abtest-analyze, with
 # its data made first.
 abtest_section() {
@@ -1269,6 +1431,7 @@ run_size() {
 	abtest_section "$size" abtest-analyze
 	oneid_section "$size"
 	clv_section "$size"
+	report_section "$size"
 	printf 'load_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$d/facts.tsv"
 }
 
@@ -1304,6 +1467,8 @@ run_only() {
 			oneid_section "$size" ;;
 		clv)
 			clv_section "$size" ;;
+		report)
+			report_section "$size" ;;
 		esac
 	done
 	fact "$size" only_load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -1350,6 +1515,7 @@ run_only() {
 	printf 'abtest\t%s\n' "$([ $have_abtest = 1 ] && echo yes || echo pending)"
 	printf 'oneid\t%s\n' "$([ $have_oneid = 1 ] && echo yes || echo pending)"
 	printf 'clv\t%s\n' "$([ $have_clv = 1 ] && echo yes || echo pending)"
+	printf 'report\t%s\n' "$([ $have_report = 1 ] && echo yes || echo pending)"
 	if [ $have_scipy = 1 ]; then
 		printf 'scipy\t%s\n' "$("$PY" -c 'import scipy; print("scipy %s" % scipy.__version__)')"
 	else
