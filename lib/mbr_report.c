@@ -657,6 +657,19 @@ ocommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 		struct ent *m, *pe;
 		struct racc *gr;
 
+		/* The member's slot fetched 16 orders ahead and its entry 8
+		 * ahead, as mbr-rfm does: without, each order waited on a
+		 * cache miss (53% of a large --by run was that probe). */
+		if (i + 16 < n) {
+			mbr_tab_prefetch(g->mem, it[16].h);
+			if (g->ix_by >= 0)
+				mbr_tab_prefetch(g->pair, it[16].ph);
+		}
+		if (i + 8 < n) {
+			mbr_tab_prefetch_entry(g->mem, it[8].h);
+			if (g->ix_by >= 0)
+				mbr_tab_prefetch_entry(g->pair, it[8].ph);
+		}
 		m = mbr_tab_upsert_h(g->mem, it->key, it->n, it->h, &isnew);
 		if (isnew)
 			init_ent(g, m);
