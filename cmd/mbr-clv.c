@@ -13,7 +13,8 @@ static const char usage_text[] =
     "usage: mbr-clv fit [-qz] [--as-of time] [--tz zone] [--unit days|weeks]\n"
     "               [--calibration-end date [--holdout-end date]]\n"
     "               [--monetary repeat|all] [--penalizer c]\n"
-    "               [--currency code] [-o file] [--rejects file]\n"
+    "               [--currency code] [--partial | --merge]\n"
+    "               [--output-format fmt] [-o file] [--rejects file]\n"
     "               [--max-rejects n|n%] [--threads n] [file ...]\n"
     "       mbr-clv predict --model file [-qz] [--as-of time] [--tz zone]\n"
     "               [--members file] [--horizon Nd] [--discount rate]\n"
@@ -28,7 +29,9 @@ static const char usage_text[] =
 "      --monetary repeat|all  mean spend of the repeat purchases\n" \
 "                          (lifetimes') or of every purchase\n" \
 "      --penalizer C       L2 penalty, as lifetimes' penalizer_coef (0)\n" \
-"      --currency CODE     the run's currency (default: the first order's)\n"
+"      --currency CODE     the run's currency (default: the first order's)\n" \
+"      --partial           write sums for --merge instead\n" \
+"      --merge             the inputs are partials\n"
 
 #define HELP_PREDICT \
 "Writes each member's p_alive, expected purchases, AOV and CLV\n" \
@@ -49,8 +52,10 @@ enum {
 	OPT_HOLDOUT_END,
 	OPT_HORIZON,
 	OPT_MEMBERS,
+	OPT_MERGE,
 	OPT_MODEL,
 	OPT_MONETARY,
+	OPT_PARTIAL,
 	OPT_PENALIZER,
 	OPT_UNIT
 };
@@ -62,8 +67,10 @@ static const struct option lopts[] = {
 	{ "holdout-end",	required_argument, NULL, OPT_HOLDOUT_END },
 	{ "horizon",		required_argument, NULL, OPT_HORIZON },
 	{ "members",		required_argument, NULL, OPT_MEMBERS },
+	{ "merge",		no_argument,	   NULL, OPT_MERGE },
 	{ "model",		required_argument, NULL, OPT_MODEL },
 	{ "monetary",		required_argument, NULL, OPT_MONETARY },
+	{ "partial",		no_argument,	   NULL, OPT_PARTIAL },
 	{ "penalizer",		required_argument, NULL, OPT_PENALIZER },
 	{ "unit",		required_argument, NULL, OPT_UNIT },
 	MBR_CLI_LONGOPTS
@@ -78,7 +85,9 @@ takes(int cmd, int ch)
 	case OPT_CAL_END:
 	case OPT_CURRENCY:
 	case OPT_HOLDOUT_END:
+	case OPT_MERGE:
 	case OPT_MONETARY:
+	case OPT_PARTIAL:
 	case OPT_PENALIZER:
 	case OPT_UNIT:
 		return cmd == MBR_CLV_FIT;
@@ -86,7 +95,6 @@ takes(int cmd, int ch)
 	case OPT_HORIZON:
 	case OPT_MEMBERS:
 	case OPT_MODEL:
-	case MBR_OPT_OUTPUT_FORMAT:
 		return cmd == MBR_CLV_PREDICT;
 	default:
 		return 1;
@@ -144,7 +152,7 @@ main(int argc, char *argv[])
 	mbr_cli c = { .usage = usage_text };
 	mbr_clv_opts o = MBR_CLV_OPTS_DEFAULT;
 	mbr_err err = { 0 };
-	int ch, cmd = -1, i;
+	int ch, cmd = -1, i, penalizer = 0;
 
 	mbr_setprogname("mbr-clv");
 	if (argc >= 2)
@@ -201,6 +209,9 @@ main(int argc, char *argv[])
 		case OPT_MEMBERS:
 			o.members = optarg;
 			break;
+		case OPT_MERGE:
+			o.merge = 1;
+			break;
 		case OPT_MODEL:
 			o.model = optarg;
 			break;
@@ -210,10 +221,17 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "repeat") != 0)
 				mbr_usage_error(&c, "--monetary: \"%s\" is not "
 				    "repeat or all", optarg);
+			else
+				o.monetary_all = 0;
+			o.monetary_set = 1;
+			break;
+		case OPT_PARTIAL:
+			o.partial = 1;
 			break;
 		case OPT_PENALIZER:
 			o.penalizer = opt_num(&c, "penalizer", optarg, 0, 1e6,
 			    0);
+			penalizer = 1;
 			break;
 		case OPT_UNIT:
 			if (strcmp(optarg, "weeks") == 0)
@@ -221,6 +239,9 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "days") != 0)
 				mbr_usage_error(&c, "--unit: \"%s\" is not "
 				    "days or weeks", optarg);
+			else
+				o.unit = 1;
+			o.unit_set = 1;
 			break;
 		default:
 			fputs(usage_text, stderr);
@@ -229,6 +250,17 @@ main(int argc, char *argv[])
 	}
 	if (cmd == MBR_CLV_PREDICT && o.model == NULL)
 		mbr_usage_error(&c, "predict: --model is needed");
+	if (o.merge && o.partial)
+		mbr_usage_error(&c, "--merge and --partial do not go together: "
+		    "merge the partials in one run");
+	/* a partial is sums, not a fit: the penalty is the merge's */
+	if (o.partial && penalizer)
+		mbr_usage_error(&c, "--penalizer goes with the fit, not "
+		    "--partial: give it to --merge");
+	if (cmd == MBR_CLV_FIT && !o.partial &&
+	    c.out_format != MBR_FMT_AUTO)
+		mbr_usage_error(&c, "--output-format goes with --partial: the "
+		    "model is JSON");
 	mbr_clv_run(&c, &o, argc - optind, argv + optind, &err);
 	return mbr_exit(&err);
 }

@@ -114,8 +114,8 @@ double
 mbr_bgnbd_expected(const mbr_bgnbd *m, double t, double x, double tx,
     double T)
 {
-	double r = m->r, al = m->alpha, a = m->a, b = m->b;
-	double C = a + b + x - 1, c1 = a + b - 1 - r, am1 = a - 1;
+	double r = m->r, al = m->alpha, a = m->a, b = m->b, ab = a + b;
+	double C = ab + x - 1, c1 = ab - 1 - r, am1 = a - 1;
 	double z, l1, e, head, num, den;
 	long double s = 0, sig;
 	long k;
@@ -130,22 +130,86 @@ mbr_bgnbd_expected(const mbr_bgnbd *m, double t, double x, double tx,
 		head = -l1 * (1 + e / 2 + e * e / 6);
 	else
 		head = -expm1(e) / am1;
+	if (a >= r + x + 1 || c1 < -10) {
+		/* The paper's own form, 2F1(r + x, b + x; C; z), where the
+		 * Euler transform fails: its terms rise as k^(a - r - x - 2)
+		 * z^k, past any float for a large a and z near 1 (a = 1e4,
+		 * z = 0.9999), where these fall as k^(r + x - a) z^k; and
+		 * for a large r its c1 is far below 0, its terms alternate
+		 * in sign and cancel to nothing (r = 100: 2^100), where
+		 * these are all positive and only grow, summed in long
+		 * double and taken in logs.  a = 1 is 0 / 0 here: within
+		 * 1e-7 of 1, a is taken as 1 + 1e-7, E being smooth in a. */
+		long double G = 0, term = 1;
+		double lt;
+
+		if (fabs(am1) < 1e-7) {
+			a = 1 + 1e-7;
+			am1 = 1e-7;
+			ab = a + b;
+			C = ab + x - 1;
+		}
+
+		for (k = 0; k < SERIES_MAX; k++) {
+			term *= ((long double)r + x + k) * ((long double)b +
+			    x + k) * z / (((long double)ab + (x - 1 + k)) *
+			    (long double)(k + 1));
+			G += term;
+			if (!(fabsl(term) > 1e-19L * (1 + fabsl(G))))
+				break;
+		}
+		if (k == SERIES_MAX || !isfinite(G))
+			return NAN;	/* z too near 1, or r z past 11000 */
+		/* 1 - (1 - z)^(r + x) (1 + G): with C > 0 every term of G
+		 * is positive, and the two logs are added; with C < 0 (a + b
+		 * + x < 1) every term is negative, and the bracket is the
+		 * sum of two positive numbers */
+		lt = (r + x) * l1;
+		if (G >= 0)
+			num = C / am1 * -expm1(lt + (double)log1pl(G));
+		else
+			num = C / am1 * (double)(-expm1l(lt) - expl(lt) * G);
+		if (!(num > 0))		/* rounding, where E is all but 0 */
+			num = 0;
+		goto den;
+	}
 	/* C times the sum over k >= 1 of (c1)_k (a)_(k-1) z^k /
 	 * ((C)_k k!): 2F1(c1, a - 1; C; z) = 1 + (a - 1) times that sum
-	 * over C, and C (C + 1)... never 0 here (C > -1 when x = 0) */
+	 * over C, and C (C + 1)... never 0 here (C > -1 when x = 0).  C + k
+	 * and c1 + k are summed from a + b, not from C and c1: with a + b
+	 * below 1e-16, a + b - 1 + 1 is 0 in doubles (a model of 5e-324s
+	 * made it 0 / 0), where a + b + 0 is not. */
 	sig = (long double)c1 * z;
 	for (k = 1; k < SERIES_MAX && sig != 0; k++) {
 		s += sig;
 		if (fabsl(sig) <= 1e-19L * fabsl(s))
 			break;
-		sig *= (c1 + k) * (long double)(a + k - 1) * z /
-		    ((C + k) * (long double)(k + 1));
+		sig *= ((ab - r) + (double)(k - 1)) * (long double)(a + k - 1) *
+		    z / (((long double)ab + (x + k - 1)) * (long double)(k + 1));
 	}
+	if (k == SERIES_MAX)
+		return NAN;		/* z too near 1: no sum */
 	num = C * head - exp(e) * (double)s;
+	/* A sum past the range of a double, times a (1 - z)^(a - 1) that
+	 * is all but 0 (a large a, z near 1): inf times 0 in doubles,
+	 * finite in long double, whose exponent reaches 4932. */
+	if (!isfinite(num))
+		num = (double)((long double)C * head - expl(e) * s);
+	/* E >= 0: below 0 is the rounding of two terms that cancel (a
+	 * + b of 1e8), 0 when within it, no number when past it */
+	if (num < 0) {
+		if (-num > 1e-9 * (fabs(C * head) + fabsl(expl(e) * s)))
+			return NAN;
+		num = 0;
+	}
+den:
 	den = 1;
 	if (x > 0)
-		den += a / (b + x - 1) * exp((r + x) * (log(al + T) -
+		den += m->a / (b + x - 1) * exp((r + x) * (log(al + T) -
 		    log(al + tx)));
+	/* all but surely gone (den past a double): nothing to expect */
+	if (isinf(den))
+		return 0;
 	return num / den;
 }
 
@@ -845,12 +909,19 @@ static const char *const pfields[] = { "p_alive", "expected_purchases",
 /* And the history's, without --members. */
 static const char *const hfields[] = { "x", "t_x", "T", "mean_spend" };
 
+/* What "%.6f" writes for any finite double: a sign, 309 digits, a point
+ * and 6 decimals (an absurd model's expected purchases can be 1e200). */
+#define FMT_NUM_LEN	320
+
 /* A record's numbers as text: the writer keeps pointers to them until
  * the record ends. */
 struct pout {
-	char	buf[8][64];
+	char	buf[8][FMT_NUM_LEN];
 	size_t	n[8];
 };
+
+/* The facts a partial states in every row (see write_partial). */
+enum { F_UNIT, F_CAL, F_HEND, F_ASOF, F_TZ, F_CUR, F_MON, F_N };
 
 struct clv {
 	const mbr_cli		*c;
@@ -887,6 +958,17 @@ struct clv {
 	mbr_tab			*cache;		/* (x, t_x, T) -> struct
 						 * pred */
 	struct pout		 out;
+	/* fit --partial and --merge */
+	int			 cur_known;	/* an order or --currency
+						 * fixed cur */
+	char			 fcal[16], fhend[16];
+	char			 fasof[MBR_TIME_MAX + 1];
+	char			*pf[F_N];	/* the partials' facts */
+	int			 p_seen;	/* a partial's row read */
+	int			 p_exp;		/* places of pf[F_CUR] */
+	mbr_time		 p_asof;
+	int64_t			 o_cal, o_hold;	/* the merge's options */
+	size_t			 caph, caps;	/* room in the suff */
 };
 
 /* What a chunk counted while it was parsed (see mbr_rfm.c's, whose
@@ -1181,6 +1263,9 @@ read_orders(struct clv *g, mbr_err *err)
 		rc = err->code;
 	if (rc != MBR_OK)
 		return rc;
+	/* what a partial says of its currency: an order (or --currency)
+	 * fixed it, or none did and any other shard's will do */
+	g->cur_known = g->exp >= 0;
 	if (g->exp < 0)
 		g->exp = 2;
 	/* The spend of the days after each member's first purchase day. */
@@ -1235,6 +1320,8 @@ fmt_num(char *buf, size_t cap, double v)
 	if (!isfinite(v))
 		return 0;
 	n = snprintf(buf, cap, "%.6f", v);
+	if (n < 0 || (size_t)n >= cap)		/* NEVER with FMT_NUM_LEN */
+		return 0;
 	while (n > 0 && buf[n - 1] == '0')
 		n--;
 	if (n > 0 && buf[n - 1] == '.')
@@ -1336,6 +1423,7 @@ histories(struct clv *g, int64_t end, size_t *n, uint64_t *members,
 		h[k].tx = (uint32_t)(m->last - m->first);
 		h[k].T = (uint32_t)(end - m->first);
 		h[k].n = 1;
+		h[k].hold = 0;
 		/* T < 2^24 always (DAYBITS); x < 2^16 but for a member
 		 * who bought on every day of 180 years */
 		if (h[k].x >> 16 != 0 || h[k].T >> 24 != 0)
@@ -1450,51 +1538,125 @@ set_se(json_t *o, const char *key, double se)
 	json_object_set_new(o, key, se >= 0 ? json_real(se) : json_null());
 }
 
+static int	parse_date(const char *, const char *, int64_t *, mbr_err *);
+
+/* BG/NBD's parameters are read within these bounds: predictions past
+ * them are sums no float holds (r = 1e200, a = 1e300), and a fit of
+ * real orders that converged is far inside them. */
+#define BG_MIN	1e-8
+#define BG_MAX	1e8
+#define BG_RMAX	1e4	/* e^(r z) must fit a long double */
+
+/* --- sufficient statistics --- */
+
+/* The counts of the model's "data" that come from the orders, in the
+ * order a partial writes them.  members, repeaters and groups are the
+ * histories' own, gamma_gamma_members the fit's. */
+enum { C_ORDERS, C_USED, C_RETURNS, C_STATUS, C_AFTER_PERIOD,
+	C_AFTER_AS_OF, C_REJECTED, C_SPEND_NOT_POS, C_NEW_MEMBERS, C_N };
+static const char *const cname[C_N] = { "orders", "used", "returns",
+	"status_ignored", "after_period", "after_as_of", "rejected",
+	"spend_not_positive", "new_members" };
+
+/* All the fit needs of the orders: the counts, the histories grouped
+ * and sorted by (x, T, t_x), the positive spends grouped and sorted by
+ * (k, spend).  One run builds it from its members; a partial writes it;
+ * a merge adds partials up into it.  Its numbers are whole (days,
+ * minor units, members), so the merge's equals the one run's, and the
+ * fit, which reads nothing else, is the same to the bit. */
+struct suff {
+	uint64_t	 cnt[C_N];
+	mbr_clv_hist	*h;
+	size_t		 nh;
+	mbr_clv_spend	*s;
+	size_t		 ns;
+	uint64_t	 members, repeaters;	/* of h */
+};
+
+static void
+suff_release(struct suff *sf)
+{
+	free(sf->h);
+	free(sf->s);
+	memset(sf, 0, sizeof(*sf));
+}
+
+/* Each member's holdout purchase days, added to its history's group. */
+static void
+hold_sums(struct clv *g, struct suff *sf)
+{
+	size_t i, cnt = mbr_tab_count(g->m);
+
+	for (i = 0; i < cnt; i++) {
+		const struct mem *m = mbr_tab_val(g->m, i);
+		mbr_clv_hist key = { 0 }, *e;
+
+		if (m->days == 0) {
+			/* their first purchase in the holdout: not in the
+			 * model */
+			if (m->hdays > 0)
+				sf->cnt[C_NEW_MEMBERS]++;
+			continue;
+		}
+		key.x = m->days - 1;
+		key.tx = (uint32_t)(m->last - m->first);
+		key.T = (uint32_t)(g->cal_end - m->first);
+		e = bsearch(&key, sf->h, sf->nh, sizeof(*sf->h), cmp_hist);
+		if (e != NULL)		/* ALWAYS: every member has a group */
+			e->hold += m->hdays;
+	}
+}
+
+static void
+suff_of_members(struct clv *g, struct suff *sf)
+{
+	memset(sf, 0, sizeof(*sf));
+	sf->h = histories(g, g->cal_end, &sf->nh, &sf->members,
+	    &sf->repeaters);
+	if (g->hold_end > g->cal_end)
+		hold_sums(g, sf);
+	sf->s = spends(g, &sf->ns, &sf->cnt[C_SPEND_NOT_POS]);
+	sf->cnt[C_ORDERS] = mbr_reader_count(g->run.rd);
+	sf->cnt[C_USED] = g->n_paid;
+	sf->cnt[C_RETURNS] = g->n_returns;
+	sf->cnt[C_STATUS] = g->n_other;
+	sf->cnt[C_AFTER_PERIOD] = g->n_after;
+	sf->cnt[C_AFTER_AS_OF] = g->n_future;
+	sf->cnt[C_REJECTED] = mbr_rejects_count(g->run.rj);
+}
+
 /* The validation table of the paper (its Figure 4): members by their
  * calibration purchases, 0 to 6 and 7 or more, their mean purchases in
- * the holdout and the model's expectation; and the sums. */
+ * the holdout and the model's expectation; and the sums.  Summed over
+ * the groups in their order, so that a merge of partials adds the same
+ * numbers in the same order as one run. */
 #define HOLD_ROWS	8
 static json_t *
-holdout(struct clv *g, const mbr_bgnbd *bg)
+holdout(struct clv *g, const mbr_bgnbd *bg, const struct suff *sf)
 {
 	double t = (double)(g->hold_end - g->cal_end) / g->unit;
 	double pred[HOLD_ROWS] = { 0 }, ptot = 0;
 	uint64_t mem[HOLD_ROWS] = { 0 }, act[HOLD_ROWS] = { 0 }, atot = 0;
-	uint64_t mtot = 0, newm = 0;
-	size_t i, cnt = mbr_tab_count(g->m);
+	uint64_t mtot = 0;
+	size_t i;
 	json_t *o = json_object(), *rows = json_array(), *row;
-	mbr_tab *seen = mbr_tab_new(sizeof(double));
 	char day[16];
 
-	for (i = 0; i < cnt; i++) {
-		const struct mem *m = mbr_tab_val(g->m, i);
-		uint32_t key[3];
-		double *e;
-		int isnew, r;
+	for (i = 0; i < sf->nh; i++) {
+		const mbr_clv_hist *h = &sf->h[i];
+		double e;
+		int r;
 
-		if (m->days == 0) {
-			if (m->hdays > 0)
-				newm++;
-			continue;
-		}
-		key[0] = m->days - 1;
-		key[1] = (uint32_t)(m->last - m->first);
-		key[2] = (uint32_t)(g->cal_end - m->first);
-		e = mbr_tab_upsert(seen, (const char *)key, sizeof(key),
-		    &isnew);
-		if (isnew)
-			*e = mbr_bgnbd_expected(bg, t, key[0],
-			    (double)key[1] / g->unit,
-			    (double)key[2] / g->unit);
-		r = key[0] < HOLD_ROWS - 1 ? (int)key[0] : HOLD_ROWS - 1;
-		mem[r]++;
-		act[r] += m->hdays;
-		pred[r] += *e;
-		mtot++;
-		atot += m->hdays;
-		ptot += *e;
+		e = (double)h->n * mbr_bgnbd_expected(bg, t, h->x,
+		    (double)h->tx / g->unit, (double)h->T / g->unit);
+		r = h->x < HOLD_ROWS - 1 ? (int)h->x : HOLD_ROWS - 1;
+		mem[r] += h->n;
+		act[r] += h->hold;
+		pred[r] += e;
+		mtot += h->n;
+		atot += h->hold;
+		ptot += e;
 	}
-	mbr_tab_free(seen);
 	mbr_date_fmt(day, g->hold_end);
 	json_object_set_new(o, "end", json_string(day));
 	set_real(o, "length", sig(t, 10));
@@ -1522,50 +1684,61 @@ holdout(struct clv *g, const mbr_bgnbd *bg)
 	set_int(row, "actual", atot);
 	set_real(row, "predicted", sig(ptot, 8));
 	json_object_set_new(o, "total", row);
-	/* their first purchase in the holdout: not in the model */
-	set_int(o, "new_members", newm);
+	set_int(o, "new_members", sf->cnt[C_NEW_MEMBERS]);
 	return o;
 }
 
+/* The line -q silences: what was read, of the orders or the partials'
+ * orders. */
+static void
+summary_line(const struct clv *g, const struct suff *sf)
+{
+	if (g->c->quiet)
+		return;
+	fprintf(stderr, "%s: %llu orders: %llu paid in the period, %llu paid "
+	    "after it, %llu after --as-of, %llu refunded, cancelled or "
+	    "pending, %llu rejected; %llu members with a purchase\n",
+	    mbr_progname(), (unsigned long long)sf->cnt[C_ORDERS],
+	    (unsigned long long)sf->cnt[C_USED],
+	    (unsigned long long)sf->cnt[C_AFTER_PERIOD],
+	    (unsigned long long)sf->cnt[C_AFTER_AS_OF],
+	    (unsigned long long)sf->cnt[C_STATUS],
+	    (unsigned long long)sf->cnt[C_REJECTED],
+	    (unsigned long long)sf->members);
+}
+
 static int
-fit(struct clv *g, mbr_err *err)
+fit(struct clv *g, const struct suff *sf, mbr_err *err)
 {
 	const mbr_clv_opts *o = g->o;
-	mbr_clv_hist *h;
-	mbr_clv_spend *s;
 	mbr_clv_fit bf, gf;
-	size_t nh, ns;
-	uint64_t members, repeaters, left_out, gmembers = 0;
+	uint64_t gmembers = 0;
 	json_t *root, *se, *ll, *cv, *data;
+	static const char *const bgname[4] = { "r", "alpha", "a", "b" };
 	char day[16], *text;
-	int rc, have_gg = 0;
+	int rc, i, have_gg = 0;
 	mbr_err gerr = { 0 };
 
-	h = histories(g, g->cal_end, &nh, &members, &repeaters);
 	/* Without a repeat purchase the likelihood grows without bound as
 	 * r goes to 0, and a and b are not in it at all. */
-	if (members > 0 && repeaters == 0) {
-		free(h);
+	if (sf->members > 0 && sf->repeaters == 0)
 		return mbr_err_set(err, MBR_EDATA, "no member with a repeat "
 		    "purchase: BG/NBD cannot be fitted");
-	}
-	rc = mbr_clv_fit_bgnbd(h, nh, o->unit, o->penalizer, &bf, err);
-	free(h);
+	rc = mbr_clv_fit_bgnbd(sf->h, sf->nh, g->unit, o->penalizer, &bf,
+	    err);
 	if (rc != MBR_OK)
 		return rc;
-	s = spends(g, &ns, &left_out);
-	if (ns > 0) {
-		if (mbr_clv_fit_gamgam(s, ns, (unsigned)g->exp, o->penalizer,
-		    &gf, &gerr) == MBR_OK) {
+	if (sf->ns > 0) {
+		if (mbr_clv_fit_gamgam(sf->s, sf->ns, (unsigned)g->exp,
+		    o->penalizer, &gf, &gerr) == MBR_OK) {
 			have_gg = 1;
 			gmembers = gf.members;
 		}
 	}
-	free(s);
 
 	root = json_object();
 	json_object_set_new(root, "format", json_string("mbr-clv model 1"));
-	json_object_set_new(root, "unit", json_string(o->unit == 7 ?
+	json_object_set_new(root, "unit", json_string(g->unit == 7 ?
 	    "weeks" : "days"));
 	mbr_date_fmt(day, g->cal_end);
 	json_object_set_new(root, "calibration_end", json_string(day));
@@ -1608,23 +1781,23 @@ fit(struct clv *g, mbr_err *err)
 	    json_null());
 	json_object_set_new(root, "convergence", cv);
 	data = json_object();
-	set_int(data, "orders", mbr_reader_count(g->run.rd));
-	set_int(data, "used", g->n_paid);
-	set_int(data, "returns", g->n_returns);
-	set_int(data, "status_ignored", g->n_other);
-	set_int(data, "after_period", g->n_after);
-	set_int(data, "after_as_of", g->n_future);
-	set_int(data, "rejected", mbr_rejects_count(g->run.rj));
-	set_int(data, "members", members);
-	set_int(data, "repeaters", repeaters);
-	set_int(data, "groups", nh);
+	set_int(data, "orders", sf->cnt[C_ORDERS]);
+	set_int(data, "used", sf->cnt[C_USED]);
+	set_int(data, "returns", sf->cnt[C_RETURNS]);
+	set_int(data, "status_ignored", sf->cnt[C_STATUS]);
+	set_int(data, "after_period", sf->cnt[C_AFTER_PERIOD]);
+	set_int(data, "after_as_of", sf->cnt[C_AFTER_AS_OF]);
+	set_int(data, "rejected", sf->cnt[C_REJECTED]);
+	set_int(data, "members", sf->members);
+	set_int(data, "repeaters", sf->repeaters);
+	set_int(data, "groups", sf->nh);
 	set_int(data, "gamma_gamma_members", gmembers);
-	set_int(data, "spend_not_positive", left_out);
+	set_int(data, "spend_not_positive", sf->cnt[C_SPEND_NOT_POS]);
 	json_object_set_new(root, "data", data);
-	if (o->holdout_end != NULL) {
+	if (g->hold_end > g->cal_end) {
 		mbr_bgnbd bg = { bf.est[0], bf.est[1], bf.est[2], bf.est[3] };
 
-		json_object_set_new(root, "holdout", holdout(g, &bg));
+		json_object_set_new(root, "holdout", holdout(g, &bg, sf));
 	}
 	text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	json_decref(root);
@@ -1635,7 +1808,7 @@ fit(struct clv *g, mbr_err *err)
 	free(text);
 	if (!g->c->quiet) {
 		if (!have_gg)
-			mbr_warn("Gamma-Gamma not fitted: %s", ns == 0 ?
+			mbr_warn("Gamma-Gamma not fitted: %s", sf->ns == 0 ?
 			    "no member with repeat purchases of positive "
 			    "spend" : gerr.msg);
 		else if (!gf.opt.converged)
@@ -1658,6 +1831,438 @@ fit(struct clv *g, mbr_err *err)
 		return mbr_err_set(err, MBR_EDATA, "BG/NBD fit did not "
 		    "converge (%s): its estimates are not a maximum",
 		    bf.opt.why);
+	/* A model predict would refuse is no success (fuzz_clv: a = 3e8
+	 * from a handful of members) */
+	for (i = 0; i < 4; i++)
+		if (bf.est[i] < BG_MIN || bf.est[i] > (i == 0 ? BG_RMAX :
+		    BG_MAX))
+			return mbr_err_set(err, MBR_EDATA, "BG/NBD estimate "
+			    "%s = %.6g is not from 1e-8 to %s, where predict "
+			    "reads it: the data do not determine it (too few "
+			    "repeat purchases?)", bgname[i], bf.est[i],
+			    i == 0 ? "1e4" : "1e8");
+	return MBR_OK;
+}
+
+/* --- partials --- */
+
+#define PARTIAL	"mbr-clv-partial-1"	/* what a partial says it is */
+
+/* A partial's fields: the row's own, then the facts of the run that
+ * made it, the same in every row (so that any row says what it is of,
+ * as mbr-abtest's partials do), which a merge checks. */
+enum { P_TAG, P_KIND, P_N, P_X, P_TX, P_T, P_HOLD, P_K, P_SPEND,
+	P_UNIT, P_CAL, P_HEND, P_ASOF, P_TZ, P_CUR, P_MON, P_NF };
+#define P_FACT	P_UNIT
+static const char *const pname[P_NF] = { "partial", "kind", "n", "x",
+	"t_x_days", "T_days", "holdout_purchases", "purchases", "spend",
+	"unit", "calibration_end", "holdout_end", "as_of", "tz",
+	"currency", "monetary" };
+
+/* Days past this are no history (DAYBITS). */
+#define MAXDAYS		(((uint32_t)1 << DAYBITS) - 1)
+
+/* The facts of this run, as a partial writes them; NULL for none (no
+ * holdout, the system's zone, a currency no order fixed). */
+static void
+facts(struct clv *g, const char *f[F_N])
+{
+	mbr_time t = { g->asof.t, mbr_tz_offset_at(g->tz, g->asof.t) };
+
+	mbr_date_fmt(g->fcal, g->cal_end);
+	mbr_time_fmt(g->fasof, t);
+	f[F_UNIT] = g->unit == 7 ? "weeks" : "days";
+	f[F_CAL] = g->fcal;
+	f[F_HEND] = NULL;
+	if (g->hold_end > g->cal_end) {
+		mbr_date_fmt(g->fhend, g->hold_end);
+		f[F_HEND] = g->fhend;
+	}
+	f[F_ASOF] = g->fasof;
+	/* the zone's name as the run had it: days are counted in it */
+	f[F_TZ] = g->c->tz != NULL ? g->c->tz : getenv("TZ");
+	if (f[F_TZ] != NULL && *f[F_TZ] == '\0')
+		f[F_TZ] = NULL;
+	f[F_CUR] = g->cur_known ? g->cur : NULL;
+	f[F_MON] = g->monetary_all ? "all" : "repeat";
+}
+
+static void
+put_head(mbr_writer *w, const char *kind, uint64_t n)
+{
+	mbr_writer_cstr(w, pname[P_TAG], PARTIAL);
+	mbr_writer_cstr(w, pname[P_KIND], kind);
+	mbr_writer_int(w, pname[P_N], (int64_t)n);
+}
+
+/* The facts, and the row's end. */
+static int
+put_facts(mbr_writer *w, const char *const f[F_N], mbr_err *err)
+{
+	int i;
+
+	for (i = 0; i < F_N; i++) {
+		if (f[i] == NULL)
+			mbr_writer_null(w, pname[P_FACT + i]);
+		else
+			mbr_writer_cstr(w, pname[P_FACT + i], f[i]);
+	}
+	return mbr_writer_end(w, err);
+}
+
+/* fit --partial: the counts, then the histories, then the spends, each
+ * in the fit's order. */
+static int
+write_partial(struct clv *g, const struct suff *sf, mbr_err *err)
+{
+	mbr_writer *w = g->run.w;
+	mbr_slice names[P_NF];
+	const char *f[F_N];
+	char buf[MBR_MONEY_LEN];
+	size_t i, n;
+	int rc;
+
+	facts(g, f);
+	for (i = 0; i < P_NF; i++)
+		names[i] = (mbr_slice){ pname[i], strlen(pname[i]) };
+	mbr_writer_header(w, names, P_NF);
+	for (i = 0; i < C_N; i++) {
+		put_head(w, cname[i], sf->cnt[i]);
+		if ((rc = put_facts(w, f, err)) != MBR_OK)
+			return rc;
+	}
+	for (i = 0; i < sf->nh; i++) {
+		put_head(w, "history", sf->h[i].n);
+		mbr_writer_int(w, pname[P_X], sf->h[i].x);
+		mbr_writer_int(w, pname[P_TX], sf->h[i].tx);
+		mbr_writer_int(w, pname[P_T], sf->h[i].T);
+		if (f[F_HEND] != NULL)
+			mbr_writer_int(w, pname[P_HOLD],
+			    (int64_t)sf->h[i].hold);
+		if ((rc = put_facts(w, f, err)) != MBR_OK)
+			return rc;
+	}
+	for (i = 0; i < sf->ns; i++) {
+		put_head(w, "spend", sf->s[i].n);
+		mbr_writer_int(w, pname[P_K], sf->s[i].k);
+		n = mbr_money_fmt(buf, sf->s[i].spend, (unsigned)g->exp);
+		mbr_writer_field(w, (mbr_slice){ pname[P_SPEND], 5 },
+		    (mbr_slice){ buf, n }, MBR_V_PLAIN);
+		if ((rc = put_facts(w, f, err)) != MBR_OK)
+			return rc;
+	}
+	return MBR_OK;
+}
+
+/* A field of a partial; empty (CSV) or null (NDJSON) is absent. */
+static mbr_slice
+fld(const mbr_rec *rec, int ix)
+{
+	mbr_slice s = rec->f[ix];
+
+	if (s.p == NULL || s.n == 0 || rec->type[ix] == MBR_V_NULL)
+		return (mbr_slice){ NULL, 0 };
+	return s;
+}
+
+/* A whole number from 0 to max, digits only; absent is -1 too. */
+static int
+parse_u64(mbr_slice s, uint64_t max, uint64_t *v)
+{
+	uint64_t r = 0;
+	size_t i;
+
+	if (s.p == NULL || s.n == 0 || s.n > 20)
+		return -1;
+	for (i = 0; i < s.n; i++)
+		if (!mbr_isdigit(s.p[i]) || __builtin_mul_overflow(r, 10, &r) ||
+		    __builtin_add_overflow(r, (uint64_t)(s.p[i] - '0'), &r))
+			return -1;
+	if (r > max)
+		return -1;
+	*v = r;
+	return 0;
+}
+
+/* Adds n to *sum, which stays at most INT64_MAX (the model writes
+ * counts as JSON integers); -1 and *sum unchanged past it. */
+static int
+add_count(uint64_t *sum, uint64_t n)
+{
+	if (n > (uint64_t)INT64_MAX - *sum)
+		return -1;
+	*sum += n;
+	return 0;
+}
+
+/* The first partial's facts become the merge's: its unit, period,
+ * as-of and mode.  They are the program's own writing, so a fact that
+ * does not read is a file that is no partial of this one (exit 2). */
+static int
+take_facts(struct clv *g, const mbr_rec *rec, mbr_err *err)
+{
+	const char *const *f = (const char *const *)g->pf;
+	mbr_err e = { 0 };
+
+	if (strcmp(f[F_UNIT], "days") == 0 || strcmp(f[F_UNIT], "weeks") == 0)
+		g->unit = f[F_UNIT][0] == 'w' ? 7 : 1;
+	else
+		mbr_err_set(&e, MBR_EUSAGE, "unit \"%s\" is not days or "
+		    "weeks", f[F_UNIT]);
+	if (e.code == MBR_OK)
+		parse_date("calibration_end", f[F_CAL], &g->cal_end, &e);
+	g->hold_end = g->cal_end;
+	if (e.code == MBR_OK && f[F_HEND][0] != '\0' &&
+	    parse_date("holdout_end", f[F_HEND], &g->hold_end, &e) ==
+	    MBR_OK && g->hold_end <= g->cal_end)
+		mbr_err_set(&e, MBR_EUSAGE, "holdout_end %s is not after "
+		    "calibration_end %s", f[F_HEND], f[F_CAL]);
+	if (e.code == MBR_OK && mbr_time_parse(&g->p_asof, f[F_ASOF],
+	    strlen(f[F_ASOF]), g->tz, &e) != MBR_OK)
+		mbr_err_set(&e, MBR_EUSAGE, "as_of \"%s\" is not a time",
+		    f[F_ASOF]);
+	if (e.code == MBR_OK && strcmp(f[F_MON], "all") != 0 &&
+	    strcmp(f[F_MON], "repeat") != 0)
+		mbr_err_set(&e, MBR_EUSAGE, "monetary \"%s\" is not repeat "
+		    "or all", f[F_MON]);
+	if (e.code == MBR_OK) {
+		g->monetary_all = f[F_MON][0] == 'a';
+		return MBR_OK;
+	}
+	*err = e;
+	mbr_err_at(err, rec->file, rec->line);
+	return MBR_EUSAGE;
+}
+
+/* Fact f of a row is the partials' before, but for a currency, which
+ * a shard whose orders priced nothing does not know. */
+static int
+same_fact(struct clv *g, const mbr_rec *rec, int f, mbr_slice s,
+    mbr_err *err)
+{
+	char *kept = g->pf[f];
+
+	if (s.p == NULL)
+		s = (mbr_slice){ "", 0 };
+	if (kept == NULL || (f == F_CUR && kept[0] == '\0')) {
+		free(kept);
+		kept = g->pf[f] = mbr_xmalloc(s.n + 1);
+		memcpy(kept, s.p, s.n);
+		kept[s.n] = '\0';
+		if (f != F_CUR || s.n == 0)
+			return MBR_OK;
+		if (s.n >= sizeof(g->cur) || memchr(s.p, '\0', s.n) != NULL ||
+		    (g->p_exp = mbr_currency_exp(s.p, s.n)) < 0) {
+			mbr_err_set(err, MBR_EUSAGE, "currency \"%.*s\" is "
+			    "not a currency code", (int)s.n, s.p);
+			mbr_err_at(err, rec->file, rec->line);
+			return MBR_EUSAGE;
+		}
+		return MBR_OK;
+	}
+	if ((f == F_CUR && s.n == 0) || (strlen(kept) == s.n &&
+	    memcmp(kept, s.p, s.n) == 0))
+		return MBR_OK;
+	mbr_err_set(err, MBR_EUSAGE, "%s \"%.*s\" differs from \"%s\" of the "
+	    "partials before: they are not of one fit", pname[P_FACT + f],
+	    (int)s.n, s.p, kept);
+	mbr_err_at(err, rec->file, rec->line);
+	return MBR_EUSAGE;
+}
+
+/* One row of a partial into sf: NULL, or why it is bad. */
+static const char *
+partial_row(struct clv *g, struct suff *sf, const mbr_rec *rec,
+    const int *ix, uint64_t *tot)
+{
+	mbr_slice kind = fld(rec, ix[P_KIND]);
+	uint64_t n, x, tx, T, hold = 0, k, len, cap;
+	int64_t sp;
+	mbr_err e;
+	int i;
+
+	if (parse_u64(fld(rec, ix[P_N]), INT64_MAX, &n) != 0)
+		return "n is not a whole number in range";
+	for (i = 0; i < C_N; i++)
+		if (mbr_slice_eq(kind, cname[i], strlen(cname[i]))) {
+			if (add_count(&sf->cnt[i], n) != 0)
+				return "a count is out of range";
+			return NULL;
+		}
+	if (n == 0)
+		return "n is 0";
+	if (mbr_slice_eq(kind, "history", 7)) {
+		len = (uint64_t)(g->hold_end - g->cal_end);
+		if (parse_u64(fld(rec, ix[P_X]), MAXDAYS, &x) != 0 ||
+		    parse_u64(fld(rec, ix[P_TX]), MAXDAYS, &tx) != 0 ||
+		    parse_u64(fld(rec, ix[P_T]), MAXDAYS, &T) != 0)
+			return "x, t_x_days or T_days is not a whole number "
+			    "of days in range";
+		/* x purchase days after the first, the last of them t_x
+		 * days after it, and t_x within the period */
+		if ((x == 0 ? tx != 0 : x > tx) || tx > T)
+			return "x, t_x_days and T_days are no history";
+		/* a member buys on a day of the holdout at most once */
+		if (fld(rec, ix[P_HOLD]).p != NULL &&
+		    (parse_u64(fld(rec, ix[P_HOLD]), INT64_MAX, &hold) != 0 ||
+		    (!__builtin_mul_overflow(n, len, &cap) && hold > cap)))
+			return "holdout_purchases is not a whole number of "
+			    "at most n times the days of the holdout";
+		if (add_count(&tot[0], n) != 0 || add_count(&tot[1], hold) != 0)
+			return "a count is out of range";
+		if (sf->nh == g->caph) {
+			g->caph = g->caph ? 2 * g->caph : 256;
+			sf->h = mbr_xrealloc(sf->h, g->caph * sizeof(*sf->h));
+		}
+		sf->h[sf->nh++] = (mbr_clv_hist){ (uint32_t)x, (uint32_t)tx,
+		    (uint32_t)T, n, hold };
+		return NULL;
+	}
+	if (mbr_slice_eq(kind, "spend", 5)) {
+		mbr_slice s = fld(rec, ix[P_SPEND]);
+
+		if (parse_u64(fld(rec, ix[P_K]), MAXDAYS, &k) != 0 || k == 0)
+			return "purchases is not a whole number from 1 to "
+			    "16777215";
+		if (fld(rec, ix[P_CUR]).n == 0)
+			return "a spend without a currency";
+		if (s.p == NULL || mbr_money_parse(&sp, s.p, s.n,
+		    (unsigned)g->p_exp, 0, &e) != MBR_OK || sp <= 0)
+			return "spend is not an amount of the currency above 0";
+		if (add_count(&tot[2], n) != 0)
+			return "a count is out of range";
+		if (sf->ns == g->caps) {
+			g->caps = g->caps ? 2 * g->caps : 256;
+			sf->s = mbr_xrealloc(sf->s, g->caps * sizeof(*sf->s));
+		}
+		sf->s[sf->ns++] = (mbr_clv_spend){ (uint32_t)k, sp, n };
+		return NULL;
+	}
+	return "";
+}
+
+/* fit --merge: the partials, added up into sf. */
+static int
+read_partials(struct clv *g, struct suff *sf, mbr_err *err)
+{
+	mbr_reader *rd = g->run.rd;
+	int ix[P_NF], i, r, rc;
+	uint64_t tot[3] = { 0, 0, 0 };	/* members, holdout, spenders */
+	size_t j, k;
+	mbr_rec rec;
+
+	memset(sf, 0, sizeof(*sf));
+	for (i = 0; i < P_NF; i++)
+		ix[i] = mbr_reader_col(rd, pname[i], strlen(pname[i]));
+	while ((r = mbr_reader_next(rd, &rec, err)) != MBR_READ_END) {
+		const char *why;
+
+		if (r == MBR_READ_FILE)
+			continue;
+		if (rec.bad != NULL) {
+			mbr_reject(g->run.rj, rd, &rec, rec.bad, rec.why);
+			continue;
+		}
+		if (!mbr_slice_eq(fld(&rec, ix[P_TAG]), PARTIAL,
+		    strlen(PARTIAL))) {
+			mbr_err_set(err, MBR_EUSAGE, "not a partial of "
+			    "mbr-clv fit --partial (its field partial is not "
+			    "\"%s\")", PARTIAL);
+			mbr_err_at(err, rec.file, rec.line);
+			return MBR_EUSAGE;
+		}
+		for (i = 0; i < F_N; i++)
+			if ((rc = same_fact(g, &rec, i, fld(&rec,
+			    ix[P_FACT + i]), err)) != MBR_OK)
+				return rc;
+		if (!g->p_seen && (rc = take_facts(g, &rec, err)) != MBR_OK)
+			return rc;
+		g->p_seen = 1;
+		if ((why = partial_row(g, sf, &rec, ix, tot)) == NULL)
+			continue;
+		if (*why != '\0')
+			mbr_reject(g->run.rj, rd, &rec, "bad partial", why);
+		else {
+			mbr_slice kind = fld(&rec, ix[P_KIND]);
+
+			mbr_rejectf(g->run.rj, rd, &rec, "bad partial",
+			    "kind \"%.*s\" is not history, spend or a count "
+			    "of the model's data", (int)kind.n,
+			    kind.p != NULL ? kind.p : "");
+		}
+	}
+	if (err->code != MBR_OK)
+		return err->code;
+	/* the groups of all the shards, in the fit's order, the same
+	 * history's members added up: the one run's groups */
+	if (sf->nh > 1)		/* never qsort(NULL, 0, ...) */
+		qsort(sf->h, sf->nh, sizeof(*sf->h), cmp_hist);
+	for (j = 0, k = 0; j < sf->nh; j++) {
+		if (k > 0 && cmp_hist(&sf->h[k - 1], &sf->h[j]) == 0) {
+			sf->h[k - 1].n += sf->h[j].n;
+			sf->h[k - 1].hold += sf->h[j].hold;
+		} else
+			sf->h[k++] = sf->h[j];
+	}
+	sf->nh = k;
+	for (j = 0; j < sf->nh; j++) {
+		sf->members += sf->h[j].n;
+		if (sf->h[j].x > 0)
+			sf->repeaters += sf->h[j].n;
+	}
+	if (sf->ns > 1)
+		qsort(sf->s, sf->ns, sizeof(*sf->s), cmp_spend);
+	for (j = 0, k = 0; j < sf->ns; j++) {
+		if (k > 0 && cmp_spend(&sf->s[k - 1], &sf->s[j]) == 0)
+			sf->s[k - 1].n += sf->s[j].n;
+		else
+			sf->s[k++] = sf->s[j];
+	}
+	sf->ns = k;
+	/* the merge's own rejects are records that were not used too */
+	(void)add_count(&sf->cnt[C_REJECTED], mbr_rejects_count(g->run.rj));
+	return MBR_OK;
+}
+
+/* An option given to the merge says what the partials must have been
+ * made with: one saying otherwise is a mistake, not a wish. */
+static int
+merge_check(struct clv *g, mbr_err *err)
+{
+	const mbr_clv_opts *o = g->o;
+	const mbr_cli *c = g->c;
+	char **f = g->pf;
+
+	if (!g->p_seen)
+		return MBR_OK;
+	if (o->unit_set && o->unit != g->unit)
+		return mbr_err_set(err, MBR_EUSAGE, "--unit: the partials were "
+		    "made with %s", f[F_UNIT]);
+	if (o->calibration_end != NULL && g->o_cal != g->cal_end)
+		return mbr_err_set(err, MBR_EUSAGE, "--calibration-end: the "
+		    "partials were made with %s", f[F_CAL]);
+	if (o->holdout_end != NULL && (f[F_HEND][0] == '\0' ||
+	    g->o_hold != g->hold_end))
+		return mbr_err_set(err, MBR_EUSAGE, "--holdout-end: the "
+		    "partials were made with %s", f[F_HEND][0] != '\0' ?
+		    f[F_HEND] : "none");
+	if (c->as_of != NULL && g->asof.t != g->p_asof.t)
+		return mbr_err_set(err, MBR_EUSAGE, "--as-of: the partials "
+		    "were made with %s", f[F_ASOF]);
+	if (c->tz != NULL && strcmp(c->tz, f[F_TZ]) != 0)
+		return mbr_err_set(err, MBR_EUSAGE, "--tz: the partials were "
+		    "made with %s", f[F_TZ][0] != '\0' ? f[F_TZ] :
+		    "the system's zone");
+	if (o->monetary_set && o->monetary_all != g->monetary_all)
+		return mbr_err_set(err, MBR_EUSAGE, "--monetary: the partials "
+		    "were made with %s", f[F_MON]);
+	if (f[F_CUR][0] != '\0') {
+		if (o->currency != NULL && strcmp(o->currency, f[F_CUR]) != 0)
+			return mbr_err_set(err, MBR_EUSAGE, "--currency: the "
+			    "partials were made with %s", f[F_CUR]);
+		snprintf(g->cur, sizeof(g->cur), "%s", f[F_CUR]);
+		g->exp = g->p_exp;
+	}
 	return MBR_OK;
 }
 
@@ -1668,6 +2273,7 @@ num_key(mbr_conf *cf, json_t *root, const char *key, int need,
     double *out)
 {
 	json_t *v = json_object_get(root, key);
+	double d;
 
 	if (v == NULL || json_is_null(v)) {
 		if (need)
@@ -1675,15 +2281,20 @@ num_key(mbr_conf *cf, json_t *root, const char *key, int need,
 		*out = NAN;
 		return MBR_OK;
 	}
-	if (!json_is_number(v) || !(json_number_value(v) > 0) ||
-	    !isfinite(json_number_value(v)))
+	if (!json_is_number(v) || !((d = json_number_value(v)) > 0) ||
+	    !isfinite(d))
 		return mbr_conf_bad(cf, key, "is not a positive number");
-	*out = json_number_value(v);
+	if (need && (d < BG_MIN || d > (strcmp(key, "r") == 0 ? BG_RMAX :
+	    BG_MAX)))
+		return mbr_conf_bad(cf, key, "%.6g is not from 1e-8 to %s "
+		    "(a fit that did not converge?)", d, strcmp(key, "r") ==
+		    0 ? "1e4" : "1e8");
+	*out = d;
 	return MBR_OK;
 }
 
-static int
-load_model(struct clv *g, mbr_err *err)
+int
+mbr_clv_model_read(mbr_clv_model *m, const char *path, mbr_err *err)
 {
 	static const char *const keys[] = { "format", "unit",
 	    "calibration_end", "currency", "monetary", "penalizer", "r",
@@ -1691,14 +2302,16 @@ load_model(struct clv *g, mbr_err *err)
 	    "standard_errors", "convergence", "data", "holdout", NULL };
 	static const char *const units[] = { "days", "weeks", NULL };
 	static const char *const money[] = { "repeat", "all", NULL };
-	mbr_conf cf = { g->o->model, err };
+	mbr_conf cf = { path, err };
 	mbr_buf b;
 	json_t *root, *v;
-	int rc, unit = 0, mon = 0;
+	int rc, unit = 0, mon = 0, n;
 	double p, q, gm;
 
+	memset(m, 0, sizeof(*m));
+	m->exp = -1;
 	mbr_buf_init(&b);
-	if ((rc = mbr_input_slurp(g->o->model, &b, err)) != MBR_OK) {
+	if ((rc = mbr_input_slurp(path, &b, err)) != MBR_OK) {
 		mbr_buf_release(&b);
 		return rc;
 	}
@@ -1723,41 +2336,68 @@ load_model(struct clv *g, mbr_err *err)
 		rc = mbr_conf_bad(&cf, "unit", "is missing");
 		goto out;
 	}
-	g->unit = unit == 1 ? 7 : 1;
-	g->monetary_all = mon == 1;
-	if ((rc = num_key(&cf, root, "r", 1, &g->bg.r)) != MBR_OK ||
-	    (rc = num_key(&cf, root, "alpha", 1, &g->bg.alpha)) != MBR_OK ||
-	    (rc = num_key(&cf, root, "a", 1, &g->bg.a)) != MBR_OK ||
-	    (rc = num_key(&cf, root, "b", 1, &g->bg.b)) != MBR_OK ||
+	m->unit = unit == 1 ? 7 : 1;
+	m->monetary_all = mon == 1;
+	if ((rc = num_key(&cf, root, "r", 1, &m->bg.r)) != MBR_OK ||
+	    (rc = num_key(&cf, root, "alpha", 1, &m->bg.alpha)) != MBR_OK ||
+	    (rc = num_key(&cf, root, "a", 1, &m->bg.a)) != MBR_OK ||
+	    (rc = num_key(&cf, root, "b", 1, &m->bg.b)) != MBR_OK ||
 	    (rc = num_key(&cf, root, "p", 0, &p)) != MBR_OK ||
 	    (rc = num_key(&cf, root, "q", 0, &q)) != MBR_OK ||
 	    (rc = num_key(&cf, root, "gamma", 0, &gm)) != MBR_OK)
 		goto out;
-	g->have_gg = !isnan(p) && !isnan(q) && !isnan(gm);
-	g->gg.p = p;
-	g->gg.q = q;
-	g->gg.gamma = gm;
+	n = !isnan(p) + !isnan(q) + !isnan(gm);
+	if (n != 0 && n != 3) {
+		rc = mbr_conf_bad(&cf, "p", "p, q and gamma "
+		    "go together: the three, or none (null)");
+		goto out;
+	}
+	m->have_gg = n == 3;
+	m->gg.p = p;
+	m->gg.q = q;
+	m->gg.gamma = gm;
 	v = json_object_get(root, "currency");
 	if (v != NULL && !json_is_null(v)) {
 		const char *c = json_is_string(v) ? json_string_value(v) : "";
-		int e = mbr_currency_exp(c, strlen(c));
+		size_t len = json_is_string(v) ? json_string_length(v) : 0;
+		int e = mbr_currency_exp(c, len);
 
-		if (e < 0 || strlen(c) >= sizeof(g->cur)) {
+		if (e < 0 || len >= sizeof(m->cur) || strlen(c) != len) {
 			rc = mbr_conf_bad(&cf, "currency", "is not a "
 			    "currency code");
 			goto out;
 		}
-		/* the model's gamma is in this currency: orders in
-		 * another are rejected, not priced in it */
-		snprintf(g->cur, sizeof(g->cur), "%s", c);
-		memcpy(g->cur0, g->cur, sizeof(g->cur0));
-		g->exp = e;
-		g->fixed = 1;
+		memcpy(m->cur, c, len + 1);
+		m->exp = e;
 	}
 	rc = MBR_OK;
 out:
 	json_decref(root);
 	return rc;
+}
+
+static int
+load_model(struct clv *g, mbr_err *err)
+{
+	mbr_clv_model m;
+	int rc;
+
+	if ((rc = mbr_clv_model_read(&m, g->o->model, err)) != MBR_OK)
+		return rc;
+	g->bg = m.bg;
+	g->gg = m.gg;
+	g->have_gg = m.have_gg;
+	g->unit = m.unit;
+	g->monetary_all = m.monetary_all;
+	if (m.exp >= 0) {
+		/* the model's gamma is in this currency: orders in
+		 * another are rejected, not priced in it */
+		memcpy(g->cur, m.cur, sizeof(g->cur));
+		memcpy(g->cur0, g->cur, sizeof(g->cur0));
+		g->exp = m.exp;
+		g->fixed = 1;
+	}
+	return MBR_OK;
 }
 
 /* A distinct history's predictions, computed once however many members
@@ -1816,12 +2456,12 @@ put_pred(struct clv *g, mbr_writer *w, const struct mem *m, int all)
 				mbr_writer_null(w, hfields[i]);
 		} else {
 			mbr_writer_int(w, "x", m->days - 1);
-			o->n[0] = fmt_num(o->buf[0], 64, (double)(m->last -
-			    m->first) / g->unit);
+			o->n[0] = fmt_num(o->buf[0], FMT_NUM_LEN,
+			    (double)(m->last - m->first) / g->unit);
 			mbr_writer_field(w, MBR_SLICE("t_x"), (mbr_slice){
 			    o->buf[0], o->n[0] }, MBR_V_NUM);
-			o->n[1] = fmt_num(o->buf[1], 64, (double)(g->cal_end -
-			    m->first) / g->unit);
+			o->n[1] = fmt_num(o->buf[1], FMT_NUM_LEN,
+			    (double)(g->cal_end - m->first) / g->unit);
 			mbr_writer_field(w, MBR_SLICE("T"), (mbr_slice){
 			    o->buf[1], o->n[1] }, MBR_V_NUM);
 			if (k > 0) {
@@ -1833,8 +2473,8 @@ put_pred(struct clv *g, mbr_writer *w, const struct mem *m, int all)
 				mbr_writer_null(w, "mean_spend");
 		}
 	}
-	o->n[3] = p ? fmt_num(o->buf[3], 64, p->p_alive) : 0;
-	o->n[4] = p ? fmt_num(o->buf[4], 64, p->expected) : 0;
+	o->n[3] = p ? fmt_num(o->buf[3], FMT_NUM_LEN, p->p_alive) : 0;
+	o->n[4] = p ? fmt_num(o->buf[4], FMT_NUM_LEN, p->expected) : 0;
 	o->n[5] = p ? fmt_money(g, o->buf[5], aov) : 0;
 	o->n[6] = p ? fmt_money(g, o->buf[6], aov * p->disc) : 0;
 	for (i = 0; i < 4; i++) {
@@ -1969,6 +2609,19 @@ predict(struct clv *g, mbr_err *err)
 
 /* --- the run --- */
 
+/* Whether mbr_run_close will fail the run for its rejects. */
+static int
+rejects_over(const struct clv *g)
+{
+	uint64_t n = mbr_rejects_count(g->run.rj);
+	uint64_t records = mbr_reader_count(g->run.rd);
+	const mbr_limit *l = &g->c->max_rejects;
+
+	if (l->set)
+		return mbr_limit_over(l, n, records);
+	return records > 0 && n >= records;
+}
+
 /* "YYYY-MM-DD" into a day number, or -1 with err set. */
 static int
 parse_date(const char *opt, const char *s, int64_t *day, mbr_err *err)
@@ -1999,10 +2652,12 @@ mbr_clv_run(const mbr_cli *c, const mbr_clv_opts *o, int nfiles,
     char *const files[], mbr_err *err)
 {
 	struct clv g;
-	int rc, predicting = o->cmd == MBR_CLV_PREDICT;
+	struct suff sf;
+	int rc, i, predicting = o->cmd == MBR_CLV_PREDICT;
 	char d1[16], d2[16];
 
 	memset(&g, 0, sizeof(g));
+	memset(&sf, 0, sizeof(sf));
 	g.c = c;
 	g.o = o;
 	g.exp = -1;
@@ -2067,13 +2722,33 @@ mbr_clv_run(const mbr_cli *c, const mbr_clv_opts *o, int nfiles,
 		}
 	}
 	g.base = g.hold_end - ((int64_t)1 << DAYBITS) + 1;
+	g.o_cal = g.cal_end;
+	g.o_hold = g.hold_end;
 	g.m = mbr_tab_new(sizeof(struct mem));
-	if ((rc = mbr_run_open(&g.run, c, nfiles, files, predicting, err)) !=
-	    MBR_OK)
+	if ((rc = mbr_run_open(&g.run, c, nfiles, files, predicting ||
+	    o->partial, err)) != MBR_OK)
 		goto close;
-	if (!predicting && (rc = mbr_output_open(&g.jout, c->output,
-	    MBR_OUT_ATOMIC | (c->gzip ? MBR_OUT_GZIP : 0), err)) != MBR_OK)
+	if (!predicting && !o->partial && (rc = mbr_output_open(&g.jout,
+	    c->output, MBR_OUT_ATOMIC | (c->gzip ? MBR_OUT_GZIP : 0),
+	    err)) != MBR_OK)
 		goto close;
+	if (!predicting) {
+		if (o->merge) {
+			rc = read_partials(&g, &sf, err);
+			if (rc == MBR_OK)
+				rc = merge_check(&g, err);
+		} else if ((rc = read_orders(&g, err)) == MBR_OK)
+			suff_of_members(&g, &sf);
+		if (rc != MBR_OK)
+			goto close;
+		summary_line(&g, &sf);
+		/* A run that rejected too much fails (mbr_run_close says
+		 * so): no model of what is left, not even on stdout. */
+		if (!rejects_over(&g))
+			rc = o->partial ? write_partial(&g, &sf, err) :
+			    fit(&g, &sf, err);
+		goto close;
+	}
 	if ((rc = read_orders(&g, err)) != MBR_OK)
 		goto close;
 	if (!c->quiet) {
@@ -2092,10 +2767,7 @@ mbr_clv_run(const mbr_cli *c, const mbr_clv_opts *o, int nfiles,
 		    (unsigned long long)g.n_other,
 		    (unsigned long long)mbr_rejects_count(g.run.rj), buyers);
 	}
-	if (predicting)
-		rc = predict(&g, err);
-	else
-		rc = fit(&g, err);
+	rc = predict(&g, err);
 close:
 	if (g.jout != NULL) {
 		mbr_err e2 = { 0 };
@@ -2109,6 +2781,9 @@ close:
 	}
 	rc = mbr_run_close(&g.run, c, err);
 out:
+	suff_release(&sf);
+	for (i = 0; i < F_N; i++)
+		free(g.pf[i]);
 	mbr_split_free(g.chunks);
 	daymap_free(&g.days);
 	mbr_tab_free(g.m);

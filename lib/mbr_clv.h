@@ -15,7 +15,11 @@
  * The likelihood is a sum over members, and members with the same (x,
  * t_x, T) give the same term: the fit sums over those groups, counted
  * (1.7 million members of three years in days: 843,000 groups), and
- * the terms that depend on x alone are computed once per x. */
+ * the terms that depend on x alone are computed once per x.  Those
+ * groups, the groups of spend and the data's counts are all a fit reads
+ * of the orders: fit --partial writes them for a shard of the members,
+ * fit --merge adds shards' up, whole numbers, and fits the same model,
+ * to the bit, as one run over all the orders. */
 #ifndef MBR_CLV_H
 #define MBR_CLV_H
 #include <stddef.h>
@@ -47,7 +51,11 @@ double	mbr_bgnbd_p_alive(const mbr_bgnbd *m, double x, double tx, double T);
  * a + b + x - 1; z) with z = t / (alpha + T + t), whose factor a - 1 is
  * divided out on paper: so a = 1, where the published form is 0 / 0,
  * is no special case.  The series converges as z^k: slowly only when t
- * is many times alpha + T. */
+ * is many times alpha + T.  For a >= r + x + 1, or r above a + b + 9,
+ * where its terms would rise past a long double or alternate and cancel,
+ * the published series, all positive, is summed instead, in logs.
+ * NaN where neither sums to a number: t millions of times alpha + T
+ * (z too near 1 to converge), or terms that cancel past the precision. */
 double	mbr_bgnbd_expected(const mbr_bgnbd *m, double t, double x, double tx,
 	    double T);
 /* The log-likelihood of a member's mean spend m over k purchases
@@ -67,10 +75,12 @@ double	mbr_bgnbd_discounted(const mbr_bgnbd *m, double horizon, double unit,
 
 /* --- fitting --- */
 
-/* Members with the same history in days: x, t_x and T, and how many. */
+/* Members with the same history in days: x, t_x and T, and how many;
+ * hold, their purchase days in the holdout (the fit ignores it). */
 typedef struct {
 	uint32_t	x, tx, T;
 	uint64_t	n;
+	uint64_t	hold;
 } mbr_clv_hist;
 
 /* Members with the same spend: k purchases summing to spend (minor
@@ -107,6 +117,25 @@ int	mbr_clv_fit_bgnbd(const mbr_clv_hist *h, size_t n, double unit,
 int	mbr_clv_fit_gamgam(const mbr_clv_spend *s, size_t n, unsigned exp,
 	    double penalizer, mbr_clv_fit *fit, mbr_err *err);
 
+/* --- a model as fit writes it --- */
+
+typedef struct {
+	mbr_bgnbd	bg;
+	mbr_gamgam	gg;		/* have_gg: p, q, gamma given */
+	int		have_gg;
+	int		unit;		/* days per unit: 1 or 7 */
+	int		monetary_all;	/* "monetary": "all" */
+	char		cur[8];		/* its currency, "" if none */
+	int		exp;		/* the currency's places, -1 if none */
+} mbr_clv_model;
+
+/* Reads the model in path (predict --model): a JSON object of format
+ * "mbr-clv model 1" with fit's keys, r, alpha, a, b positive finite
+ * numbers, p, q, gamma all such or all absent or null.  Anything else
+ * is MBR_EUSAGE with a message naming path; MBR_EIO when it cannot be
+ * read. */
+int	mbr_clv_model_read(mbr_clv_model *m, const char *path, mbr_err *err);
+
 /* --- the program --- */
 
 enum { MBR_CLV_FIT, MBR_CLV_PREDICT };
@@ -115,6 +144,11 @@ typedef struct {
 	int		 cmd;		/* MBR_CLV_* */
 	int		 unit;		/* --unit: days per unit, 1 or 7 */
 	int		 monetary_all;	/* --monetary all */
+	int		 unit_set;	/* --unit given (merge checks it) */
+	int		 monetary_set;	/* --monetary given */
+	int		 partial;	/* fit --partial: write the sums */
+	int		 merge;		/* fit --merge: the inputs are
+					 * partials */
 	const char	*calibration_end;	/* --calibration-end DATE */
 	const char	*holdout_end;	/* --holdout-end DATE */
 	double		 penalizer;	/* --penalizer */

@@ -19,7 +19,9 @@
 #   the model (estimates, log-likelihoods, standard errors, counts, the
 #     holdout table to 1998-06-30) agrees with the reference's fit of
 #     the same orders (--compare-model), and so do the predictions
-#     (--compare-pred) over 90 days and 10 years.
+#     (--compare-pred) over 90 days and 10 years, and so do those of
+#     the model with a = 3, r = 20, a = 40 and r = 5, b = 500 and a = 2
+#     (the other form of the series).
 #
 # Then for each of CLV_SEEDS seeds (default 4; from CLV_SEED, default 1)
 # 5,000 members simulated from known BG/NBD and Gamma-Gamma parameters
@@ -29,6 +31,15 @@
 #   every estimate is within 3 standard errors of the parameter it was
 #     simulated with (on the log scale the fit works on);
 #   the model agrees with the reference's, and the predictions too.
+#
+# Partials (DESIGN.md, "Scale-out"): the CDNOW orders and each seed's,
+# split by the CRC-32 of member_id into 1, 2 and 5 shards (the
+# reference's shard command), each shard through fit --partial, then
+# fit --merge of the partials, in order and reversed: the model equals
+# the one run's byte for byte; each partial of the 5-way split holds
+# what the reference counts in its shard (--check-partial).  For each
+# seed also a 2-way split with --monetary all (even seeds) or the merge
+# given --penalizer 0.001 (odd).
 #
 # A failure prints what differs and the commands that reproduce it;
 # CLV_KEEP=DIR keeps the files.  Needs /usr/bin/python3 with numpy and
@@ -83,6 +94,57 @@ check() {
 
 summary() {
 	echo "clv-prop: $pass passed, $fail failed"
+}
+
+# partials NAME DIR ORDERS ONE K "MERGE-OPTS" OPTION...: ORDERS (in DIR)
+# split into K shards by member, each through fit --partial with the
+# options, merged with them and MERGE-OPTS, in order and reversed: each
+# merge must be ONE byte for byte (and with K = 5, each partial what
+# the reference counts in its shard).
+partials() {
+	p_name=$1 p_dir=$2 p_file=$3 p_one=$4 p_k=$5 p_mopt=$6
+	shift 6
+	p_ext=${p_file##*.}
+	p_ok=1
+	rm -rf "$p_dir/shards"
+	mkdir -p "$p_dir/shards"
+	"$py" "$ref" shard "$p_k" "$p_dir/$p_file" "$p_dir/shards/s" || p_ok=0
+	p_list= p_rev=
+	p_i=0
+	while [ "$p_i" -lt "$p_k" ]; do
+		p_part=$p_dir/shards/p$p_i.$p_ext
+		if ! "$bin/mbr-clv" fit -q "$@" --partial \
+		    "$p_dir/shards/s$p_i.$p_ext" >"$p_part" \
+		    2>"$p_dir/shards/err"; then
+			p_ok=0
+			sed 's/^/    /' "$p_dir/shards/err"
+		fi
+		if [ "$p_k" = 5 ] && ! "$py" "$ref" --check-partial "$p_part" \
+		    "$@" "$p_dir/shards/s$p_i.$p_ext" >"$p_dir/shards/chk"; then
+			p_ok=0
+			echo "    shard $p_i: the partial is not the reference's:"
+			sed -n '1,10s/^/    /p' "$p_dir/shards/chk"
+		fi
+		p_list="$p_list $p_part"
+		p_rev="$p_part $p_rev"
+		p_i=$((p_i + 1))
+	done
+	for p_order in "$p_list" "$p_rev"; do
+		# shellcheck disable=SC2086
+		if ! "$bin/mbr-clv" fit -q "$@" $p_mopt --merge $p_order \
+		    >"$p_dir/shards/m.json" 2>"$p_dir/shards/err"; then
+			p_ok=0
+			sed 's/^/    /' "$p_dir/shards/err"
+		elif ! cmp -s "$p_dir/shards/m.json" "$p_one"; then
+			p_ok=0
+			diff "$p_one" "$p_dir/shards/m.json" | sed -n '1,10s/^/    /p'
+		fi
+	done
+	if [ $p_ok = 1 ]; then
+		ok "$p_name: split $p_k ways, merged: the one run's model"
+	else
+		bad "$p_name: split $p_k ways, merged: the one run's model"
+	fi
 }
 
 if [ ! -x "$py" ] || ! "$py" -c 'import numpy, scipy' 2>/dev/null; then
@@ -141,6 +203,39 @@ for h in 90 3650; do
 	    "$d/c$h.csv"
 done
 
+# Models the CDNOW fit is not, to reach the other form of the series
+# (the paper's own, for a >= r + x + 1 or r far above a + b): a = 3,
+# r = 20, a = 40 with r = 5, b = 500 with a = 2; predictions as the
+# reference's
+for v in a=3 r=20 a=40,r=5 b=500,a=2; do
+	"$py" - "$d/c.json" "$v" >"$d/m$v.json" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for kv in sys.argv[2].split(","):
+    k, val = kv.split("=")
+    m[k] = float(val)
+print(json.dumps(m, indent=2))
+EOF
+	"$bin/mbr-clv" predict -q --model "$d/m$v.json" --as-of 1997-09-30 \
+	    --tz America/New_York "$d/orders.csv" >"$d/p$v.csv"
+	"$py" "$ref" predict --model "$d/m$v.json" --as-of 1997-09-30 \
+	    --tz America/New_York "$d/orders.csv" -o "$d/ref$v.csv"
+	check "cdnow: predictions with $v as the reference's" \
+	    "$d/cmpv.out" "$py" "$ref" --compare-pred "$d/ref$v.csv" \
+	    "$d/p$v.csv"
+done
+
+# the same from partials, with --as-of (a partial states the as-of it
+# was made with, and a merge wants one)
+cal="$cal --holdout-end 1998-06-30 --as-of 1998-07-01T00:00:00-04:00"
+# shellcheck disable=SC2086
+"$bin/mbr-clv" fit -q $cal "$d/orders.csv" >"$d/one.json" 2>"$d/fit.err" ||
+    { bad "cdnow: mbr-clv fit --as-of"; sed 's/^/    /' "$d/fit.err"; }
+for k in 1 2 5; do
+	# shellcheck disable=SC2086
+	partials "cdnow" "$d" orders.csv "$d/one.json" $k "" $cal
+done
+
 # --- simulated ---
 s=$seed0
 end=$((seed0 + n))
@@ -180,6 +275,21 @@ while [ "$s" -lt "$end" ]; do
 	check "seed $s: predictions as the reference's" "$d/cmpp.out" \
 	    "$py" "$ref" --compare-pred "$d/ref.csv" "$d/c.csv" ||
 	    echo "    $repro"
+	opts=$(sed '$d' "$d/args" | tr '\n' ' ')
+	for k in 1 2 5; do
+		# shellcheck disable=SC2086
+		partials "seed $s" "$d" "$file" "$d/c.json" $k "" $opts
+	done
+	if [ $((s % 2)) = 0 ]; then
+		var="--monetary all" mopt=
+	else
+		var= mopt="--penalizer 0.001"
+	fi
+	# shellcheck disable=SC2086
+	(cd "$d" && "$bin/mbr-clv" fit -q $opts $var $mopt "$file" >v.json)
+	# shellcheck disable=SC2086
+	partials "seed $s${var:+ $var}${mopt:+ $mopt}" "$d" "$file" \
+	    "$d/v.json" 2 "$mopt" $opts $var
 	s=$((s + 1))
 done
 summary

@@ -27,6 +27,11 @@ Euler-transformed series).  Nothing here is shared with the C code.
   clv_reference.py --check-summary PRED.csv ORDERS.csv SUMMARY.csv
       predict's x, t_x, T (weeks) and mean_spend against Hardie's CDNOW
       summary file, members matched through the orders' sample_id
+  clv_reference.py --check-partial PARTIAL [fit options] ORDERS...
+      the partial of mbr-clv fit --partial against the counts and groups
+      the orders give
+  clv_reference.py shard N FILE PREFIX
+      FILE's records into N files by the CRC-32 of member_id
   clv_reference.py --selftest
 
 --compare-model: parameters and log-likelihoods within a relative 1e-6
@@ -414,6 +419,111 @@ def cmd_fit(argv):
         fh.write("\n")
 
 
+def cmd_shard(argv):
+    """shard N FILE PREFIX: FILE's records into PREFIX0 .. PREFIX(N-1)
+    (with FILE's suffix) by the CRC-32 of member_id modulo N, each
+    member's orders in one shard, in FILE's order; a CSV header goes to
+    every shard, so that an empty shard is a valid file."""
+    import zlib
+    n, path, prefix = int(argv[0]), argv[1], argv[2]
+    suffix = os.path.splitext(path)[1]
+    outs = [open("%s%d%s" % (prefix, i, suffix), "w", newline="")
+            for i in range(n)]
+    with open(path, newline="", encoding="utf-8") as fh:
+        first = fh.read(1)
+        fh.seek(0)
+        if first == "{":
+            for line in fh:
+                if line.strip():
+                    m = json.loads(line)["member_id"]
+                    outs[zlib.crc32(m.encode()) % n].write(line)
+        else:
+            rd = csv.reader(fh)
+            head = next(rd)
+            col = head.index("member_id")
+            ws = [csv.writer(o, lineterminator="\n") for o in outs]
+            for w in ws:
+                w.writerow(head)
+            for row in rd:
+                ws[zlib.crc32(row[col].encode()) % n].writerow(row)
+    for o in outs:
+        o.close()
+
+
+def cmd_check_partial(argv):
+    """--check-partial PARTIAL [fit options] ORDERS...: the partial of
+    mbr-clv fit --partial holds the counts, the (x, t_x, T) groups with
+    their holdout purchases and the (k, spend) groups that the orders
+    give by the rules of the man page, and the run's facts."""
+    part = argv[0]
+    o, files = opts(argv[1:], {"as-of", "tz", "unit", "calibration-end",
+                               "holdout-end", "monetary"})
+    unit = "weeks" if o.get("unit") == "weeks" else "days"
+    end = parse_date(o["calibration-end"]) if "calibration-end" in o \
+        else today_of(o)
+    hold = parse_date(o["holdout-end"]) if "holdout-end" in o else None
+    monetary = o.get("monetary", "repeat")
+    members, counts, cur = summarise(files, o.get("as-of"), o.get("tz"),
+                                     end, hold)
+    buyers = [m for m in members if m["days"] > 0]
+    want = {("count", "orders"): counts["orders"],
+            ("count", "used"): counts["paid"],
+            ("count", "returns"): counts["returns"],
+            ("count", "status_ignored"): counts["status_ignored"],
+            ("count", "after_period"): counts["after_period"],
+            ("count", "after_as_of"): counts["after_as_of"],
+            ("count", "rejected"): 0,
+            ("count", "new_members"): sum(1 for m in members
+                                          if m["days"] == 0 and
+                                          m["hold"] > 0),
+            ("count", "spend_not_positive"): 0}
+    for m in buyers:
+        key = ("history", m["days"] - 1, (m["last"] - m["first"]).days,
+               (end - m["first"]).days)
+        n, h = want.get(key, (0, 0))
+        want[key] = (n + 1, h + m["hold"])
+        k, sp = spend_of(m, monetary)
+        if k == 0:
+            continue
+        if sp <= 0:
+            want[("count", "spend_not_positive")] += 1
+            continue
+        key = ("spend", k, sp)
+        want[key] = want.get(key, 0) + 1
+    places = PLACES.get(cur, 2)
+    got, bad = {}, []
+    for r in read_orders([part]):
+        r = {k: ("" if v is None else str(v)) for k, v in r.items()}
+        facts = (r["unit"], r["calibration_end"], r["holdout_end"],
+                 r["monetary"])
+        if facts != (unit, end.isoformat(),
+                     hold.isoformat() if hold else "", monetary):
+            bad.append("facts %r" % (facts,))
+        if buyers and r["currency"] != cur:
+            bad.append("currency %r, not %r" % (r["currency"], cur))
+        kind, n = r["kind"], int(r["n"])
+        if kind == "history":
+            key = ("history", int(r["x"]), int(r["t_x_days"]),
+                   int(r["T_days"]))
+            val = (n, int(r["holdout_purchases"] or 0))
+        elif kind == "spend":
+            key = ("spend", int(r["purchases"]),
+                   minor(r["spend"], places))
+            val = n
+        else:
+            key, val = ("count", kind), n
+        if key in got:
+            bad.append("%r twice" % (key,))
+        got[key] = val
+    for k in sorted(set(want) | set(got), key=str):
+        if want.get(k) != got.get(k):
+            bad.append("%r: %r in the partial, %r from the orders" % (
+                k, got.get(k), want.get(k)))
+    for x in bad[:20]:
+        print("  " + x)
+    return 1 if bad else 0
+
+
 def mean_text(sp, k, places):
     """sp / k minor units, rounded half away from zero, as money."""
     q, r = divmod(abs(sp), k)
@@ -685,6 +795,10 @@ def main(argv):
         return cmd_check_truth(rest)
     elif c == "--check-summary":
         return cmd_check_summary(rest)
+    elif c == "--check-partial":
+        return cmd_check_partial(rest)
+    elif c == "shard":
+        cmd_shard(rest)
     elif c == "--selftest":
         return selftest()
     else:

@@ -257,8 +257,8 @@ static void
 test_fit_weights(void)
 {
 	mbr_clv_hist a[4] = {
-		{ 0, 0, 30, 1 }, { 1, 10, 30, 1 }, { 3, 25, 40, 1 },
-		{ 2, 5, 50, 1 } };
+		{ 0, 0, 30, 1, 0 }, { 1, 10, 30, 1, 0 }, { 3, 25, 40, 1, 0 },
+		{ 2, 5, 50, 1, 0 } };
 	mbr_clv_hist b[12];
 	mbr_clv_fit fa, fb;
 	mbr_err err = { 0 };
