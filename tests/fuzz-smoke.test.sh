@@ -26,7 +26,7 @@ cd "$root" || exit 2
 secs=${FUZZ_SMOKE_TIME:-5}
 seed=${FUZZ_SMOKE_SEED:-1}
 targets="csv ndjson reader split time money ident preset expr program pstate
-    campaign tmpl abtest oneid"
+    campaign tmpl abtest oneid clv report"
 pass=0
 fail=0
 

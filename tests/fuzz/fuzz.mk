@@ -21,7 +21,7 @@ FUZZ_SMOKE_TIME ?= 5
 FUZZ_DIR = build/fuzz
 DEB_FUZZ = clang libclang-rt-14-dev
 FUZZ_TARGETS = csv ndjson reader split time money ident preset expr program \
-	       pstate campaign tmpl abtest oneid
+	       pstate campaign tmpl abtest oneid clv report
 FUZZ_SAN = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = $(STD) $(WARN) -g -O1 $(FUZZ_SAN) -Ilib
