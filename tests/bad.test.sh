@@ -25,6 +25,14 @@
 #   mbr-abtest analyze --merge --rejects rej-abtest-merge.ndjson ARGS
 #   mbr-oneid   --rejects rej-oneid.ndjson ARGS
 #   mbr-oneid   --rejects rej-oneid-map.ndjson --map ARGS orders.csv
+#   mbr-clv fit --as-of 2025-01-01T00:00:00Z --rejects rej-clv-fit.ndjson
+#               ARGS
+#   mbr-clv predict --as-of 2025-01-01T00:00:00Z
+#               --rejects rej-clv-predict.ndjson --model clv-model.json ARGS
+#   mbr-clv fit --merge --rejects rej-clv-merge.ndjson ARGS
+#   mbr-report  --as-of 2025-01-01T00:00:00Z --periods 1 --cohorts 0
+#               --rejects rej-report.ndjson ARGS
+#               (only where the case has a "report" expectation)
 #
 # run side by side in it (ARGS: the case's args file, else its in.*
 # files; program.json: the case's own, else the one-point-a-yuan
@@ -35,10 +43,12 @@
 # and A2, so that mbr-abtest reads the input as members to assign,
 # orders to analyse, assignments to analyse and partials to merge, and
 # mbr-oneid as records to join and, with the good orders, as the
-# previous identity map; mbr-points, mbr-campaign, each mbr-abtest run
-# and mbr-oneid's --map run only where the case has a "points",
-# "campaign", "abtest-*" or "oneid-map" expectation, and a program
-# whose expectation says "skip" not at all),
+# previous identity map, and mbr-clv as orders to fit and to predict
+# with tests/bad/clv-model.json (or the case's own) and as partials to
+# merge; mbr-points, mbr-campaign, each mbr-abtest run, mbr-oneid's
+# --map run and mbr-clv's merge only where the case has a "points",
+# "campaign", "abtest-*", "oneid-map" or "clv-merge" expectation, and a
+# program whose expectation says "skip" not at all),
 # with LC_ALL=C, TZ=UTC, stdin /dev/null (or the expectation's stdin
 # file, or its pipe file through a pipe) and the sanitizer
 # options of the environment, each killed after BAD_TIMEOUT seconds
@@ -151,6 +161,8 @@ run() {
 		[ "$r_p" = abtest-assignments ] &&
 		    r_args="--assignments $args orders.csv"
 		[ "$r_p" = oneid-map ] && r_args="--map $args orders.csv"
+		[ "$r_p" = clv-predict ] &&
+		    r_args="--model clv-model.json $args"
 	fi
 	r_in=$(directive "$r_exp" stdin)
 	[ -z "$r_in" ] && r_in=/dev/null
@@ -195,6 +207,14 @@ prog() {
 		    --rejects rej-abtest-merge.ndjson "$@" ;;
 	oneid|oneid-map) $tmo $r_time "$bin/mbr-oneid" \
 		    --rejects rej-$r_p.ndjson "$@" ;;
+	clv-fit) $tmo $r_time "$bin/mbr-clv" fit --as-of $asof \
+		    --rejects rej-clv-fit.ndjson "$@" ;;
+	clv-predict) $tmo $r_time "$bin/mbr-clv" predict --as-of $asof \
+		    --rejects rej-clv-predict.ndjson "$@" ;;
+	clv-merge) $tmo $r_time "$bin/mbr-clv" fit --merge \
+		    --rejects rej-clv-merge.ndjson "$@" ;;
+	report)	$tmo $r_time "$bin/mbr-report" --as-of $asof --periods 1 \
+		    --cohorts 0 --rejects rej-report.ndjson "$@" ;;
 	esac
 }
 
@@ -298,6 +318,8 @@ for c in "$corpus"/*/; do
 	[ -e "$w/assignments.csv" ] || cp "$corpus/assignments.csv" "$w/" ||
 	    exit 2
 	[ -e "$w/orders.csv" ] || cp "$corpus/orders.csv" "$w/" || exit 2
+	[ -e "$w/clv-model.json" ] || cp "$corpus/clv-model.json" "$w/" ||
+	    exit 2
 	if [ -f "$c/gen" ] && ! (cd "$w" && sh ./gen); then
 		say "FAIL $case: gen failed"
 		fail=$((fail + 1))
@@ -310,10 +332,12 @@ for c in "$corpus"/*/; do
 	fi
 	ran=
 	for p in ingest rfm segment points campaign abtest-assign \
-	    abtest-orders abtest-assignments abtest-merge oneid oneid-map; do
+	    abtest-orders abtest-assignments abtest-merge oneid oneid-map \
+	    clv-fit clv-predict clv-merge report; do
 		if [ ! -f "$c/$p" ]; then
 			case $p in
-			points|campaign|abtest-*|oneid-map) continue ;;
+			points|campaign|abtest-*|oneid-map|clv-merge|report)
+				continue ;;
 			esac
 			say "FAIL $case/$p: no expectation file $p"
 			fail=$((fail + 1))
