@@ -1967,22 +1967,18 @@ mem_name(size_t i)
 	    mbr_field_names[MBR_F_PROFILE0 + i - 1];
 }
 
-/* A consent as the profile record writes it: "yes", "no", or NULL for
- * a word that says neither.  The words are those of CRM exports and
- * of mbr-campaign's reader (y/n, 1/0, true/false, opt-in/opt-out), and
- * 是/否 of Chinese ones. */
+/* A word of an export and what the record writes for it. */
+struct word {
+	const char	*w;
+	const char	*v;
+};
+
+/* What words[0..n) give for s, its ASCII letters in any case; NULL
+ * when it is none of them. */
 static const char *
-consent_word(mbr_slice s)
+word_of(mbr_slice s, const struct word *words, size_t n)
 {
-	static const struct {
-		const char	*w;
-		const char	*v;
-	} words[] = { { "y", "yes" }, { "1", "yes" }, { "n", "no" },
-	    { "0", "no" }, { "yes", "yes" }, { "no", "no" },
-	    { "true", "yes" }, { "false", "no" }, { "opt-in", "yes" },
-	    { "opt-out", "no" }, { "\xe6\x98\xaf", "yes" },
-	    { "\xe5\x90\xa6", "no" } };
-	char low[8];
+	char low[16];
 	size_t i;
 
 	if (s.n >= sizeof(low))
@@ -1990,11 +1986,27 @@ consent_word(mbr_slice s)
 	for (i = 0; i < s.n; i++)
 		low[i] = (char)(s.p[i] >= 'A' && s.p[i] <= 'Z' ? s.p[i] + 32 :
 		    s.p[i]);
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+	for (i = 0; i < n; i++)
 		if (strlen(words[i].w) == s.n &&
 		    memcmp(low, words[i].w, s.n) == 0)
 			return words[i].v;
 	return NULL;
+}
+
+/* A consent as the profile record writes it: "yes", "no", or NULL for
+ * a word that says neither.  The words are those of CRM exports and
+ * of mbr-campaign's reader (y/n, 1/0, true/false, opt-in/opt-out), and
+ * 是/否 of Chinese ones. */
+static const char *
+consent_word(mbr_slice s)
+{
+	static const struct word words[] = { { "y", "yes" }, { "1", "yes" },
+	    { "n", "no" }, { "0", "no" }, { "yes", "yes" }, { "no", "no" },
+	    { "true", "yes" }, { "false", "no" }, { "opt-in", "yes" },
+	    { "opt-out", "no" }, { "\xe6\x98\xaf", "yes" },
+	    { "\xe5\x90\xa6", "no" } };
+
+	return word_of(s, words, sizeof(words) / sizeof(words[0]));
 }
 
 /* A gender as the profile record writes it: "F", "M", "O" (other), ""
@@ -2005,11 +2017,9 @@ consent_word(mbr_slice s)
 static const char *
 gender_word(mbr_slice s)
 {
-	static const struct {
-		const char	*w;
-		const char	*v;
-	} words[] = { { "f", "F" }, { "female", "F" }, { "woman", "F" },
-	    { "\xe5\xa5\xb3", "F" }, { "\xe5\xa5\xb3\xe5\xa3\xab", "F" },
+	static const struct word words[] = { { "f", "F" }, { "female", "F" },
+	    { "woman", "F" }, { "\xe5\xa5\xb3", "F" },
+	    { "\xe5\xa5\xb3\xe5\xa3\xab", "F" },
 	    { "\xe5\xa5\xb3\xe6\x80\xa7", "F" }, { "m", "M" },
 	    { "male", "M" }, { "man", "M" }, { "\xe7\x94\xb7", "M" },
 	    { "\xe7\x94\xb7\xe5\xa3\xab", "M" },
@@ -2018,19 +2028,8 @@ gender_word(mbr_slice s)
 	    { "other", "O" }, { "\xe5\x85\xb6\xe4\xbb\x96", "O" },
 	    { "u", "" }, { "unknown", "" }, { "\xe6\x9c\xaa\xe7\x9f\xa5", "" },
 	    { "\xe4\xbf\x9d\xe5\xaf\x86", "" } };
-	char low[16];
-	size_t i;
 
-	if (s.n >= sizeof(low))
-		return NULL;
-	for (i = 0; i < s.n; i++)
-		low[i] = (char)(s.p[i] >= 'A' && s.p[i] <= 'Z' ? s.p[i] + 32 :
-		    s.p[i]);
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i].w) == s.n &&
-		    memcmp(low, words[i].w, s.n) == 0)
-			return words[i].v;
-	return NULL;
+	return word_of(s, words, sizeof(words) / sizeof(words[0]));
 }
 
 /* MySQL writes a date it does not have as all zeros, and CRM exports
