@@ -469,6 +469,13 @@ begin_orders(struct rfm *g, const char *file, mbr_err *err)
 			mbr_err_at(err, file, 1);
 			return MBR_EUSAGE;
 		}
+	/* The order-id set sized once for the rows to come (see
+	 * mbr-ingest's), when the rows have ids to keep. */
+	if (!g->o->no_dedupe && mbr_reader_has(g->run.rd, g->ix_oid)) {
+		unsigned long long rows = mbr_reader_rows_hint(g->run.rd);
+
+		mbr_oidset_reserve(&g->oids, g->oids.n + rows + rows / 8);
+	}
 	/* a field to carry that the orders lack is a typo, not nulls */
 	for (i = 0; i < g->o->ncarry; i++)
 		if (!mbr_reader_has(g->run.rd, g->ix_carry[i])) {
