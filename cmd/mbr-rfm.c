@@ -15,7 +15,7 @@ static const char usage_text[] =
     "               [--bins spec] [--model rfm11|rfm8] [--split mean|median]\n"
     "               [--segments file] [--lang en|zh] [--new-days n]\n"
     "               [--sleeping-days n] [--churned-days n] [--summary]\n"
-    "               [--thresholds file] [--currency code]\n"
+    "               [--thresholds file] [--currency code] [--no-dedupe]\n"
     "               [--input-format fmt] [--output-format fmt] [-o file]\n"
     "               [--rejects file] [--max-rejects n|n%] [--threads n]\n"
     "               [file ...]\n";
@@ -39,7 +39,8 @@ static const char help_text[] =
 "      --churned-days N    sleeping up to N days, churned after (90)\n"
 "      --summary           one row per segment instead of the members\n"
 "      --thresholds FILE   the score cuts, to FILE\n"
-"      --currency CODE     the run's currency (default: the first order's)\n";
+"      --currency CODE     the run's currency (default: the first order's)\n"
+"      --no-dedupe         keep no order ids: an order read twice counts twice\n";
 
 enum {
 	OPT_ALSO = MBR_OPT_FIRST_OWN,
@@ -52,6 +53,7 @@ enum {
 	OPT_MEMBERS,
 	OPT_MODEL,
 	OPT_NEW,
+	OPT_NO_DEDUPE,
 	OPT_SCORES,
 	OPT_SCORING,
 	OPT_SEGMENTS,
@@ -91,6 +93,7 @@ main(int argc, char *argv[])
 		{ "members",		required_argument, NULL, OPT_MEMBERS },
 		{ "model",		required_argument, NULL, OPT_MODEL },
 		{ "new-days",		required_argument, NULL, OPT_NEW },
+		{ "no-dedupe",		no_argument,	   NULL, OPT_NO_DEDUPE },
 		{ "scores",		required_argument, NULL, OPT_SCORES },
 		{ "scoring",		required_argument, NULL, OPT_SCORING },
 		{ "segments",		required_argument, NULL, OPT_SEGMENTS },
@@ -187,6 +190,9 @@ main(int argc, char *argv[])
 			else if (strcmp(optarg, "mean") != 0)
 				mbr_usage_error(&c, "--split: \"%s\" is not "
 				    "mean or median", optarg);
+			break;
+		case OPT_NO_DEDUPE:
+			o.no_dedupe = 1;
 			break;
 		case OPT_SUMMARY:
 			o.summary = 1;

@@ -9,6 +9,7 @@
 #include "mbr_ident.h"
 #include "mbr_ingest.h"
 #include "mbr_money.h"
+#include "mbr_oidset.h"
 #include "mbr_pipe.h"
 #include "mbr_split.h"
 #include "mbr_preset.h"
@@ -26,25 +27,6 @@ struct cols {
 	int	nf[MBR_F_N];
 	int	id[16][MAXCAND];
 	int	nid[16];
-};
-
-/* The order-id set: 64-bit hashes of the ids, not the ids, so that
- * tens of millions of orders cost 24 bytes each.  Two ids sharing a
- * hash (odds near 1e-6 at 10M orders) would show as a conflict reject,
- * never as a silent drop. */
-struct oid {
-	uint64_t	h;	/* 0: empty slot */
-	uint64_t	fp;	/* fingerprint of everything but the status */
-	uint32_t	line;	/* where the order was first seen */
-	uint16_t	file;
-	uint8_t		st0;	/* its status there */
-	uint8_t		st;	/* its last status (the plan's answer) */
-};
-
-struct oidset {
-	struct oid	*s;
-	size_t		 cap, n;		/* slots, entries */
-	mbr_prefault	*pf;	/* s being faulted in (mbr_prefault_start) */
 };
 
 /* A canonical order under construction. */
@@ -145,8 +127,8 @@ struct ing {
 						 * (resolve) */
 	int			 plan;		/* this is the first pass */
 	int			 planned;	/* a first pass was made */
-	struct oidset		 ids;
-	struct oidset		 seen;		/* member profiles written */
+	mbr_oidset		 ids;
+	mbr_oidset		 seen;		/* member profiles written */
 	mbr_tab			*li;		/* "file\037id" -> liorder */
 	mbr_arena		*arena;		/* line-item rows */
 	struct filestat		*fs;
@@ -182,81 +164,6 @@ struct ing {
 };
 
 /* --- the order-id set --- */
-
-#define OID_MIN	(1u << 16)	/* slots of a set not sized */
-
-/* The slot where h's probe begins: h's high bits scaled to the slots
- * (Lemire's "fastrange"), so that the set can have any number of
- * slots: a power of two had left a 10M-order set at 16.8M slots, 400 MB
- * of fresh memory, where 15M hold it at the same load. */
-static size_t
-oid_slot(const struct oidset *s, uint64_t h)
-{
-	return (size_t)(((unsigned __int128)(h ? h : 1) * s->cap) >> 64);
-}
-
-static struct oid *
-oid_find(struct oidset *s, uint64_t h)
-{
-	size_t j;
-
-	if (h == 0)
-		h = 1;
-	if (s->s == NULL) {
-		if (s->cap == 0)
-			s->cap = OID_MIN;
-		s->s = mbr_hugealloc(s->cap * sizeof(struct oid));
-		s->pf = mbr_prefault_start(s->s, s->cap * sizeof(struct oid));
-	}
-	for (j = oid_slot(s, h); s->s[j].h != 0; j = j + 1 == s->cap ? 0 :
-	    j + 1)
-		if (s->s[j].h == h)
-			return &s->s[j];
-	return &s->s[j];
-}
-
-/* Moves the set to room for n entries at most three quarters full (a
- * probe then mostly stays within one or two cache lines; slots are 24
- * bytes).  A set not yet allocated only learns its size. */
-static void
-oid_reserve(struct oidset *s, size_t n)
-{
-	struct oidset ns = { NULL, n / 3 * 4 + 4, 0, NULL };
-	size_t i;
-
-	if (ns.cap < OID_MIN)
-		ns.cap = OID_MIN;
-	if (ns.cap <= s->cap)
-		return;
-	if (s->s == NULL) {
-		s->cap = ns.cap;
-		return;
-	}
-	ns.s = mbr_hugealloc(ns.cap * sizeof(struct oid));
-	ns.pf = mbr_prefault_start(ns.s, ns.cap * sizeof(struct oid));
-	mbr_prefault_end(s->pf);
-	for (i = 0; i < s->cap; i++)
-		if (s->s[i].h != 0)
-			*oid_find(&ns, s->s[i].h) = s->s[i];
-	ns.n = s->n;
-	mbr_hugefree(s->s, s->cap * sizeof(struct oid));
-	*s = ns;
-}
-
-static struct oid *
-oid_add(struct oidset *s, uint64_t h)
-{
-	struct oid *e;
-
-	if ((s->n + 1) * 4 > s->cap * 3)
-		oid_reserve(s, s->cap / 4 * 3 * 2);
-	e = oid_find(s, h);
-	if (e->h == 0) {
-		e->h = h == 0 ? 1 : h;
-		s->n++;
-	}
-	return e;
-}
 
 /* --- columns and values --- */
 
@@ -597,8 +504,8 @@ convert(struct ing *g, const mbr_rec *rec, struct order *o, mbr_err *e,
 	/* The order-id set is probed at random: start the cache miss now,
 	 * to be over by the time settle() looks, after the row is parsed. */
 	o->h = mbr_hash(o->id.p, o->id.n);
-	if (prefetch && g->ids.s != NULL)
-		__builtin_prefetch(&g->ids.s[oid_slot(&g->ids, o->h)]);
+	if (prefetch)
+		mbr_oidset_prefetch(&g->ids, o->h);
 	v = field(g, rec, MBR_F_STATUS);
 	o->status = status_from(g, o->id, v, &why, m);
 	if (o->status == MBR_ST_REJECT) {
@@ -924,12 +831,12 @@ enum { ID_NEW, ID_PLANNED, ID_DUP, ID_UPDATE, ID_CONFLICT };
 
 static int
 judge(struct ing *g, uint64_t h, uint64_t fp, int status, int file,
-    unsigned long line, struct oid **ep)
+    unsigned long line, mbr_oid **ep)
 {
-	struct oid *e = oid_find(&g->ids, h);
+	mbr_oid *e = mbr_oidset_find(&g->ids, h);
 
 	if (e->h == 0) {
-		e = oid_add(&g->ids, h);
+		e = mbr_oidset_add(&g->ids, h);
 		e->fp = fp;
 		e->file = (uint16_t)file;
 		e->line = (uint32_t)line;
@@ -954,7 +861,7 @@ settle(struct ing *g, struct order *o, int file, unsigned long line,
     const mbr_rec *rec, mbr_err *err)
 {
 	uint64_t fp = fingerprint(g, o);
-	struct oid *e;
+	mbr_oid *e;
 	char place[300];
 	int r = judge(g, o->h, fp, o->status, file, line, &e);
 
@@ -1112,12 +1019,11 @@ icommit(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 
 	for (j = 0; j < n; j++) {
 		unsigned long line = it[j].line + add;
-		struct oid *e;
+		mbr_oid *e;
 		int r;
 
-		if (j + 8 < n && g->ids.s != NULL)
-			__builtin_prefetch(&g->ids.s[oid_slot(&g->ids,
-			    it[j + 8].h)]);
+		if (j + 8 < n)
+			mbr_oidset_prefetch(&g->ids, it[j + 8].h);
 		r = judge(g, it[j].h, it[j].fp, it[j].status, file, line, &e);
 		if (r == ID_NEW || (r == ID_PLANNED && e->st == it[j].status)) {
 			fs->orders++;
@@ -1843,10 +1749,10 @@ begin_file(struct ing *g, mbr_err *err)
 	 * hold them) and moved every entry. */
 	if (g->kind == MBR_KIND_MEMBERS) {
 		unsigned long long rows = mbr_reader_rows_hint(rd);
-		oid_reserve(&g->seen, g->seen.n + rows + rows / 8);
+		mbr_oidset_reserve(&g->seen, g->seen.n + rows + rows / 8);
 	} else if (!g->p->line_items) {
 		unsigned long long rows = mbr_reader_rows_hint(rd);
-		oid_reserve(&g->ids, g->ids.n + rows + rows / 8);
+		mbr_oidset_reserve(&g->ids, g->ids.n + rows + rows / 8);
 	}
 	return choose_writer(g, err);
 }
@@ -2094,7 +2000,7 @@ mem_row(struct ing *g, const mbr_rec *rec, mbr_err *err)
 	char tb[3][MBR_TIME_MAX + 1];
 	const char *why = NULL, *c;
 	uint64_t h = 0x243f6a8885a308d3ULL, fp = 0x13198a2e03707344ULL;
-	struct oid *e;
+	mbr_oid *e;
 	mbr_err pe;
 	size_t i;
 	int f, nt = 0;
@@ -2204,13 +2110,13 @@ mem_row(struct ing *g, const mbr_rec *rec, mbr_err *err)
 		}
 	h = mbr_hash_end(h);
 	fp = mbr_hash_end(fp);
-	e = oid_find(&g->seen, h);
+	e = mbr_oidset_find(&g->seen, h);
 	if (e->h != 0 && e->fp == fp) {
 		g->fs[rec->fileno].dups++;
 		return MBR_OK;
 	}
 	if (e->h == 0) {
-		e = oid_add(&g->seen, h);
+		e = mbr_oidset_add(&g->seen, h);
 		e->fp = fp;
 	}
 	g->fs[rec->fileno].orders++;
@@ -2511,10 +2417,8 @@ out:
 	if (g.run.rd != NULL)
 		mbr_run_close(&g.run, &cc, &(mbr_err){ 0 });
 	li_free(&g);
-	mbr_prefault_end(g.ids.pf);
-	mbr_hugefree(g.ids.s, g.ids.cap * sizeof(struct oid));
-	mbr_prefault_end(g.seen.pf);
-	mbr_hugefree(g.seen.s, g.seen.cap * sizeof(struct oid));
+	mbr_oidset_free(&g.ids);
+	mbr_oidset_free(&g.seen);
 	free(g.fs);
 	free(g.skip);
 	mbr_buf_release(&g.fpbuf);

@@ -42,7 +42,8 @@ mbr_pstate_free(mbr_pstate *st)
 	mbr_tab_free(st->ord);
 	mbr_tab_free(st->ev);
 	mbr_arena_free(st->arena);
-	free(st->node);
+	mbr_prefault_end(st->pfnode);
+	mbr_hugefree(st->node, st->capnode * sizeof(*st->node));
 	memset(st, 0, sizeof(*st));
 }
 
@@ -92,11 +93,15 @@ mbr_pstate_nmem(const mbr_pstate *st)
 void
 mbr_pstate_node_reserve(mbr_pstate *st)
 {
-	if (st->freenode == 0 && st->nnode >= st->capnode) {
-		st->capnode = st->capnode ? 2 * st->capnode : 1024;
-		st->node = mbr_xrealloc(st->node, st->capnode *
-		    sizeof(*st->node));
-	}
+	if (st->freenode == 0 && st->nnode >= st->capnode)
+		mbr_pstate_node_room(st, 1);
+}
+
+void
+mbr_pstate_node_room(mbr_pstate *st, size_t n)
+{
+	mbr_hugegrow((void **)&st->node, &st->capnode, st->nnode + n,
+	    sizeof(*st->node), &st->pfnode);
 }
 
 uint32_t

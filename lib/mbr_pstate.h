@@ -91,8 +91,10 @@ typedef struct {
 typedef struct {
 	mbr_tab		*mem, *ord, *ev;
 	mbr_arena	*arena;		/* events' member ids */
-	mbr_pnode	*node;
-	uint32_t	 nnode, capnode, freenode;
+	mbr_pnode	*node;		/* mbr_hugegrow's */
+	size_t		 capnode;
+	mbr_prefault	*pfnode;
+	uint32_t	 nnode, freenode;
 	int64_t		 asof;		/* the as-of of the run that wrote it */
 	int		 asof_set;
 } mbr_pstate;
@@ -134,6 +136,9 @@ mbr_pstate_node(const mbr_pstate *st, uint32_t i)
  * next mbr_pstate_node_new moves nothing. */
 uint32_t mbr_pstate_node_new(mbr_pstate *st);
 void	 mbr_pstate_node_reserve(mbr_pstate *st);
+/* Room for n more nodes without moving the pool again (a run's orders
+ * each make one or two). */
+void	 mbr_pstate_node_room(mbr_pstate *st, size_t n);
 void	 mbr_pstate_node_free(mbr_pstate *st, uint32_t i);
 
 /* The node of day d in list l, made (v, w zero) in its place if there

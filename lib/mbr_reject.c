@@ -233,18 +233,19 @@ struct held {
 	size_t		size;	/* of the whole entry, 8-byte aligned */
 };
 
-void
-mbr_reject_hold(const mbr_rejects *rj, mbr_buf *b, const mbr_reader *rd,
-    const mbr_rec *rec, const char *reason, const char *msg)
+static void
+hold(const mbr_rejects *rj, mbr_buf *b, const mbr_reader *rd,
+    const mbr_rec *rec, unsigned long line, const char *raw, size_t rawn,
+    const char *reason, const char *msg)
 {
 	size_t at = b->n;
-	struct held h = { rec->line, 0 };
+	struct held h = { line, 0 };
 
 	mbr_buf_add(b, (const char *)&h, sizeof(h));
 	mbr_buf_add(b, reason, strlen(reason) + 1);
 	mbr_buf_add(b, msg, strlen(msg) + 1);
 	if (rj->out != NULL)
-		body(rj, b, rd, rec, rec->raw.p, rec->raw.n);
+		body(rj, b, rd, rec, raw, rawn);
 	mbr_buf_addc(b, '\0');
 	while ((b->n - at) % 8 != 0)
 		mbr_buf_addc(b, '\0');
@@ -253,27 +254,93 @@ mbr_reject_hold(const mbr_rejects *rj, mbr_buf *b, const mbr_reader *rd,
 }
 
 void
+mbr_reject_hold(const mbr_rejects *rj, mbr_buf *b, const mbr_reader *rd,
+    const mbr_rec *rec, const char *reason, const char *msg)
+{
+	hold(rj, b, rd, rec, rec->line, rec->raw.p, rec->raw.n, reason, msg);
+}
+
+void
+mbr_reject_hold_raw(const mbr_rejects *rj, mbr_buf *b, unsigned long line,
+    const char *raw, size_t rawn, const char *reason, const char *msg)
+{
+	hold(rj, b, NULL, NULL, line, raw, rawn, reason, msg);
+}
+
+static void
+held_one(mbr_rejects *rj, const char *file, unsigned long add,
+    const char *p)
+{
+	struct held h;
+	const char *reason, *msg, *bd;
+
+	memcpy(&h, p, sizeof(h));
+	reason = p + sizeof(h);
+	msg = reason + strlen(reason) + 1;
+	bd = msg + strlen(msg) + 1;
+	count(rj, reason);
+	if (!preview(rj, file, h.line + add, msg)) {
+		head(rj, file, h.line + add, msg);
+		mbr_buf_adds(&rj->line, bd);
+		mbr_output_write(rj->out, rj->line.p, rj->line.n);
+	}
+}
+
+static int
+cmp_held(const void *a, const void *b)
+{
+	struct held x, y;
+
+	memcpy(&x, *(const char *const *)a, sizeof(x));
+	memcpy(&y, *(const char *const *)b, sizeof(y));
+	if (x.line != y.line)
+		return x.line < y.line ? -1 : 1;
+	/* one line's own, in the order held */
+	return *(const char *const *)a < *(const char *const *)b ? -1 : 1;
+}
+
+void
 mbr_reject_held(mbr_rejects *rj, const char *file, unsigned long add,
     mbr_slice b)
 {
-	size_t at;
+	size_t at, n = 0, i;
+	unsigned long last = 0;
+	int sorted = 1;
+	const char **e;
 
-	for (at = 0; at < b.n; ) {
+	for (at = 0; at < b.n; n++) {
 		struct held h;
-		const char *reason, *msg, *bd;
 
 		memcpy(&h, b.p + at, sizeof(h));
-		reason = b.p + at + sizeof(h);
-		msg = reason + strlen(reason) + 1;
-		bd = msg + strlen(msg) + 1;
-		count(rj, reason);
-		if (!preview(rj, file, h.line + add, msg)) {
-			head(rj, file, h.line + add, msg);
-			mbr_buf_adds(&rj->line, bd);
-			mbr_output_write(rj->out, rj->line.p, rj->line.n);
-		}
+		if (h.line < last)
+			sorted = 0;
+		last = h.line;
 		at += h.size;
 	}
+	if (sorted) {
+		for (at = 0; at < b.n; ) {
+			struct held h;
+
+			memcpy(&h, b.p + at, sizeof(h));
+			held_one(rj, file, add, b.p + at);
+			at += h.size;
+		}
+		return;
+	}
+	/* Some were held after the records that followed them (found when
+	 * the chunk was committed): written in line order all the same. */
+	e = mbr_xcalloc(n, sizeof(*e));
+	for (at = 0, i = 0; at < b.n; i++) {
+		struct held h;
+
+		memcpy(&h, b.p + at, sizeof(h));
+		e[i] = b.p + at;
+		at += h.size;
+	}
+	qsort(e, n, sizeof(*e), cmp_held);
+	for (i = 0; i < n; i++)
+		held_one(rj, file, add, e[i]);
+	free(e);
 }
 
 uint64_t

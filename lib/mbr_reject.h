@@ -53,6 +53,11 @@ void	mbr_reject_raw(mbr_rejects *rj, const char *file, unsigned long line,
 void	mbr_reject_hold(const mbr_rejects *rj, mbr_buf *b,
 	    const mbr_reader *rd, const mbr_rec *rec, const char *reason,
 	    const char *msg);
+/* The same for a record kept as its text, at line. */
+void	mbr_reject_hold_raw(const mbr_rejects *rj, mbr_buf *b,
+	    unsigned long line, const char *raw, size_t rawn,
+	    const char *reason, const char *msg);
+/* Writes them in line order, whatever order they were held in. */
 void	mbr_reject_held(mbr_rejects *rj, const char *file, unsigned long add,
 	    mbr_slice held);
 uint64_t mbr_rejects_count(const mbr_rejects *rj);

@@ -6,6 +6,7 @@
 #include "mbr_buf.h"
 #include "mbr_csv.h"
 #include "mbr_money.h"
+#include "mbr_oidset.h"
 #include "mbr_split.h"
 #include "mbr_rfm.h"
 #include "mbr_tab.h"
@@ -391,12 +392,14 @@ struct rfm {
 	int64_t			 asof_day;
 	mbr_tab			*m;
 	struct dayset		 days;
-	int			 ix_id, ix_ts, ix_amt, ix_st, ix_cur;
+	int			 ix_id, ix_ts, ix_amt, ix_st, ix_cur, ix_oid;
 	char			 cur[8];
 	char			 cur0[8];	/* --currency, or CNY: never
 						 * changed, read by map */
 	int			 exp;		/* -1 until known */
-	uint64_t		 n_paid, n_other, n_future;
+	uint64_t		 n_paid, n_other, n_future, n_dup;
+	mbr_oidset		 oids;		/* paid orders' ids */
+	unsigned long		 lineadd;	/* the chunk's (commit) */
 	mbr_split		*chunks;	/* see struct chunk */
 	/* scoring */
 	size_t			 nscored;
@@ -466,6 +469,13 @@ begin_orders(struct rfm *g, const char *file, mbr_err *err)
 			mbr_err_at(err, file, 1);
 			return MBR_EUSAGE;
 		}
+	/* The order-id set sized once for the rows to come (see
+	 * mbr-ingest's), when the rows have ids to keep. */
+	if (!g->o->no_dedupe && mbr_reader_has(g->run.rd, g->ix_oid)) {
+		unsigned long long rows = mbr_reader_rows_hint(g->run.rd);
+
+		mbr_oidset_reserve(&g->oids, g->oids.n + rows + rows / 8);
+	}
 	/* a field to carry that the orders lack is a typo, not nulls */
 	for (i = 0; i < g->o->ncarry; i++)
 		if (!mbr_reader_has(g->run.rd, g->ix_carry[i])) {
@@ -486,6 +496,13 @@ struct paid {
 	int64_t		 a;		/* amount */
 	const char	*key;
 	size_t		 n;
+	/* the order id's mbr_hash (0: none, or --no-dedupe), the
+	 * fingerprint of member, time and amount, and the row as read and
+	 * its line (in the chunk), for a conflict's reject */
+	uint64_t	 oh, fp;
+	const char	*raw, *oid;
+	size_t		 rawn, oidn;
+	unsigned long	 line;
 };
 
 /* What a chunk of orders (mbr_split) counted and decided while it was
@@ -605,6 +622,37 @@ apply(struct rfm *g, const struct paid *p)
 		carry(g, m, p);
 }
 
+/* Whether paid order p is the first of its order id: the same order
+ * again (member, time and amount too: a file read twice, exports that
+ * overlap) is counted as a duplicate, and another order under the same
+ * id is rejected as a conflict, so that no order counts twice. */
+static int
+seen_first(struct rfm *g, mbr_chunk *ck, const struct paid *p)
+{
+	mbr_oid *e = mbr_oidset_find(&g->oids, p->oh);
+	char msg[500];
+
+	if (e->h == 0) {
+		e = mbr_oidset_add(&g->oids, p->oh);
+		e->fp = p->fp;
+		e->file = (uint16_t)mbr_reader_current(g->run.rd);
+		e->line = (uint32_t)(p->line + g->lineadd);
+		return 1;
+	}
+	g->n_paid--;
+	if (e->fp == p->fp) {
+		g->n_dup++;
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "order_id \"%.*s\" conflicts with the "
+	    "order at %s:%lu (another member, time or amount)",
+	    (int)(p->oidn < 100 ? p->oidn : 100), p->oid,
+	    mbr_reader_filename(g->run.rd, e->file), (unsigned long)e->line);
+	mbr_chunk_reject_raw(ck, p->line, p->raw, p->rawn,
+	    "conflicting order_id", msg);
+	return 0;
+}
+
 /* The member table is probed at random, two cache misses an order (its
  * slot, then its entry) that dominated the run at millions of members.
  * Paid orders come here a chunk at a time (mbr_split),
@@ -613,17 +661,20 @@ apply(struct rfm *g, const struct paid *p)
  * input order, so members enter the table in the order of their first
  * paid order whether or not a second thread folds them. */
 static void
-fold(void *ctx, void *items, size_t n)
+fold(struct rfm *g, mbr_chunk *ck, struct paid *p, size_t n)
 {
-	struct rfm *g = ctx;
-	struct paid *p = items;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (i + 16 < n)
+		if (i + 16 < n) {
 			mbr_tab_prefetch(g->m, p[i + 16].h);
+			if (p[i + 16].oh != 0)
+				mbr_oidset_prefetch(&g->oids, p[i + 16].oh);
+		}
 		if (i + 8 < n)
 			mbr_tab_prefetch_entry(g->m, p[i + 8].h);
+		if (p[i].oh != 0 && !seen_first(g, ck, &p[i]))
+			continue;
 		apply(g, &p[i]);
 	}
 }
@@ -676,12 +727,13 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 	struct chunk *k = st;
 	mbr_slice id = rec->f[g->ix_id], ts = rec->f[g->ix_ts];
 	mbr_slice amt = rec->f[g->ix_amt], st_ = rec->f[g->ix_st];
-	mbr_slice cur = rec->f[g->ix_cur];
+	mbr_slice cur = rec->f[g->ix_cur], oid = rec->f[g->ix_oid];
 	mbr_err e;
 	mbr_time t;
 	int64_t a;
 	struct paid *p;
 	const char *why;
+	int dedupe;
 	mbr_buf msg;		/* made by mbr_currency_judge on a reject */
 
 	mbr_err_clear(&e);
@@ -754,8 +806,11 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 		return;
 	}
 	k->n_paid++;
-	if (g->o->ncarry > 0) {
-		size_t extra = 0;
+	/* An order without an id cannot be told from another: counted. */
+	dedupe = !g->o->no_dedupe && oid.p != NULL && oid.n > 0 &&
+	    rec->type[g->ix_oid] != MBR_V_NULL;
+	if (g->o->ncarry > 0 || dedupe) {
+		size_t extra = dedupe ? rec->raw.n + oid.n : 0;
 		char *q;
 		int i;
 
@@ -771,6 +826,25 @@ order(void *ctx, mbr_chunk *ck, void *st, const mbr_rec *rec)
 			if (n > 0)
 				memcpy(q + 4, v.p, n);
 			q += 4 + n;
+		}
+		if (dedupe) {
+			uint64_t fp = mbr_hash_mix(0x9e3779b97f4a7c15ULL ^
+			    id.n, id.p, id.n);
+
+			fp = mbr_hash_mum(fp ^ (uint64_t)t.t, (uint64_t)a ^
+			    0xe7037ed1a0b428dbULL);
+			p->oh = mbr_hash(oid.p, oid.n);
+			if (p->oh == 0)
+				p->oh = 1;
+			p->fp = mbr_hash_end(fp);
+			if (rec->raw.n > 0)
+				memcpy(q, rec->raw.p, rec->raw.n);
+			p->raw = q;
+			p->rawn = rec->raw.n;
+			memcpy(q + rec->raw.n, oid.p, oid.n);
+			p->oid = q + rec->raw.n;
+			p->oidn = oid.n;
+			p->line = rec->line;
 		}
 	} else
 		add_item(ck, id, 0, t.t, a, local_day(g, t.t));
@@ -797,8 +871,9 @@ commit_chunk(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	g->n_paid += k->n_paid;
 	g->n_other += k->n_other;
 	g->n_future += k->n_future;
+	g->lineadd = mbr_chunk_line(ck);
 	items = mbr_chunk_items(ck, &n);
-	fold(g, items, n);
+	fold(g, ck, items, n);
 	return MBR_OK;
 }
 
@@ -1629,6 +1704,7 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 	g.ix_amt = mbr_reader_col(g.run.rd, "amount", 6);
 	g.ix_st = mbr_reader_col(g.run.rd, "status", 6);
 	g.ix_cur = mbr_reader_col(g.run.rd, "currency", 8);
+	g.ix_oid = mbr_reader_col(g.run.rd, "order_id", 8);
 	for (i = 0; i < o->ncarry; i++)
 		g.ix_carry[i] = mbr_reader_col(g.run.rd, o->carry[i].field,
 		    o->carry[i].n);
@@ -1658,6 +1734,7 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 		g.scratch = mbr_tab_take_index(g.m, &g.nscratch);
 	free(g.days.s);
 	g.days.s = NULL;
+	mbr_oidset_free(&g.oids);
 	score_prepare(&g);
 	if (o->members != NULL && (rc = profiles(&g, err)) != MBR_OK)
 		goto close;
@@ -1679,15 +1756,22 @@ mbr_rfm_run(const mbr_cli *c, const mbr_rfm_opts *o, int nfiles,
 		goto close;
 	if (mbr_writer_count(g.run.w) == 0)
 		empty_header(&g);
-	if (!c->quiet)
+	if (!c->quiet) {
+		char dup[64] = "";
+
+		/* said only when there are, as scripts read the line */
+		if (g.n_dup > 0)
+			snprintf(dup, sizeof(dup), ", %llu duplicates",
+			    (unsigned long long)g.n_dup);
 		fprintf(stderr, "%s: %llu orders: %llu paid, %llu refunded, "
-		    "cancelled or pending, %llu after --as-of, %llu "
+		    "cancelled or pending, %llu after --as-of%s, %llu "
 		    "rejected; %zu members with paid orders\n",
 		    mbr_progname(), mbr_reader_count(g.run.rd),
 		    (unsigned long long)g.n_paid, (unsigned long long)g.n_other,
-		    (unsigned long long)g.n_future,
+		    (unsigned long long)g.n_future, dup,
 		    (unsigned long long)mbr_rejects_count(g.run.rj),
 		    g.nscored);
+	}
 close:
 	rc = mbr_run_close(&g.run, c, err);
 out:
@@ -1704,6 +1788,7 @@ out:
 	free(g.ntype);
 	free(g.sum);
 	free(g.days.s);
+	mbr_oidset_free(&g.oids);
 	mbr_tab_free(g.m);
 	mbr_tab_free(g.vals);
 	mbr_arena_free(g.arena);

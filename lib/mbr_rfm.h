@@ -3,8 +3,9 @@
  *
  * One streaming pass over the orders fills a table of members (a few
  * dozen bytes each); the scores need the distribution over members, so
- * the metrics are then sorted once per dimension.  Orders are never
- * kept. */
+ * the metrics are then sorted once per dimension.  Orders are not
+ * kept, but for the hash of each paid order's id (24 bytes, mbr_oidset)
+ * so that an order read twice counts once; --no-dedupe drops that. */
 #ifndef MBR_RFM_H
 #define MBR_RFM_H
 #include <stdint.h>
@@ -43,6 +44,7 @@ typedef struct {
 	const char	*thresholds;	/* --thresholds FILE */
 	int		 summary;	/* --summary */
 	const char	*currency;	/* --currency, else the first order's */
+	int		 no_dedupe;	/* --no-dedupe: order ids not kept */
 	/* --carry FIELD[:first|last|mode]: an order attribute of the paid
 	 * orders brought to the member's record under its own name */
 	struct {

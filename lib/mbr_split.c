@@ -239,6 +239,14 @@ mbr_chunk_reject(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
 }
 
 void
+mbr_chunk_reject_raw(mbr_chunk *ck, unsigned long line, const char *raw,
+    size_t rawn, const char *reason, const char *msg)
+{
+	mbr_reject_hold_raw(ck->sp->rj, &ck->rej, line, raw, rawn, reason,
+	    msg);
+}
+
+void
 mbr_chunk_rejectf(mbr_chunk *ck, const mbr_rec *rec, const char *reason,
     const char *fmt, ...)
 {

@@ -93,6 +93,12 @@ void	*mbr_chunk_add(mbr_chunk *ck, size_t extra, void **xp);
 /* For map: rejects rec (as mbr_reject does) once the chunk commits. */
 void	 mbr_chunk_reject(mbr_chunk *ck, const mbr_rec *rec,
 	    const char *reason, const char *msg);
+/* For map or commit: rejects a record kept as its text (a row held
+ * with an item), at the line map saw (rec->line), in line order with
+ * the chunk's other rejects. */
+void	 mbr_chunk_reject_raw(mbr_chunk *ck, unsigned long line,
+	    const char *raw, size_t rawn, const char *reason,
+	    const char *msg);
 /* The same with the message made from fmt. */
 void	 mbr_chunk_rejectf(mbr_chunk *ck, const mbr_rec *rec,
 	    const char *reason, const char *fmt, ...)

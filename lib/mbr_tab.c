@@ -257,6 +257,23 @@ mbr_prefault_end(mbr_prefault *pf)
 }
 
 void
+mbr_hugegrow(void **p, size_t *cap, size_t n, size_t sz, mbr_prefault **pf)
+{
+	size_t ncap = *cap ? *cap : 4096, old = *cap * sz, from;
+
+	if (n <= *cap)
+		return;
+	while (ncap < n)
+		ncap *= 2;
+	mbr_prefault_end(*pf);
+	*p = mbr_hugerealloc(*p, old, ncap * sz);
+	from = (old + 4095) & ~(size_t)4095;	/* madvise wants pages */
+	*pf = from < ncap * sz ? mbr_prefault_start((char *)*p + from,
+	    ncap * sz - from) : NULL;
+	*cap = ncap;
+}
+
+void
 mbr_hugefree(void *p, size_t bytes)
 {
 	size_t len = (bytes + 4095) & ~(size_t)4095;

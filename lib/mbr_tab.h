@@ -151,4 +151,11 @@ void	 mbr_hugefree(void *p, size_t bytes);
 typedef struct mbr_prefault mbr_prefault;
 mbr_prefault *mbr_prefault_start(void *p, size_t bytes);
 void	 mbr_prefault_end(mbr_prefault *pf);
+/* An array on mbr_hugealloc that grows: room for n elements of sz bytes
+ * at *p (*cap of them now), doubling, moved by mbr_hugerealloc; each
+ * new part is faulted in on a thread of its own (*pf) while the caller
+ * fills the part before it.  Free with mbr_prefault_end(*pf), then
+ * mbr_hugefree(*p, *cap * sz). */
+void	 mbr_hugegrow(void **p, size_t *cap, size_t n, size_t sz,
+	    mbr_prefault **pf);
 #endif

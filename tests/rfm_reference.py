@@ -21,6 +21,10 @@ only compare with the stored output and need neither.  Each case's
 
 The rules, as implemented here:
 
+- A paid order (valid, up to --as-of) whose order_id was seen before on
+  a paid order is a duplicate when its member, time and amount are the
+  same (counted, left out) and a conflict reject otherwise; an order
+  without an id always counts.  --no-dedupe: none of that.
 - Only status paid counts; refunded, cancelled and pending orders are
   counted and left out.  A paid order after --as-of is left out.  A paid
   order with a negative amount (a return booked as an order) lowers
@@ -152,6 +156,7 @@ def parse_args(argv):
     p.add_argument("--summary", action="store_true")
     p.add_argument("--thresholds")
     p.add_argument("--currency")
+    p.add_argument("--no-dedupe", action="store_true")
     p.add_argument("--max-rejects")
     p.add_argument("--output-format", choices=["csv", "ndjson"])
     p.add_argument("-q", "--quiet", action="store_true")
@@ -350,7 +355,8 @@ def main(argv):
     exp = CURRENCY_EXP[cur] if cur else None
     rows = []          # valid paid orders up to --as-of
     seen_order = []    # members of those and of other orders, in order
-    n_read = n_paid = n_other = n_future = 0
+    n_read = n_paid = n_other = n_future = n_dup = 0
+    first_of = {}      # order_id -> (file, line, (member, time, amount))
     rejects = []       # (reason, message, file, line)
     fmt_in = None
     for path in a.files:
@@ -426,6 +432,19 @@ def main(argv):
             if t > asof:
                 n_future += 1
                 continue
+            oid = rec.get("order_id") or ""
+            if oid != "" and not a.no_dedupe:
+                if oid in first_of:
+                    fpath, fline, what = first_of[oid]
+                    if what == (mid, t, minor):
+                        n_dup += 1
+                    else:
+                        reject("conflicting order_id", 'order_id "%s" '
+                               "conflicts with the order at %s:%d (another "
+                               "member, time or amount)" %
+                               (oid, fpath, fline))
+                    continue
+                first_of[oid] = (path, line, (mid, t, minor))
             n_paid += 1
             rows.append((mid, t, minor))
             seen_order.append(mid)
@@ -675,10 +694,11 @@ def main(argv):
                 err.write("%s: %s breaks: %s\n" % (
                     PROG, names[d],
                     " ".join(fmt_frac(b, 4, sc) for b in breaks[d])))
+        dup = ", %d duplicates" % n_dup if n_dup else ""
         err.write("%s: %d orders: %d paid, %d refunded, cancelled or "
-                  "pending, %d after --as-of, %d rejected; %d members with "
-                  "paid orders\n" % (PROG, n_read, n_paid, n_other,
-                                     n_future, len(rejects), n))
+                  "pending, %d after --as-of%s, %d rejected; %d members "
+                  "with paid orders\n" % (PROG, n_read, n_paid, n_other,
+                                          n_future, dup, len(rejects), n))
         if len(rejects) > SHOWN:
             err.write("%s: ... %d more not shown (keep them all with "
                       "--rejects FILE)\n" % (PROG, len(rejects) - SHOWN))

@@ -2,7 +2,9 @@
  * the lines, fields and verdicts the reader gives reading alone, and
  * writes the same rejects, whatever the chunk size (cuts inside quoted
  * fields, CRLF pairs, blank lines, long records) and threads; a chunk
- * whose commit says MBR_SPLIT_AGAIN is mapped again, not doubled. */
+ * whose commit says MBR_SPLIT_AGAIN is mapped again, not doubled.
+ * Rejects made by commit (mbr_chunk_reject_raw) come out in line order
+ * with map's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,9 @@
 
 struct item {
 	unsigned long	 line;
-	const char	*text;
-	size_t		 n;
+	const char	*text, *raw;
+	size_t		 n, rawn;
+	int		 late;	/* to be rejected by commit */
 };
 
 struct state {
@@ -56,12 +59,25 @@ describe(mbr_buf *b, const mbr_reader *rd, const mbr_rec *rec)
 	mbr_buf_addc(b, '\n');
 }
 
-/* Rejects the bad records, and good ones whose first field is "r". */
+/* Rejects the bad records, and good ones whose first field is "r";
+ * good ones whose first field is "x", later, at commit (late). */
+static int
+first_is(const mbr_rec *rec, char c)
+{
+	return rec->bad == NULL && rec->n > 0 &&
+	    rec->f[rec->order[0]].n == 1 && rec->f[rec->order[0]].p[0] == c;
+}
+
 static int
 rejected(const mbr_rec *rec)
 {
-	return rec->bad != NULL || (rec->n > 0 && rec->f[rec->order[0]].n ==
-	    1 && rec->f[rec->order[0]].p[0] == 'r');
+	return rec->bad != NULL || first_is(rec, 'r');
+}
+
+static int
+late(const mbr_rec *rec)
+{
+	return first_is(rec, 'x');
 }
 
 static void
@@ -88,10 +104,15 @@ map(void *vc, mbr_chunk *ck, void *vs, const mbr_rec *rec)
 	s->nrec++;
 	mbr_buf_init(&b);
 	describe(&b, c->rd, rec);
-	it = mbr_chunk_add(ck, b.n, &x);
+	it = mbr_chunk_add(ck, b.n + rec->raw.n, &x);
 	memcpy(x, b.p, b.n);
+	if (rec->raw.n > 0)
+		memcpy((char *)x + b.n, rec->raw.p, rec->raw.n);
 	it->text = x;
 	it->n = b.n;
+	it->raw = (char *)x + b.n;
+	it->rawn = rec->raw.n;
+	it->late = late(rec);
 	it->line = rec->line;
 	mbr_buf_release(&b);
 	if (rejected(rec))
@@ -119,6 +140,9 @@ commit(void *vc, mbr_chunk *ck, void *vs, mbr_err *err)
 	for (i = 0; i < n; i++) {
 		mbr_buf_addf(&c->got, "%lu", it[i].line + mbr_chunk_line(ck));
 		mbr_buf_add(&c->got, it[i].text, it[i].n);
+		if (it[i].late)
+			mbr_chunk_reject_raw(ck, it[i].line, it[i].raw,
+			    it[i].rawn, "late", "first field is x");
 	}
 	c->nrec += n;
 	return MBR_OK;
@@ -168,6 +192,9 @@ reference(const char *path, mbr_buf *out, char **rej, size_t *nrej)
 		if (rejected(&rec))
 			mbr_reject(rj, rd, &rec, rec.bad ? rec.bad : "test",
 			    rec.bad ? rec.why : "first field is r");
+		if (late(&rec))
+			mbr_reject_raw(rj, path, rec.line, rec.raw.p,
+			    rec.raw.n, "late", "first field is x");
 	}
 	T_EQ_I(err.code, MBR_OK);
 	T_EQ_I(mbr_rejects_close(rj, 0, NULL, &err), MBR_OK);
@@ -373,6 +400,7 @@ main(void)
 	all("a,b\n\"x\ny\nz\",1\nr,\"\n\"\n", 20, "quoted line ends");
 	all("a,b\n1,\"open\n2,3\n", 16, "unterminated quote");
 	all("\xef\xbb\xbf" "a,b\nr,1\n2\n1,2,3\n", 20, "bom, widths");
+	all("a,b\nx,1\nr,2\nx,3\n\"\xff\",4\nx,5\n", 32, "late rejects");
 
 	/* A field longer than a read (256 KiB), cut anywhere. */
 	mbr_buf_reset(&b);
