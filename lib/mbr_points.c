@@ -97,16 +97,58 @@ struct pts {
 	uint64_t		 n_ev_read, n_ev_dup, n_ev_future;
 	uint64_t		 n_rows;
 	int64_t			 total_earned;
+	/* A replay asks an order's local day and the days its lot, window
+	 * and pruning run to several times, over a few hundred distinct
+	 * days: the last instant's day, and those days by day (a tenth of
+	 * the replay was calendar and zone arithmetic). */
+	int64_t			 ld_t, ld_d;
+	int			 ld_ok;
+	struct dmemo		*memo;	/* MEMO_N for each of MEMO_KINDS */
 };
+
+#define MEMO_N		2048	/* a power of two */
+enum { MEMO_LOT, MEMO_WIN, MEMO_KEEP, MEMO_KINDS };
+struct dmemo {
+	int64_t		 k;	/* the day ^ MEMO_KEY: 0 is no day */
+	int64_t		 v;
+};
+#define MEMO_KEY	INT64_MAX
+
+static int
+memo_get(const struct pts *g, int kind, int64_t d, int64_t *v)
+{
+	const struct dmemo *e = &g->memo[kind * MEMO_N + (d & (MEMO_N - 1))];
+
+	if (e->k != (d ^ MEMO_KEY))
+		return 0;
+	*v = e->v;
+	return 1;
+}
+
+static int64_t
+memo_put(struct pts *g, int kind, int64_t d, int64_t v)
+{
+	struct dmemo *e = &g->memo[kind * MEMO_N + (d & (MEMO_N - 1))];
+
+	e->k = d ^ MEMO_KEY;
+	e->v = v;
+	return v;
+}
 
 /* ---- time ---- */
 
 static int64_t
 local_day(struct pts *g, int64_t t)
 {
-	mbr_time tm = { t, mbr_tz_offset_at(g->tz, t) };
+	mbr_time tm = { t, 0 };
 
-	return mbr_time_day(tm);
+	if (g->ld_ok && t == g->ld_t)
+		return g->ld_d;
+	tm.off = mbr_tz_offset_at(g->tz, t);
+	g->ld_t = t;
+	g->ld_d = mbr_time_day(tm);
+	g->ld_ok = 1;
+	return g->ld_d;
 }
 
 /* The instant of 00:00 local on day d. */
@@ -186,23 +228,28 @@ static int32_t
 lot_day(struct pts *g, int64_t d)
 {
 	const mbr_program *p = g->p;
-	int64_t y;
+	int64_t y, v, d0 = d;
 	unsigned m, dd;
 
+	if (memo_get(g, MEMO_LOT, d0, &v))
+		return (int32_t)v;
 	switch (p->expiry) {
 	case MBR_EXP_MONTHS:
-		return (int32_t)(add_months(d, p->exp_n) - 1);
+		v = add_months(d, p->exp_n) - 1;
+		break;
 	case MBR_EXP_MONTH_END:
 		d = add_months(d, p->exp_n);
 		mbr_civil_from_days(d, &y, &m, &dd);
-		return (int32_t)mbr_days_from_civil(y, m,
-		    (unsigned)last_of_month(y, m));
+		v = mbr_days_from_civil(y, m, (unsigned)last_of_month(y, m));
+		break;
 	case MBR_EXP_YEAR_END:
 		mbr_civil_from_days(d, &y, &m, &dd);
-		return (int32_t)mbr_days_from_civil(y + p->exp_n, 12, 31);
+		v = mbr_days_from_civil(y + p->exp_n, 12, 31);
+		break;
 	default:
-		return LOT_OPEN;
+		v = LOT_OPEN;
 	}
+	return (int32_t)memo_put(g, MEMO_LOT, d0, v);
 }
 
 static size_t
@@ -455,16 +502,19 @@ spend(struct pts *g, uint32_t mi, int64_t want, int32_t first,
 static int64_t
 qual_keep(struct pts *g, int64_t today)
 {
-	int64_t y, jan1;
+	int64_t y, jan1, v;
 	unsigned m, d;
 
+	if (memo_get(g, MEMO_KEEP, today, &v))
+		return v;
 	if (!g->p->calendar)
-		return add_months(today, -12);
+		return memo_put(g, MEMO_KEEP, today, add_months(today, -12));
 	mbr_civil_from_days(today, &y, &m, &d);
 	jan1 = mbr_days_from_civil(y, 1, 1);
 	if (today <= jan1 + g->p->grace)
-		return mbr_days_from_civil(y - 1, 1, 1);
-	return jan1;
+		return memo_put(g, MEMO_KEEP, today,
+		    mbr_days_from_civil(y - 1, 1, 1));
+	return memo_put(g, MEMO_KEEP, today, jan1);
 }
 
 static void
@@ -505,13 +555,15 @@ qual_from(struct pts *g, const mbr_pmem *m, int64_t lo, int want_spend)
 static int64_t
 window_lo(struct pts *g, int64_t d)
 {
-	int64_t y;
+	int64_t y, v;
 	unsigned m, dd;
 
+	if (memo_get(g, MEMO_WIN, d, &v))
+		return v;
 	if (!g->p->calendar)
-		return add_months(d, -12) + 1;
+		return memo_put(g, MEMO_WIN, d, add_months(d, -12) + 1);
 	mbr_civil_from_days(d, &y, &m, &dd);
-	return mbr_days_from_civil(y, 1, 1);
+	return memo_put(g, MEMO_WIN, d, mbr_days_from_civil(y, 1, 1));
 }
 
 /* The value on day d, as an order that day sees it. */
@@ -2092,6 +2144,7 @@ mbr_points_run(const mbr_cli *c, const mbr_points_opts *o, int nfiles,
 	int rc;
 
 	memset(&g, 0, sizeof(g));
+	g.memo = mbr_xcalloc(MEMO_KINDS * MEMO_N, sizeof(*g.memo));
 	g.c = c;
 	g.o = o;
 	mbr_buf_init(&g.tmp);
@@ -2182,6 +2235,7 @@ out:
 	mbr_tz_free(g.tz);
 	mbr_prefault_end(g.pfit);
 	mbr_hugefree(g.it, g.capit * sizeof(*g.it));
+	free(g.memo);
 	free(g.rows);
 	free(g.rev);
 	mbr_tab_free(g.rules);
