@@ -1921,7 +1921,12 @@ read_members(struct pts *g, mbr_err *err)
 
 /* ---- writing ---- */
 
+/* A member_id to sort, with its first 16 bytes as two big-endian
+ * numbers (zeros after its end): most comparisons of two millions of
+ * ids end there, without a cache miss to the id itself.  Equal
+ * numbers leave the order to the whole ids. */
 struct byid {
+	uint64_t	 k[2];
 	const char	*p;
 	size_t		 n;
 	uint32_t	 i;
@@ -1931,9 +1936,28 @@ static int
 idcmp(const void *a, const void *b)
 {
 	const struct byid *x = a, *y = b;
-	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+	int c;
 
+	if (x->k[0] != y->k[0])
+		return x->k[0] < y->k[0] ? -1 : 1;
+	if (x->k[1] != y->k[1])
+		return x->k[1] < y->k[1] ? -1 : 1;
+	c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
 	return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+static void
+id_prefix(struct byid *b)
+{
+	unsigned char w[16] = { 0 };
+	int j;
+
+	memcpy(w, b->p, b->n < 16 ? b->n : 16);
+	b->k[0] = b->k[1] = 0;
+	for (j = 0; j < 8; j++) {
+		b->k[0] = b->k[0] << 8 | w[j];
+		b->k[1] = b->k[1] << 8 | w[8 + j];
+	}
 }
 
 /* Members by member_id, bytewise: the order of the balances, and of
@@ -1947,7 +1971,8 @@ rank_members(struct pts *g)
 	for (i = 0; i < n; i++) {
 		mbr_slice id = mbr_pstate_id(&g->st, (uint32_t)i);
 
-		v[i] = (struct byid){ id.p, id.n, (uint32_t)i };
+		v[i] = (struct byid){ { 0, 0 }, id.p, id.n, (uint32_t)i };
+		id_prefix(&v[i]);
 	}
 	qsort(v, n, sizeof(*v), idcmp);
 	g->byrank = mbr_xrealloc(g->byrank, (n + 1) * sizeof(*g->byrank));
