@@ -872,14 +872,10 @@ static const char *const pfields[] = { "p_alive", "expected_purchases",
 /* And the history's, without --members. */
 static const char *const hfields[] = { "x", "t_x", "T", "mean_spend" };
 
-/* What "%.6f" writes for any finite double: a sign, 309 digits, a point
- * and 6 decimals (an absurd model's expected purchases can be 1e200). */
-#define FMT_NUM_LEN	320
-
 /* A record's numbers as text: the writer keeps pointers to them until
  * the record ends. */
 struct pout {
-	char	buf[8][FMT_NUM_LEN];
+	char	buf[8][MBR_FIXED6_LEN];
 	size_t	n[8];
 };
 
@@ -1395,23 +1391,9 @@ spend_of(const struct clv *g, const struct mem *m, int64_t *spend)
  * predictions are read by rules (p_alive < 0.3), not summed to the
  * cent.  Returns the length; 0 for a value that is not finite. */
 static size_t
-fmt_num(char *buf, size_t cap, double v)
+fmt_num(char *buf, double v)
 {
-	int n;
-
-	if (!isfinite(v))
-		return 0;
-	n = snprintf(buf, cap, "%.6f", v);
-	if (n < 0 || (size_t)n >= cap)		/* NEVER with FMT_NUM_LEN */
-		return 0;
-	while (n > 0 && buf[n - 1] == '0')
-		n--;
-	if (n > 0 && buf[n - 1] == '.')
-		n--;
-	if (n == 2 && buf[0] == '-' && buf[1] == '0')
-		buf[0] = '0', n = 1;
-	buf[n] = '\0';
-	return (size_t)n;
+	return mbr_fixed6_fmt(buf, v);
 }
 
 /* v in major units as money of the run's currency, rounded to the
@@ -2538,11 +2520,11 @@ put_pred(struct clv *g, mbr_writer *w, const struct mem *m, int all)
 				mbr_writer_null(w, hfields[i]);
 		} else {
 			mbr_writer_int(w, "x", m->days - 1);
-			o->n[0] = fmt_num(o->buf[0], FMT_NUM_LEN,
+			o->n[0] = fmt_num(o->buf[0],
 			    (double)(m->last - m->first) / g->unit);
 			mbr_writer_field(w, MBR_SLICE("t_x"), (mbr_slice){
 			    o->buf[0], o->n[0] }, MBR_V_NUM);
-			o->n[1] = fmt_num(o->buf[1], FMT_NUM_LEN,
+			o->n[1] = fmt_num(o->buf[1],
 			    (double)(g->cal_end - m->first) / g->unit);
 			mbr_writer_field(w, MBR_SLICE("T"), (mbr_slice){
 			    o->buf[1], o->n[1] }, MBR_V_NUM);
@@ -2555,8 +2537,8 @@ put_pred(struct clv *g, mbr_writer *w, const struct mem *m, int all)
 				mbr_writer_null(w, "mean_spend");
 		}
 	}
-	o->n[3] = p ? fmt_num(o->buf[3], FMT_NUM_LEN, p->p_alive) : 0;
-	o->n[4] = p ? fmt_num(o->buf[4], FMT_NUM_LEN, p->expected) : 0;
+	o->n[3] = p ? fmt_num(o->buf[3], p->p_alive) : 0;
+	o->n[4] = p ? fmt_num(o->buf[4], p->expected) : 0;
 	o->n[5] = p ? fmt_money(g, o->buf[5], aov) : 0;
 	o->n[6] = p ? fmt_money(g, o->buf[6], aov * p->disc) : 0;
 	for (i = 0; i < 4; i++) {
