@@ -1,5 +1,6 @@
 /* mbr_clv.c: see mbr_clv.h. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,9 +285,91 @@ struct bg {
 	double		*w;		/* per group: members */
 	double		*wx;		/* per x: members */
 	double		*lT, *iT, *ltx, *itx;	/* per evaluation */
+	double		*L, *p4;	/* per group and evaluation (bg_terms) */
 	double		 N;		/* members */
 	double		 pen;
+	int		 threads;
 };
+
+/* The terms of groups [i0, i1) that cost a logarithm and an exponential
+ * each (three quarters of an evaluation): a group's log-likelihood L,
+ * log(e^A3 + e^A4), and p4 = e^A4 / e^L.  A function of the group and
+ * the parameters alone, so that groups can be shared out among threads
+ * and bg_f sums the same numbers in the same order whoever computed
+ * them: the fit is the same to the bit on any number of threads. */
+struct bgpart {
+	struct bg	*d;
+	double		 r, la, b;
+	size_t		 i0, i1;
+};
+
+static void *
+bg_terms(void *arg)
+{
+	const struct bgpart *t = arg;
+	struct bg *d = t->d;
+	double r = t->r;
+	size_t i, j;
+
+	for (j = 0; j < d->nx; j++) {
+		double x = d->xv[j], c4 = 0;
+		size_t lo = d->xs[j] > t->i0 ? d->xs[j] : t->i0;
+		size_t hi = d->xs[j + 1] < t->i1 ? d->xs[j + 1] : t->i1;
+
+		if (lo >= hi)
+			continue;
+		if (x > 0)
+			c4 = t->la - log(t->b + x - 1);
+		for (i = lo; i < hi; i++) {
+			double A3 = -(r + x) * d->lT[d->gT[i]], L, p4 = 0;
+
+			if (x > 0) {
+				/* log(e^A3 + e^A4) and p4 = e^A4 / that,
+				 * from one exp of their difference */
+				double dd, ed;
+
+				dd = c4 - (r + x) * d->ltx[d->gtx[i]] - A3;
+				if (dd <= 0) {
+					ed = exp(dd);
+					L = A3 + log1p(ed);
+					p4 = ed / (1 + ed);
+				} else {
+					ed = exp(-dd);
+					L = A3 + dd + log1p(ed);
+					p4 = 1 / (1 + ed);
+				}
+			} else
+				L = A3;
+			d->L[i] = L;
+			d->p4[i] = p4;
+		}
+	}
+	return NULL;
+}
+
+/* Groups past this many are shared out between two threads. */
+#define PAR_GROUPS	65536
+
+/* Every group's L and p4 (bg_terms), the second half on a thread of
+ * its own when there are many. */
+static void
+bg_share(struct bg *d, double r, double la, double b)
+{
+	struct bgpart t[2] = { { d, r, la, b, 0, d->ng },
+	    { d, r, la, b, d->ng, d->ng } };
+	pthread_t th;
+
+	if (d->threads > 1 && d->ng >= PAR_GROUPS) {
+		t[0].i1 = t[1].i0 = d->ng / 2;
+		if (pthread_create(&th, NULL, bg_terms, &t[1]) != 0) {
+			t[0].i1 = d->ng;
+			t[1].i0 = d->ng;
+		}
+	}
+	bg_terms(&t[0]);
+	if (t[1].i0 < d->ng)
+		pthread_join(th, NULL);
+}
 
 static double
 bg_f(void *ctx, const double *phi, double *g)
@@ -311,8 +394,9 @@ bg_f(void *ctx, const double *phi, double *g)
 		d->ltx[i] = log(al + d->txv[i]);
 		d->itx[i] = 1 / (al + d->txv[i]);
 	}
+	bg_share(d, r, la, b);
 	for (j = 0; j < d->nx; j++) {
-		double x = d->xv[j], A = r * lal, c4 = 0, dr = 0, da = 0;
+		double x = d->xv[j], A = r * lal, dr = 0, da = 0;
 		double db = 0, ib1 = 0, dab;
 		/* one x's groups summed in doubles (x87 long double per
 		 * group was a fifth of the time), the x's in long double */
@@ -321,7 +405,6 @@ bg_f(void *ctx, const double *phi, double *g)
 		if (x > 0) {
 			A += d->lgx[j] - mbr_lbeta(r, x) +
 			    mbr_lbeta(a, b + x) - lbab;
-			c4 = la - log(b + x - 1);
 			ib1 = 1 / (b + x - 1);
 		}
 		if (g != NULL && x > 0) {
@@ -332,27 +415,12 @@ bg_f(void *ctx, const double *phi, double *g)
 		}
 		for (i = d->xs[j]; i < d->xs[j + 1]; i++) {
 			double lT = d->lT[d->gT[i]], w = d->w[i];
-			double A3 = -(r + x) * lT, L, p4 = 0, ltx = 0, it = 0;
+			double L = d->L[i], p4 = d->p4[i], ltx = 0, it = 0;
 
 			if (x > 0) {
-				/* log(e^A3 + e^A4) and p4 = e^A4 / that,
-				 * from one exp of their difference */
-				double dd, ed;
-
 				ltx = d->ltx[d->gtx[i]];
 				it = d->itx[d->gtx[i]];
-				dd = c4 - (r + x) * ltx - A3;
-				if (dd <= 0) {
-					ed = exp(dd);
-					L = A3 + log1p(ed);
-					p4 = ed / (1 + ed);
-				} else {
-					ed = exp(-dd);
-					L = A3 + dd + log1p(ed);
-					p4 = 1 / (1 + ed);
-				}
-			} else
-				L = A3;
+			}
 			s += w * L;
 			if (g == NULL)
 				continue;
@@ -505,6 +573,8 @@ bg_init(struct bg *d, const mbr_clv_hist *h, size_t n, double q,
 	d->iT = mbr_xmalloc((d->nT + 1) * sizeof(double));
 	d->ltx = mbr_xmalloc((d->ntx + 1) * sizeof(double));
 	d->itx = mbr_xmalloc((d->ntx + 1) * sizeof(double));
+	d->L = mbr_xmalloc((n + 1) * sizeof(double));
+	d->p4 = mbr_xmalloc((n + 1) * sizeof(double));
 }
 
 static void
@@ -523,6 +593,8 @@ bg_release(struct bg *d)
 	free(d->iT);
 	free(d->ltx);
 	free(d->itx);
+	free(d->L);
+	free(d->p4);
 }
 
 /* Groups past this many are first fitted coarsely (warm_start). */
@@ -576,7 +648,7 @@ warm_start(const mbr_clv_hist *h, size_t n, uint32_t maxT, double scale,
 
 int
 mbr_clv_fit_bgnbd(const mbr_clv_hist *h0, size_t n, double unit,
-    double penalizer, mbr_clv_fit *fit, mbr_err *err)
+    double penalizer, int threads, mbr_clv_fit *fit, mbr_err *err)
 {
 	struct bg d;
 	mbr_clv_hist *h;
@@ -610,6 +682,7 @@ mbr_clv_fit_bgnbd(const mbr_clv_hist *h0, size_t n, double unit,
 		oo.nm_iter = 0;
 	}
 	bg_init(&d, h, n, 1, scale, penalizer);
+	d.threads = threads;
 	fit->members = (uint64_t)d.N;
 	if (mbr_optim_minimize(bg_f, &d, 4, phi, &oo, &fit->opt) != 0) {
 		rc = mbr_err_set(err, MBR_EDATA, "BG/NBD: %s", fit->opt.why);
@@ -1788,8 +1861,8 @@ fit(struct clv *g, const struct suff *sf, mbr_err *err)
 	if (sf->members > 0 && sf->repeaters == 0)
 		return mbr_err_set(err, MBR_EDATA, "no member with a repeat "
 		    "purchase: BG/NBD cannot be fitted");
-	rc = mbr_clv_fit_bgnbd(sf->h, sf->nh, g->unit, o->penalizer, &bf,
-	    err);
+	rc = mbr_clv_fit_bgnbd(sf->h, sf->nh, g->unit, o->penalizer,
+	    mbr_cli_threads(g->c), &bf, err);
 	if (rc != MBR_OK)
 		return rc;
 	if (sf->ns > 0) {
