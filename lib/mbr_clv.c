@@ -1,5 +1,6 @@
 /* mbr_clv.c: see mbr_clv.h. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,9 +285,91 @@ struct bg {
 	double		*w;		/* per group: members */
 	double		*wx;		/* per x: members */
 	double		*lT, *iT, *ltx, *itx;	/* per evaluation */
+	double		*L, *p4;	/* per group and evaluation (bg_terms) */
 	double		 N;		/* members */
 	double		 pen;
+	int		 threads;
 };
+
+/* The terms of groups [i0, i1) that cost a logarithm and an exponential
+ * each (three quarters of an evaluation): a group's log-likelihood L,
+ * log(e^A3 + e^A4), and p4 = e^A4 / e^L.  A function of the group and
+ * the parameters alone, so that groups can be shared out among threads
+ * and bg_f sums the same numbers in the same order whoever computed
+ * them: the fit is the same to the bit on any number of threads. */
+struct bgpart {
+	struct bg	*d;
+	double		 r, la, b;
+	size_t		 i0, i1;
+};
+
+static void *
+bg_terms(void *arg)
+{
+	const struct bgpart *t = arg;
+	struct bg *d = t->d;
+	double r = t->r;
+	size_t i, j;
+
+	for (j = 0; j < d->nx; j++) {
+		double x = d->xv[j], c4 = 0;
+		size_t lo = d->xs[j] > t->i0 ? d->xs[j] : t->i0;
+		size_t hi = d->xs[j + 1] < t->i1 ? d->xs[j + 1] : t->i1;
+
+		if (lo >= hi)
+			continue;
+		if (x > 0)
+			c4 = t->la - log(t->b + x - 1);
+		for (i = lo; i < hi; i++) {
+			double A3 = -(r + x) * d->lT[d->gT[i]], L, p4 = 0;
+
+			if (x > 0) {
+				/* log(e^A3 + e^A4) and p4 = e^A4 / that,
+				 * from one exp of their difference */
+				double dd, ed;
+
+				dd = c4 - (r + x) * d->ltx[d->gtx[i]] - A3;
+				if (dd <= 0) {
+					ed = exp(dd);
+					L = A3 + log1p(ed);
+					p4 = ed / (1 + ed);
+				} else {
+					ed = exp(-dd);
+					L = A3 + dd + log1p(ed);
+					p4 = 1 / (1 + ed);
+				}
+			} else
+				L = A3;
+			d->L[i] = L;
+			d->p4[i] = p4;
+		}
+	}
+	return NULL;
+}
+
+/* Groups past this many are shared out between two threads. */
+#define PAR_GROUPS	65536
+
+/* Every group's L and p4 (bg_terms), the second half on a thread of
+ * its own when there are many. */
+static void
+bg_share(struct bg *d, double r, double la, double b)
+{
+	struct bgpart t[2] = { { d, r, la, b, 0, d->ng },
+	    { d, r, la, b, d->ng, d->ng } };
+	pthread_t th;
+
+	if (d->threads > 1 && d->ng >= PAR_GROUPS) {
+		t[0].i1 = t[1].i0 = d->ng / 2;
+		if (pthread_create(&th, NULL, bg_terms, &t[1]) != 0) {
+			t[0].i1 = d->ng;
+			t[1].i0 = d->ng;
+		}
+	}
+	bg_terms(&t[0]);
+	if (t[1].i0 < d->ng)
+		pthread_join(th, NULL);
+}
 
 static double
 bg_f(void *ctx, const double *phi, double *g)
@@ -311,8 +394,9 @@ bg_f(void *ctx, const double *phi, double *g)
 		d->ltx[i] = log(al + d->txv[i]);
 		d->itx[i] = 1 / (al + d->txv[i]);
 	}
+	bg_share(d, r, la, b);
 	for (j = 0; j < d->nx; j++) {
-		double x = d->xv[j], A = r * lal, c4 = 0, dr = 0, da = 0;
+		double x = d->xv[j], A = r * lal, dr = 0, da = 0;
 		double db = 0, ib1 = 0, dab;
 		/* one x's groups summed in doubles (x87 long double per
 		 * group was a fifth of the time), the x's in long double */
@@ -321,7 +405,6 @@ bg_f(void *ctx, const double *phi, double *g)
 		if (x > 0) {
 			A += d->lgx[j] - mbr_lbeta(r, x) +
 			    mbr_lbeta(a, b + x) - lbab;
-			c4 = la - log(b + x - 1);
 			ib1 = 1 / (b + x - 1);
 		}
 		if (g != NULL && x > 0) {
@@ -332,27 +415,12 @@ bg_f(void *ctx, const double *phi, double *g)
 		}
 		for (i = d->xs[j]; i < d->xs[j + 1]; i++) {
 			double lT = d->lT[d->gT[i]], w = d->w[i];
-			double A3 = -(r + x) * lT, L, p4 = 0, ltx = 0, it = 0;
+			double L = d->L[i], p4 = d->p4[i], ltx = 0, it = 0;
 
 			if (x > 0) {
-				/* log(e^A3 + e^A4) and p4 = e^A4 / that,
-				 * from one exp of their difference */
-				double dd, ed;
-
 				ltx = d->ltx[d->gtx[i]];
 				it = d->itx[d->gtx[i]];
-				dd = c4 - (r + x) * ltx - A3;
-				if (dd <= 0) {
-					ed = exp(dd);
-					L = A3 + log1p(ed);
-					p4 = ed / (1 + ed);
-				} else {
-					ed = exp(-dd);
-					L = A3 + dd + log1p(ed);
-					p4 = 1 / (1 + ed);
-				}
-			} else
-				L = A3;
+			}
 			s += w * L;
 			if (g == NULL)
 				continue;
@@ -505,6 +573,8 @@ bg_init(struct bg *d, const mbr_clv_hist *h, size_t n, double q,
 	d->iT = mbr_xmalloc((d->nT + 1) * sizeof(double));
 	d->ltx = mbr_xmalloc((d->ntx + 1) * sizeof(double));
 	d->itx = mbr_xmalloc((d->ntx + 1) * sizeof(double));
+	d->L = mbr_xmalloc((n + 1) * sizeof(double));
+	d->p4 = mbr_xmalloc((n + 1) * sizeof(double));
 }
 
 static void
@@ -523,6 +593,8 @@ bg_release(struct bg *d)
 	free(d->iT);
 	free(d->ltx);
 	free(d->itx);
+	free(d->L);
+	free(d->p4);
 }
 
 /* Groups past this many are first fitted coarsely (warm_start). */
@@ -576,7 +648,7 @@ warm_start(const mbr_clv_hist *h, size_t n, uint32_t maxT, double scale,
 
 int
 mbr_clv_fit_bgnbd(const mbr_clv_hist *h0, size_t n, double unit,
-    double penalizer, mbr_clv_fit *fit, mbr_err *err)
+    double penalizer, int threads, mbr_clv_fit *fit, mbr_err *err)
 {
 	struct bg d;
 	mbr_clv_hist *h;
@@ -610,6 +682,7 @@ mbr_clv_fit_bgnbd(const mbr_clv_hist *h0, size_t n, double unit,
 		oo.nm_iter = 0;
 	}
 	bg_init(&d, h, n, 1, scale, penalizer);
+	d.threads = threads;
 	fit->members = (uint64_t)d.N;
 	if (mbr_optim_minimize(bg_f, &d, 4, phi, &oo, &fit->opt) != 0) {
 		rc = mbr_err_set(err, MBR_EDATA, "BG/NBD: %s", fit->opt.why);
@@ -792,12 +865,23 @@ out:
  * order of zero or more) in the calibration period, the first and the
  * last, and its spend.  A paid order of a negative amount is a return
  * booked as an order: no purchase, but its amount counts in the spend
- * of its day. */
-enum { EMITTED = 1 };
+ * of its day.
+ *
+ * The same day twice is one purchase (lifetimes counts periods, not
+ * orders), so the orders fold by (member, day).  A member's orders come
+ * in day order almost always (exports are sorted by time), and then the
+ * day being folded (cur, its spend daysum) is the only one to keep: an
+ * order of a later day closes it.  A member with an order of an earlier
+ * day than cur is out of order: its days are worked out again from the
+ * orders' log after the last order (see refold). */
+enum { EMITTED = 1, SEEN = 2, CUR_PAID = 4, DISORDER = 8, REP_OVF = 16 };
 struct mem {
 	int64_t		first, last;	/* purchase days, calibration */
 	int64_t		total;		/* amounts in the calibration */
 	int64_t		repeat;		/* of days after the first */
+	int64_t		daysum;		/* amounts of day cur */
+	uint32_t	cur;		/* the day folded (after g->base),
+					 * once SEEN */
 	uint32_t	days;		/* purchase days, calibration */
 	uint32_t	hdays;		/* purchase days in the holdout */
 	uint32_t	flags;
@@ -805,101 +889,53 @@ struct mem {
 					 * (mbr_tab_index scans) */
 };
 
-/* (member, day) -> the day's spend: the same day twice is one purchase
- * (lifetimes counts periods, not orders), and a member's first
- * purchase day is known only once every order is in, when the spend of
- * the days after it is added up.  Its memory grows with the purchase
- * days of the members, not with their orders.  A key is the member's
- * number + 1 (39 bits), the day after g->base (24 bits: 45,000 years)
- * and a bit for "a purchase that day". */
-struct dayent {
-	uint64_t	key;
-	int64_t		spend;
-};
-struct daymap {
-	struct dayent	*e;
-	size_t		 mask, n;
-};
-
+/* Every paid order folded, in input order: the member's number + its
+ * day (the day after g->base, DAYBITS bits) and the amount.  Read only
+ * when a member's orders were out of day order; written sequentially,
+ * 16 bytes an order, where the (member, day) hash table it replaced
+ * took 16 bytes a slot at random (256 MB at 10M orders, a cache miss
+ * and a third of the run's time). */
 #define DAYBITS		24
-#define KEY(idx, off)	(((uint64_t)(idx) + 1) << (DAYBITS + 1) | \
-			    (uint64_t)(off) << 1)
+struct logent {
+	uint64_t	key;
+	int64_t		a;
+};
+struct olog {
+	struct logent	*e;
+	size_t		 n, cap;
+};
 
 static void
-daymap_free(struct daymap *d)
+olog_free(struct olog *l)
 {
-	if (d->e != NULL)
-		mbr_hugefree(d->e, (d->mask + 1) * sizeof(*d->e));
-	memset(d, 0, sizeof(*d));
+	if (l->e != NULL)
+		mbr_hugefree(l->e, l->cap * sizeof(*l->e));
+	memset(l, 0, sizeof(*l));
 }
 
-static size_t
-dayslot(uint64_t key, size_t mask)
-{
-	return (size_t)(((key >> 1) * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
-}
-
-/* Makes room for n entries at a load of at most 3/4.  The table is
- * probed at random and grows to a few hundred MB at millions of
- * members: it lives on huge pages (mbr_hugealloc), which cut the misses
- * of the address translation as well. */
+/* Room for n entries in all; the pages are only touched as it fills. */
 static void
-daymap_reserve(struct daymap *d, size_t n)
+olog_reserve(struct olog *l, size_t n)
 {
-	struct daymap nd;
-	size_t i, j, slots = d->e != NULL ? d->mask + 1 : 4096;
+	size_t cap = l->cap > 0 ? l->cap : 1 << 16;
 
-	while (n * 4 > slots * 3)
-		slots *= 2;
-	if (d->e != NULL && slots == d->mask + 1)
+	while (cap < n)
+		cap *= 2;
+	if (cap == l->cap)
 		return;
-	nd.mask = slots - 1;
-	nd.e = mbr_hugealloc(slots * sizeof(*nd.e));
-	nd.n = d->n;
-	for (i = 0; d->e != NULL && i <= d->mask; i++) {
-		if (d->e[i].key == 0)
-			continue;
-		for (j = dayslot(d->e[i].key, nd.mask); nd.e[j].key != 0;
-		    j = (j + 1) & nd.mask)
-			;
-		nd.e[j] = d->e[i];
-	}
-	daymap_free(d);
-	*d = nd;
+	l->e = mbr_hugerealloc(l->e, l->cap * sizeof(*l->e),
+	    cap * sizeof(*l->e));
+	l->cap = cap;
 }
 
 static void
-daymap_prefetch(const struct daymap *d, uint64_t key)
+olog_add(struct olog *l, uint32_t num, uint32_t off, int64_t a)
 {
-	if (d->e != NULL)
-		__builtin_prefetch(&d->e[dayslot(key, d->mask)], 1);
-}
-
-/* Adds amount a to the member's day; returns 1 when it makes the day a
- * purchase day that was not one. */
-static int
-daymap_add(struct daymap *d, uint64_t key, int64_t a, int purchase,
-    int *ovf)
-{
-	size_t j;
-
-	if (d->e == NULL || (d->n + 1) * 4 > (d->mask + 1) * 3)
-		daymap_reserve(d, d->n + 1);
-	for (j = dayslot(key, d->mask); d->e[j].key != 0;
-	    j = (j + 1) & d->mask)
-		if (d->e[j].key >> 1 == key >> 1)
-			break;
-	if (d->e[j].key == 0) {
-		d->e[j].key = key;
-		d->n++;
-	}
-	if (__builtin_add_overflow(d->e[j].spend, a, &d->e[j].spend))
-		*ovf = 1;
-	if (purchase && !(d->e[j].key & 1)) {
-		d->e[j].key |= 1;
-		return 1;
-	}
-	return 0;
+	if (l->n == l->cap)
+		olog_reserve(l, l->n + 1);
+	l->e[l->n].key = (uint64_t)num << DAYBITS | off;
+	l->e[l->n].a = a;
+	l->n++;
 }
 
 /* The fields predict adds, in this order. */
@@ -909,14 +945,10 @@ static const char *const pfields[] = { "p_alive", "expected_purchases",
 /* And the history's, without --members. */
 static const char *const hfields[] = { "x", "t_x", "T", "mean_spend" };
 
-/* What "%.6f" writes for any finite double: a sign, 309 digits, a point
- * and 6 decimals (an absurd model's expected purchases can be 1e200). */
-#define FMT_NUM_LEN	320
-
 /* A record's numbers as text: the writer keeps pointers to them until
  * the record ends. */
 struct pout {
-	char	buf[8][FMT_NUM_LEN];
+	char	buf[8][MBR_FIXED6_LEN];
 	size_t	n[8];
 };
 
@@ -936,7 +968,9 @@ struct clv {
 						 * cal_end */
 	int64_t			 base;		/* day offsets start here */
 	mbr_tab			*m;
-	struct daymap		 days;
+	struct olog		 log;		/* see struct olog */
+	int			 disorder;	/* a member out of day
+						 * order */
 	int			 ix_id, ix_ts, ix_amt, ix_st, ix_cur;
 	char			 cur[8], cur0[8];
 	int			 exp;		/* -1 until known */
@@ -1148,32 +1182,63 @@ overflow(struct clv *g, const char *key, size_t n)
 		    200), key);
 }
 
-/* An order's member and day, found ahead of its turn (commit_chunk). */
-#define AHEAD	64
-struct ahead {
-	struct mem	*m;
-	uint64_t	 key;
-};
+/* A day of the member's becomes a purchase day. */
+static void
+purchase_day(struct clv *g, struct mem *m, int64_t day)
+{
+	m->flags |= CUR_PAID;
+	if (day <= g->cal_end) {
+		if (m->days == 0)
+			m->first = day;
+		m->last = day;
+		m->days++;
+	} else
+		m->hdays++;
+}
+
+/* Day cur is over: its spend is a repeat purchase's when it came after
+ * the first purchase day (a day before the first has no purchase, else
+ * it would be the first).  An overflow is told once the member is known
+ * to be in order (refold works out a member out of order again). */
+static void
+close_day(struct clv *g, struct mem *m)
+{
+	int64_t day = g->base + m->cur;
+
+	if (m->days > 0 && day > m->first && day <= g->cal_end &&
+	    __builtin_add_overflow(m->repeat, m->daysum, &m->repeat))
+		m->flags |= REP_OVF;
+}
 
 static void
-apply(struct clv *g, const struct item *p, const struct ahead *q)
+apply(struct clv *g, const struct item *p, struct mem *m)
 {
-	struct mem *m = q->m;
-	int ovf = 0, pd;
+	uint32_t off = (uint32_t)(p->day - g->base);
+	int ovf = 0;
 
-	pd = daymap_add(&g->days, q->key, p->a, p->a >= 0, &ovf);
-	if (p->day <= g->cal_end) {
-		if (__builtin_add_overflow(m->total, p->a, &m->total))
+	olog_add(&g->log, m->num, off, p->a);
+	if (p->day <= g->cal_end &&
+	    __builtin_add_overflow(m->total, p->a, &m->total))
+		ovf = 1;
+	if (m->flags & DISORDER)
+		;
+	else if (!(m->flags & SEEN) || off > m->cur) {
+		if (m->flags & SEEN)
+			close_day(g, m);
+		m->flags = (m->flags & ~CUR_PAID) | SEEN;
+		m->cur = off;
+		m->daysum = p->a;
+		if (p->a >= 0)
+			purchase_day(g, m, p->day);
+	} else if (off == m->cur) {
+		if (__builtin_add_overflow(m->daysum, p->a, &m->daysum))
 			ovf = 1;
-		if (pd) {
-			if (m->days == 0 || p->day < m->first)
-				m->first = p->day;
-			if (m->days == 0 || p->day > m->last)
-				m->last = p->day;
-			m->days++;
-		}
-	} else if (pd)
-		m->hdays++;
+		if (p->a >= 0 && !(m->flags & CUR_PAID))
+			purchase_day(g, m, p->day);
+	} else {
+		m->flags |= DISORDER;
+		g->disorder = 1;
+	}
 	if (ovf)
 		overflow(g, p->key, p->n);
 }
@@ -1186,7 +1251,6 @@ commit_chunk(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	struct clv *g = ctx;
 	struct chunk *k = st;
 	struct item *p;
-	struct ahead ring[AHEAD];
 	size_t n, i;
 
 	(void)err;
@@ -1203,30 +1267,120 @@ commit_chunk(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	g->n_after += k->n_after;
 	g->n_returns += k->n_returns;
 	p = mbr_chunk_items(ck, &n);
-	/* Two tables probed at random per order, the members and their
-	 * days, cost a cache miss each: the member of an order is found
-	 * AHEAD orders before its turn (its slot fetched further ahead
-	 * still, as mbr_rfm.c does), and its day's slot fetched then. */
-	for (i = 0; i < n + AHEAD; i++) {
-		if (i >= AHEAD)		/* before its slot is used again */
-			apply(g, &p[i - AHEAD], &ring[(i - AHEAD) % AHEAD]);
-		if (i < n) {
-			struct ahead *q = &ring[i % AHEAD];
-			int isnew;
+	/* The member table probed at random costs a cache miss an order:
+	 * an order's slot is fetched 32 orders before its turn and its
+	 * entry 16 before (as mbr_rfm.c does). */
+	olog_reserve(&g->log, g->log.n + n);
+	for (i = 0; i < n; i++) {
+		struct mem *m;
+		int isnew;
 
-			if (i + 32 < n)
-				mbr_tab_prefetch(g->m, p[i + 32].h);
-			if (i + 16 < n)
-				mbr_tab_prefetch_entry(g->m, p[i + 16].h);
-			q->m = mbr_tab_upsert_h(g->m, p[i].key, p[i].n,
-			    p[i].h, &isnew);
-			if (isnew)
-				q->m->num = (uint32_t)(mbr_tab_count(g->m) - 1);
-			q->key = KEY(q->m->num, p[i].day - g->base);
-			daymap_prefetch(&g->days, q->key);
-		}
+		if (i + 32 < n)
+			mbr_tab_prefetch(g->m, p[i + 32].h);
+		if (i + 16 < n)
+			mbr_tab_prefetch_entry(g->m, p[i + 16].h);
+		m = mbr_tab_upsert_h(g->m, p[i].key, p[i].n, p[i].h, &isnew);
+		if (isnew)
+			m->num = (uint32_t)(mbr_tab_count(g->m) - 1);
+		apply(g, &p[i], m);
 	}
 	return MBR_OK;
+}
+
+/* Sorts a[0..n) by key, stably (the orders of a day stay in input
+ * order), by LSD radix, 16 bits a pass, a pass skipped where every key
+ * has the same digit. */
+static void
+log_sort(struct logent *a, size_t n)
+{
+	struct logent *tmp, *src = a, *dst;
+	size_t *cnt, i, sum, c;
+	int pass;
+
+	if (n < 2)
+		return;
+	tmp = mbr_xmalloc(n * sizeof(*tmp));
+	cnt = mbr_xmalloc(65536 * sizeof(*cnt));
+	dst = tmp;
+	for (pass = 0; pass < 4; pass++) {
+		int sh = pass * 16;
+
+		memset(cnt, 0, 65536 * sizeof(*cnt));
+		for (i = 0; i < n; i++)
+			cnt[src[i].key >> sh & 0xffff]++;
+		if (cnt[src[0].key >> sh & 0xffff] == n)
+			continue;
+		for (i = 0, sum = 0; i < 65536; i++) {
+			c = cnt[i];
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[src[i].key >> sh & 0xffff]++] = src[i];
+		dst = src;
+		src = src == a ? tmp : a;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+	free(cnt);
+	free(tmp);
+}
+
+/* The members out of day order, worked out again from the log: their
+ * orders sorted by (member, day), the orders of a day kept in input
+ * order, so that each day's spend adds up as it did when folded.  Its
+ * memory is that of their orders, twice; none when every member was in
+ * order. */
+static void
+refold(struct clv *g)
+{
+	size_t i, j, k, n = 0, cnt = mbr_tab_count(g->m);
+	uint64_t *bit = mbr_xcalloc(cnt / 64 + 1, sizeof(*bit));
+	struct logent *e = g->log.e;
+
+	for (i = 0; i < cnt; i++) {
+		struct mem *m = mbr_tab_val(g->m, i);
+
+		if (m->flags & DISORDER) {
+			bit[i / 64] |= (uint64_t)1 << (i % 64);
+			m->days = m->hdays = 0;
+			m->repeat = 0;
+			m->flags &= ~REP_OVF;
+		}
+	}
+	for (i = 0; i < g->log.n; i++) {
+		uint64_t num = e[i].key >> DAYBITS;
+
+		if (bit[num / 64] >> (num % 64) & 1)
+			e[n++] = e[i];
+	}
+	free(bit);
+	log_sort(e, n);
+	for (i = 0; i < n; i = j) {
+		uint64_t num = e[i].key >> DAYBITS;
+		struct mem *m = mbr_tab_val(g->m, (size_t)num);
+		mbr_slice id = mbr_tab_key(g->m, (size_t)num);
+
+		/* a member's days, in order, each [j, k) */
+		for (j = i; j < n && e[j].key >> DAYBITS == num; j = k) {
+			int64_t sum = e[j].a;
+			int paid = e[j].a >= 0;
+
+			for (k = j + 1; k < n && e[k].key == e[j].key; k++) {
+				if (__builtin_add_overflow(sum, e[k].a, &sum))
+					overflow(g, id.p, id.n);
+				paid |= e[k].a >= 0;
+			}
+			m->flags &= ~CUR_PAID;
+			m->cur = (uint32_t)(e[j].key & ((1 << DAYBITS) - 1));
+			m->daysum = sum;
+			if (paid)
+				purchase_day(g, m, g->base + m->cur);
+			close_day(g, m);
+		}
+		if (m->flags & REP_OVF)
+			overflow(g, id.p, id.n);
+	}
 }
 
 /* Reads every order: the members and their purchase days. */
@@ -1252,10 +1406,10 @@ read_orders(struct clv *g, mbr_err *err)
 			continue;
 		if ((rc = begin_orders(g, rec.file, err)) != MBR_OK)
 			break;
-		/* at most a purchase day an order: room made once, not
-		 * doubled over and over */
+		/* room for an entry of the log an order, made once:
+		 * pages not written are not memory */
 		if ((hint = mbr_reader_rows_hint(g->run.rd)) > 0)
-			daymap_reserve(&g->days, g->days.n + (size_t)hint);
+			olog_reserve(&g->log, g->log.n + (size_t)hint);
 		if ((rc = mbr_split_input(g->chunks, err)) != MBR_OK)
 			break;
 	}
@@ -1268,24 +1422,21 @@ read_orders(struct clv *g, mbr_err *err)
 	g->cur_known = g->exp >= 0;
 	if (g->exp < 0)
 		g->exp = 2;
-	/* The spend of the days after each member's first purchase day. */
-	for (i = 0; g->days.e != NULL && i <= g->days.mask; i++) {
-		const struct dayent *e = &g->days.e[i];
-		int64_t day;
-		struct mem *m;
+	/* The last day of each member in order is over. */
+	n = mbr_tab_count(g->m);
+	for (i = 0; i < n; i++) {
+		struct mem *m = mbr_tab_val(g->m, i);
 
-		if (e->key == 0)
+		if ((m->flags & (SEEN | DISORDER)) != SEEN)
 			continue;
-		day = g->base + (int64_t)(e->key >> 1 & ((1 << DAYBITS) - 1));
-		m = mbr_tab_val(g->m, (size_t)(e->key >> (DAYBITS + 1)) - 1);
-		if (m->days > 0 && day > m->first && day <= g->cal_end &&
-		    __builtin_add_overflow(m->repeat, e->spend, &m->repeat)) {
-			n = (size_t)(e->key >> (DAYBITS + 1)) - 1;
-			overflow(g, mbr_tab_key(g->m, n).p,
-			    mbr_tab_key(g->m, n).n);
-		}
+		close_day(g, m);
+		if (m->flags & REP_OVF)
+			overflow(g, mbr_tab_key(g->m, i).p,
+			    mbr_tab_key(g->m, i).n);
 	}
-	daymap_free(&g->days);
+	if (g->disorder)
+		refold(g);
+	olog_free(&g->log);
 	if (g->ovf[0] != '\0')
 		return mbr_err_set(err, MBR_EDATA, "spend of member \"%s\" is "
 		    "out of range (over 2^63 - 1 minor units): amounts that "
@@ -1313,23 +1464,9 @@ spend_of(const struct clv *g, const struct mem *m, int64_t *spend)
  * predictions are read by rules (p_alive < 0.3), not summed to the
  * cent.  Returns the length; 0 for a value that is not finite. */
 static size_t
-fmt_num(char *buf, size_t cap, double v)
+fmt_num(char *buf, double v)
 {
-	int n;
-
-	if (!isfinite(v))
-		return 0;
-	n = snprintf(buf, cap, "%.6f", v);
-	if (n < 0 || (size_t)n >= cap)		/* NEVER with FMT_NUM_LEN */
-		return 0;
-	while (n > 0 && buf[n - 1] == '0')
-		n--;
-	if (n > 0 && buf[n - 1] == '.')
-		n--;
-	if (n == 2 && buf[0] == '-' && buf[1] == '0')
-		buf[0] = '0', n = 1;
-	buf[n] = '\0';
-	return (size_t)n;
+	return mbr_fixed6_fmt(buf, v);
 }
 
 /* v in major units as money of the run's currency, rounded to the
@@ -1724,8 +1861,8 @@ fit(struct clv *g, const struct suff *sf, mbr_err *err)
 	if (sf->members > 0 && sf->repeaters == 0)
 		return mbr_err_set(err, MBR_EDATA, "no member with a repeat "
 		    "purchase: BG/NBD cannot be fitted");
-	rc = mbr_clv_fit_bgnbd(sf->h, sf->nh, g->unit, o->penalizer, &bf,
-	    err);
+	rc = mbr_clv_fit_bgnbd(sf->h, sf->nh, g->unit, o->penalizer,
+	    mbr_cli_threads(g->c), &bf, err);
 	if (rc != MBR_OK)
 		return rc;
 	if (sf->ns > 0) {
@@ -2456,11 +2593,11 @@ put_pred(struct clv *g, mbr_writer *w, const struct mem *m, int all)
 				mbr_writer_null(w, hfields[i]);
 		} else {
 			mbr_writer_int(w, "x", m->days - 1);
-			o->n[0] = fmt_num(o->buf[0], FMT_NUM_LEN,
+			o->n[0] = fmt_num(o->buf[0],
 			    (double)(m->last - m->first) / g->unit);
 			mbr_writer_field(w, MBR_SLICE("t_x"), (mbr_slice){
 			    o->buf[0], o->n[0] }, MBR_V_NUM);
-			o->n[1] = fmt_num(o->buf[1], FMT_NUM_LEN,
+			o->n[1] = fmt_num(o->buf[1],
 			    (double)(g->cal_end - m->first) / g->unit);
 			mbr_writer_field(w, MBR_SLICE("T"), (mbr_slice){
 			    o->buf[1], o->n[1] }, MBR_V_NUM);
@@ -2473,8 +2610,8 @@ put_pred(struct clv *g, mbr_writer *w, const struct mem *m, int all)
 				mbr_writer_null(w, "mean_spend");
 		}
 	}
-	o->n[3] = p ? fmt_num(o->buf[3], FMT_NUM_LEN, p->p_alive) : 0;
-	o->n[4] = p ? fmt_num(o->buf[4], FMT_NUM_LEN, p->expected) : 0;
+	o->n[3] = p ? fmt_num(o->buf[3], p->p_alive) : 0;
+	o->n[4] = p ? fmt_num(o->buf[4], p->expected) : 0;
 	o->n[5] = p ? fmt_money(g, o->buf[5], aov) : 0;
 	o->n[6] = p ? fmt_money(g, o->buf[6], aov * p->disc) : 0;
 	for (i = 0; i < 4; i++) {
@@ -2785,7 +2922,7 @@ out:
 	for (i = 0; i < F_N; i++)
 		free(g.pf[i]);
 	mbr_split_free(g.chunks);
-	daymap_free(&g.days);
+	olog_free(&g.log);
 	mbr_tab_free(g.m);
 	mbr_tab_free(g.cache);
 	mbr_tz_free(g.tz);

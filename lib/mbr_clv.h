@@ -108,9 +108,10 @@ typedef struct {
  * so that the largest T is 1, plus penalizer times the sum of the
  * squared parameters so scaled.  MBR_EDATA when there is no member, or
  * when the optimiser could not start; a fit that did not converge is
- * MBR_OK with fit->opt.converged 0. */
+ * MBR_OK with fit->opt.converged 0.  threads: how many may share the
+ * likelihood's groups (the fit is the same to the bit on any number). */
 int	mbr_clv_fit_bgnbd(const mbr_clv_hist *h, size_t n, double unit,
-	    double penalizer, mbr_clv_fit *fit, mbr_err *err);
+	    double penalizer, int threads, mbr_clv_fit *fit, mbr_err *err);
 /* Fits Gamma-Gamma to n groups of positive spend (exp decimals of the
  * currency): the mean of each is spend / k / 10^exp; lifetimes' penalty
  * on p, q and gamma in major units. */

@@ -5,7 +5,9 @@
  * overflow: the analyst fixes the format first.  Digits accumulate in
  * a uint64_t, which holds the magnitude of INT64_MIN, and every step
  * is overflow-checked. */
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mbr_money.h"
@@ -507,4 +509,84 @@ mbr_currency_judge(char *cur, int *exp, int *set, const char *c, size_t n,
 		*set = 1;
 	}
 	return NULL;
+}
+
+/* printf's "%.6f" took a tenth of mbr-clv predict's time, four numbers
+ * a member.  v is m / 2^sh exactly (m < 2^53): v 10^6 is m 10^6 / 2^sh,
+ * whose quotient and remainder (in 128 bits: m 10^6 < 2^73) round it
+ * as printf does, to nearest, a tie to even. */
+size_t
+mbr_fixed6_fmt(char *buf, double v)
+{
+	static const char pairs[201] =
+	    "00010203040506070809101112131415161718192021222324"
+	    "25262728293031323334353637383940414243444546474849"
+	    "50515253545556575859606162636465666768697071727374"
+	    "75767778798081828384858687888990919293949596979899";
+	uint64_t bits, m, q = 0, ip, fp;
+	unsigned __int128 nm, r, half;
+	int e, sh, n, neg;
+	char tmp[24], *t = tmp + sizeof(tmp), *p = buf;
+
+	if (!isfinite(v))
+		return 0;
+	memcpy(&bits, &v, sizeof(bits));
+	neg = (int)(bits >> 63);
+	e = (int)(bits >> 52 & 0x7ff);
+	m = bits & (((uint64_t)1 << 52) - 1);
+	if (e == 0)
+		e = 1;				/* subnormal */
+	else
+		m |= (uint64_t)1 << 52;
+	sh = 1075 - e;
+	if (sh <= 0 || (sh < 64 && m >> sh >= (uint64_t)1 << 43)) {
+		/* 2^43 and over: v 10^6 could pass 2^64 */
+		n = snprintf(buf, MBR_FIXED6_LEN, "%.6f", v);
+		if (n < 0 || n >= MBR_FIXED6_LEN)	/* NEVER */
+			return 0;
+		while (n > 0 && buf[n - 1] == '0')
+			n--;
+		if (n > 0 && buf[n - 1] == '.')
+			n--;
+		buf[n] = '\0';
+		return (size_t)n;
+	}
+	/* from sh 75 on, v 10^6 < 2^73 / 2^75: 0 */
+	if (sh < 75) {
+		nm = (unsigned __int128)m * 1000000;
+		q = (uint64_t)(nm >> sh);
+		r = nm & (((unsigned __int128)1 << sh) - 1);
+		half = (unsigned __int128)1 << (sh - 1);
+		if (r > half || (r == half && (q & 1)))
+			q++;
+	}
+	if (q == 0) {				/* "0", and "-0" too */
+		memcpy(buf, "0", 2);
+		return 1;
+	}
+	ip = q / 1000000;
+	fp = q % 1000000;
+	if (neg)
+		*p++ = '-';
+	while (ip >= 100) {
+		t -= 2;
+		memcpy(t, pairs + 2 * (ip % 100), 2);
+		ip /= 100;
+	}
+	if (ip >= 10) {
+		t -= 2;
+		memcpy(t, pairs + 2 * ip, 2);
+	} else
+		*--t = (char)('0' + ip);
+	memcpy(p, t, (size_t)(tmp + sizeof(tmp) - t));
+	p += tmp + sizeof(tmp) - t;
+	if (fp != 0) {
+		*p++ = '.';
+		while (fp != 0) {		/* its zeros cut */
+			*p++ = (char)('0' + fp / 100000);
+			fp = fp % 100000 * 10;
+		}
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
 }

@@ -60,6 +60,16 @@ enum { MBR_ROUND_NONE, MBR_ROUND_HALF_EVEN, MBR_ROUND_HALF_UP };
 /* v, a count of 10^-places minor units, rounded to whole minor units;
  * *inexact set to 1 when that changed the value (never cleared). */
 int64_t	mbr_money_round(int64_t v, unsigned places, int mode, int *inexact);
+/* A number that is no money (a probability, an expected count) as
+ * "%.6f" writes it, its trailing zeros cut and then its point ("1",
+ * "0.25", "0.123457"), "-0" written "0": the same bytes as printf (the
+ * exact binary value, a tie rounded to even), from integers for the
+ * values below 2^63 / 10^6, printf's for the rest.  buf holds
+ * MBR_FIXED6_LEN bytes, as "%.6f" can be of any finite double (a sign,
+ * 309 digits, a point and 6 decimals); returns the length, 0 for a
+ * value that is not finite. */
+#define MBR_FIXED6_LEN	320
+size_t	mbr_fixed6_fmt(char *buf, double v);
 /* Overflow-checked a += b and a = q * p (quantity times unit price);
  * return MBR_EDATA with a message on overflow, leaving *a unchanged. */
 int	mbr_money_add(int64_t *a, int64_t b, mbr_err *err);

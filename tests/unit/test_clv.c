@@ -207,7 +207,7 @@ test_fit_cdnow(void)
 	n = cdnow_summary(&h, &s, &ns);
 	T_EQ_I(n, 2357);
 	T_EQ_I(ns, 946);
-	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 7, 0, &f, &err), MBR_OK);
+	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 7, 0, 1, &f, &err), MBR_OK);
 	T_OK(f.opt.converged);
 	T_EQ_I(f.members, 2357);
 	/* the paper's estimates, to its 3 digits */
@@ -220,7 +220,7 @@ test_fit_cdnow(void)
 		T_OK(f.se[i] > 0 && f.se[i] < f.est[i]);
 	/* in days: the same r, a, b; alpha 7 times; log-likelihood less
 	 * the sum of x log 7 (2,457 repeat purchases) */
-	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 1, 0, &f2, &err), MBR_OK);
+	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 1, 0, 1, &f2, &err), MBR_OK);
 	T_REL(f2.est[0], f.est[0], 1e-8);
 	T_REL(f2.est[1], 7 * f.est[1], 1e-8);
 	T_REL(f2.est[3], f.est[3], 1e-8);
@@ -232,10 +232,10 @@ test_fit_cdnow(void)
 		h[i] = h[n - 1 - i];
 		h[n - 1 - i] = t;
 	}
-	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 7, 0, &f2, &err), MBR_OK);
+	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 7, 0, 1, &f2, &err), MBR_OK);
 	T_OK(memcmp(f.est, f2.est, sizeof(f.est)) == 0);
 	/* a penalty pulls the parameters towards 0 */
-	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 7, 0.01, &f2, &err), MBR_OK);
+	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 7, 0.01, 1, &f2, &err), MBR_OK);
 	T_OK(f2.est[2] < f.est[2] && f2.est[3] < f.est[3]);
 	/* Gamma-Gamma on the 946 repeat customers: note 025's estimates */
 	T_EQ_I(mbr_clv_fit_gamgam(s, ns, 2, 0, &f, &err), MBR_OK);
@@ -245,7 +245,7 @@ test_fit_cdnow(void)
 	T_REL(f.est[1], 3.74, 2e-3);
 	T_REL(f.est[2], 15.44, 2e-3);
 	/* nothing to fit */
-	T_EQ_I(mbr_clv_fit_bgnbd(h, 0, 7, 0, &f, &err), MBR_EDATA);
+	T_EQ_I(mbr_clv_fit_bgnbd(h, 0, 7, 0, 1, &f, &err), MBR_EDATA);
 	T_EQ_S(err.msg, "no member with a purchase: nothing to fit");
 	T_EQ_I(mbr_clv_fit_gamgam(s, 0, 2, 0, &f, &err), MBR_EDATA);
 	free(h);
@@ -275,12 +275,45 @@ test_fit_weights(void)
 		}
 	}
 	T_EQ_I(k, 10);
-	T_EQ_I(mbr_clv_fit_bgnbd(a, 4, 1, 0, &fa, &err), MBR_OK);
-	T_EQ_I(mbr_clv_fit_bgnbd(b, 10, 1, 0, &fb, &err), MBR_OK);
+	T_EQ_I(mbr_clv_fit_bgnbd(a, 4, 1, 0, 1, &fa, &err), MBR_OK);
+	T_EQ_I(mbr_clv_fit_bgnbd(b, 10, 1, 0, 1, &fb, &err), MBR_OK);
 	T_EQ_I(fa.members, 10);
 	for (i = 0; i < 4; i++)
 		T_REL(fa.est[i], fb.est[i], 1e-9);
 	T_REL(fa.ll, fb.ll, 1e-12);
+}
+
+/* Groups enough to be shared between threads (PAR_GROUPS): the same
+ * fit to the bit on one thread and on two. */
+static void
+test_fit_threads(void)
+{
+	size_t n = 0, i;
+	uint32_t x, T, tx;
+	mbr_clv_hist *h = malloc(70000 * sizeof(*h));
+	mbr_clv_fit f1, f2;
+	mbr_err err = { 0 };
+
+	for (x = 0; x < 40 && n < 70000; x++)
+		for (T = 300; T < 1100 && n < 70000; T += 3)
+			for (tx = 0; tx < (x > 0 ? T : 1) && n < 70000;
+			    tx += 41) {
+				h[n].x = x;
+				h[n].T = T;
+				h[n].tx = x > 0 ? tx : 0;
+				h[n].n = 1 + (x * 7 + T + tx) % 13;
+				h[n++].hold = 0;
+			}
+	T_OK(n >= 70000);
+	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 1, 0, 1, &f1, &err), MBR_OK);
+	T_EQ_I(mbr_clv_fit_bgnbd(h, n, 1, 0, 2, &f2, &err), MBR_OK);
+	for (i = 0; i < 4; i++) {
+		T_OK(memcmp(&f1.est[i], &f2.est[i], sizeof(double)) == 0);
+		T_OK(memcmp(&f1.se[i], &f2.se[i], sizeof(double)) == 0);
+	}
+	T_OK(memcmp(&f1.ll, &f2.ll, sizeof(double)) == 0);
+	T_EQ_I(f1.opt.evals, f2.opt.evals);
+	free(h);
 }
 
 int
@@ -292,5 +325,6 @@ main(void)
 	test_aov_clv();
 	test_fit_cdnow();
 	test_fit_weights();
+	test_fit_threads();
 	return T_DONE();
 }

@@ -2,6 +2,7 @@
  *
  * Expected minor units are worked out by hand from the text; the
  * int64 limits are 9223372036854775807 and -9223372036854775808. */
+#include <math.h>
 #include <stdint.h>
 
 #include "mbr_money.h"
@@ -468,6 +469,96 @@ test_round(void)
 	    -922337203685478);	/* -922337203685477.5808 */
 }
 
+/* What mbr_fixed6_fmt replaced: printf's, trailing zeros cut. */
+static size_t
+fixed6_printf(char *buf, double v)
+{
+	int n = snprintf(buf, MBR_FIXED6_LEN, "%.6f", v);
+
+	while (n > 0 && buf[n - 1] == '0')
+		n--;
+	if (n > 0 && buf[n - 1] == '.')
+		n--;
+	if (n == 2 && buf[0] == '-' && buf[1] == '0')
+		buf[0] = '0', n = 1;
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+/* Whether v comes out as printf writes it; the first few that do not
+ * are named. */
+static int
+fixed6_same(double v)
+{
+	static int named;
+	char a[MBR_FIXED6_LEN], b[MBR_FIXED6_LEN];
+	size_t na = mbr_fixed6_fmt(a, v), nb = fixed6_printf(b, v);
+
+	if (na == nb && memcmp(a, b, na) == 0)
+		return 1;
+	if (named++ < 5)
+		fprintf(stderr, "mbr_fixed6_fmt(%a) = \"%s\", printf's \"%s\"\n",
+		    v, a, b);
+	return 0;
+}
+
+static void
+test_fixed6(void)
+{
+	/* ties at the sixth place (k / 2^7 is k 78125 / 10^7), their
+	 * neighbours, the ends of the integers' range (2^43), the least
+	 * and largest doubles */
+	static const double v[] = { 0, 1, 0.5, 0.25, 0.0078125, 0.0234375,
+	    0.0390625, 1.0078125, 0.0000005, 0.00000050000000000000001,
+	    0.0000015, 0.0000025, 0.9999995, 0.99999949999999995,
+	    1e-7, 4.9e-7, 5.1e-7, 1e-300, 4.9e-324, 123456.789,
+	    8796093022207.9995, 8796093022208.0, 8796093022208.5,
+	    9e12, 1e15, 4503599627370495.5, 1e200, 1.7976931348623157e308 };
+	char buf[MBR_FIXED6_LEN];
+	uint64_t x = 88172645463325252ULL, bits;
+	double d;
+	size_t i;
+	long bad = 0;
+	int k, s;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		for (s = 1; s > -3; s -= 2) {
+			bad += !fixed6_same(s * v[i]);
+			bad += !fixed6_same(nextafter(s * v[i], 0));
+			bad += !fixed6_same(nextafter(s * v[i], s * 1e300));
+		}
+	/* every tie k / 2^7 up to 2^14 of them, and k / 2^n nearby */
+	for (k = 0; k < 16384; k++)
+		for (s = 1; s <= 12; s++)
+			bad += !fixed6_same(ldexp(k, -s)) + !fixed6_same(-ldexp(k,
+			    -s));
+	/* doubles of every exponent (xorshift's bits), and numbers as
+	 * predictions have them */
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		bits = x;
+		memcpy(&d, &bits, sizeof(d));
+		if (isfinite(d))
+			bad += !fixed6_same(d);
+		d = (double)(x >> 11) / 9007199254740992.0;	/* [0, 1) */
+		bad += !fixed6_same(d) + !fixed6_same(d * 1000) +
+		    !fixed6_same(-d * 1e13) + !fixed6_same(d / 7e3);
+		bad += !fixed6_same((double)(x % 2000000) / 7);
+	}
+	T_EQ_I(bad, 0);
+	T_EQ_I(mbr_fixed6_fmt(buf, NAN), 0);
+	T_EQ_I(mbr_fixed6_fmt(buf, -INFINITY), 0);
+	T_EQ_SN(buf, mbr_fixed6_fmt(buf, -0.0), "0");
+	T_EQ_SN(buf, mbr_fixed6_fmt(buf, -0.0000004), "0");
+	T_EQ_SN(buf, mbr_fixed6_fmt(buf, -0.0000006), "-0.000001");
+	T_EQ_SN(buf, mbr_fixed6_fmt(buf, 0.0078125), "0.007812");
+	T_EQ_SN(buf, mbr_fixed6_fmt(buf, 0.0234375), "0.023438");
+	T_EQ_SN(buf, mbr_fixed6_fmt(buf, 2.5), "2.5");
+	T_EQ_SN(buf, mbr_fixed6_fmt(buf, 1e15), "1000000000000000");
+}
+
 int
 main(void)
 {
@@ -478,5 +569,6 @@ main(void)
 	test_canonical();
 	test_plain();
 	test_round();
+	test_fixed6();
 	return T_DONE();
 }
