@@ -1287,44 +1287,7 @@ commit_chunk(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	return MBR_OK;
 }
 
-/* Sorts a[0..n) by key, stably (the orders of a day stay in input
- * order), by LSD radix, 16 bits a pass, a pass skipped where every key
- * has the same digit. */
-static void
-log_sort(struct logent *a, size_t n)
-{
-	struct logent *tmp, *src = a, *dst;
-	size_t *cnt, i, sum, c;
-	int pass;
-
-	if (n < 2)
-		return;
-	tmp = mbr_xmalloc(n * sizeof(*tmp));
-	cnt = mbr_xmalloc(65536 * sizeof(*cnt));
-	dst = tmp;
-	for (pass = 0; pass < 4; pass++) {
-		int sh = pass * 16;
-
-		memset(cnt, 0, 65536 * sizeof(*cnt));
-		for (i = 0; i < n; i++)
-			cnt[src[i].key >> sh & 0xffff]++;
-		if (cnt[src[0].key >> sh & 0xffff] == n)
-			continue;
-		for (i = 0, sum = 0; i < 65536; i++) {
-			c = cnt[i];
-			cnt[i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			dst[cnt[src[i].key >> sh & 0xffff]++] = src[i];
-		dst = src;
-		src = src == a ? tmp : a;
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(*a));
-	free(cnt);
-	free(tmp);
-}
+static void	radix_sort(void *, size_t, size_t);
 
 /* The members out of day order, worked out again from the log: their
  * orders sorted by (member, day), the orders of a day kept in input
@@ -1355,7 +1318,7 @@ refold(struct clv *g)
 			e[n++] = e[i];
 	}
 	free(bit);
-	log_sort(e, n);
+	radix_sort(e, n, sizeof(*e));	/* stable: a day's orders in order */
 	for (i = 0; i < n; i = j) {
 		uint64_t num = e[i].key >> DAYBITS;
 		struct mem *m = mbr_tab_val(g->m, (size_t)num);
@@ -1500,41 +1463,49 @@ fmt_mean(const struct clv *g, char *buf, int64_t spend, uint32_t k)
 
 /* --- fit --- */
 
-/* Sorts a[0..n) by LSD radix, 16 bits a pass, a pass skipped where
- * every key has the same digit: the histories of two million members
- * in a few tens of milliseconds, where qsort took half a second. */
+/* Sorts n elements of size bytes, each beginning with its uint64_t key,
+ * stably, by LSD radix, 16 bits a pass, a pass skipped where every key
+ * has the same digit: the histories of two million members in a few
+ * tens of milliseconds, where qsort took half a second. */
 static void
-radix_sort(uint64_t *a, size_t n)
+radix_sort(void *base, size_t n, size_t size)
 {
-	uint64_t *tmp, *src = a, *dst;
+	char *a = base, *tmp, *src = a, *dst;
 	size_t *cnt, i, sum, c;
+	uint64_t k;
 	int pass;
 
 	if (n < 2)
 		return;
-	tmp = mbr_xmalloc(n * sizeof(*tmp));
+	tmp = mbr_xmalloc(n * size);
 	cnt = mbr_xmalloc(65536 * sizeof(*cnt));
 	dst = tmp;
 	for (pass = 0; pass < 4; pass++) {
 		int sh = pass * 16;
 
 		memset(cnt, 0, 65536 * sizeof(*cnt));
-		for (i = 0; i < n; i++)
-			cnt[src[i] >> sh & 0xffff]++;
-		if (cnt[src[0] >> sh & 0xffff] == n)
+		for (i = 0; i < n; i++) {
+			memcpy(&k, src + i * size, sizeof(k));
+			cnt[k >> sh & 0xffff]++;
+		}
+		memcpy(&k, src, sizeof(k));
+		if (cnt[k >> sh & 0xffff] == n)
 			continue;
 		for (i = 0, sum = 0; i < 65536; i++) {
 			c = cnt[i];
 			cnt[i] = sum;
 			sum += c;
 		}
-		for (i = 0; i < n; i++)
-			dst[cnt[src[i] >> sh & 0xffff]++] = src[i];
+		for (i = 0; i < n; i++) {
+			memcpy(&k, src + i * size, sizeof(k));
+			memcpy(dst + cnt[k >> sh & 0xffff]++ * size, src + i * size,
+			    size);
+		}
 		dst = src;
 		src = src == a ? tmp : a;
 	}
 	if (src != a)
-		memcpy(a, src, n * sizeof(*a));
+		memcpy(a, src, n * size);
 	free(cnt);
 	free(tmp);
 }
@@ -1573,7 +1544,7 @@ histories(struct clv *g, int64_t end, size_t *n, uint64_t *members,
 			(*repeaters)++;
 	}
 	if (packed) {
-		radix_sort(key, k);
+		radix_sort(key, k, sizeof(*key));
 		for (i = 0; i < k; i++) {
 			h[i].x = (uint32_t)(key[i] >> 48);
 			h[i].T = (uint32_t)(key[i] >> 24 & 0xffffff);
@@ -1623,7 +1594,7 @@ spends(struct clv *g, size_t *n, uint64_t *left_out)
 		key[k++] = (uint64_t)c << 40 | (uint64_t)sp;
 	}
 	if (packed) {
-		radix_sort(key, k);
+		radix_sort(key, k, sizeof(*key));
 		for (i = 0; i < k; i++) {
 			s[i].k = (uint32_t)(key[i] >> 40);
 			s[i].spend = (int64_t)(key[i] & (((uint64_t)1 << 40) -
