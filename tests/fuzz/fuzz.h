@@ -42,6 +42,18 @@ fuzz_memfd(const void *p, size_t n, char *path)
 	return fd;
 }
 
+/* An empty memfd for a run's output or rejects, and its name. */
+struct fuzz_out {
+	int	 fd;
+	char	 path[24];
+};
+
+static inline void
+fuzz_out_new(struct fuzz_out *o)
+{
+	FUZZ_CHECK((o->fd = fuzz_memfd("", 0, o->path)) >= 0);
+}
+
 /* The whole of a memfd, malloc'd, NUL-terminated; its length in *n. */
 static inline char *
 fuzz_slurp(int fd, size_t *n)

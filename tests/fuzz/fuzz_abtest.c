@@ -303,18 +303,6 @@ files_close(struct files *f)
 		close(f->fd[i]);
 }
 
-/* An empty memfd for a run's output or rejects. */
-struct out {
-	int	 fd;
-	char	 path[24];
-};
-
-static void
-out_new(struct out *o)
-{
-	FUZZ_CHECK((o->fd = fuzz_memfd("", 0, o->path)) >= 0);
-}
-
 static void
 status_check(int rc, const mbr_err *err)
 {
@@ -500,7 +488,7 @@ analyze(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 	mbr_analyze_opts o, op, om;
 	mbr_variants v;
 	struct files f;
-	struct out out, rej, part, prej, mout, mrej;
+	struct fuzz_out out, rej, part, prej, mout, mrej;
 	char *one[1], chunk[8];
 	mbr_err err;
 	int rc, prc, mrc;
@@ -518,8 +506,8 @@ analyze(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 	o.cost = o.holdout != NULL ? "0.5" : NULL;
 
 	/* as asked */
-	out_new(&out);
-	out_new(&rej);
+	fuzz_out_new(&out);
+	fuzz_out_new(&rej);
 	c.output = out.path;
 	c.rejects = rej.path;
 	rc = analyze_once(&c, &o, o.holdout != NULL ? 1 : f.n - 1,
@@ -534,8 +522,8 @@ analyze(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 	op.partial = 1;
 	op.text = 0;
 	op.strict = 0;
-	out_new(&part);
-	out_new(&prej);
+	fuzz_out_new(&part);
+	fuzz_out_new(&prej);
 	c.output = part.path;
 	c.rejects = prej.path;
 	c.threads = 1 + (int)(size & 1);
@@ -549,8 +537,8 @@ analyze(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 		om = o;
 		om.merge = 1;
 		om.assignments = om.holdout = NULL;
-		out_new(&mout);
-		out_new(&mrej);
+		fuzz_out_new(&mout);
+		fuzz_out_new(&mrej);
 		c.output = mout.path;
 		c.rejects = mrej.path;
 		one[0] = part.path;
@@ -583,7 +571,7 @@ merge(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 	mbr_analyze_opts o;
 	mbr_variants v;
 	struct files f;
-	struct out out, rej, out2, rej2;
+	struct fuzz_out out, rej, out2, rej2;
 	char *rev[MAXPARTS];
 	mbr_err err;
 	int rc, rc2, i;
@@ -593,8 +581,8 @@ merge(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 	analyze_opts(b0, b1, &c, &o, &v);
 	o.merge = 1;
 	o.cost = b1 & 0x10 ? "0.5" : NULL;
-	out_new(&out);
-	out_new(&rej);
+	fuzz_out_new(&out);
+	fuzz_out_new(&rej);
 	c.output = out.path;
 	c.rejects = rej.path;
 	rc = analyze_once(&c, &o, f.n, f.list, &err);
@@ -603,8 +591,8 @@ merge(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 	if (f.n > 1) {
 		for (i = 0; i < f.n; i++)
 			rev[i] = f.list[f.n - 1 - i];
-		out_new(&out2);
-		out_new(&rej2);
+		fuzz_out_new(&out2);
+		fuzz_out_new(&rej2);
 		c.output = out2.path;
 		c.rejects = rej2.path;
 		rc2 = analyze_once(&c, &o, f.n, rev, &err);
@@ -703,7 +691,7 @@ assign(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 	mbr_assign_opts o;
 	mbr_variants v;
 	struct files f;
-	struct out o1, r1, o2, r2, o3, r3;
+	struct fuzz_out o1, r1, o2, r2, o3, r3;
 	struct seen s1, s3;
 	mbr_err err;
 	char chunk[8];
@@ -727,8 +715,8 @@ assign(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 
 	/* one thread */
 	c.threads = 1;
-	out_new(&o1);
-	out_new(&r1);
+	fuzz_out_new(&o1);
+	fuzz_out_new(&r1);
 	c.output = o1.path;
 	c.rejects = r1.path;
 	mbr_err_clear(&err);
@@ -745,8 +733,8 @@ assign(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 		c.threads = 2;
 		snprintf(chunk, sizeof(chunk), "%d", 1 + (b1 >> 4) * 4);
 		setenv("MBR_SPLIT_CHUNK", chunk, 1);
-		out_new(&o2);
-		out_new(&r2);
+		fuzz_out_new(&o2);
+		fuzz_out_new(&r2);
 		c.output = o2.path;
 		c.rejects = r2.path;
 		mbr_err_clear(&err);
@@ -771,8 +759,8 @@ assign(uint8_t b0, uint8_t b1, const uint8_t *data, size_t size)
 	c.threads = 1;
 	o.stratify = strat[b1 & 3];
 	o.nstratify = (b1 & 3) == 1 ? 2 : 1;
-	out_new(&o3);
-	out_new(&r3);
+	fuzz_out_new(&o3);
+	fuzz_out_new(&r3);
 	c.output = o3.path;
 	c.rejects = r3.path;
 	mbr_err_clear(&err);

@@ -125,18 +125,6 @@ files_close(struct files *f)
 		close(f->fd[i]);
 }
 
-/* An empty memfd for a run's output or rejects. */
-struct out {
-	int	 fd;
-	char	 path[24];
-};
-
-static void
-out_new(struct out *o)
-{
-	FUZZ_CHECK((o->fd = fuzz_memfd("", 0, o->path)) >= 0);
-}
-
 static void
 status_check(int rc, const mbr_err *err)
 {
@@ -274,7 +262,7 @@ model(const uint8_t *data, size_t size)
 {
 	mbr_clv_opts o = MBR_CLV_OPTS_DEFAULT;
 	mbr_clv_model m;
-	struct out mf, of, out, rej;
+	struct fuzz_out mf, of, out, rej;
 	mbr_err err = { 0 }, perr = { 0 };
 	mbr_cli c;
 	char *files[1];
@@ -290,8 +278,8 @@ model(const uint8_t *data, size_t size)
 
 	FUZZ_CHECK((of.fd = fuzz_memfd(orders, sizeof(orders) - 1,
 	    of.path)) >= 0);
-	out_new(&out);
-	out_new(&rej);
+	fuzz_out_new(&out);
+	fuzz_out_new(&rej);
 	base_cli(&c);
 	c.out_format = MBR_FMT_CSV;
 	c.output = out.path;
@@ -337,12 +325,12 @@ fit_opts(uint8_t b0, mbr_clv_opts *o)
 
 static int
 run(mbr_cli *c, const mbr_clv_opts *o, int n, char **files,
-    struct out *out, struct out *rej, mbr_err *err)
+    struct fuzz_out *out, struct fuzz_out *rej, mbr_err *err)
 {
 	int rc;
 
-	out_new(out);
-	out_new(rej);
+	fuzz_out_new(out);
+	fuzz_out_new(rej);
 	c->output = out->path;
 	c->rejects = rej->path;
 	mbr_err_clear(err);
@@ -358,7 +346,7 @@ merge(uint8_t b0, const uint8_t *data, size_t size)
 	mbr_clv_model m;
 	mbr_cli c;
 	struct files f;
-	struct out o1, r1, o2, r2;
+	struct fuzz_out o1, r1, o2, r2;
 	mbr_err e1, e2, e3 = { 0 };
 	int rc1, rc2, i, named = 0;
 
@@ -406,7 +394,7 @@ partial(uint8_t b0, const uint8_t *data, size_t size)
 {
 	mbr_clv_opts o, op, om;
 	mbr_cli c;
-	struct out in, o1, r1, p, pr, o2, r2;
+	struct fuzz_out in, o1, r1, p, pr, o2, r2;
 	mbr_err e1, e2;
 	char *files[1], chunk[8];
 	int rc1, prc, rc2;

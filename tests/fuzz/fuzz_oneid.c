@@ -221,19 +221,8 @@ cell(const struct table *t, size_t row, size_t col)
 
 /* --- a run --- */
 
-struct out {
-	int	 fd;
-	char	 path[24];
-};
-
 static void
-out_new(struct out *o)
-{
-	FUZZ_CHECK((o->fd = fuzz_memfd("", 0, o->path)) >= 0);
-}
-
-static void
-out_close(struct out *o)
+out_close(struct fuzz_out *o)
 {
 	if (o->fd >= 0)
 		close(o->fd);
@@ -256,7 +245,7 @@ struct setup {
 struct run {
 	int		 rc;
 	mbr_err		 err;
-	struct out	 out, rej, map, aud, prof;
+	struct fuzz_out	 out, rej, map, aud, prof;
 };
 
 static void
@@ -310,20 +299,20 @@ run_once(const struct setup *s, const char *map, int nfiles,
 	cli_of(s, &c);
 	memset(r, 0, sizeof(*r));
 	r->out.fd = r->rej.fd = r->map.fd = r->aud.fd = r->prof.fd = -1;
-	out_new(&r->out);
-	out_new(&r->rej);
-	out_new(&r->map);
+	fuzz_out_new(&r->out);
+	fuzz_out_new(&r->rej);
+	fuzz_out_new(&r->map);
 	c.output = r->out.path;
 	c.rejects = r->rej.path;
 	o.map = map;
 	o.map_out = r->map.path;
 	o.ignore = s->ignore;
 	if (extras && (s->b1 & 8)) {
-		out_new(&r->aud);
+		fuzz_out_new(&r->aud);
 		o.audit = r->aud.path;
 	}
 	if (extras && (s->b1 & 4)) {
-		out_new(&r->prof);
+		fuzz_out_new(&r->prof);
 		o.profiles_out = r->prof.path;
 	}
 	mbr_err_clear(&r->err);

@@ -25,17 +25,6 @@
 #include "mbr_report.h"
 #include "fuzz.h"
 
-struct out {
-	int	 fd;
-	char	 path[24];
-};
-
-static void
-out_new(struct out *o)
-{
-	FUZZ_CHECK((o->fd = fuzz_memfd("", 0, o->path)) >= 0);
-}
-
 static void
 status_check(int rc, const mbr_err *err, const char *what)
 {
@@ -53,12 +42,12 @@ status_check(int rc, const mbr_err *err, const char *what)
 /* One run of mbr-report over path; its output (and page) into memfds. */
 static int
 run(uint8_t b, const char *path, int partial, int merge, int fmt,
-    struct out *out, struct out *page, const char *what)
+    struct fuzz_out *out, struct fuzz_out *page, const char *what)
 {
 	static const int per[4] = { MBR_PERIOD_MONTH, MBR_PERIOD_WEEK,
 	    MBR_PERIOD_DAY, MBR_PERIOD_MONTH };
 	mbr_report_opts o = MBR_REPORT_OPTS_DEFAULT;
-	struct out rej;
+	struct fuzz_out rej;
 	char *files[1];
 	mbr_cli c;
 	mbr_err err;
@@ -70,8 +59,8 @@ run(uint8_t b, const char *path, int partial, int merge, int fmt,
 	c.as_of = "2024-11-30T12:00:00Z";
 	c.tz = (b & 16) ? "Asia/Shanghai" : "UTC";
 	c.out_format = fmt;
-	out_new(out);
-	out_new(&rej);
+	fuzz_out_new(out);
+	fuzz_out_new(&rej);
 	c.output = out->path;
 	c.rejects = rej.path;
 	o.period = per[b & 3];
@@ -81,7 +70,7 @@ run(uint8_t b, const char *path, int partial, int merge, int fmt,
 	o.partial = partial;
 	o.merge = merge;
 	if (page != NULL) {
-		out_new(page);
+		fuzz_out_new(page);
 		o.html = page->path;
 		o.zh = (b & 64) != 0;
 	}
@@ -123,7 +112,7 @@ records(const char *p)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct out in, o1, pg, pa, o2;
+	struct fuzz_out in, o1, pg, pa, o2;
 	char *a, *b, *page;
 	size_t an, bn, pn;
 	uint8_t b0;
