@@ -13,6 +13,7 @@
 #include "mbr_dist.h"
 #include "mbr_io.h"
 #include "mbr_money.h"
+#include "mbr_sort.h"
 #include "mbr_split.h"
 #include "mbr_tab.h"
 #include "mbr_time.h"
@@ -1287,8 +1288,6 @@ commit_chunk(void *ctx, mbr_chunk *ck, void *st, mbr_err *err)
 	return MBR_OK;
 }
 
-static void	radix_sort(void *, size_t, size_t);
-
 /* The members out of day order, worked out again from the log: their
  * orders sorted by (member, day), the orders of a day kept in input
  * order, so that each day's spend adds up as it did when folded.  Its
@@ -1318,7 +1317,8 @@ refold(struct clv *g)
 			e[n++] = e[i];
 	}
 	free(bit);
-	radix_sort(e, n, sizeof(*e));	/* stable: a day's orders in order */
+	/* stable: a day's orders in order */
+	mbr_radix_sort(e, n, sizeof(*e), 0);
 	for (i = 0; i < n; i = j) {
 		uint64_t num = e[i].key >> DAYBITS;
 		struct mem *m = mbr_tab_val(g->m, (size_t)num);
@@ -1463,53 +1463,6 @@ fmt_mean(const struct clv *g, char *buf, int64_t spend, uint32_t k)
 
 /* --- fit --- */
 
-/* Sorts n elements of size bytes, each beginning with its uint64_t key,
- * stably, by LSD radix, 16 bits a pass, a pass skipped where every key
- * has the same digit: the histories of two million members in a few
- * tens of milliseconds, where qsort took half a second. */
-static void
-radix_sort(void *base, size_t n, size_t size)
-{
-	char *a = base, *tmp, *src = a, *dst;
-	size_t *cnt, i, sum, c;
-	uint64_t k;
-	int pass;
-
-	if (n < 2)
-		return;
-	tmp = mbr_xmalloc(n * size);
-	cnt = mbr_xmalloc(65536 * sizeof(*cnt));
-	dst = tmp;
-	for (pass = 0; pass < 4; pass++) {
-		int sh = pass * 16;
-
-		memset(cnt, 0, 65536 * sizeof(*cnt));
-		for (i = 0; i < n; i++) {
-			memcpy(&k, src + i * size, sizeof(k));
-			cnt[k >> sh & 0xffff]++;
-		}
-		memcpy(&k, src, sizeof(k));
-		if (cnt[k >> sh & 0xffff] == n)
-			continue;
-		for (i = 0, sum = 0; i < 65536; i++) {
-			c = cnt[i];
-			cnt[i] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++) {
-			memcpy(&k, src + i * size, sizeof(k));
-			memcpy(dst + cnt[k >> sh & 0xffff]++ * size, src + i * size,
-			    size);
-		}
-		dst = src;
-		src = src == a ? tmp : a;
-	}
-	if (src != a)
-		memcpy(a, src, n * size);
-	free(cnt);
-	free(tmp);
-}
-
 /* The members' histories, grouped and in the order the fit wants them
  * (x, T, t_x): *n groups of *members members. */
 static mbr_clv_hist *
@@ -1544,7 +1497,7 @@ histories(struct clv *g, int64_t end, size_t *n, uint64_t *members,
 			(*repeaters)++;
 	}
 	if (packed) {
-		radix_sort(key, k, sizeof(*key));
+		mbr_radix_sort(key, k, sizeof(*key), 0);
 		for (i = 0; i < k; i++) {
 			h[i].x = (uint32_t)(key[i] >> 48);
 			h[i].T = (uint32_t)(key[i] >> 24 & 0xffffff);
@@ -1594,7 +1547,7 @@ spends(struct clv *g, size_t *n, uint64_t *left_out)
 		key[k++] = (uint64_t)c << 40 | (uint64_t)sp;
 	}
 	if (packed) {
-		radix_sort(key, k, sizeof(*key));
+		mbr_radix_sort(key, k, sizeof(*key), 0);
 		for (i = 0; i < k; i++) {
 			s[i].k = (uint32_t)(key[i] >> 40);
 			s[i].spend = (int64_t)(key[i] & (((uint64_t)1 << 40) -

@@ -1,5 +1,6 @@
 /* mbr_points.c: the points ledger (mbr_points.h, man/mbr-points.1). */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "mbr_money.h"
 #include "mbr_points.h"
 #include "mbr_pstate.h"
+#include "mbr_sort.h"
 #include "mbr_split.h"
 #include "mbr_tab.h"
 
@@ -1922,27 +1924,21 @@ read_members(struct pts *g, mbr_err *err)
 /* ---- writing ---- */
 
 /* A member_id to sort, with its first 16 bytes as two big-endian
- * numbers (zeros after its end): most comparisons of two millions of
- * ids end there, without a cache miss to the id itself.  Equal
- * numbers leave the order to the whole ids. */
+ * numbers (zeros after its end), which order most ids without a look at
+ * the id itself; runs of equal numbers are then put in order by the
+ * whole ids. */
 struct byid {
 	uint64_t	 k[2];
 	const char	*p;
-	size_t		 n;
-	uint32_t	 i;
+	uint32_t	 n, i;
 };
 
 static int
 idcmp(const void *a, const void *b)
 {
 	const struct byid *x = a, *y = b;
-	int c;
+	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
 
-	if (x->k[0] != y->k[0])
-		return x->k[0] < y->k[0] ? -1 : 1;
-	if (x->k[1] != y->k[1])
-		return x->k[1] < y->k[1] ? -1 : 1;
-	c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
 	return c != 0 ? c : (x->n > y->n) - (x->n < y->n);
 }
 
@@ -1965,16 +1961,25 @@ id_prefix(struct byid *b)
 static void
 rank_members(struct pts *g)
 {
-	size_t i, n = mbr_pstate_nmem(&g->st);
+	size_t i, j, n = mbr_pstate_nmem(&g->st);
 	struct byid *v = mbr_xcalloc(n + 1, sizeof(*v));
 
 	for (i = 0; i < n; i++) {
 		mbr_slice id = mbr_pstate_id(&g->st, (uint32_t)i);
 
-		v[i] = (struct byid){ { 0, 0 }, id.p, id.n, (uint32_t)i };
+		v[i] = (struct byid){ { 0, 0 }, id.p, (uint32_t)id.n,
+		    (uint32_t)i };
 		id_prefix(&v[i]);
 	}
-	qsort(v, n, sizeof(*v), idcmp);
+	mbr_radix_sort(v, n, sizeof(*v), offsetof(struct byid, k[1]));
+	mbr_radix_sort(v, n, sizeof(*v), offsetof(struct byid, k[0]));
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && v[j].k[0] == v[i].k[0] &&
+		    v[j].k[1] == v[i].k[1]; j++)
+			;
+		if (j - i > 1)
+			qsort(v + i, j - i, sizeof(*v), idcmp);
+	}
 	g->byrank = mbr_xrealloc(g->byrank, (n + 1) * sizeof(*g->byrank));
 	for (i = 0; i < n; i++) {
 		g->byrank[i] = v[i].i;

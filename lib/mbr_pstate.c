@@ -57,23 +57,18 @@ mem_init(mbr_pmem *m)
 uint32_t
 mbr_pstate_member(mbr_pstate *st, const char *id, size_t n)
 {
-	int isnew;
-	mbr_pmem *m = mbr_tab_upsert(st->mem, id, n, &isnew);
-
-	if (isnew)
-		mem_init(m);
-	return (uint32_t)mbr_tab_index(st->mem, m);
+	return mbr_pstate_member_h(st, id, n, mbr_hash(id, n));
 }
 
 uint32_t
 mbr_pstate_member_h(mbr_pstate *st, const char *id, size_t n, uint64_t h)
 {
 	int isnew;
-	mbr_pmem *m = mbr_tab_upsert_h(st->mem, id, n, h, &isnew);
+	size_t i = mbr_tab_upsert_ix(st->mem, id, n, h, &isnew);
 
 	if (isnew)
-		mem_init(m);
-	return (uint32_t)mbr_tab_index(st->mem, m);
+		mem_init(mbr_tab_val(st->mem, i));
+	return (uint32_t)i;
 }
 
 uint32_t
@@ -166,26 +161,22 @@ mbr_plist_unlink(mbr_pstate *st, mbr_plist *l, uint32_t *at)
 uint32_t
 mbr_pstate_order_get(mbr_pstate *st, const char *id, size_t n, int *isnew)
 {
-	mbr_porder *o = mbr_tab_upsert(st->ord, id, n, isnew);
-
-	return (uint32_t)mbr_tab_index(st->ord, o);
+	return (uint32_t)mbr_tab_upsert_ix(st->ord, id, n, mbr_hash(id, n),
+	    isnew);
 }
 
 uint32_t
 mbr_pstate_order_get_h(mbr_pstate *st, const char *id, size_t n, uint64_t h,
     int *isnew)
 {
-	mbr_porder *o = mbr_tab_upsert_h(st->ord, id, n, h, isnew);
-
-	return (uint32_t)mbr_tab_index(st->ord, o);
+	return (uint32_t)mbr_tab_upsert_ix(st->ord, id, n, h, isnew);
 }
 
 uint32_t
 mbr_pstate_event_get(mbr_pstate *st, const char *id, size_t n, int *isnew)
 {
-	mbr_pevent *e = mbr_tab_upsert(st->ev, id, n, isnew);
-
-	return (uint32_t)mbr_tab_index(st->ev, e);
+	return (uint32_t)mbr_tab_upsert_ix(st->ev, id, n, mbr_hash(id, n),
+	    isnew);
 }
 
 /* ---- writing ---- */

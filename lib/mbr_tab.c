@@ -263,6 +263,11 @@ mbr_hugegrow(void **p, size_t *cap, size_t n, size_t sz, mbr_prefault **pf)
 
 	if (n <= *cap)
 		return;
+	/* the first size asked is taken as it is (a caller's estimate of
+	 * all it needs, when it has one: rounding 11M up to 16M would
+	 * fault in a third more than is used) */
+	if (*cap == 0 && n > ncap)
+		ncap = n;
 	while (ncap < n)
 		ncap *= 2;
 	mbr_prefault_end(*pf);
@@ -467,8 +472,8 @@ mbr_tab_prefetch_entry(const mbr_tab *t, uint64_t h64)
 	}
 }
 
-void *
-mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h64,
+size_t
+mbr_tab_upsert_ix(mbr_tab *t, const char *key, size_t n, uint64_t h64,
     int *isnew)
 {
 	uint32_t h = (uint32_t)h64;
@@ -479,8 +484,7 @@ mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h64,
 	if (found) {
 		if (isnew != NULL)
 			*isnew = 0;
-		return (char *)slot_entry(t, t->slot[j]) +
-		    sizeof(struct entry);
+		return (t->slot[j] & 0xffffffffu) - 1;
 	}
 	if ((t->count + 1) * 4 > (t->mask + 1) * 3) {
 		grow(t);
@@ -503,7 +507,14 @@ mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h64,
 	t->slot[j] = ((uint64_t)h << 32) | t->count;
 	if (isnew != NULL)
 		*isnew = 1;
-	return (char *)e + sizeof(struct entry);
+	return t->count - 1;
+}
+
+void *
+mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h64,
+    int *isnew)
+{
+	return mbr_tab_val(t, mbr_tab_upsert_ix(t, key, n, h64, isnew));
 }
 
 void *

@@ -43,6 +43,10 @@ void	*mbr_tab_upsert(mbr_tab *t, const char *key, size_t n, int *isnew);
  * other work while the slot's cache line arrives. */
 void	*mbr_tab_upsert_h(mbr_tab *t, const char *key, size_t n, uint64_t h,
 	    int *isnew);
+/* The same, giving the entry's number (mbr_tab_index of the value
+ * costs a walk of the table's chunks, a tenth of a 10M-order run). */
+size_t	 mbr_tab_upsert_ix(mbr_tab *t, const char *key, size_t n,
+	    uint64_t h, int *isnew);
 void	 mbr_tab_prefetch(const mbr_tab *t, uint64_t h);
 /* Once the slot has arrived: fetches the entry it points to, so that a
  * caller running a few keys ahead finds both in the cache. */

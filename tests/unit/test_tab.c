@@ -126,6 +126,8 @@ test_tab(void)
 		ok &= isnew == 0 && *v == i * 3;
 		ok &= mbr_tab_get(t, s, (size_t)len) == v;
 		ok &= mbr_tab_index(t, v) == i;
+		ok &= mbr_tab_upsert_ix(t, s, (size_t)len, mbr_hash(s,
+		    (size_t)len), &isnew) == i && isnew == 0;
 		key = mbr_tab_key(t, i);
 		ok &= key.n == (size_t)len && memcmp(key.p, s, key.n) == 0;
 		ok &= *(uint64_t *)mbr_tab_val(t, i) == i * 3;
@@ -133,6 +135,12 @@ test_tab(void)
 	T_OK(ok);
 	T_OK(mbr_tab_get(t, "m", 1) == NULL);
 	T_OK(mbr_tab_get(t, "m200000", 7) == NULL);
+	/* a new key by number: the next one, its value zeroed */
+	T_EQ_I(mbr_tab_upsert_ix(t, "m200000", 7, mbr_hash("m200000", 7),
+	    &isnew), n);
+	T_EQ_I(isnew, 1);
+	T_EQ_I(*(uint64_t *)mbr_tab_val(t, n), 0);
+	T_OK(mbr_tab_get(t, "m200000", 7) == mbr_tab_val(t, n));
 	mbr_tab_free(t);
 }
 
