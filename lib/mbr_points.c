@@ -1,4 +1,5 @@
 /* mbr_points.c: the points ledger (mbr_points.h, man/mbr-points.1). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -61,6 +62,12 @@ struct chunk {
 	uint64_t	 n_orders, n_future;
 };
 
+struct held {
+	const mbr_pevent	*e;
+	const char		*reason;
+	char			*msg;
+};
+
 struct pts {
 	const mbr_cli		*c;
 	const mbr_points_opts	*o;
@@ -92,6 +99,11 @@ struct pts {
 	mbr_buf			 prof;
 	/* the events' file, named by their rejects in the replay */
 	char			*evfile;
+	/* a replaying thread's rejects, written once the threads are
+	 * done, in the order one thread would have written them */
+	struct held		*held;
+	size_t			 nheld, capheld;
+	int			 hold;
 	mbr_arena		*raw;
 	/* counts */
 	uint64_t		 n_orders, n_paid, n_refund, n_pending, n_dup,
@@ -1005,6 +1017,16 @@ static void
 ev_reject(struct pts *g, const mbr_pevent *e, const char *reason,
     const char *msg)
 {
+	if (g->hold) {
+		if (g->nheld == g->capheld) {
+			g->capheld = g->capheld ? 2 * g->capheld : 16;
+			g->held = mbr_xrealloc(g->held, g->capheld *
+			    sizeof(*g->held));
+		}
+		g->held[g->nheld++] = (struct held){ e, reason,
+		    mbr_xstrdup(msg) };
+		return;
+	}
 	mbr_reject_raw(g->run.rj, g->evfile, e->line, e->raw, e->rawn, reason,
 	    msg);
 }
@@ -1259,16 +1281,130 @@ replay_member(struct pts *g, uint32_t mi, uint32_t *ix, size_t n,
 	}
 }
 
+/* Replays members [lo, hi), whose records are ix[start[i]..start[i+1]). */
+static int
+replay_range(struct pts *g, const size_t *start, uint32_t *ix, size_t lo,
+    size_t hi, mbr_err *err)
+{
+	size_t i, pf = start[lo], po = start[lo];
+	int rc = MBR_OK;
+
+	for (i = lo; i < hi && rc == MBR_OK; i++) {
+		mbr_pmem *m = mbr_pstate_mem(&g->st, (uint32_t)i);
+
+		/* the records and order entries of the next few members,
+		 * fetched while this one's are booked */
+		for (; pf < start[hi] && pf < start[i + 1] + 32; pf++)
+			__builtin_prefetch(&g->it[ix[pf]]);
+		for (; po < start[hi] && po < start[i + 1] + 16; po++)
+			if (g->it[ix[po]].kind <= K_REFUND)
+				__builtin_prefetch(mbr_pstate_order(&g->st,
+				    g->it[ix[po]].ref), 1);
+		if (start[i + 1] == start[i] && !(m->flags & MBR_PM_KNOWN))
+			continue;
+		rc = replay_member(g, (uint32_t)i, ix + start[i],
+		    start[i + 1] - start[i], err);
+	}
+	return rc;
+}
+
+/* A thread's share of the replay: members [lo, hi) on a copy of the
+ * run whose caches, buffers, node cursor, ledger rows, rule names,
+ * counters and rejects are its own; the members, their orders and
+ * events are touched by this thread alone. */
+struct part {
+	struct pts	 g;
+	const size_t	*start;
+	uint32_t	*ix;
+	size_t		 lo, hi;
+	int		 rc, started;
+	mbr_err		 err;
+};
+
+static void *
+run_part(void *arg)
+{
+	struct part *pt = arg;
+
+	pt->rc = replay_range(&pt->g, pt->start, pt->ix, pt->lo, pt->hi,
+	    &pt->err);
+	return NULL;
+}
+
+static void
+part_init(struct part *pt, const struct pts *g)
+{
+	memset(pt, 0, sizeof(*pt));
+	pt->g = *g;
+	mbr_pstate_fork(&g->st, &pt->g.st);
+	pt->g.memo = mbr_xcalloc(MEMO_KINDS * MEMO_N, sizeof(*pt->g.memo));
+	pt->g.ld_ok = 0;
+	mbr_buf_init(&pt->g.tmp);
+	mbr_buf_init(&pt->g.rule);
+	pt->g.rows = NULL;
+	pt->g.nrows = pt->g.caprows = 0;
+	pt->g.rules = mbr_tab_new(sizeof(uint32_t));
+	pt->g.n_rows = 0;
+	pt->g.total_earned = 0;
+	pt->g.held = NULL;
+	pt->g.nheld = pt->g.capheld = 0;
+	pt->g.hold = 1;
+	mbr_err_clear(&pt->err);
+}
+
+/* Takes a part's results into g, after the parts before it. */
+static void
+part_merge(struct pts *g, struct part *pt)
+{
+	struct pts *h = &pt->g;
+	size_t i;
+
+	g->n_rows += h->n_rows;
+	g->total_earned += h->total_earned;
+	if (g->nrows + h->nrows > g->caprows) {
+		g->caprows = g->nrows + h->nrows;
+		g->rows = mbr_xrealloc(g->rows, g->caprows * sizeof(*g->rows));
+	}
+	for (i = 0; i < h->nrows; i++) {
+		struct lrow *l = &g->rows[g->nrows++];
+		mbr_slice r;
+		uint32_t *rule;
+		int isnew;
+
+		*l = h->rows[i];
+		r = mbr_tab_key(h->rules, l->rule);
+		rule = mbr_tab_upsert(g->rules, r.p, r.n, &isnew);
+		if (isnew)
+			*rule = (uint32_t)(mbr_tab_count(g->rules) - 1);
+		l->rule = *rule;
+	}
+	for (i = 0; i < h->nheld; i++) {
+		ev_reject(g, h->held[i].e, h->held[i].reason, h->held[i].msg);
+		free(h->held[i].msg);
+	}
+	free(h->held);
+	free(h->rows);
+	free(h->memo);
+	mbr_tab_free(h->rules);
+	mbr_buf_release(&h->tmp);
+	mbr_buf_release(&h->rule);
+	mbr_pstate_free(&h->st);
+}
+
 /* Each member's records are replayed together, one member after
  * another: a member's lots, days and order entries stay in the cache
  * through its history, where a replay of all records in time order
- * missed them at nearly every step.  The ledger is put back in time
- * order when it is written. */
+ * missed them at nearly every step.  Members are independent, so each
+ * of --threads replays a share of them (the replay was a third of a
+ * run on one thread); the ledger is put back in time order when it is
+ * written either way. */
 static int
 replay(struct pts *g, mbr_err *err)
 {
-	size_t nm = mbr_pstate_nmem(&g->st), i, nrev = 0, caprev = 0, pf, po;
+	size_t nm = mbr_pstate_nmem(&g->st), i, nrev = 0, caprev = 0, np, k, lo;
 	size_t *start = mbr_xcalloc(nm + 2, sizeof(*start));
+	struct part *pt;
+	pthread_t *th;
 	uint32_t *ix = mbr_xmalloc((g->nit + 1) * sizeof(*ix));
 	int64_t t0 = g->st.asof_set ? g->st.asof : g->asof.t, r;
 	int rc = MBR_OK;
@@ -1299,22 +1435,55 @@ replay(struct pts *g, mbr_err *err)
 	start[0] = 0;
 	for (i = start[nm]; i < g->nit && rc == MBR_OK; i++)
 		rc = event(g, &g->it[ix[i]], err);
-	for (i = 0, pf = po = 0; i < nm && rc == MBR_OK; i++) {
-		mbr_pmem *m = mbr_pstate_mem(&g->st, (uint32_t)i);
-
-		/* the records and order entries of the next few members,
-		 * fetched while this one's are booked */
-		for (; pf < g->nit && pf < start[i + 1] + 32; pf++)
-			__builtin_prefetch(&g->it[ix[pf]]);
-		for (; po < g->nit && po < start[i + 1] + 16; po++)
-			if (g->it[ix[po]].kind <= K_REFUND)
-				__builtin_prefetch(mbr_pstate_order(&g->st,
-				    g->it[ix[po]].ref), 1);
-		if (start[i + 1] == start[i] && !(m->flags & MBR_PM_KNOWN))
-			continue;
-		rc = replay_member(g, (uint32_t)i, ix + start[i],
-		    start[i + 1] - start[i], err);
+	if (rc != MBR_OK || nm == 0)
+		goto out;
+	if ((np = (size_t)mbr_cli_threads(g->c)) > nm)
+		np = nm;
+	if (np < 2) {
+		rc = replay_range(g, start, ix, 0, nm, err);
+		goto out;
 	}
+	/* np parts of about equal records and members (a member with none
+	 * still has its expiries and reviews to go through) */
+	pt = mbr_xcalloc(np, sizeof(*pt));
+	th = mbr_xcalloc(np, sizeof(*th));
+	for (k = 0, lo = 0; k < np; k++) {
+		size_t hi = nm - (np - 1 - k);	/* one member each at least */
+
+		if (k < np - 1) {
+			size_t want = (start[nm] + nm) / np * (k + 1), m;
+
+			for (m = lo + 1; m < hi && start[m] + m < want; m++)
+				;
+			hi = m;
+		}
+		part_init(&pt[k], g);
+		pt[k].start = start;
+		pt[k].ix = ix;
+		pt[k].lo = lo;
+		pt[k].hi = hi;
+		lo = hi;
+	}
+	for (k = 1; k < np; k++)
+		pt[k].started = pthread_create(&th[k], NULL, run_part,
+		    &pt[k]) == 0;
+	run_part(&pt[0]);
+	for (k = 1; k < np; k++) {
+		if (pt[k].started)
+			pthread_join(th[k], NULL);
+		else
+			run_part(&pt[k]);
+	}
+	for (k = 0; k < np; k++) {
+		if (rc == MBR_OK && pt[k].rc != MBR_OK) {
+			rc = pt[k].rc;
+			*err = pt[k].err;
+		}
+		part_merge(g, &pt[k]);
+	}
+	free(pt);
+	free(th);
+out:
 	free(ix);
 	free(start);
 	return rc;

@@ -14,6 +14,7 @@
  *	end  LINES CRC32
  *
  * MEMBER is the number of an m line, from 0. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,14 @@
 #include "mbr_io.h"
 #include "mbr_pstate.h"
 
+/* MBR_PNODE_CHUNK nodes a chunk, 2^32 nodes in all. */
+#define MAXCHUNK	(1u << (32 - MBR_PNODE_BITS))
+
+struct mbr_ppool {
+	pthread_mutex_t	 mu;
+	uint32_t	 nchunk;
+};
+
 void
 mbr_pstate_init(mbr_pstate *st)
 {
@@ -32,18 +41,40 @@ mbr_pstate_init(mbr_pstate *st)
 	st->ord = mbr_tab_new(sizeof(mbr_porder));
 	st->ev = mbr_tab_new(sizeof(mbr_pevent));
 	st->arena = mbr_arena_new();
-	st->nnode = 1;	/* node 0 is "none" */
+	st->pool = mbr_xcalloc(1, sizeof(*st->pool));
+	pthread_mutex_init(&st->pool->mu, NULL);
+	/* untouched until used: calloc's pages of zeros */
+	st->chunk = mbr_xcalloc(MAXCHUNK, sizeof(*st->chunk));
+}
+
+void
+mbr_pstate_fork(const mbr_pstate *st, mbr_pstate *copy)
+{
+	*copy = *st;
+	copy->next = copy->end = 0;
+	copy->freenode = 0;
+	copy->fork = 1;
 }
 
 void
 mbr_pstate_free(mbr_pstate *st)
 {
-	mbr_tab_free(st->mem);
-	mbr_tab_free(st->ord);
-	mbr_tab_free(st->ev);
-	mbr_arena_free(st->arena);
-	mbr_prefault_end(st->pfnode);
-	mbr_hugefree(st->node, st->capnode * sizeof(*st->node));
+	uint32_t c;
+
+	if (!st->fork) {
+		mbr_tab_free(st->mem);
+		mbr_tab_free(st->ord);
+		mbr_tab_free(st->ev);
+		mbr_arena_free(st->arena);
+		if (st->pool != NULL) {
+			for (c = 0; c < st->pool->nchunk; c++)
+				mbr_hugefree(st->chunk[c], MBR_PNODE_CHUNK *
+				    sizeof(mbr_pnode));
+			pthread_mutex_destroy(&st->pool->mu);
+		}
+		free(st->pool);
+		free(st->chunk);
+	}
 	memset(st, 0, sizeof(*st));
 }
 
@@ -85,18 +116,37 @@ mbr_pstate_nmem(const mbr_pstate *st)
 	return mbr_tab_count(st->mem);
 }
 
-void
-mbr_pstate_node_reserve(mbr_pstate *st)
+size_t
+mbr_pstate_node_limit(const mbr_pstate *st)
 {
-	if (st->freenode == 0 && st->nnode >= st->capnode)
-		mbr_pstate_node_room(st, 1);
+	uint32_t n;
+
+	pthread_mutex_lock(&st->pool->mu);
+	n = st->pool->nchunk;
+	pthread_mutex_unlock(&st->pool->mu);
+	return (size_t)n << MBR_PNODE_BITS;
 }
 
-void
-mbr_pstate_node_room(mbr_pstate *st, size_t n)
+/* A fresh chunk for st's cursor: the lock keeps two threads from
+ * taking the same number; the chunk is then st's alone. */
+static void
+take_chunk(mbr_pstate *st)
 {
-	mbr_hugegrow((void **)&st->node, &st->capnode, st->nnode + n,
-	    sizeof(*st->node), &st->pfnode);
+	uint32_t c;
+
+	pthread_mutex_lock(&st->pool->mu);
+	if ((c = st->pool->nchunk) == MAXCHUNK - 1) {	/* end stays < 2^32 */
+		fprintf(stderr, "%s: more than 2^32 lots and qualifying "
+		    "days\n", mbr_progname());
+		abort();
+	}
+	st->chunk[c] = mbr_hugealloc(MBR_PNODE_CHUNK * sizeof(mbr_pnode));
+	st->pool->nchunk++;
+	pthread_mutex_unlock(&st->pool->mu);
+	st->next = c << MBR_PNODE_BITS;
+	st->end = st->next + MBR_PNODE_CHUNK;
+	if (st->next == 0)
+		st->next = 1;	/* node 0 is "none" */
 }
 
 uint32_t
@@ -104,57 +154,65 @@ mbr_pstate_node_new(mbr_pstate *st)
 {
 	uint32_t i;
 
-	mbr_pstate_node_reserve(st);
 	if (st->freenode != 0) {
 		i = st->freenode;
-		st->freenode = st->node[i].next;
-	} else
-		i = st->nnode++;
-	memset(&st->node[i], 0, sizeof(st->node[i]));
+		st->freenode = mbr_pstate_node(st, i)->next;
+	} else {
+		if (st->next == st->end)
+			take_chunk(st);
+		i = st->next++;
+	}
+	memset(mbr_pstate_node(st, i), 0, sizeof(mbr_pnode));
 	return i;
 }
 
 void
 mbr_pstate_node_free(mbr_pstate *st, uint32_t i)
 {
-	st->node[i].next = st->freenode;
+	mbr_pstate_node(st, i)->next = st->freenode;
 	st->freenode = i;
 }
 
 mbr_pnode *
 mbr_plist_at(mbr_pstate *st, mbr_plist *l, int32_t day)
 {
-	uint32_t *at, n;
+	uint32_t *at = &l->head, n;
+	mbr_pnode *nd;
 
-	mbr_pstate_node_reserve(st);
-	if (l->tail != 0 && st->node[l->tail].day == day)
-		return &st->node[l->tail];
-	if (l->tail != 0 && st->node[l->tail].day < day)
-		at = &st->node[l->tail].next;
-	else
-		for (at = &l->head; *at != 0 && st->node[*at].day < day;
-		    at = &st->node[*at].next)
-			;
-	if (*at != 0 && st->node[*at].day == day)
-		return &st->node[*at];
+	if (l->tail != 0) {
+		nd = mbr_pstate_node(st, l->tail);
+		if (nd->day == day)
+			return nd;
+		if (nd->day < day)
+			at = &nd->next;		/* the common case: a new last */
+	}
+	for (; *at != 0 && mbr_pstate_node(st, *at)->day < day;
+	    at = &mbr_pstate_node(st, *at)->next)
+		;
+	if (*at != 0 && (nd = mbr_pstate_node(st, *at))->day == day)
+		return nd;
 	n = mbr_pstate_node_new(st);
-	st->node[n].day = day;
-	st->node[n].next = *at;
-	if (st->node[n].next == 0)
+	nd = mbr_pstate_node(st, n);
+	nd->day = day;
+	nd->next = *at;
+	if (nd->next == 0)
 		l->tail = n;
 	*at = n;
-	return &st->node[n];
+	return nd;
 }
 
 void
 mbr_plist_unlink(mbr_pstate *st, mbr_plist *l, uint32_t *at)
 {
-	uint32_t n = *at;
+	uint32_t n = *at, k;
 
-	*at = st->node[n].next;
-	if (l->tail == n)
-		l->tail = at == &l->head ? 0 : (uint32_t)(((char *)at -
-		    (char *)&st->node[0].next) / sizeof(mbr_pnode));
+	*at = mbr_pstate_node(st, n)->next;
+	if (l->tail == n) {
+		/* the node before it is the tail now: lists are short */
+		l->tail = 0;
+		for (k = l->head; k != 0; k = mbr_pstate_node(st, k)->next)
+			l->tail = k;
+	}
 	mbr_pstate_node_free(st, n);
 }
 
@@ -274,15 +332,19 @@ mbr_pstate_write(const mbr_pstate *st, const char *path,
 		    (unsigned)m->bday_m, (unsigned)m->bday_d,
 		    (long long)m->bday_next);
 		endline(&w);
-		for (x = m->lots.head; x != 0; x = st->node[x].next) {
+		for (x = m->lots.head; x != 0; x = mbr_pstate_node(st,
+		    x)->next) {
 			mbr_buf_addf(&w.b, "l\t%ld\t%lld",
-			    (long)st->node[x].day, (long long)st->node[x].v);
+			    (long)mbr_pstate_node(st, x)->day,
+			    (long long)mbr_pstate_node(st, x)->v);
 			endline(&w);
 		}
-		for (x = m->qual.head; x != 0; x = st->node[x].next) {
+		for (x = m->qual.head; x != 0; x = mbr_pstate_node(st,
+		    x)->next) {
 			mbr_buf_addf(&w.b, "q\t%ld\t%lld\t%lld",
-			    (long)st->node[x].day, (long long)st->node[x].v,
-			    (long long)st->node[x].w);
+			    (long)mbr_pstate_node(st, x)->day,
+			    (long long)mbr_pstate_node(st, x)->v,
+			    (long long)mbr_pstate_node(st, x)->w);
 			endline(&w);
 		}
 	}
@@ -485,7 +547,7 @@ node_line(mbr_pstate *st, struct r *r, mbr_pmem *m, mbr_plist *l, int q)
 	    MBR_OK || num(r, 2, -BIG, BIG, &v) != MBR_OK ||
 	    (q && num(r, 3, -BIG, BIG, &w) != MBR_OK))
 		return corrupt(r, "a bad lot or day");
-	if (l->tail != 0 && st->node[l->tail].day >= day)
+	if (l->tail != 0 && mbr_pstate_node(st, l->tail)->day >= day)
 		return corrupt(r, "days out of order");
 	nd = mbr_plist_at(st, l, (int32_t)day);
 	nd->v = v;
@@ -510,9 +572,11 @@ balanced(const mbr_pstate *st, struct r *r)
 		int64_t lots = 0, bal = m->earned;
 		uint32_t x;
 
-		for (x = m->lots.head; x != 0; x = st->node[x].next)
-			if (st->node[x].v <= 0 || __builtin_add_overflow(lots,
-			    st->node[x].v, &lots))
+		for (x = m->lots.head; x != 0; x = mbr_pstate_node(st,
+		    x)->next)
+			if (mbr_pstate_node(st, x)->v <= 0 ||
+			    __builtin_add_overflow(lots, mbr_pstate_node(st,
+			    x)->v, &lots))
 				return corrupt(r, "a lot out of range");
 		if (m->earned < 0 || m->redeemed < 0 || m->expired < 0 ||
 		    m->clawed < 0 || m->debt < 0 || m->cap_used < 0 ||

@@ -88,13 +88,23 @@ typedef struct {
 	size_t		 rawn;
 } mbr_pevent;
 
+/* The pool of list nodes is in chunks that never move, numbered
+ * through: node i is chunk i >> MBR_PNODE_BITS, so that threads
+ * replaying members of their own (mbr_pstate_fork) each take and free
+ * nodes from a cursor of their own while the others' stay put. */
+#define MBR_PNODE_BITS	17
+#define MBR_PNODE_CHUNK	(1u << MBR_PNODE_BITS)
+
+typedef struct mbr_ppool mbr_ppool;
+
 typedef struct {
 	mbr_tab		*mem, *ord, *ev;
 	mbr_arena	*arena;		/* events' member ids */
-	mbr_pnode	*node;		/* mbr_hugegrow's */
-	size_t		 capnode;
-	mbr_prefault	*pfnode;
-	uint32_t	 nnode, freenode;
+	mbr_pnode	**chunk;	/* the pool's chunks (pool's) */
+	mbr_ppool	*pool;		/* shared by forks */
+	uint32_t	 next, end;	/* this cursor's chunk: [next, end) */
+	uint32_t	 freenode;	/* nodes this cursor freed, linked */
+	int		 fork;		/* a fork: frees nothing but itself */
 	int64_t		 asof;		/* the as-of of the run that wrote it */
 	int		 asof_set;
 } mbr_pstate;
@@ -128,18 +138,18 @@ mbr_pstate_id(const mbr_pstate *st, uint32_t i)
 static inline mbr_pnode *
 mbr_pstate_node(const mbr_pstate *st, uint32_t i)
 {
-	return &st->node[i];
+	return &st->chunk[i >> MBR_PNODE_BITS][i & (MBR_PNODE_CHUNK - 1)];
 }
 
-/* A new node (zeroed).  It may move the pool: a caller holding a
- * pointer into it calls mbr_pstate_node_reserve first, after which the
- * next mbr_pstate_node_new moves nothing. */
+/* A new node (zeroed); nodes never move. */
 uint32_t mbr_pstate_node_new(mbr_pstate *st);
-void	 mbr_pstate_node_reserve(mbr_pstate *st);
-/* Room for n more nodes without moving the pool again (a run's orders
- * each make one or two). */
-void	 mbr_pstate_node_room(mbr_pstate *st, size_t n);
 void	 mbr_pstate_node_free(mbr_pstate *st, uint32_t i);
+/* Node numbers below this have been handed out (for checks). */
+size_t	 mbr_pstate_node_limit(const mbr_pstate *st);
+/* A copy of st for a thread that replays members no other thread
+ * touches: the same tables and pool, a node cursor of its own.  Free it
+ * with mbr_pstate_free; the nodes it took stay in the pool. */
+void	 mbr_pstate_fork(const mbr_pstate *st, mbr_pstate *copy);
 
 /* The node of day d in list l, made (v, w zero) in its place if there
  * is none. */

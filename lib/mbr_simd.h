@@ -15,9 +15,10 @@
  * page ends too soon, a copy's padding.  A short field is then looked
  * at in one step without first copying it into a block, whose load
  * would wait for the copy's stores (they cannot be forwarded to one
- * wider load).  Reading past the field is outside what ASan allows,
+ * wider load).  Reading past the field is outside what ASan and TSan
+ * allow (TSan calls it a use after free of the block that follows),
  * hence the attribute; the caller ignores the bytes from n on. */
-static inline __m128i __attribute__((no_sanitize_address))
+static inline __m128i __attribute__((no_sanitize_address, no_sanitize_thread))
 mbr_load_short(const void *s, size_t n)
 {
 	unsigned char pad[16];

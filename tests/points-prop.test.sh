@@ -24,6 +24,9 @@
 #     file): the nights' ledgers, less their header lines, concatenated
 #     equal the full replay's, and the last night's balances equal its
 #     balances;
+#   the full replay on one thread and on three (members shared among
+#     them): the same balances, ledger, rejects file, state and
+#     standard error, byte for byte;
 #   mbr-points --audit on the full ledger: exit 0; with one row's
 #     points changed by one: exit 1, naming that line.
 #
@@ -143,12 +146,23 @@ while [ $s -lt $end ]; do
 	check "seed $s: reference runs (exit $rc)" [ $rc = 0 ] ||
 	    sed 's/^/    /' "$d/ref.err"
 
-	# the full replay
-	"$bin/mbr-points" --program "$d/program.json" \
+	# the full replay, its members shared among three threads
+	"$bin/mbr-points" --threads 3 --program "$d/program.json" \
 	    --events "$d/events.csv" --members "$d/members.csv" \
 	    --as-of "$asof" --tz "$tz" --ledger "$d/c.ledger" \
-	    --rejects "$d/c.rej" "$d/orders.csv" >"$d/c.bal" 2>"$d/c.err"
+	    --rejects "$d/c.rej" --state-out "$d/c.state" "$d/orders.csv" \
+	    >"$d/c.bal" 2>"$d/c.err"
 	rc=$?
+	# and on one thread: the same bytes everywhere, rejects in order
+	"$bin/mbr-points" --threads 1 --program "$d/program.json" \
+	    --events "$d/events.csv" --members "$d/members.csv" \
+	    --as-of "$asof" --tz "$tz" --ledger "$d/c1.ledger" \
+	    --rejects "$d/c1.rej" --state-out "$d/c1.state" "$d/orders.csv" \
+	    >"$d/c1.bal" 2>"$d/c1.err"
+	for f in bal ledger rej state err; do
+		same "seed $s: $f on one thread and on three" "$d/c1.$f" \
+		    "$d/c.$f" $s
+	done
 	if ! check "seed $s: full replay exits 0 (got $rc)" [ $rc = 0 ]; then
 		sed 's/^/    /' "$d/c.err" | head -n 10
 		repro $s

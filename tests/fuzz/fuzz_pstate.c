@@ -40,12 +40,13 @@ check_list(const mbr_pstate *st, const mbr_plist *l)
 {
 	uint32_t x, last = 0, n = 0;
 	int64_t prev = INT64_MIN;
+	size_t lim = mbr_pstate_node_limit(st);
 
-	for (x = l->head; x != 0; x = st->node[x].next) {
-		FUZZ_CHECK(x < st->nnode);
-		FUZZ_CHECK(st->node[x].day > prev);
-		prev = st->node[x].day;
-		FUZZ_CHECK(++n < st->nnode);
+	for (x = l->head; x != 0; x = mbr_pstate_node(st, x)->next) {
+		FUZZ_CHECK(x < lim);
+		FUZZ_CHECK(mbr_pstate_node(st, x)->day > prev);
+		prev = mbr_pstate_node(st, x)->day;
+		FUZZ_CHECK(++n < lim);
 		last = x;
 	}
 	FUZZ_CHECK(l->tail == last);
