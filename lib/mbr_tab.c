@@ -134,6 +134,11 @@ struct mbr_tab {
 	char		**chunk;
 	size_t		 nchunk;
 	mbr_arena	*keys;
+	/* mbr_tab_reserve's: chunks made ahead, in one piece, and the
+	 * threads faulting them and the slots in */
+	char		*spare;
+	size_t		 nspare;
+	mbr_prefault	*pfspare, *pfslot;
 };
 
 uint64_t
@@ -307,8 +312,11 @@ mbr_tab_free(mbr_tab *t)
 
 	if (t == NULL)
 		return;
+	mbr_prefault_end(t->pfspare);
+	mbr_prefault_end(t->pfslot);
 	for (i = 0; i < t->nchunk; i++)
 		mbr_hugefree(t->chunk[i], CHUNK * t->esize);
+	mbr_hugefree(t->spare, t->nspare * CHUNK * t->esize);
 	free(t->chunk);
 	mbr_hugefree(t->slot, (t->mask + 1) * sizeof(uint64_t));
 	mbr_arena_free(t->keys);
@@ -340,8 +348,11 @@ static void
 resize(mbr_tab *t, size_t nmask)
 {
 	size_t obytes = (t->mask + 1) * sizeof(uint64_t), i, j;
-	uint64_t *ns = mbr_hugerealloc(t->slot, obytes,
-	    (nmask + 1) * sizeof(uint64_t));
+	uint64_t *ns;
+
+	mbr_prefault_end(t->pfslot);
+	t->pfslot = NULL;
+	ns = mbr_hugerealloc(t->slot, obytes, (nmask + 1) * sizeof(uint64_t));
 
 	memset(ns, 0, obytes);
 	for (i = 0; i < t->count; i++) {
@@ -369,7 +380,7 @@ grow(mbr_tab *t)
 void
 mbr_tab_reserve(mbr_tab *t, size_t n)
 {
-	size_t want, nmask = t->mask;
+	size_t want, nmask = t->mask, need;
 
 	/* Entries are numbered in 32 bits (a slot's low half). */
 	if (t->count >= (size_t)1 << 31)
@@ -379,8 +390,26 @@ mbr_tab_reserve(mbr_tab *t, size_t n)
 	want = t->count + n;
 	while (want * 4 > (nmask + 1) * 3)
 		nmask = nmask * 2 + 1;
-	if (nmask != t->mask)
+	if (nmask != t->mask) {
 		resize(t, nmask);
+		/* slots filled at random from the first key on: all their
+		 * pages at once (see mbr_prefault_start) */
+		if (t->count == 0)
+			t->pfslot = mbr_prefault_start(t->slot, (nmask + 1) *
+			    sizeof(uint64_t));
+	}
+	/* and the entries' chunks, in one piece faulted in from its end
+	 * while the table fills from its front: with the slots, most of
+	 * the fresh memory an insert touched, where 10M order ids spent a
+	 * second of one thread in page faults */
+	need = (want + CHUNK - 1) / CHUNK;
+	if (t->nspare == 0 && need > t->nchunk) {
+		t->nspare = need - t->nchunk;
+		t->spare = mbr_hugealloc(t->nspare * CHUNK * t->esize);
+		mbr_prefault_end(t->pfspare);
+		t->pfspare = mbr_prefault_start(t->spare, t->nspare * CHUNK *
+		    t->esize);
+	}
 }
 
 /* Whether n-byte keys a and b are equal.  Member ids are mostly 8 to
@@ -493,7 +522,12 @@ mbr_tab_upsert_ix(mbr_tab *t, const char *key, size_t n, uint64_t h64,
 	if ((t->count & (CHUNK - 1)) == 0) {
 		t->chunk = mbr_xrealloc(t->chunk,
 		    (t->nchunk + 1) * sizeof(char *));
-		t->chunk[t->nchunk++] = mbr_hugealloc(CHUNK * t->esize);
+		if (t->nspare > 0) {
+			t->chunk[t->nchunk++] = t->spare;
+			t->spare = --t->nspare > 0 ? t->spare + CHUNK *
+			    t->esize : NULL;
+		} else
+			t->chunk[t->nchunk++] = mbr_hugealloc(CHUNK * t->esize);
 	}
 	e = entry_at(t, t->count);
 	memset(e, 0, t->esize);
@@ -541,6 +575,8 @@ mbr_tab_take_index(mbr_tab *t, size_t *bytes)
 {
 	void *p = t->slot;
 
+	mbr_prefault_end(t->pfslot);
+	t->pfslot = NULL;
 	*bytes = (t->mask + 1) * sizeof(uint64_t);
 	t->slot = NULL;
 	return p;

@@ -33,7 +33,9 @@ void	 mbr_tab_free(mbr_tab *t);
  * caller that knows about how many keys are coming (a CSV file's rows,
  * mbr_reader_rows_hint), so that the slots are made once at their size
  * instead of doubling, each time every entry put back and fresh memory
- * touched at random.  Too large a guess costs slots never used. */
+ * touched at random.  The slots (made from empty) and the entries to
+ * come are faulted in on threads of their own (mbr_prefault_start).
+ * Too large a guess costs slots and entries never used. */
 void	 mbr_tab_reserve(mbr_tab *t, size_t n);
 /* The value for key, created if absent (*isnew set to 1, else 0;
  * isnew may be NULL). */

@@ -99,8 +99,11 @@ test_hash_low_bits(void)
 	T_OK(max < 128);
 }
 
+/* resv: entries reserved first (mbr_tab_reserve: slots, and chunks of
+ * entries made ahead, in one piece); more keys than that come from
+ * chunks made as they are needed. */
 static void
-test_tab(void)
+test_tab(size_t resv)
 {
 	mbr_tab *t = mbr_tab_new(sizeof(uint64_t));
 	size_t n = 200000, i, ok = 1;
@@ -109,6 +112,8 @@ test_tab(void)
 	uint64_t *v;
 	mbr_slice key;
 
+	if (resv > 0)
+		mbr_tab_reserve(t, resv);
 	for (i = 0; i < n; i++) {
 		/* every 7th key longer than fits in the entry */
 		len = snprintf(s, sizeof(s), i % 7 ? "m%zu" :
@@ -264,7 +269,10 @@ main(void)
 	test_hash_near_keys();
 	test_hash_every_byte();
 	test_hash_low_bits();
-	test_tab();
+	test_tab(0);
+	test_tab(200000);	/* all of them: four chunks ahead */
+	test_tab(70000);	/* two chunks ahead, then two more */
+	test_tab(10);		/* one */
 	test_tab_word_compare();
 	test_hugealloc();
 	test_prefault();
