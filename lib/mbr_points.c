@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2092,10 +2093,11 @@ read_members(struct pts *g, mbr_err *err)
 
 /* ---- writing ---- */
 
-/* A member_id to sort, with its first 16 bytes as two big-endian
- * numbers (zeros after its end), which order most ids without a look at
- * the id itself; runs of equal numbers are then put in order by the
- * whole ids. */
+/* A member_id to sort, with 16 of its bytes as two big-endian numbers:
+ * those after the prefix every id shares ("phone:+861"), zeros after
+ * the id's end.  They order almost every id without a look at the id
+ * itself; runs of equal numbers are then put in order by the whole
+ * ids. */
 struct byid {
 	uint64_t	 k[2];
 	const char	*p;
@@ -2112,12 +2114,13 @@ idcmp(const void *a, const void *b)
 }
 
 static void
-id_prefix(struct byid *b)
+id_key(struct byid *b, size_t skip)
 {
 	unsigned char w[16] = { 0 };
 	int j;
 
-	memcpy(w, b->p, b->n < 16 ? b->n : 16);
+	if (b->n > skip)
+		memcpy(w, b->p + skip, b->n - skip < 16 ? b->n - skip : 16);
 	b->k[0] = b->k[1] = 0;
 	for (j = 0; j < 8; j++) {
 		b->k[0] = b->k[0] << 8 | w[j];
@@ -2130,7 +2133,7 @@ id_prefix(struct byid *b)
 static void
 rank_members(struct pts *g)
 {
-	size_t i, j, n = mbr_pstate_nmem(&g->st);
+	size_t i, j, n = mbr_pstate_nmem(&g->st), skip = SIZE_MAX;
 	struct byid *v = mbr_xcalloc(n + 1, sizeof(*v));
 
 	for (i = 0; i < n; i++) {
@@ -2138,8 +2141,15 @@ rank_members(struct pts *g)
 
 		v[i] = (struct byid){ { 0, 0 }, id.p, (uint32_t)id.n,
 		    (uint32_t)i };
-		id_prefix(&v[i]);
+		/* the prefix all share: no id is shorter */
+		if (skip > id.n)
+			skip = id.n;
+		for (j = 0; j < skip && id.p[j] == v[0].p[j]; j++)
+			;
+		skip = j;
 	}
+	for (i = 0; i < n; i++)
+		id_key(&v[i], skip);
 	mbr_radix_sort(v, n, sizeof(*v), offsetof(struct byid, k[1]));
 	mbr_radix_sort(v, n, sizeof(*v), offsetof(struct byid, k[0]));
 	for (i = 0; i < n; i = j) {
@@ -2302,9 +2312,15 @@ put_balances(struct pts *g, mbr_err *err)
 
 		/* members come in member_id order, not where they lie:
 		 * each one's entry fetched 16 ahead, its first lot 8 */
-		if (i + 16 < n)
-			__builtin_prefetch(mbr_pstate_mem(&g->st,
-			    g->byrank[i + 16]));
+		if (i + 16 < n) {
+			const char *e = (const char *)mbr_pstate_mem(&g->st,
+			    g->byrank[i + 16]);
+
+			/* its id, in the line before, and its counters */
+			__builtin_prefetch(e - 24);
+			__builtin_prefetch(e);
+			__builtin_prefetch(e + 64);
+		}
 		if (i + 8 < n)
 			__builtin_prefetch(mbr_pstate_node(&g->st,
 			    mbr_pstate_mem(&g->st, g->byrank[i + 8])->lots.head));
