@@ -1485,7 +1485,7 @@ run_only() {
 	printf 'os\t%s\n' "$(. /etc/os-release && echo "$PRETTY_NAME")"
 	printf 'cc\t%s\n' "$(${CC:-cc} --version | head -1)"
 	printf 'mbr\t%s\n' "$(git describe --always --dirty 2>/dev/null || echo unknown)"
-	printf 'mbr_threads\t%s\n' "2 by default on 2 cores or more: mbr-rfm, mbr-ingest and mbr-segment cut a CSV file into chunks parsed on every thread and committed in file order; gzip is read on one thread and folded on a second; --threads 1 is the mbr-1t row"
+	printf 'mbr_threads\t%s\n' "2 by default on 2 cores or more: mbr-rfm, mbr-ingest and mbr-segment cut a CSV file into chunks parsed on every thread and committed in file order; gzip is read on one thread and folded on a second; mbr-points also replays its members' histories on both; --threads 1 is the mbr-1t row"
 	printf 'gen\t%s\n' "$GEN_SRC $(md5sum <"$GEN_SRC" | cut -c1-12)"
 	printf 'duckdb\t%s\n' "${duck_version:-unavailable: $why_duck}"
 	printf 'growthbook\t%s\n' "${gb_version:-unavailable: $why_gb}"
