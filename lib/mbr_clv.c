@@ -1318,7 +1318,7 @@ refold(struct clv *g)
 	}
 	free(bit);
 	/* stable: a day's orders in order */
-	mbr_radix_sort(e, n, sizeof(*e), 0);
+	mbr_radix_sort(e, n, sizeof(*e), 0, NULL);
 	for (i = 0; i < n; i = j) {
 		uint64_t num = e[i].key >> DAYBITS;
 		struct mem *m = mbr_tab_val(g->m, (size_t)num);
@@ -1497,7 +1497,7 @@ histories(struct clv *g, int64_t end, size_t *n, uint64_t *members,
 			(*repeaters)++;
 	}
 	if (packed) {
-		mbr_radix_sort(key, k, sizeof(*key), 0);
+		mbr_radix_sort(key, k, sizeof(*key), 0, NULL);
 		for (i = 0; i < k; i++) {
 			h[i].x = (uint32_t)(key[i] >> 48);
 			h[i].T = (uint32_t)(key[i] >> 24 & 0xffffff);
@@ -1547,7 +1547,7 @@ spends(struct clv *g, size_t *n, uint64_t *left_out)
 		key[k++] = (uint64_t)c << 40 | (uint64_t)sp;
 	}
 	if (packed) {
-		mbr_radix_sort(key, k, sizeof(*key), 0);
+		mbr_radix_sort(key, k, sizeof(*key), 0, NULL);
 		for (i = 0; i < k; i++) {
 			s[i].k = (uint32_t)(key[i] >> 40);
 			s[i].spend = (int64_t)(key[i] & (((uint64_t)1 << 40) -

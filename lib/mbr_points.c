@@ -106,6 +106,11 @@ struct pts {
 	size_t			 nheld, capheld;
 	int			 hold;
 	mbr_arena		*raw;
+	/* the order table's slots, given up once the orders are read
+	 * (the replay finds orders by number): memory already faulted in,
+	 * for the ranking's and the replay's arrays */
+	char			*scratch;
+	size_t			 nscratch;
 	/* counts */
 	uint64_t		 n_orders, n_paid, n_refund, n_pending, n_dup,
 				 n_future, n_late;
@@ -1415,10 +1420,14 @@ static int
 replay(struct pts *g, mbr_err *err)
 {
 	size_t nm = mbr_pstate_nmem(&g->st), i, nrev = 0, caprev = 0, np, k, lo;
-	size_t *start = mbr_xcalloc(nm + 2, sizeof(*start));
+	size_t sb = (nm + 2) * sizeof(size_t), ib = (g->nit + 1) *
+	    sizeof(uint32_t);
+	int own = sb + ib > g->nscratch;
+	size_t *start = own ? mbr_xcalloc(nm + 2, sizeof(*start)) :
+	    memset(g->scratch, 0, sb);
+	uint32_t *ix = own ? mbr_xmalloc(ib) : (uint32_t *)(g->scratch + sb);
 	struct part *pt;
 	pthread_t *th;
-	uint32_t *ix = mbr_xmalloc((g->nit + 1) * sizeof(*ix));
 	int64_t t0 = g->st.asof_set ? g->st.asof : g->asof.t, r;
 	int rc = MBR_OK;
 
@@ -1497,8 +1506,10 @@ replay(struct pts *g, mbr_err *err)
 	free(pt);
 	free(th);
 out:
-	free(ix);
-	free(start);
+	if (own) {
+		free(ix);
+		free(start);
+	}
 	return rc;
 }
 
@@ -1564,13 +1575,16 @@ begin_orders(struct pts *g, const char *file, mbr_err *err)
 		}
 	/* Sized once for the rows to come: the records and the order
 	 * table (doubling, each moved every entry and touched fresh
-	 * memory again, a fifth of the run in page faults). */
+	 * memory again, a fifth of the run in page faults).  Both are
+	 * faulted in whole ahead of use, so the margin over the hint
+	 * (an estimate from the file's first 64 KB) is kept small: more
+	 * records than that grow them. */
 	{
 		unsigned long long rows = mbr_reader_rows_hint(g->run.rd);
 
 		mbr_hugegrow((void **)&g->it, &g->capit, g->nit + rows +
-		    rows / 8, sizeof(*g->it), &g->pfit);
-		mbr_tab_reserve(g->st.ord, rows + rows / 8);
+		    rows / 32, sizeof(*g->it), &g->pfit);
+		mbr_tab_reserve(g->st.ord, rows + rows / 16);
 	}
 	return MBR_OK;
 }
@@ -2146,7 +2160,14 @@ static void
 rank_members(struct pts *g)
 {
 	size_t i, j, n = mbr_pstate_nmem(&g->st), skip = SIZE_MAX;
-	struct byid *v = mbr_xcalloc(n + 1, sizeof(*v));
+	size_t need = (n + 1) * sizeof(struct byid);
+	struct byid *v, *tmp = NULL;
+
+	if (2 * need <= g->nscratch) {
+		v = (struct byid *)g->scratch;
+		tmp = (struct byid *)(g->scratch + need);
+	} else
+		v = mbr_xcalloc(n + 1, sizeof(*v));
 
 	for (i = 0; i < n; i++) {
 		mbr_slice id = mbr_pstate_id(&g->st, (uint32_t)i);
@@ -2162,8 +2183,8 @@ rank_members(struct pts *g)
 	}
 	for (i = 0; i < n; i++)
 		id_key(&v[i], skip);
-	mbr_radix_sort(v, n, sizeof(*v), offsetof(struct byid, k[1]));
-	mbr_radix_sort(v, n, sizeof(*v), offsetof(struct byid, k[0]));
+	mbr_radix_sort(v, n, sizeof(*v), offsetof(struct byid, k[1]), tmp);
+	mbr_radix_sort(v, n, sizeof(*v), offsetof(struct byid, k[0]), tmp);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && v[j].k[0] == v[i].k[0] &&
 		    v[j].k[1] == v[i].k[1]; j++)
@@ -2176,7 +2197,8 @@ rank_members(struct pts *g)
 		g->byrank[i] = v[i].i;
 		mbr_pstate_mem(&g->st, v[i].i)->rank = (uint32_t)i;
 	}
-	free(v);
+	if (tmp == NULL)
+		free(v);
 }
 
 static void
@@ -2475,6 +2497,9 @@ mbr_points_run(const mbr_cli *c, const mbr_points_opts *o, int nfiles,
 		goto close;
 	if (o->events != NULL && (rc = read_events(&g, err)) != MBR_OK)
 		goto close;
+	g.scratch = mbr_tab_take_index(g.st.ord, &g.nscratch);
+	if (g.scratch == NULL)
+		g.nscratch = 0;
 	rank_members(&g);
 	if ((rc = replay(&g, err)) != MBR_OK)
 		goto close;
@@ -2526,6 +2551,7 @@ out:
 	mbr_tz_free(g.tz);
 	mbr_prefault_end(g.pfit);
 	mbr_hugefree(g.it, g.capit * sizeof(*g.it));
+	mbr_hugefree(g.scratch, g.nscratch);
 	free(g.memo);
 	free(g.rows);
 	free(g.rev);

@@ -7,7 +7,7 @@
 #include "mbr_sort.h"
 
 void
-mbr_radix_sort(void *base, size_t n, size_t size, size_t off)
+mbr_radix_sort(void *base, size_t n, size_t size, size_t off, void *scratch)
 {
 	char *a = base, *tmp, *src = a, *dst;
 	size_t *cnt, i, sum, c;
@@ -16,7 +16,7 @@ mbr_radix_sort(void *base, size_t n, size_t size, size_t off)
 
 	if (n < 2)
 		return;
-	tmp = mbr_xmalloc(n * size);
+	tmp = scratch != NULL ? scratch : mbr_xmalloc(n * size);
 	cnt = mbr_xmalloc(65536 * sizeof(*cnt));
 	dst = tmp;
 	for (pass = 0; pass < 4; pass++) {
@@ -46,5 +46,6 @@ mbr_radix_sort(void *base, size_t n, size_t size, size_t off)
 	if (src != a)
 		memcpy(a, src, n * size);
 	free(cnt);
-	free(tmp);
+	if (scratch == NULL)
+		free(tmp);
 }

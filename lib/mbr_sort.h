@@ -9,5 +9,7 @@
  * milliseconds, where qsort took a second (glibc sorts elements over 32
  * bytes through pointers, a cache miss a comparison).  Stable, so that
  * a sort by a second key and then by a first orders by both. */
-void	mbr_radix_sort(void *base, size_t n, size_t size, size_t off);
+/* tmp: n * size bytes of scratch, or NULL to allocate them. */
+void	mbr_radix_sort(void *base, size_t n, size_t size, size_t off,
+	    void *tmp);
 #endif

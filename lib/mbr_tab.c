@@ -273,8 +273,10 @@ mbr_hugegrow(void **p, size_t *cap, size_t n, size_t sz, mbr_prefault **pf)
 	 * fault in a third more than is used) */
 	if (*cap == 0 && n > ncap)
 		ncap = n;
+	/* then by half again: a move costs no copy (mbr_hugerealloc), and
+	 * what is added is faulted in whole */
 	while (ncap < n)
-		ncap *= 2;
+		ncap += ncap / 2;
 	mbr_prefault_end(*pf);
 	*p = mbr_hugerealloc(*p, old, ncap * sz);
 	from = (old + 4095) & ~(size_t)4095;	/* madvise wants pages */

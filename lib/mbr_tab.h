@@ -158,7 +158,7 @@ typedef struct mbr_prefault mbr_prefault;
 mbr_prefault *mbr_prefault_start(void *p, size_t bytes);
 void	 mbr_prefault_end(mbr_prefault *pf);
 /* An array on mbr_hugealloc that grows: room for n elements of sz bytes
- * at *p (*cap of them now), doubling, moved by mbr_hugerealloc; each
+ * at *p (*cap of them now), by half again, moved by mbr_hugerealloc; each
  * new part is faulted in on a thread of its own (*pf) while the caller
  * fills the part before it.  Free with mbr_prefault_end(*pf), then
  * mbr_hugefree(*p, *cap * sz). */

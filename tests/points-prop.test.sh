@@ -32,7 +32,7 @@
 #
 # Last, 30,000 members of one order each: their balances (formatted in
 # blocks on every thread) against awk and sort(1), on one thread and on
-# three.
+# three, and read from standard input (no size known ahead).
 #
 # A failure prints the seed, the first lines of the diff and the
 # commands that reproduce it; POINTS_PROP_KEEP=DIR keeps every case's
@@ -273,6 +273,11 @@ for t in 1 3; do
 done
 same "30,000 members: one thread and three, byte for byte" "$d/bal1" \
     "$d/bal3" many
+# from standard input, with no size to reserve: the arrays grow
+"$bin/mbr-points" -q --program "$d/program.json" \
+    --as-of 2024-06-01T00:00:00+08:00 --tz Asia/Shanghai - \
+    <"$d/orders.csv" >"$d/bal-stdin" 2>"$d/err-stdin"
+same "30,000 members from standard input" "$d/bal1" "$d/bal-stdin" many
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

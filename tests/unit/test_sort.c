@@ -37,12 +37,13 @@ rnd(uint64_t *s)
 
 /* n elements whose keys vary in the bits of mask only: some digits of
  * 16 bits are then the same in every key (the pass skipped), and few
- * distinct keys give long runs of equal ones. */
+ * distinct keys give long runs of equal ones.  With scratch, the sort
+ * is given its scratch space. */
 static void
-check(size_t n, uint64_t mask, uint64_t seed)
+check(size_t n, uint64_t mask, uint64_t seed, int scratch)
 {
 	struct el *a = calloc(n + 1, sizeof(*a)), *b = calloc(n + 1,
-	    sizeof(*b));
+	    sizeof(*b)), *tmp;
 	size_t i, ok = 1;
 
 	for (i = 0; i < n; i++) {
@@ -52,7 +53,9 @@ check(size_t n, uint64_t mask, uint64_t seed)
 		a[i].tail[0] = (char)i;
 	}
 	memcpy(b, a, n * sizeof(*a));
-	mbr_radix_sort(a, n, sizeof(*a), offsetof(struct el, k));
+	tmp = scratch ? calloc(n + 1, sizeof(*tmp)) : NULL;
+	mbr_radix_sort(a, n, sizeof(*a), offsetof(struct el, k), tmp);
+	free(tmp);
 	qsort(b, n, sizeof(*b), cmp_el);
 	for (i = 0; i < n; i++)
 		ok &= memcmp(&a[i], &b[i], sizeof(a[i])) == 0;
@@ -64,12 +67,14 @@ check(size_t n, uint64_t mask, uint64_t seed)
 int
 main(void)
 {
-	check(0, ~0ULL, 1);
-	check(1, ~0ULL, 2);
-	check(2, ~0ULL, 3);
-	check(100000, ~0ULL, 4);
-	check(100000, 0xffff0000ffff0000ULL, 5);	/* two passes skipped */
-	check(100000, 0x7, 6);			/* eight keys, long runs */
-	check(1000, 0, 7);			/* one key: every pass skipped */
+	check(0, ~0ULL, 1, 0);
+	check(1, ~0ULL, 2, 0);
+	check(2, ~0ULL, 3, 0);
+	check(100000, ~0ULL, 4, 0);
+	check(100000, 0xffff0000ffff0000ULL, 5, 0);	/* two passes skipped */
+	check(100000, 0x7, 6, 0);		/* eight keys, long runs */
+	check(1000, 0, 7, 0);			/* one key: every pass skipped */
+	check(100000, ~0ULL, 8, 1);		/* in the caller's scratch */
+	check(100001, 0xffff0000ULL, 9, 1);
 	return T_DONE();
 }
