@@ -1,5 +1,4 @@
 /* mbr_points.c: the points ledger (mbr_points.h, man/mbr-points.1). */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1320,27 +1319,19 @@ replay_range(struct pts *g, const size_t *start, uint32_t *ix, size_t lo,
  * events are touched by this thread alone. */
 struct part {
 	struct pts	 g;
+	struct pts	*into;		/* the run it is merged into */
 	const size_t	*start;
 	uint32_t	*ix;
 	size_t		 lo, hi;
-	int		 rc, started;
+	int		 rc, merged;
 	mbr_err		 err;
 };
 
-static void *
-run_part(void *arg)
-{
-	struct part *pt = arg;
-
-	pt->rc = replay_range(&pt->g, pt->start, pt->ix, pt->lo, pt->hi,
-	    &pt->err);
-	return NULL;
-}
-
 static void
-part_init(struct part *pt, const struct pts *g)
+part_init(struct part *pt, struct pts *g)
 {
 	memset(pt, 0, sizeof(*pt));
+	pt->into = g;
 	pt->g = *g;
 	mbr_pstate_fork(&g->st, &pt->g.st);
 	pt->g.memo = mbr_xcalloc(MEMO_KINDS * MEMO_N, sizeof(*pt->g.memo));
@@ -1407,6 +1398,33 @@ part_merge(struct pts *g, struct part *pt)
 	}
 	h->nheld = 0;
 	part_free(pt);
+	pt->merged = 1;
+}
+
+/* mbr_split_tasks's: task k replays part k; the parts are merged in
+ * order, up to the first that failed, as one thread would have stopped
+ * there. */
+static void
+part_run(void *ctx, int slot, long k)
+{
+	struct part *pt = (struct part *)ctx + k;
+
+	(void)slot;
+	pt->rc = replay_range(&pt->g, pt->start, pt->ix, pt->lo, pt->hi,
+	    &pt->err);
+}
+
+static int
+part_done(void *ctx, int slot, long k, mbr_err *err)
+{
+	struct part *pt = (struct part *)ctx + k;
+	int rc = pt->rc;
+
+	(void)slot;
+	if (rc != MBR_OK)
+		*err = pt->err;
+	part_merge(pt->into, pt);
+	return rc;
 }
 
 /* Each member's records are replayed together, one member after
@@ -1427,7 +1445,6 @@ replay(struct pts *g, mbr_err *err)
 	    memset(g->scratch, 0, sb);
 	uint32_t *ix = own ? mbr_xmalloc(ib) : (uint32_t *)(g->scratch + sb);
 	struct part *pt;
-	pthread_t *th;
 	int64_t t0 = g->st.asof_set ? g->st.asof : g->asof.t, r;
 	int rc = MBR_OK;
 
@@ -1468,7 +1485,6 @@ replay(struct pts *g, mbr_err *err)
 	/* np parts of about equal records and members (a member with none
 	 * still has its expiries and reviews to go through) */
 	pt = mbr_xcalloc(np, sizeof(*pt));
-	th = mbr_xcalloc(np, sizeof(*th));
 	for (k = 0, lo = 0; k < np; k++) {
 		size_t hi = nm - (np - 1 - k);	/* one member each at least */
 
@@ -1486,25 +1502,11 @@ replay(struct pts *g, mbr_err *err)
 		pt[k].hi = hi;
 		lo = hi;
 	}
-	for (k = 1; k < np; k++)
-		pt[k].started = pthread_create(&th[k], NULL, run_part,
-		    &pt[k]) == 0;
-	run_part(&pt[0]);
-	for (k = 1; k < np; k++) {
-		if (pt[k].started)
-			pthread_join(th[k], NULL);
-		else
-			run_part(&pt[k]);
-	}
-	for (k = 0; k < np; k++) {
-		if (rc == MBR_OK && pt[k].rc != MBR_OK) {
-			rc = pt[k].rc;
-			*err = pt[k].err;
-		}
-		part_merge(g, &pt[k]);
-	}
+	rc = mbr_split_tasks((int)np, (long)np, part_run, part_done, pt, err);
+	for (k = 0; k < np; k++)
+		if (!pt[k].merged)
+			part_free(&pt[k]);
 	free(pt);
-	free(th);
 out:
 	if (own) {
 		free(ix);

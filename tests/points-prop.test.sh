@@ -32,7 +32,9 @@
 #
 # Last, 30,000 members of one order each: their balances (formatted in
 # blocks on every thread) against awk and sort(1), on one thread and on
-# three, and read from standard input (no size known ahead).
+# three, and read from standard input (no size known ahead); and a run
+# that stops on an order's points out of range writes the rejects one
+# thread would have, on three threads too.
 #
 # A failure prints the seed, the first lines of the diff and the
 # commands that reproduce it; POINTS_PROP_KEEP=DIR keeps every case's
@@ -278,6 +280,41 @@ same "30,000 members: one thread and three, byte for byte" "$d/bal1" \
     --as-of 2024-06-01T00:00:00+08:00 --tz Asia/Shanghai - \
     <"$d/orders.csv" >"$d/bal-stdin" 2>"$d/err-stdin"
 same "30,000 members from standard input" "$d/bal1" "$d/bal-stdin" many
+
+# A run that stops: order o100 earns more points than fit, which ends
+# the run (exit 1) where member m0100's history is replayed.  One
+# thread has replayed m0000-m0099 by then, so the rejects are the
+# redemptions of those members that are more than their 10,000 points:
+# m0000, m0007, ..., m0098, 15 of them; on three threads, the same (the
+# members after m0100 are replayed too, but what they reject is not
+# written).
+d=$tmp/stops
+mkdir -p "$d"
+printf '{"currency": "CNY", "earn": {"per": 10000},\n "tiers": {"levels": [{"name": "member", "from": 0}]}}\n' \
+    >"$d/program.json"
+awk 'BEGIN { print "order_id,member_id,ts,amount,status"
+	for (i = 0; i < 2000; i++)
+		printf "o%d,m%04d,2024-05-01T10:00:00+08:00,%s,paid\n", i, i,
+		    i == 100 ? "90000000000000000.00" : "1.00" }' >"$d/orders.csv"
+awk 'BEGIN { print "event_id,member_id,ts,type,points,reason"
+	for (i = 0; i < 2000; i += 7)
+		printf "e%d,m%04d,2024-05-02T10:00:00+08:00,redeem,99999,x\n",
+		    i, i }' >"$d/events.csv"
+for t in 1 3; do
+	"$bin/mbr-points" --threads $t --program "$d/program.json" \
+	    --events "$d/events.csv" --as-of 2024-06-01T00:00:00+08:00 \
+	    --tz Asia/Shanghai --rejects "$d/rej$t" "$d/orders.csv" \
+	    >/dev/null 2>"$d/err$t"
+	rc=$?
+	check "a run that stops on $t thread(s) exits 1 (got $rc)" [ $rc = 1 ]
+	n=$(wc -l <"$d/rej$t")
+	check "a run that stops on $t thread(s): 15 rejects (got $n)" \
+	    [ "$n" = 15 ]
+done
+same "a run that stops: rejects on one thread and on three" \
+    "$d/rej1" "$d/rej3" stops
+same "a run that stops: stderr on one thread and on three" \
+    "$d/err1" "$d/err3" stops
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
